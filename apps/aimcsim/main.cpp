@@ -1,0 +1,144 @@
+// aimcsim command line. Every user error (config, files, flags) ends here as one
+// line on stderr and exit status 2; anything else is an internal error (status 1).
+#include <boost/program_options.hpp>
+#include <systemc>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "aimcsim/adc.h"
+#include "aimcsim/core/error.h"
+#include "aimcsim/core/registry.h"
+#include "aimcsim/device.h"
+#include "aimcsim/tile.h"
+#include "aimcsim/topology.h"
+#include "src/sim/run.h"
+
+namespace po = boost::program_options;
+using namespace aimcsim;
+
+namespace {
+
+const char* kUsage =
+    "usage: aimcsim <command> [options]\n"
+    "commands:\n"
+    "  run CONFIG [--set k=v]... [--out DIR] [--seed N] [--workload FILE]   simulate and report\n"
+    "  models [AXIS]                                                        list registered models and parameters\n"
+    "run 'aimcsim <command> --help' for the options of a command\n";
+
+void set_log_level(const std::string& level) {
+    const auto l = spdlog::level::from_str(level);
+    if (l == spdlog::level::off && level != "off") {
+        throw InputError("--log-level: unknown level '" + level + "'; expected trace|debug|info|warn|error|critical|off");
+    }
+    spdlog::set_level(l);
+}
+
+template <typename Interface>
+void print_models(std::ostream& o) {
+    for (const auto& [name, entry] : Registry<Interface>::instance().entries()) {
+        o << Interface::kAxis << " model '" << name << "': " << entry.description;
+        if (entry.origin != "built-in") o << "  [" << entry.origin << "]";
+        o << "\n";
+        for (const auto& s : entry.schema.specs()) {
+            o << "    " << s.name << " (" << s.type_name();
+            if (!s.unit.empty()) o << ", " << s.unit;
+            o << ")";
+            if (s.type != ParamType::Section) o << " default " << s.default_str();
+            const std::string range = s.range_str();
+            if (!range.empty()) o << ", " << range;
+            o << ": " << s.description << "\n";
+        }
+    }
+}
+
+int cmd_models(const std::vector<std::string>& args) {
+    const std::string axis = args.empty() ? "" : args[0];
+    if (!axis.empty() && axis != "tile" && axis != "device" && axis != "adc" && axis != "topology") {
+        throw InputError("models: unknown axis '" + axis + "'; expected tile|device|adc|topology");
+    }
+    if (axis.empty() || axis == "tile") print_models<TileModel>(std::cout);
+    if (axis.empty() || axis == "device") print_models<DeviceModel>(std::cout);
+    if (axis.empty() || axis == "adc") print_models<AdcModel>(std::cout);
+    if (axis.empty() || axis == "topology") print_models<Topology>(std::cout);
+    return 0;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+    po::options_description opts("aimcsim run CONFIG options");
+    std::vector<std::string> sets;
+    RunOptions ro;
+    long long seed = -1;
+    std::string workload;
+    int batch = 0, threads = -1;
+    std::string log_level = "warn";
+    opts.add_options()
+        ("help,h", "this help")
+        ("set", po::value(&sets)->composing(), "override a config value: KEY.PATH=VALUE (repeatable)")
+        ("out,o", po::value(&ro.out_dir), "write report.json, report.txt, resolved_config.yaml here")
+        ("seed", po::value(&seed), "seed of all random streams (overrides `seed`)")
+        ("workload", po::value(&workload), "workload file (overrides `workload.file`)")
+        ("batch", po::value(&batch), "inferences to simulate (overrides `simulation.batch`)")
+        ("threads", po::value(&threads), "worker threads (overrides `simulation.threads`)")
+        ("quiet,q", po::bool_switch(&ro.quiet), "do not print the report")
+        ("log-level", po::value(&log_level), "trace|debug|info|warn|error|off (default warn)");
+    po::options_description hidden;
+    hidden.add_options()("config", po::value(&ro.config_path));
+    po::options_description all;
+    all.add(opts).add(hidden);
+    po::positional_options_description pos;
+    pos.add("config", 1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+        std::cout << opts << "\n";
+        return 0;
+    }
+    set_log_level(log_level);
+    if (ro.config_path.empty()) throw InputError("run: missing CONFIG (a YAML file, e.g. configs/hermes_core.yaml)");
+    ro.overrides = sets;
+    if (seed >= 0) ro.overrides.push_back("seed=" + std::to_string(seed));
+    if (vm.count("seed") && seed < 0) throw InputError("--seed: expected a non-negative integer");
+    if (!workload.empty()) ro.overrides.push_back("workload.file=" + std::filesystem::absolute(workload).string());
+    if (vm.count("batch")) ro.overrides.push_back("simulation.batch=" + std::to_string(batch));
+    if (vm.count("threads")) ro.overrides.push_back("simulation.threads=" + std::to_string(threads));
+    const RunOutput out = run_simulation(ro);
+    if (!ro.quiet) std::cout << out.text;
+    if (!ro.out_dir.empty() && !ro.quiet) std::cout << "wrote " << ro.out_dir << "/report.json, report.txt, resolved_config.yaml\n";
+    return 0;
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    spdlog::set_level(spdlog::level::warn);
+    try {
+        if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+            std::cout << kUsage;
+            return args.empty() ? 2 : 0;
+        }
+        const std::string cmd = args[0];
+        args.erase(args.begin());
+        if (cmd == "run") return cmd_run(args);
+        if (cmd == "models") return cmd_models(args);
+        throw InputError("unknown command '" + cmd + "'\n" + kUsage);
+    } catch (const InputError& e) {
+        std::cerr << "aimcsim: error: " << e.what() << "\n";
+        return kInputErrorExit;
+    } catch (const po::error& e) {
+        std::cerr << "aimcsim: error: " << e.what() << "\n";
+        return kInputErrorExit;
+    } catch (const std::exception& e) {
+        std::cerr << "aimcsim: internal error: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+// SystemC prints its banner on stdout when the kernel starts; the report is our output.
+static const int kQuietSystemC = setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);

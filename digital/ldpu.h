@@ -1,0 +1,49 @@
+// Local digital processing unit of a tile: turns ADC counts back into real units
+// (per-column affine: scale, offset), and, for the layer, adds partial sums, bias,
+// applies the activation and requantises to the next layer's input codes.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "aimcsim/core/params.h"
+
+namespace aimcsim {
+
+enum class Activation { None, Relu };
+
+class Ldpu {
+public:
+    static ParamSchema schema();
+    explicit Ldpu(const Params& p);
+
+    // Cycles to post-process `cols` columns: columns go through `lanes` parallel
+    // lanes, each op (affine, bias, activation, requantisation) in cycles_per_column.
+    [[nodiscard]] int cycles(int cols) const { return ((cols + lanes_ - 1) / lanes_) * cycles_per_column_; }
+    [[nodiscard]] double energy_pj(int cols) const { return cols * energy_per_column_pj_; }
+    [[nodiscard]] double partial_sum_energy_pj(int cols) const { return cols * energy_per_add_pj_; }
+    [[nodiscard]] double static_power_mw() const { return static_power_mw_; }
+
+    // y = scale * (count - offset)
+    static void affine(const std::int32_t* counts, int n, double scale, const float* offset, float* y) {
+        for (int j = 0; j < n; ++j) y[j] = static_cast<float>(scale * (counts[j] - (offset ? offset[j] : 0.0F)));
+    }
+
+    static float activate(float v, Activation a) { return a == Activation::Relu && v < 0.0F ? 0.0F : v; }
+
+    // Real value -> signed code of `bits` bits (sign + magnitude), saturating.
+    static std::int8_t requantize(float v, float scale, int bits) {
+        const int max_code = (1 << (bits - 1)) - 1;
+        const long q = std::lround(v / scale);
+        return static_cast<std::int8_t>(q > max_code ? max_code : (q < -max_code ? -max_code : q));
+    }
+
+private:
+    int lanes_;
+    int cycles_per_column_;
+    double energy_per_column_pj_;
+    double energy_per_add_pj_;
+    double static_power_mw_;
+};
+
+}  // namespace aimcsim

@@ -1,0 +1,43 @@
+// Column ADC models. Pluggable axis "adc" (`tile.adc.model`).
+// The tile hands the ADC each column's integrated value normalised to the ADC's
+// full scale (1.0 = the charge that gives the largest count); the ADC returns counts.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "aimcsim/core/params.h"
+#include "aimcsim/core/rng.h"
+
+namespace aimcsim {
+
+class AdcModel {
+public:
+    static constexpr const char* kAxis = "adc";
+    virtual ~AdcModel() = default;
+
+    // Draws what is fixed per column (gain/offset mismatch, nonlinearity) once.
+    virtual void setup(int columns, Rng& mismatch_rng) = 0;
+
+    // Converts `n` columns. `noise_rng` supplies per-conversion noise (nullptr: no noise).
+    // Counts are clipped to [-max_count(), max_count()].
+    virtual void convert(const float* value_fs, int n, std::int32_t* counts, Rng* noise_rng) const = 0;
+
+    // Largest magnitude of a count; value_fs = 1.0 maps to this count.
+    [[nodiscard]] virtual int max_count() const = 0;
+
+    // Cycles after the integration window ends until the counts are latched.
+    [[nodiscard]] virtual int readout_cycles() const = 0;
+
+    // Extra cycles the conversion adds to the integration window itself
+    // (0 for a CCO, which converts while integrating; a SAR converts after).
+    [[nodiscard]] virtual int conversion_cycles() const { return 0; }
+
+    // Energy of converting these counts, in pJ (fixed part plus count-dependent part).
+    [[nodiscard]] virtual double energy_pj(const std::int32_t* counts, int n) const = 0;
+
+    // Energy of one conversion at a given |count| (for peak-efficiency figures).
+    [[nodiscard]] virtual double energy_per_conversion_pj(double abs_count) const = 0;
+};
+
+}  // namespace aimcsim

@@ -1,0 +1,115 @@
+// Models registered by name, one registry per pluggable axis (tile, device, adc,
+// topology, digital op). A YAML section picks one with `model: <name>`; the rest of
+// the section is validated against the model's ParamSchema. Built-in models and
+// plugins register the same way, through AIMCSIM_REGISTER.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aimcsim/core/config.h"
+#include "aimcsim/core/params.h"
+
+namespace aimcsim {
+
+template <typename Interface>
+class Registry {
+public:
+    using Factory = std::function<std::unique_ptr<Interface>(const Params&)>;
+
+    struct Entry {
+        std::string name;
+        std::string description;
+        ParamSchema schema;
+        Factory factory;
+        std::string origin;  // "built-in" or the plugin's path
+    };
+
+    static Registry& instance() {
+        static Registry registry;
+        return registry;
+    }
+
+    // Registers a model; a name that is already taken is an InputError (plugins
+    // must not silently replace built-ins).
+    void add(Entry entry) {
+        auto it = entries_.find(entry.name);
+        if (it != entries_.end()) {
+            throw InputError(std::string(Interface::kAxis) + " model '" + entry.name + "' from " + entry.origin +
+                             " clashes with the one already registered from " + it->second.origin);
+        }
+        const std::string name = entry.name;
+        entries_.emplace(name, std::move(entry));
+    }
+
+    [[nodiscard]] bool has(const std::string& name) const { return entries_.count(name) != 0; }
+
+    [[nodiscard]] const Entry& get(const std::string& name, const ConfigNode& where) const {
+        auto it = entries_.find(name);
+        if (it == entries_.end()) {
+            std::string msg = "unknown " + std::string(Interface::kAxis) + " model '" + name + "'";
+            const std::string hint = did_you_mean(name, names());
+            if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
+            msg += "; registered: " + join(names());
+            throw where.error(msg);
+        }
+        return it->second;
+    }
+
+    // Creates the model named by `section.model` (or `default_model` if absent),
+    // validating the rest of the section against its schema.
+    [[nodiscard]] std::unique_ptr<Interface> create(const ConfigNode& section, const std::string& default_model) const {
+        std::string name = default_model;
+        const ConfigNode* model_node = section.is_map() ? section.find("model") : nullptr;
+        if (model_node != nullptr) name = model_node->as_string();
+        const Entry& entry = get(name, model_node != nullptr ? *model_node : section);
+        return entry.factory(entry.schema.parse(section));
+    }
+
+    [[nodiscard]] std::vector<std::string> names() const {
+        std::vector<std::string> out;
+        for (const auto& kv : entries_) out.push_back(kv.first);
+        return out;
+    }
+    [[nodiscard]] const std::map<std::string, Entry>& entries() const { return entries_; }
+
+    // Where the next add() comes from; the plugin loader sets it while loading.
+    static std::string& current_origin() {
+        static std::string origin = "built-in";
+        return origin;
+    }
+
+private:
+    static std::string join(const std::vector<std::string>& v) {
+        std::string s;
+        for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+        return s;
+    }
+    std::map<std::string, Entry> entries_;
+};
+
+namespace detail {
+template <typename Interface>
+struct Registrar {
+    Registrar(const char* name, const char* description, ParamSchema (*schema)(),
+              typename Registry<Interface>::Factory factory) {
+        Registry<Interface>::instance().add(
+            {name, description, schema(), std::move(factory), Registry<Interface>::current_origin()});
+    }
+};
+}  // namespace detail
+
+}  // namespace aimcsim
+
+#define AIMCSIM_CONCAT_INNER(a, b) a##b
+#define AIMCSIM_CONCAT(a, b) AIMCSIM_CONCAT_INNER(a, b)
+
+// AIMCSIM_REGISTER(DeviceModel, PcmDevice, "pcm", "PCM statistics of Joshi et al. 2020");
+// `Impl` must have `static ParamSchema schema()` and a constructor taking `const Params&`.
+#define AIMCSIM_REGISTER(Interface, Impl, name, description)                                      \
+    static const ::aimcsim::detail::Registrar<Interface> AIMCSIM_CONCAT(aimcsim_registrar_, __LINE__)( \
+        name, description, &Impl::schema,                                                           \
+        [](const ::aimcsim::Params& p) -> std::unique_ptr<Interface> { return std::make_unique<Impl>(p); })

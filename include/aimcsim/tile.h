@@ -1,0 +1,100 @@
+// Tile models: one analog core (crossbar, input drivers, ADCs, local digital unit).
+// Pluggable axis "tile" (`tile.model`). The SystemC TileModule wraps any TileModel;
+// the batched accuracy path calls the same TileModel directly, so both paths share
+// one set of numerics.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aimcsim/core/params.h"
+#include "aimcsim/core/rng.h"
+
+namespace aimcsim {
+
+// Cycles of each phase of one MVM, in cycles of the tile clock.
+struct MvmPhases {
+    int input_load = 0;   // input vector into the row drivers
+    int integrate = 0;    // all integration windows (4 in four-phase mode)
+    int convert = 0;      // ADC work not overlapped with integration
+    int readout = 0;      // latching the counts
+    int ldpu = 0;         // affine correction, bias, activation, requantisation
+
+    // The array is busy for these; the LDPU overlaps with the next MVM.
+    [[nodiscard]] int array_busy() const { return input_load + integrate + convert + readout; }
+    [[nodiscard]] int latency() const { return array_busy() + ldpu; }
+};
+
+// Energy of MVMs by component, in pJ.
+struct MvmEnergy {
+    double input_pj = 0.0;  // loading inputs into the drivers
+    double pwm_pj = 0.0;    // row drivers (pulse-width modulation)
+    double array_pj = 0.0;  // current through the devices while integrating
+    double adc_pj = 0.0;    // column conversions
+    double ldpu_pj = 0.0;   // local digital post-processing
+
+    [[nodiscard]] double total_pj() const { return input_pj + pwm_pj + array_pj + adc_pj + ldpu_pj; }
+    MvmEnergy& operator+=(const MvmEnergy& o) {
+        input_pj += o.input_pj;
+        pwm_pj += o.pwm_pj;
+        array_pj += o.array_pj;
+        adc_pj += o.adc_pj;
+        ldpu_pj += o.ldpu_pj;
+        return *this;
+    }
+};
+
+// What the tile needs to program one weight block.
+struct WeightBlock {
+    int rows = 0;                 // rows used (<= tile rows)
+    int cols = 0;                 // columns used (<= tile cols)
+    std::vector<float> weights;   // row-major rows x cols, real units
+    // Column value (sum of w_norm * x_norm over rows) that maps to the ADC's full
+    // scale; <= 0 means the tile's configured default.
+    double output_range = 0.0;
+};
+
+// Identity of a programmed tile in the random streams (so results never depend on
+// which thread or in which order tiles are programmed).
+struct TileKey {
+    std::uint64_t seed = 0;
+    std::uint64_t tile_id = 0;
+};
+
+class TileModel {
+public:
+    static constexpr const char* kAxis = "tile";
+    virtual ~TileModel() = default;
+
+    [[nodiscard]] virtual int rows() const = 0;
+    [[nodiscard]] virtual int cols() const = 0;
+    [[nodiscard]] virtual double clock_ghz() const = 0;
+    [[nodiscard]] virtual int input_bits() const = 0;  // signed input codes span +-(2^(bits-1) - 1)
+    [[nodiscard]] virtual MvmPhases phases() const = 0;
+    [[nodiscard]] virtual double static_power_mw() const = 0;
+
+    // Programs a weight block: device noise and drift exponents are drawn here, once.
+    virtual void program(const WeightBlock& block, const TileKey& key) = 0;
+
+    // Moves to `t_s` seconds after programming: drift and the accumulated 1/f
+    // deviation are applied to every device, and drift compensation (if enabled)
+    // recalibrates. Call after program() and before mvm().
+    virtual void set_time(double t_s) = 0;
+
+    // One MVM on signed input codes (rows_used of them). Writes cols_used outputs in
+    // the weights' real units times the input code (y = sum_i W_ij x_i, before bias
+    // and activation, which belong to the layer), adds its energy to `energy`.
+    // `noise` supplies the per-read noise (nullptr: none), keyed by the caller.
+    virtual void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const = 0;
+
+    // Energy of one MVM at the reference operating point (uniform random 8-bit
+    // inputs and weights on all cells), for peak-efficiency figures.
+    [[nodiscard]] virtual MvmEnergy reference_mvm_energy() const = 0;
+
+    // Drift-compensation factor currently applied (1 if off); for reports and tests.
+    [[nodiscard]] virtual double gdc_factor() const { return 1.0; }
+};
+
+}  // namespace aimcsim

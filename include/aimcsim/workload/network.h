@@ -1,0 +1,136 @@
+// The network IR the mapper and the accuracy evaluation consume: a directed graph of
+// layers kept in topological order, with plain float weights. It knows nothing of
+// ONNX, so a YAML layer list (shapes only) can build one through the same add_*
+// functions the ONNX importer uses; those functions check shapes and attributes, so
+// every Network they produce is consistent.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace aimcsim {
+
+enum class Op { Conv, Dense, Relu, MaxPool, AvgPool, GlobalAvgPool, Add, Flatten };
+
+[[nodiscard]] const char* op_name(Op op);
+
+// One activation tensor without the batch dimension. A flat vector of n features is
+// {n, 1, 1}; its element order is the row-major (C, H, W) order, like ONNX Flatten.
+struct Shape {
+    int c = 0;
+    int h = 1;
+    int w = 1;
+
+    [[nodiscard]] std::size_t size() const {
+        return static_cast<std::size_t>(c) * static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
+    }
+    [[nodiscard]] std::string str() const;  // "16x28x28"
+    bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+    bool operator!=(const Shape& o) const { return !(*this == o); }
+};
+
+// Sliding window of Conv and pooling layers. Pads may be asymmetric (ONNX allows it);
+// dilation and groups are always 1 (anything else is rejected on import).
+struct Window {
+    int kernel_h = 1, kernel_w = 1;
+    int stride_h = 1, stride_w = 1;
+    int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+    bool count_include_pad = false;  // AvgPool only: divide by the full window size
+};
+
+struct Tensor {
+    std::string name;
+    Shape shape;
+};
+
+struct Layer {
+    std::string name;
+    Op op = Op::Relu;
+    std::vector<int> inputs;  // tensor ids (two for Add, one otherwise)
+    int output = -1;          // tensor id
+
+    // Weight layers (Conv, Dense): the matrix a crossbar stores, row-major [rows][cols].
+    // Conv: rows = cin*kh*kw in (cin, ky, kx) order, the order im2col() produces;
+    // cols = cout, one matrix-vector product per output pixel.
+    // Dense: rows = in_features (flattened CHW order), cols = out_features.
+    // Empty weights = shapes-only network (timing studies); forward_float refuses it.
+    int rows = 0;
+    int cols = 0;
+    std::vector<float> weights;
+    std::vector<float> bias;  // [cols] (zeros when the model has none)
+
+    Window window;  // Conv, MaxPool, AvgPool
+
+    [[nodiscard]] bool has_weights_matrix() const { return op == Op::Conv || op == Op::Dense; }
+    [[nodiscard]] float w(int row, int col) const {
+        return weights[static_cast<std::size_t>(row) * static_cast<std::size_t>(cols) + col];
+    }
+};
+
+class Network {
+public:
+    std::string name;
+    std::vector<Tensor> tensors;  // tensor id = index
+    std::vector<Layer> layers;    // topological order: inputs come from earlier layers
+    int input = -1;               // tensor id of the network input
+    int output = -1;              // tensor id of the network output
+
+    // Builders. Each checks its arguments, computes the output shape, appends the
+    // layer and returns the id of its output tensor. They throw InputError with the
+    // layer name on a bad shape or attribute. weights/bias may be empty (shapes only);
+    // if given they must have rows*cols and cols elements.
+    int add_input(const std::string& tensor_name, Shape shape);
+    int add_conv(const std::string& layer, int in, int out_channels, const Window& win,
+                 std::vector<float> weights = {}, std::vector<float> bias = {});
+    int add_dense(const std::string& layer, int in, int out_features, std::vector<float> weights = {},
+                  std::vector<float> bias = {});
+    int add_relu(const std::string& layer, int in);
+    int add_pool(const std::string& layer, Op op /*MaxPool or AvgPool*/, int in, const Window& win);
+    int add_global_avg_pool(const std::string& layer, int in);
+    int add_add(const std::string& layer, int a, int b);
+    int add_flatten(const std::string& layer, int in);
+
+    [[nodiscard]] const Shape& shape(int tensor) const { return tensors.at(tensor).shape; }
+    [[nodiscard]] const Shape& input_shape() const { return shape(input); }
+    [[nodiscard]] const Shape& output_shape() const { return shape(output); }
+
+    // Multiply-accumulates of the weight layers for one inference (what the crossbars
+    // do): Conv rows*cols per output pixel, Dense rows*cols. Pooling, Add and bias are
+    // digital and not counted.
+    [[nodiscard]] std::size_t macs_per_inference() const;
+    // Weights + biases of all weight layers.
+    [[nodiscard]] std::size_t parameter_count() const;
+    // Index of the layer that produces a tensor, or -1 for the network input.
+    [[nodiscard]] int producer(int tensor) const;
+
+    // One line per layer: name, op, shapes, matrix size.
+    [[nodiscard]] std::string summary() const;
+
+private:
+    int add_layer(Layer layer, Shape out_shape);
+    void check_tensor(const std::string& layer, int tensor) const;
+};
+
+// Output size of a sliding window along one axis; <= 0 when the window does not fit.
+[[nodiscard]] int window_output_size(int in, int kernel, int stride, int pad_begin, int pad_end);
+
+// Folds y = gamma * (x - mean) / sqrt(var + eps) + beta, applied per output channel
+// after a Conv or Dense layer, into that layer's weights and bias.
+void fold_batch_norm(Layer& layer, const std::vector<float>& gamma, const std::vector<float>& beta,
+                     const std::vector<float>& mean, const std::vector<float>& var, float epsilon);
+
+// The vector a Conv layer feeds to its weight matrix for output pixel (oy, ox):
+// layer.rows values in (cin, ky, kx) order, zero where the window covers padding.
+// `input_chw` is the layer's whole input tensor.
+[[nodiscard]] std::vector<float> im2col(const Network& net, const Layer& conv, const std::vector<float>& input_chw,
+                                        int oy, int ox);
+// Same, into a caller-owned buffer of layer.rows floats (no allocation per pixel).
+void im2col(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, float* out);
+
+// Reference float executor: runs every layer in order with plain loops and returns
+// the output tensor (CHW order). Throws InputError if the input size does not match
+// or a weight layer has no weights.
+[[nodiscard]] std::vector<float> forward_float(const Network& net, const std::vector<float>& input_chw);
+
+}  // namespace aimcsim

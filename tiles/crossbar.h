@@ -1,0 +1,57 @@
+// The array of 8T4R unit cells. Each signed weight is held by a positive and a
+// negative group of devices (1 or 2 per polarity); the weight it realises is the
+// difference of the groups' conductances, normalised to the largest weight.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "aimcsim/device.h"
+
+namespace aimcsim {
+
+class Crossbar {
+public:
+    Crossbar(int rows, int cols, int devices_per_polarity, const DeviceModel& device);
+
+    // Programs normalised weights w_norm in [-1, 1] (rows_used x cols_used, row-major):
+    // each device of the weight's polarity is programmed to |w_norm| * g_max, the
+    // other polarity to 0. Draws programming noise and drift exponents from `rng`.
+    void program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng);
+
+    // Reads every device `t_s` after programming (drift + 1/f deviation, drawn
+    // from `rng`) and rebuilds the effective weights used by integrate().
+    void set_time(double t_s, Rng& rng);
+
+    // Column values y_j = sum_i w_eff_ij * x_i / max_code for the signed codes x.
+    // With `split` (four-phase mode) the four (input sign, weight sign) partial sums
+    // are returned separately: out[p*cols + j] for p = (x>0,w+), (x>0,w-), (x<0,w+), (x<0,w-),
+    // each as a magnitude (>= 0).
+    void integrate(const std::int8_t* x, int max_code, float* y) const;
+    void integrate_four_phase(const std::int8_t* x, int max_code, float* partial) const;
+
+    // Sum over the row's devices of g/g_max, weighted by |x_i|: the array's
+    // conduction "activity" of one MVM, in (device at g_max) x (LSB cycles).
+    [[nodiscard]] double conduction(const std::int8_t* x) const;
+
+    [[nodiscard]] int rows_used() const { return rows_used_; }
+    [[nodiscard]] int cols_used() const { return cols_used_; }
+    [[nodiscard]] int rows() const { return rows_; }
+    [[nodiscard]] int cols() const { return cols_; }
+    // Effective normalised weight (after the last set_time), for tests.
+    [[nodiscard]] float w_eff(int r, int c) const { return w_pos_[idx(r, c)] - w_neg_[idx(r, c)]; }
+
+private:
+    [[nodiscard]] size_t idx(int r, int c) const { return static_cast<size_t>(r) * cols_used_ + c; }
+
+    int rows_, cols_, devices_per_polarity_;
+    const DeviceModel& device_;
+    int rows_used_ = 0, cols_used_ = 0;
+    // Programmed devices: [weight][polarity][k] flattened, k < devices_per_polarity.
+    std::vector<ProgrammedDevice> devices_;
+    // Effective normalised conductance of each polarity group at the current time.
+    std::vector<float> w_pos_, w_neg_, w_diff_;
+    std::vector<float> row_conduction_;  // sum over the row of (w_pos + w_neg), for energy
+};
+
+}  // namespace aimcsim

@@ -1,0 +1,211 @@
+#include "tiles/hermes_tile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "aimcsim/core/registry.h"
+
+namespace aimcsim {
+
+namespace {
+
+std::uint64_t time_tag(double t_s) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &t_s, sizeof bits);
+    return bits;
+}
+
+// E|v| for v ~ N(mu, sd^2).
+double mean_abs_normal(double mu, double sd) {
+    if (sd <= 0.0) return std::fabs(mu);
+    const double z = mu / sd;
+    return sd * std::sqrt(2.0 / M_PI) * std::exp(-0.5 * z * z) + mu * std::erf(z / std::sqrt(2.0));
+}
+
+}  // namespace
+
+ParamSchema HermesTile::schema() {
+    ParamSchema s;
+    s.integer("rows", 256, "", "crossbar rows (inputs)").range(1, 4096);
+    s.integer("cols", 256, "", "crossbar columns (outputs, one ADC each)").range(1, 4096);
+    s.real("clock_ghz", 1.0, "GHz", "tile clock; every phase is a whole number of its cycles").positive();
+    s.integer("devices_per_polarity", 2, "", "PCM devices per weight polarity in the 8T4R cell").range(1, 2);
+    s.real("output_range", 16.0, "rows",
+           "column value (sum of w_norm*x_norm) at ADC full scale, unless the mapper sets it per layer").positive();
+    s.real("array_energy_pj_per_device_cycle", 0.002, "pJ",
+           "energy of one device at g_max conducting for one clock cycle of pulse").at_least(0);
+    s.real("static_power_mw", 6.0, "mW", "leakage and clock of the array periphery and ADCs").at_least(0);
+    s.section("input", "input drivers (PWM)");
+    s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>");
+    s.section("adc", "column ADC model: model: cco | ideal | <plugin>");
+    s.section("ldpu", "local digital processing unit");
+    s.section("gdc", "global drift compensation");
+    return s;
+}
+
+HermesTile::HermesTile(const Params& p)
+    : rows_(static_cast<int>(p.integer("rows"))),
+      cols_(static_cast<int>(p.integer("cols"))),
+      clock_ghz_(p.real("clock_ghz")),
+      devices_per_polarity_(static_cast<int>(p.integer("devices_per_polarity"))),
+      default_output_range_(p.real("output_range")),
+      array_energy_pj_per_device_cycle_(p.real("array_energy_pj_per_device_cycle")),
+      static_power_mw_(p.real("static_power_mw")),
+      input_(InputModulator::schema().parse(p.section("input"), {})),
+      ldpu_(Ldpu::schema().parse(p.section("ldpu"), {})),
+      gdc_(DriftCompensation::schema().parse(p.section("gdc"), {})),
+      device_(Registry<DeviceModel>::instance().create(p.section("device"), "pcm")),
+      adc_(Registry<AdcModel>::instance().create(p.section("adc"), "cco")) {
+    device_->configure_cell(devices_per_polarity_);
+    crossbar_ = std::make_unique<Crossbar>(rows_, cols_, devices_per_polarity_, *device_);
+}
+
+MvmPhases HermesTile::phases() const {
+    MvmPhases ph;
+    ph.input_load = input_.load_cycles();
+    ph.integrate = input_.windows() * input_.window_cycles();
+    ph.convert = input_.windows() * adc_->conversion_cycles();
+    ph.readout = input_.windows() * adc_->readout_cycles();
+    ph.ldpu = ldpu_.cycles(crossbar_->cols_used() > 0 ? crossbar_->cols_used() : cols_);
+    return ph;
+}
+
+void HermesTile::program(const WeightBlock& block, const TileKey& key) {
+    if (block.rows < 1 || block.rows > rows_ || block.cols < 1 || block.cols > cols_ ||
+        block.weights.size() != static_cast<size_t>(block.rows) * block.cols) {
+        throw std::logic_error("HermesTile::program: block does not fit the tile");
+    }
+    key_ = key;
+    w_max_ = 0.0;
+    for (float w : block.weights) w_max_ = std::max(w_max_, static_cast<double>(std::fabs(w)));
+    if (w_max_ == 0.0) w_max_ = 1.0;
+    std::vector<float> w_norm(block.weights.size());
+    for (size_t i = 0; i < w_norm.size(); ++i) w_norm[i] = static_cast<float>(block.weights[i] / w_max_);
+    output_range_ = block.output_range > 0.0 ? block.output_range : default_output_range_;
+
+    Rng prog_rng(key.seed, Stream::Programming, {key.tile_id});
+    crossbar_->program(w_norm, block.rows, block.cols, prog_rng);
+    Rng mismatch_rng(key.seed, Stream::AdcMismatch, {key.tile_id});
+    adc_->setup(cols_, mismatch_rng);
+    programmed_ = true;
+    gdc_factor_ = 1.0;
+    if (gdc_.enabled()) {
+        set_time(gdc_.t_reference_s());
+        gdc_reference_ = calibration_response(time_tag(gdc_.t_reference_s()));
+    }
+}
+
+void HermesTile::set_time(double t_s) {
+    if (!programmed_) throw std::logic_error("HermesTile::set_time before program");
+    Rng read_rng(key_.seed, Stream::ReadNoise1f, {key_.tile_id, time_tag(t_s)});
+    crossbar_->set_time(t_s, read_rng);
+    timed_ = true;
+    gdc_factor_ = 1.0;
+    if (gdc_.enabled() && gdc_reference_ > 0.0) {
+        gdc_factor_ = DriftCompensation::factor(gdc_reference_, calibration_response(time_tag(t_s)));
+    }
+}
+
+double HermesTile::calibration_response(std::uint64_t tag) const {
+    const int n = crossbar_->rows_used();
+    const std::vector<std::int8_t> x =
+        gdc_.calibration_inputs(n, input_.max_code(), Rng(key_.seed, Stream::Other, {key_.tile_id, 0x6DC}));
+    Rng noise(key_.seed, Stream::MvmNoise, {key_.tile_id, 0x6DC, tag});
+    std::vector<float> y(crossbar_->cols_used());
+    MvmEnergy ignored;
+    double sum = 0.0;
+    for (int v = 0; v < gdc_.vectors(); ++v) {
+        read(&x[static_cast<size_t>(v) * n], y.data(), ignored, &noise);
+        for (float yj : y) sum += std::fabs(yj);
+    }
+    return sum;
+}
+
+void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const {
+    const int r = crossbar_->rows_used();
+    const int c = crossbar_->cols_used();
+    const int max_code = input_.max_code();
+    const int max_count = adc_->max_count();
+    thread_local std::vector<float> col;
+    thread_local std::vector<std::int32_t> counts;
+    // Real units per count: undo the ADC scale, the weight and the input normalisation.
+    const double lsb = output_range_ / max_count * w_max_ * max_code;
+
+    if (input_.mode() == InputMode::OnePhase) {
+        col.resize(c);
+        counts.resize(c);
+        crossbar_->integrate(x, max_code, col.data());
+        for (int j = 0; j < c; ++j) col[j] = static_cast<float>(col[j] / output_range_);
+        adc_->convert(col.data(), c, counts.data(), noise);
+        Ldpu::affine(counts.data(), c, lsb, nullptr, y);
+        energy.adc_pj += adc_->energy_pj(counts.data(), c);
+    } else {
+        // Each phase's partial sum is unipolar, in [0, 2*range]: it is shifted onto the
+        // ADC's whole signed span, so the LSB stays that of one-phase mode and the
+        // per-column ADC offset cancels in the signed sum of the four phases.
+        col.resize(4 * static_cast<size_t>(c));
+        counts.resize(4 * static_cast<size_t>(c));
+        crossbar_->integrate_four_phase(x, max_code, col.data());
+        for (size_t k = 0; k < col.size(); ++k) col[k] = static_cast<float>(col[k] / output_range_ - 1.0);
+        for (int p = 0; p < 4; ++p) {
+            adc_->convert(&col[static_cast<size_t>(p) * c], c, &counts[static_cast<size_t>(p) * c], noise);
+        }
+        static constexpr int kSign[4] = {+1, -1, -1, +1};  // (x+,w+), (x+,w-), (x-,w+), (x-,w-)
+        for (int j = 0; j < c; ++j) {
+            long net = 0;
+            for (int p = 0; p < 4; ++p) net += kSign[p] * (counts[static_cast<size_t>(p) * c + j] + max_count);
+            y[j] = static_cast<float>(net * lsb);
+        }
+        energy.adc_pj += adc_->energy_pj(counts.data(), 4 * c);
+    }
+    energy.input_pj += input_.load_energy_pj(r);
+    energy.pwm_pj += input_.pwm_energy_pj(x, r);
+    energy.array_pj += array_energy_pj_per_device_cycle_ * input_.cycles_per_lsb() * crossbar_->conduction(x);
+    energy.ldpu_pj += ldpu_.energy_pj(c);
+}
+
+void HermesTile::mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const {
+    if (!timed_) throw std::logic_error("HermesTile::mvm before set_time");
+    read(x, y, energy, noise);
+    if (gdc_factor_ != 1.0) {
+        const int c = crossbar_->cols_used();
+        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc_factor_);
+    }
+}
+
+MvmEnergy HermesTile::reference_mvm_energy() const {
+    // Uniform random codes in [-max, max] and weights uniform in [-1, 1] on every cell.
+    const double m = input_.max_code();
+    const double mean_abs_code = m * (m + 1) / (2 * m + 1);
+    const double mean_sq_norm = m * (m + 1) / (3.0 * m * m);  // E[(x/m)^2], x uniform on the integers
+    const double active_rows = rows_ * (2 * m) / (2 * m + 1);
+    // Devices on the weight's polarity carry |w| * g_max, |w| has mean 1/2.
+    const double conduction = rows_ * mean_abs_code * cols_ * devices_per_polarity_ * 0.5;
+    MvmEnergy e;
+    e.input_pj = input_.load_energy_pj(rows_);
+    e.pwm_pj = input_.pwm_energy_pj(active_rows, mean_abs_code * rows_ / active_rows);
+    e.array_pj = array_energy_pj_per_device_cycle_ * input_.cycles_per_lsb() * conduction;
+    if (input_.mode() == InputMode::OnePhase) {
+        // Column value ~ N(0, rows * E[w^2] * E[x^2]).
+        const double sigma = std::sqrt(rows_ * (1.0 / 3.0) * mean_sq_norm) / default_output_range_;
+        e.adc_pj = cols_ * adc_->energy_per_conversion_pj(std::min(1.0, mean_abs_normal(0.0, sigma)) * adc_->max_count());
+    } else {
+        // A phase's partial sum p = sum_i a_i b_i with a = positive part of x/m and
+        // b = positive part of w: E[a] = E|x/m|/2, E[a^2] = E[(x/m)^2]/2, E[b] = 1/4, E[b^2] = 1/6.
+        const double ea = 0.5 * mean_abs_code / m;
+        const double ea2 = 0.5 * mean_sq_norm;
+        const double mean_p = rows_ * ea * 0.25;
+        const double sd_p = std::sqrt(rows_ * (ea2 / 6.0 - ea * ea / 16.0));
+        const double v = mean_abs_normal(mean_p / default_output_range_ - 1.0, sd_p / default_output_range_);
+        e.adc_pj = 4.0 * cols_ * adc_->energy_per_conversion_pj(std::min(1.0, v) * adc_->max_count());
+    }
+    e.ldpu_pj = ldpu_.energy_pj(cols_);
+    return e;
+}
+
+AIMCSIM_REGISTER(TileModel, HermesTile, "hermes",
+                 "HERMES-like PCM core: 8T4R crossbar, PWM inputs, column ADCs, LDPU with drift compensation");
+
+}  // namespace aimcsim

@@ -1,0 +1,67 @@
+// The HERMES-like analog core: 8T4R PCM crossbar, PWM input drivers, CCO column
+// ADCs and an LDPU, with global drift compensation. Registered as tile model "hermes".
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "aimcsim/adc.h"
+#include "aimcsim/device.h"
+#include "aimcsim/tile.h"
+#include "digital/drift_compensation.h"
+#include "digital/ldpu.h"
+#include "tiles/crossbar.h"
+#include "tiles/input_modulator.h"
+
+namespace aimcsim {
+
+class HermesTile : public TileModel {
+public:
+    static ParamSchema schema();
+    explicit HermesTile(const Params& p);
+
+    [[nodiscard]] int rows() const override { return rows_; }
+    [[nodiscard]] int cols() const override { return cols_; }
+    [[nodiscard]] double clock_ghz() const override { return clock_ghz_; }
+    [[nodiscard]] int input_bits() const override { return input_.bits(); }
+    [[nodiscard]] MvmPhases phases() const override;
+    [[nodiscard]] double static_power_mw() const override { return static_power_mw_ + ldpu_.static_power_mw(); }
+
+    void program(const WeightBlock& block, const TileKey& key) override;
+    void set_time(double t_s) override;
+    void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const override;
+    [[nodiscard]] MvmEnergy reference_mvm_energy() const override;
+    [[nodiscard]] double gdc_factor() const override { return gdc_factor_; }
+
+    [[nodiscard]] const Crossbar& crossbar() const { return *crossbar_; }
+    [[nodiscard]] const AdcModel& adc() const { return *adc_; }
+
+private:
+    // Raw analog read (no drift compensation) of one input vector.
+    void read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const;
+    // Sum of |outputs| over the calibration inputs at the current time.
+    [[nodiscard]] double calibration_response(std::uint64_t time_tag) const;
+
+    int rows_, cols_;
+    double clock_ghz_;
+    int devices_per_polarity_;
+    double default_output_range_;
+    double array_energy_pj_per_device_cycle_;
+    double static_power_mw_;
+    InputModulator input_;
+    Ldpu ldpu_;
+    DriftCompensation gdc_;
+    std::unique_ptr<DeviceModel> device_;
+    std::unique_ptr<AdcModel> adc_;
+    std::unique_ptr<Crossbar> crossbar_;
+
+    TileKey key_;
+    double output_range_ = 1.0;  // column value at ADC full scale
+    double w_max_ = 1.0;         // largest |weight| of the block: maps to g_max
+    double gdc_reference_ = 0.0;
+    double gdc_factor_ = 1.0;
+    bool programmed_ = false;
+    bool timed_ = false;
+};
+
+}  // namespace aimcsim

@@ -1,0 +1,61 @@
+// Input drivers of a tile: signed activation codes become pulses whose width is
+// the code's magnitude (PWM, 1 LSB = cycles_per_lsb clock cycles). In one-phase
+// mode both input polarities drive both weight polarities in one window; in
+// four-phase mode each (input sign, weight sign) pair gets a window of its own.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+
+#include "aimcsim/core/params.h"
+
+namespace aimcsim {
+
+enum class InputMode { OnePhase, FourPhase };
+
+class InputModulator {
+public:
+    static ParamSchema schema();
+    explicit InputModulator(const Params& p);
+
+    [[nodiscard]] InputMode mode() const { return mode_; }
+    [[nodiscard]] int bits() const { return bits_; }
+    [[nodiscard]] int max_code() const { return (1 << (bits_ - 1)) - 1; }
+    // One integration window: the longest pulse plus one cycle, 2^(bits-1) LSBs.
+    [[nodiscard]] int window_cycles() const { return (1 << (bits_ - 1)) * cycles_per_lsb_; }
+    [[nodiscard]] int windows() const { return mode_ == InputMode::FourPhase ? 4 : 1; }
+    [[nodiscard]] int load_cycles() const { return load_cycles_; }
+
+    // Driver energy for one MVM: a fixed part per active row and window, plus a part
+    // per pulse cycle, plus loading the input bits.
+    [[nodiscard]] double load_energy_pj(int rows) const { return load_energy_pj_per_bit_ * bits_ * rows; }
+    [[nodiscard]] double pwm_energy_pj(const std::int8_t* x, int rows) const {
+        double active = 0.0;
+        double pulse_cycles = 0.0;
+        for (int i = 0; i < rows; ++i) {
+            const int m = std::abs(static_cast<int>(x[i]));
+            active += m != 0 ? 1.0 : 0.0;
+            pulse_cycles += m * cycles_per_lsb_;
+        }
+        // Four-phase mode drives each active row in two of its four windows.
+        const double windows_per_row = mode_ == InputMode::FourPhase ? 2.0 : 1.0;
+        return windows_per_row * active * energy_per_active_row_pj_ + windows_per_row * pulse_cycles * energy_per_pulse_cycle_pj_;
+    }
+    [[nodiscard]] double pwm_energy_pj(double active_rows, double mean_abs_code) const {
+        const double windows_per_row = mode_ == InputMode::FourPhase ? 2.0 : 1.0;
+        return windows_per_row * active_rows *
+               (energy_per_active_row_pj_ + mean_abs_code * cycles_per_lsb_ * energy_per_pulse_cycle_pj_);
+    }
+    [[nodiscard]] int cycles_per_lsb() const { return cycles_per_lsb_; }
+
+private:
+    InputMode mode_;
+    int bits_;
+    int cycles_per_lsb_;
+    int load_cycles_;
+    double energy_per_active_row_pj_;
+    double energy_per_pulse_cycle_pj_;
+    double load_energy_pj_per_bit_;
+};
+
+}  // namespace aimcsim

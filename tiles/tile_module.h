@@ -1,0 +1,79 @@
+// SystemC wrapper of a TileModel: requests arrive on a TLM-2.0 target socket,
+// results leave on an initiator socket. No clock: each phase of an MVM is one
+// wait() of its exact duration; the array accepts the next MVM while the LDPU
+// post-processes the previous one.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <deque>
+#include <memory>
+
+#include "aimcsim/core/stats.h"
+#include "aimcsim/tile.h"
+
+namespace aimcsim {
+
+// The operation a payload asks of a tile (or, on the way out, the result it carries).
+struct TileOp : tlm::tlm_extension<TileOp> {
+    enum class Kind { Program, SetTime, Mvm, Result } kind = Kind::Mvm;
+    const WeightBlock* block = nullptr;  // Program
+    double t_s = 0.0;                    // SetTime
+    const std::int8_t* x = nullptr;      // Mvm: rows_used input codes
+    float* y = nullptr;                  // Mvm: where the outputs go (cols_used), owned by the sender
+    std::uint64_t mvm_id = 0;            // keys the per-read noise; echoed in the Result
+    std::uint64_t tag = 0;               // opaque to the tile, echoed in the Result
+    int tile_id = 0;                     // Result: which tile
+
+    tlm::tlm_extension_base* clone() const override { return new TileOp(*this); }
+    void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const TileOp&>(other); }
+};
+
+class TileModule : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<TileModule> in;
+    tlm_utils::simple_initiator_socket<TileModule> out;
+
+    TileModule(sc_core::sc_module_name name, std::unique_ptr<TileModel> model, int tile_id, std::uint64_t seed,
+               bool functional);
+    ~TileModule() override;
+
+    [[nodiscard]] const TileModel& model() const { return *model_; }
+    [[nodiscard]] TileModel& model() { return *model_; }
+    [[nodiscard]] const StatGroup& stats() const { return stats_; }
+    [[nodiscard]] const MvmEnergy& energy() const { return energy_; }
+    [[nodiscard]] int tile_id() const { return tile_id_; }
+
+private:
+    struct Pending {
+        TileOp op;
+    };
+
+    void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    void ldpu_thread();
+    [[nodiscard]] sc_core::sc_time cycles(int n) const { return clock_period_ * static_cast<double>(n); }
+
+    std::unique_ptr<TileModel> model_;
+    int tile_id_;
+    std::uint64_t seed_;
+    bool functional_;
+    sc_core::sc_time clock_period_;
+    sc_core::sc_time array_free_at_;  // the array is busy until then
+    std::deque<Pending> ldpu_queue_;
+    sc_core::sc_event ldpu_work_;
+    MvmEnergy energy_;
+    MvmEnergy reference_energy_;
+    // The payload results leave in; a member so its extension outlives the thread.
+    tlm::tlm_generic_payload result_trans_;
+    TileOp result_;  // used per MVM in timing-only mode
+
+    StatGroup stats_;
+    Stat& mvms_;
+    Stat& array_busy_ns_;
+    Stat& array_wait_ns_;
+};
+
+}  // namespace aimcsim
