@@ -1,0 +1,86 @@
+#include "adc/cco_adc.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+#include "aimcsim/core/registry.h"
+
+namespace aimcsim {
+
+ParamSchema CcoAdc::schema() {
+    ParamSchema s;
+    s.real("ps_per_lsb", 300.0, "ps", "oscillator period: integration time per count").positive();
+    s.real("window_ns", 128.0, "ns",
+           "integration window the counter runs over; max_count = floor(window_ns*1000/ps_per_lsb/2)")
+        .positive();
+    s.integer("readout_cycles", 1, "cycles", "cycles after the window until the counts are latched").at_least(0);
+    s.real("gain_sigma", 0.02, "", "relative per-column gain spread left after digital calibration").at_least(0.0);
+    s.real("offset_sigma_lsb", 0.5, "LSB", "per-column offset spread left after digital calibration").at_least(0.0);
+    s.real("noise_lsb", 0.5, "LSB", "per-conversion output-referred noise std (thermal, shot, read-to-read)")
+        .at_least(0.0);
+    s.real("inl_lsb", 0.0, "LSB", "amplitude of the smooth nonlinearity inl_lsb*sin(pi*v), largest at |v| = 0.5")
+        .at_least(0.0);
+    s.real("energy_fixed_pj", 1.5, "pJ", "energy of one conversion at count 0 (assumed split)").at_least(0.0);
+    s.real("energy_per_count_pj", 0.02, "pJ", "energy per |count|: the oscillator's toggles (assumed split)")
+        .at_least(0.0);
+    return s;
+}
+
+CcoAdc::CcoAdc(const Params& p)
+    : max_count_(static_cast<int>(std::floor(p.real("window_ns") * 1000.0 / p.real("ps_per_lsb") / 2.0))),
+      readout_cycles_(static_cast<int>(p.integer("readout_cycles"))),
+      gain_sigma_(p.real("gain_sigma")),
+      offset_sigma_lsb_(p.real("offset_sigma_lsb")),
+      noise_lsb_(p.real("noise_lsb")),
+      inl_lsb_(p.real("inl_lsb")),
+      energy_fixed_pj_(p.real("energy_fixed_pj")),
+      energy_per_count_pj_(p.real("energy_per_count_pj")) {
+    if (max_count_ < 1) {
+        throw p.error("ps_per_lsb", "max_count = floor(window_ns*1000/ps_per_lsb/2) is 0 for window_ns " +
+                                        std::to_string(p.real("window_ns")) + " ns: the window must hold at "
+                                        "least 2 oscillator periods");
+    }
+}
+
+void CcoAdc::setup(int columns, Rng& mismatch_rng) {
+    gain_.assign(static_cast<std::size_t>(columns), 1.0);
+    offset_lsb_.assign(static_cast<std::size_t>(columns), 0.0);
+    // All gains, then all offsets: a change of one sigma does not move the other's draws.
+    for (double& g : gain_) g = 1.0 + gain_sigma_ * mismatch_rng.normal();
+    for (double& o : offset_lsb_) o = offset_sigma_lsb_ * mismatch_rng.normal();
+}
+
+void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* noise_rng) const {
+    if (n > static_cast<int>(gain_.size())) {
+        throw std::logic_error("CcoAdc::convert: " + std::to_string(n) + " columns but setup() drew " +
+                               std::to_string(gain_.size()));
+    }
+    constexpr double kPi = 3.14159265358979323846;
+    const double max = max_count_;
+    for (int j = 0; j < n; ++j) {
+        const double v = value_fs[j];
+        double x = gain_[j] * v * max + offset_lsb_[j];
+        if (inl_lsb_ != 0.0) x += inl_lsb_ * std::sin(kPi * std::fmin(std::fmax(v, -1.0), 1.0));
+        if (noise_rng != nullptr) x += noise_lsb_ * noise_rng->normal();
+        // fmax/fmin before rounding: no overflow in the conversion, and NaN maps to a rail.
+        counts[j] = static_cast<std::int32_t>(std::lround(std::fmin(std::fmax(x, -max), max)));
+    }
+}
+
+double CcoAdc::energy_pj(const std::int32_t* counts, int n) const {
+    double sum_abs = 0.0;
+    for (int j = 0; j < n; ++j) sum_abs += std::abs(counts[j]);
+    return energy_fixed_pj_ * n + energy_per_count_pj_ * sum_abs;
+}
+
+double CcoAdc::energy_per_conversion_pj(double abs_count) const {
+    return energy_fixed_pj_ + energy_per_count_pj_ * abs_count;
+}
+
+AIMCSIM_REGISTER(AdcModel, CcoAdc, "cco",
+                 "HERMES current-controlled-oscillator ADC: counts edges over the integration window, per-column "
+                 "gain/offset mismatch, per-conversion noise");
+
+}  // namespace aimcsim

@@ -1,0 +1,33 @@
+// "pcm": PCM statistics of Joshi et al., Nat. Commun. 2020, calibrated on IBM's
+// million-device array (the equations of aihwkit's PCMLikeNoiseModel).
+#pragma once
+
+#include "aimcsim/core/params.h"
+#include "aimcsim/device.h"
+#include "models/pcm_statistics.h"
+
+namespace aimcsim {
+
+class PcmDevice : public DeviceModel {
+public:
+    static ParamSchema schema();
+    explicit PcmDevice(const Params& p);
+
+    [[nodiscard]] double g_max_us() const override { return g_max_us_; }
+    [[nodiscard]] ProgrammedDevice program(double g_target_us, Rng& rng) const override;
+    [[nodiscard]] double read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const override;
+
+    // The fit at r = g/g_max, without the user's scales.
+    [[nodiscard]] static pcm::ProgStats prog_stats(double r);
+    // Read-noise amplitude Q_s at r_prog = g_prog/g_max, without read_noise_scale.
+    [[nodiscard]] static double q_s(double r_prog);
+
+private:
+    double g_max_us_;
+    pcm::Timing timing_;
+    double prog_noise_scale_;
+    double drift_scale_;
+    double read_noise_scale_;
+};
+
+}  // namespace aimcsim

@@ -1,0 +1,58 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "src/sim/sim_context.h"
+
+namespace test {
+
+// A fresh SystemC context, so each test case can elaborate its own modules even
+// when several run in one process.
+inline void fresh_systemc_context() { aimcsim::fresh_sim_context(); }
+
+inline std::string source_path(const std::string& rel) { return std::string(AIMCSIM_SOURCE_DIR) + "/" + rel; }
+
+// A temporary folder removed at the end of the test.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/aimcsim_test_XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    [[nodiscard]] std::string file(const std::string& name, const std::string& content) const {
+        const auto p = path / name;
+        std::ofstream(p) << content;
+        return p.string();
+    }
+    [[nodiscard]] std::string str() const { return path.string(); }
+};
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr together
+};
+
+// Runs the aimcsim CLI with `args` (already shell-quoted as needed).
+inline CommandResult run_cli(const std::string& args) {
+    CommandResult r;
+    const std::string cmd = std::string(AIMCSIM_CLI) + " " + args + " 2>&1";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) return r;
+    char buf[4096];
+    size_t n = 0;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
+    const int status = pclose(pipe);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+}  // namespace test
