@@ -1,0 +1,84 @@
+#include "interconnect/link_scheduler.h"
+
+#include <algorithm>
+
+namespace aimcsim {
+
+LinkScheduler::LinkScheduler(const Topology& topology)
+    : topology_(topology),
+      params_(topology.link_params()),
+      contention_(topology.has_contention()),
+      links_(topology.links().size()) {}
+
+const std::vector<int>& LinkScheduler::route(int src_tile, int dst_tile) {
+    const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src_tile)) << 32) |
+                              static_cast<std::uint32_t>(dst_tile);
+    auto it = routes_.find(key);
+    if (it == routes_.end()) it = routes_.emplace(key, topology_.route(src_tile, dst_tile)).first;
+    return it->second;
+}
+
+std::uint64_t LinkScheduler::flits(std::uint64_t bits) const {
+    const auto width = static_cast<std::uint64_t>(params_.width_bits);
+    return std::max<std::uint64_t>(1, (bits + width - 1) / width);  // a header-only packet still takes a flit
+}
+
+HopReservation LinkScheduler::reserve_hop(int link, std::uint64_t head_cycle, std::uint64_t bits) {
+    LinkState& state = links_.at(link);
+    const std::uint64_t f = flits(bits);
+    HopReservation hop;
+    hop.start_cycle = contention_ ? std::max(head_cycle, state.busy_until_cycle) : head_cycle;
+    hop.stall_cycles = hop.start_cycle - head_cycle;
+    state.busy_until_cycle = std::max(state.busy_until_cycle, hop.start_cycle + f);
+    state.stats.packets += 1;
+    state.stats.bits += bits;
+    state.stats.busy_cycles += f;
+    state.stats.stall_cycles += hop.stall_cycles;
+    // While blocked, the flits that have already arrived wait in this router's buffer.
+    if (hop.stall_cycles > 0) {
+        totals_.peak_buffer_flits = std::max(totals_.peak_buffer_flits, std::min(f, hop.stall_cycles));
+    }
+    return hop;
+}
+
+void LinkScheduler::record_delivery(std::uint64_t bits, int hops, std::uint64_t stall_cycles,
+                                    std::uint64_t ready_cycle, std::uint64_t arrival_cycle) {
+    first_ready_cycle_ = totals_.packets == 0 ? ready_cycle : std::min(first_ready_cycle_, ready_cycle);
+    last_arrival_cycle_ = std::max(last_arrival_cycle_, arrival_cycle);
+    totals_.packets += 1;
+    totals_.bits += bits;
+    totals_.bit_hops += bits * static_cast<std::uint64_t>(hops);
+    totals_.stall_cycles += stall_cycles;
+    totals_.energy_pj += static_cast<double>(bits) * hops * params_.energy_pj_per_bit_hop;
+    if (totals_.hop_histogram.size() <= static_cast<std::size_t>(hops)) totals_.hop_histogram.resize(hops + 1, 0);
+    totals_.hop_histogram[hops] += 1;
+}
+
+Delivery LinkScheduler::send(int src_tile, int dst_tile, std::uint64_t bits, std::uint64_t ready_cycle) {
+    const std::vector<int>& path = route(src_tile, dst_tile);
+    const auto latency = static_cast<std::uint64_t>(params_.hop_latency_cycles);
+    Delivery d;
+    d.hops = static_cast<int>(path.size());
+    d.arrival_cycle = ready_cycle;  // src == dst: nothing crosses the network
+    std::uint64_t head_cycle = ready_cycle;
+    for (int link : path) {
+        const HopReservation hop = reserve_hop(link, head_cycle, bits);
+        d.stall_cycles += hop.stall_cycles;
+        head_cycle = hop.start_cycle + latency;
+        d.arrival_cycle = head_cycle + flits(bits);  // the tail trails the head by F cycles
+    }
+    record_delivery(bits, d.hops, d.stall_cycles, ready_cycle, d.arrival_cycle);
+    return d;
+}
+
+std::uint64_t LinkScheduler::span_cycles() const {
+    return totals_.packets == 0 ? 0 : last_arrival_cycle_ - first_ready_cycle_;
+}
+
+double LinkScheduler::utilisation(int link) const {
+    const std::uint64_t span = span_cycles();
+    if (span == 0) return 0.0;
+    return std::min(1.0, static_cast<double>(link_stats(link).busy_cycles) / static_cast<double>(span));
+}
+
+}  // namespace aimcsim

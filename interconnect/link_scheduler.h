@@ -1,0 +1,109 @@
+// Timing of the interconnect's links as resources, in plain C++ (no SystemC): the
+// single owner of per-link state, used directly by send() and hop by hop by the
+// SystemC routers (noc.h), so both paths share one model.
+//
+// Model: virtual cut-through, flits of width_bits, times in whole clock cycles.
+// A packet of F = max(1, ceil(bits / width_bits)) flits follows its static route
+// l_1..l_h. Its head reaches link i at cycle t_i (t_1 = ready). The link is free
+// from busy_until(l_i); the head starts s_i = max(t_i, busy_until(l_i)) (stall
+// s_i - t_i), the link then carries the F flits back to back, so busy_until(l_i)
+// = s_i + F, and the head reaches the next router hop_latency_cycles (L) later:
+// t_{i+1} = s_i + L. The last bit reaches the destination at s_h + L + F.
+// On an idle network s_i = ready + (i-1) L, hence arrival = ready + h L + F.
+// A blocked packet waits whole in the router's input buffer (the cut-through
+// assumption); peak_buffer_flits() reports the largest buffer that needed, to
+// compare with buffer_depth_flits (a wormhole router with a smaller buffer would
+// also hold the upstream links, which this model does not charge).
+// Without contention (`ideal`), s_i = t_i always: arrival = ready + L + F.
+//
+// Arbitration is first come, first served in call order: reserve_hop() books the
+// link after every earlier booking (no back-filling of idle gaps). send() books a
+// whole route at once, so call it in order of ready cycle; the SystemC routers
+// book each hop when the head actually arrives, and both agree whenever each
+// shared link sees its packets in the same order. Same call order, same result.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "aimcsim/topology.h"
+
+namespace aimcsim {
+
+struct Delivery {
+    std::uint64_t arrival_cycle = 0;  // the last bit is at the destination tile
+    int hops = 0;
+    std::uint64_t stall_cycles = 0;   // waiting for busy links, summed over hops
+};
+
+struct HopReservation {
+    std::uint64_t start_cycle = 0;   // the head starts across the link
+    std::uint64_t stall_cycles = 0;  // start - head arrival at the link
+};
+
+struct LinkStats {
+    std::uint64_t packets = 0;
+    std::uint64_t bits = 0;
+    std::uint64_t busy_cycles = 0;   // flit cycles the link carried
+    std::uint64_t stall_cycles = 0;  // cycles packets waited for this link
+    [[nodiscard]] double bytes() const { return static_cast<double>(bits) / 8.0; }
+};
+
+struct NetworkTotals {
+    std::uint64_t packets = 0;
+    std::uint64_t bits = 0;
+    std::uint64_t bit_hops = 0;
+    std::uint64_t stall_cycles = 0;
+    double energy_pj = 0.0;                    // bit_hops * energy_pj_per_bit_hop
+    std::vector<std::uint64_t> hop_histogram;  // [h] = packets that took h hops
+    std::uint64_t peak_buffer_flits = 0;       // largest blocked part of a packet
+    [[nodiscard]] double bytes() const { return static_cast<double>(bits) / 8.0; }
+};
+
+class LinkScheduler {
+public:
+    // `topology` must be set up and outlive the scheduler.
+    explicit LinkScheduler(const Topology& topology);
+
+    // Books the packet's whole route now; see the model above.
+    Delivery send(int src_tile, int dst_tile, std::uint64_t bits, std::uint64_t ready_cycle);
+
+    // --- Pieces of send(), for a caller that moves the packet hop by hop.
+    // The static route, computed once per (src, dst) and cached (reference stays valid).
+    [[nodiscard]] const std::vector<int>& route(int src_tile, int dst_tile);
+    [[nodiscard]] std::uint64_t flits(std::uint64_t bits) const;
+    // Books `link` for a packet whose head reaches it at `head_cycle`.
+    HopReservation reserve_hop(int link, std::uint64_t head_cycle, std::uint64_t bits);
+    // Counts a delivered packet in the totals.
+    void record_delivery(std::uint64_t bits, int hops, std::uint64_t stall_cycles, std::uint64_t ready_cycle,
+                         std::uint64_t arrival_cycle);
+
+    // --- Statistics.
+    [[nodiscard]] const LinkParams& params() const { return params_; }
+    [[nodiscard]] const Topology& topology() const { return topology_; }
+    [[nodiscard]] std::size_t num_links() const { return links_.size(); }
+    [[nodiscard]] const LinkStats& link_stats(int link) const { return links_.at(link).stats; }
+    [[nodiscard]] std::uint64_t busy_until_cycle(int link) const { return links_.at(link).busy_until_cycle; }
+    [[nodiscard]] const NetworkTotals& totals() const { return totals_; }
+    // From the earliest ready cycle to the latest arrival seen (0 before any packet).
+    [[nodiscard]] std::uint64_t span_cycles() const;
+    // busy_cycles / span_cycles() of one link, in [0, 1].
+    [[nodiscard]] double utilisation(int link) const;
+
+private:
+    struct LinkState {
+        std::uint64_t busy_until_cycle = 0;
+        LinkStats stats;
+    };
+    const Topology& topology_;
+    LinkParams params_;
+    bool contention_;
+    std::vector<LinkState> links_;
+    std::unordered_map<std::uint64_t, std::vector<int>> routes_;  // node-based: references stay valid
+    NetworkTotals totals_;
+    std::uint64_t first_ready_cycle_ = 0;
+    std::uint64_t last_arrival_cycle_ = 0;
+};
+
+}  // namespace aimcsim
