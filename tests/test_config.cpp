@@ -73,7 +73,7 @@ TEST_CASE("base files are merged under the including file; cycles are errors", "
     REQUIRE_THROWS_WITH(load_run_config(missing, {}), Contains("m.yaml:1:7") && Contains("nothere.yaml") && Contains("does not exist"));
 }
 
-TEST_CASE("--set overrides create, replace and are validated like file values", "[config]") {
+TEST_CASE("overrides (--set) create, replace and are validated like file values", "[config]") {
     test::TempDir dir;
     const std::string f = dir.file("c.yaml", "tile:\n  rows: 128\n");
     const RunConfig rc = load_run_config(f, {"tile.rows=64", "tile.input.mode=four_phase", "simulation.t_inference_s=[1, 3600]"});

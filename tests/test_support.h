@@ -28,7 +28,7 @@ struct TempDir {
         std::error_code ec;
         std::filesystem::remove_all(path, ec);
     }
-    [[nodiscard]] std::string file(const std::string& name, const std::string& content) const {
+    std::string file(const std::string& name, const std::string& content) const {
         const auto p = path / name;
         std::ofstream(p) << content;
         return p.string();

@@ -34,14 +34,14 @@ ParamSchema HermesTile::schema() {
     s.integer("devices_per_polarity", 2, "", "PCM devices per weight polarity in the 8T4R cell").range(1, 2);
     s.real("output_range", 16.0, "rows",
            "column value (sum of w_norm*x_norm) at ADC full scale, unless the mapper sets it per layer").positive();
-    s.real("array_energy_pj_per_device_cycle", 0.002, "pJ",
+    s.real("array_energy_pj_per_device_cycle", 0.00218, "pJ",
            "energy of one device at g_max conducting for one clock cycle of pulse").at_least(0);
     s.real("static_power_mw", 6.0, "mW", "leakage and clock of the array periphery and ADCs").at_least(0);
-    s.section("input", "input drivers (PWM)");
+    s.section("input", "input drivers (PWM)", InputModulator::schema());
     s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>");
     s.section("adc", "column ADC model: model: cco | ideal | <plugin>");
-    s.section("ldpu", "local digital processing unit");
-    s.section("gdc", "global drift compensation");
+    s.section("ldpu", "local digital processing unit", Ldpu::schema());
+    s.section("gdc", "global drift compensation", DriftCompensation::schema());
     return s;
 }
 

@@ -38,21 +38,26 @@ void set_log_level(const std::string& level) {
     spdlog::set_level(l);
 }
 
+void print_schema(std::ostream& o, const ParamSchema& schema, const std::string& indent) {
+    for (const auto& s : schema.specs()) {
+        o << indent << s.name << " (" << s.type_name();
+        if (!s.unit.empty()) o << ", " << s.unit;
+        o << ")";
+        if (s.type != ParamType::Section) o << " default " << s.default_str();
+        const std::string range = s.range_str();
+        if (!range.empty()) o << ", " << range;
+        o << ": " << s.description << "\n";
+        if (s.sub) print_schema(o, *s.sub, indent + "    ");
+    }
+}
+
 template <typename Interface>
 void print_models(std::ostream& o) {
     for (const auto& [name, entry] : Registry<Interface>::instance().entries()) {
         o << Interface::kAxis << " model '" << name << "': " << entry.description;
         if (entry.origin != "built-in") o << "  [" << entry.origin << "]";
         o << "\n";
-        for (const auto& s : entry.schema.specs()) {
-            o << "    " << s.name << " (" << s.type_name();
-            if (!s.unit.empty()) o << ", " << s.unit;
-            o << ")";
-            if (s.type != ParamType::Section) o << " default " << s.default_str();
-            const std::string range = s.range_str();
-            if (!range.empty()) o << ", " << range;
-            o << ": " << s.description << "\n";
-        }
+        print_schema(o, entry.schema, "    ");
     }
 }
 

@@ -59,34 +59,47 @@ std::string ParamSpec::range_str() const {
 
 // ---------------------------------------------------------------- declaration
 
+namespace {
+
+ParamSpec make_spec(const std::string& name, ParamType type, const std::string& unit, const std::string& desc) {
+    ParamSpec s;
+    s.name = name;
+    s.type = type;
+    s.unit = unit;
+    s.description = desc;
+    return s;
+}
+
+}  // namespace
+
 ParamSpec& ParamSchema::last() {
     if (specs_.empty()) throw std::logic_error("ParamSchema: modifier before any parameter");
     return specs_.back();
 }
 
 ParamSchema& ParamSchema::integer(const std::string& name, long long def, const std::string& unit, const std::string& desc) {
-    ParamSpec s{name, ParamType::Int, unit, desc};
+    ParamSpec s = make_spec(name, ParamType::Int, unit, desc);
     s.default_value = def;
     specs_.push_back(s);
     return *this;
 }
 
 ParamSchema& ParamSchema::real(const std::string& name, double def, const std::string& unit, const std::string& desc) {
-    ParamSpec s{name, ParamType::Real, unit, desc};
+    ParamSpec s = make_spec(name, ParamType::Real, unit, desc);
     s.default_value = def;
     specs_.push_back(s);
     return *this;
 }
 
 ParamSchema& ParamSchema::boolean(const std::string& name, bool def, const std::string& desc) {
-    ParamSpec s{name, ParamType::Bool, "", desc};
+    ParamSpec s = make_spec(name, ParamType::Bool, "", desc);
     s.default_value = def;
     specs_.push_back(s);
     return *this;
 }
 
 ParamSchema& ParamSchema::string(const std::string& name, const std::string& def, const std::string& desc) {
-    ParamSpec s{name, ParamType::String, "", desc};
+    ParamSpec s = make_spec(name, ParamType::String, "", desc);
     s.default_value = def;
     specs_.push_back(s);
     return *this;
@@ -94,14 +107,20 @@ ParamSchema& ParamSchema::string(const std::string& name, const std::string& def
 
 ParamSchema& ParamSchema::reals(const std::string& name, std::vector<double> def, const std::string& unit,
                                 const std::string& desc) {
-    ParamSpec s{name, ParamType::RealList, unit, desc};
+    ParamSpec s = make_spec(name, ParamType::RealList, unit, desc);
     s.default_value = std::move(def);
     specs_.push_back(s);
     return *this;
 }
 
 ParamSchema& ParamSchema::section(const std::string& name, const std::string& desc) {
-    specs_.push_back(ParamSpec{name, ParamType::Section, "", desc});
+    specs_.push_back(make_spec(name, ParamType::Section, "", desc));
+    return *this;
+}
+
+ParamSchema& ParamSchema::section(const std::string& name, const std::string& desc, const ParamSchema& sub) {
+    section(name, desc);
+    last().sub = std::make_shared<const ParamSchema>(sub);
     return *this;
 }
 

@@ -26,6 +26,14 @@ std::string fmt(double v, int prec = 4) {
 
 }  // namespace
 
+json stats_json(const StatGroup& group) {
+    json j = json::object();
+    for (const auto& s : group.stats()) {
+        j[s.name()] = {{"value", s.value()}, {"unit", s.unit()}, {"description", s.description()}};
+    }
+    return j;
+}
+
 json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
     const double period_ns = 1.0 / r.clock_ghz;
     const double ops_per_mvm = 2.0 * r.tile_rows * r.tile_cols;  // peak counts every cell
@@ -77,6 +85,7 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
                       {"t_inference_s", r.t_inference_s},
                       {"gdc_factor", r.gdc_factor}};
     j["simulation"] = {{"functional", r.functional}, {"simulated_ns", r.simulated_ns}};
+    j["stats"] = {{r.tile_stats.name(), stats_json(r.tile_stats)}};
     return j;
 }
 

@@ -15,6 +15,9 @@ inline constexpr const char* kReportSchema = "aimcsim.report/1";
 // Report of the single-tile MVM characterisation.
 [[nodiscard]] nlohmann::json tile_bench_report(const RunConfig& rc, const TileBenchResult& r);
 
+// {"<stat>": {"value", "unit", "description"}} of one component's counters.
+[[nodiscard]] nlohmann::json stats_json(const StatGroup& group);
+
 // Readable text version of any report.
 [[nodiscard]] std::string render_text(const nlohmann::json& report);
 

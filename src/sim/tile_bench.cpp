@@ -25,8 +25,8 @@ public:
 
     MvmController(sc_core::sc_module_name name, const MvmWorkload& wl, const WeightBlock& block,
                   std::uint64_t seed, int max_code, double t_s)
-        : sc_module(name), to_tile("to_tile"), from_tile("from_tile"), wl_(wl), block_(block), seed_(seed),
-          max_code_(max_code), t_s_(t_s), outputs_(static_cast<size_t>(wl.mvms) * wl.cols) {
+        : sc_module(name), to_tile("to_tile"), from_tile("from_tile"), outputs_(static_cast<size_t>(wl.mvms) * wl.cols),
+          wl_(wl), block_(block), seed_(seed), max_code_(max_code), t_s_(t_s) {
         from_tile.register_b_transport(this, &MvmController::on_result);
         SC_HAS_PROCESS(MvmController);
         SC_THREAD(run);
@@ -120,6 +120,7 @@ TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_n
     r.first_result_ns = ctrl.first_result.to_seconds() * 1e9;
     r.dynamic = tile.energy();
     r.gdc_factor = tile.model().gdc_factor();
+    r.tile_stats = tile.stats();
 
     if (r.functional) {
         // Exact product in the same units the tile reports: y = sum_i W_ij x_i.

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "aimcsim/core/stats.h"
 #include "aimcsim/tile.h"
 #include "src/sim/mvm_workload.h"
 #include "src/sim/run_config.h"
@@ -26,6 +27,7 @@ struct TileBenchResult {
     double relative_rms_error = 0.0; // ||y - y_exact|| / ||y_exact|| over all MVMs (functional mode)
     bool functional = true;
     double t_inference_s = 0.0;
+    StatGroup tile_stats{"tile0"};  // the tile module's counters
 };
 
 [[nodiscard]] TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_file_node);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -28,6 +29,7 @@ struct ParamSpec {
     double max = std::numeric_limits<double>::infinity();   // inclusive
     bool min_exclusive = false;
     std::vector<std::string> choices;  // String: allowed values (empty = any)
+    std::shared_ptr<const class ParamSchema> sub;  // Section: its fixed schema, if it has one (for listings)
 
     [[nodiscard]] std::string type_name() const;
     [[nodiscard]] std::string default_str() const;
@@ -46,6 +48,8 @@ public:
     ParamSchema& reals(const std::string& name, std::vector<double> def, const std::string& unit, const std::string& desc);
     // A nested map that a sub-component validates itself (e.g. `device:` inside a tile).
     ParamSchema& section(const std::string& name, const std::string& desc);
+    // A nested map with a fixed schema of its own (listed by `aimcsim models`).
+    ParamSchema& section(const std::string& name, const std::string& desc, const ParamSchema& sub);
 
     // Modifiers for the last declared parameter.
     ParamSchema& range(double lo, double hi);                 // inclusive

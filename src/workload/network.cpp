@@ -1,0 +1,388 @@
+#include "aimcsim/workload/network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "aimcsim/core/error.h"
+
+namespace aimcsim {
+
+namespace {
+
+// Larger tensors or matrices than this are certainly a corrupt or hostile file, and
+// would otherwise turn into a std::bad_alloc far from the cause.
+constexpr std::size_t kMaxElements = std::size_t{1} << 28;
+
+[[noreturn]] void fail(const std::string& layer, const std::string& msg) {
+    throw InputError("layer '" + layer + "': " + msg);
+}
+
+void check_size(const std::string& layer, const char* what, std::size_t n) {
+    if (n > kMaxElements)
+        fail(layer, std::string(what) + " has " + std::to_string(n) + " elements, more than the limit of " +
+                        std::to_string(kMaxElements));
+}
+
+}  // namespace
+
+const char* op_name(Op op) {
+    switch (op) {
+    case Op::Conv: return "Conv";
+    case Op::Dense: return "Dense";
+    case Op::Relu: return "Relu";
+    case Op::MaxPool: return "MaxPool";
+    case Op::AvgPool: return "AvgPool";
+    case Op::GlobalAvgPool: return "GlobalAvgPool";
+    case Op::Add: return "Add";
+    case Op::Flatten: return "Flatten";
+    }
+    return "?";
+}
+
+std::string Shape::str() const {
+    return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
+}
+
+int window_output_size(int in, int kernel, int stride, int pad_begin, int pad_end) {
+    if (stride <= 0) return 0;
+    const long span = static_cast<long>(in) + pad_begin + pad_end - kernel;
+    return span < 0 ? 0 : static_cast<int>(span / stride + 1);
+}
+
+int Network::add_input(const std::string& tensor_name, Shape shape) {
+    if (shape.c <= 0 || shape.h <= 0 || shape.w <= 0)
+        throw InputError("network input '" + tensor_name + "': shape " + shape.str() + " must be positive");
+    check_size(tensor_name, "the input", shape.size());
+    tensors.push_back({tensor_name, shape});
+    input = static_cast<int>(tensors.size()) - 1;
+    if (output < 0) output = input;
+    return input;
+}
+
+void Network::check_tensor(const std::string& layer, int tensor) const {
+    if (tensor < 0 || tensor >= static_cast<int>(tensors.size()))
+        fail(layer, "input tensor id " + std::to_string(tensor) + " does not exist");
+}
+
+int Network::add_layer(Layer layer, Shape out_shape) {
+    if (out_shape.c <= 0 || out_shape.h <= 0 || out_shape.w <= 0)
+        fail(layer.name, "output shape " + out_shape.str() + " is empty");
+    check_size(layer.name, "the output", out_shape.size());
+    tensors.push_back({layer.name, out_shape});
+    layer.output = static_cast<int>(tensors.size()) - 1;
+    layers.push_back(std::move(layer));
+    output = layers.back().output;  // the last layer is the network output unless set otherwise
+    return output;
+}
+
+namespace {
+
+void check_window(const std::string& layer, const Window& win, bool is_pool) {
+    if (win.kernel_h <= 0 || win.kernel_w <= 0) fail(layer, "kernel size must be positive");
+    if (win.stride_h <= 0 || win.stride_w <= 0) fail(layer, "stride must be positive");
+    if (win.pad_top < 0 || win.pad_left < 0 || win.pad_bottom < 0 || win.pad_right < 0)
+        fail(layer, "pads must not be negative");
+    // A pooling window that sits entirely in padding would average or max over nothing.
+    if (is_pool && (win.pad_top >= win.kernel_h || win.pad_bottom >= win.kernel_h || win.pad_left >= win.kernel_w ||
+        win.pad_right >= win.kernel_w))
+        fail(layer, "pads must be smaller than the kernel");
+}
+
+Shape window_output(const std::string& layer, const Shape& in, int channels, const Window& win, bool is_pool) {
+    check_window(layer, win, is_pool);
+    const int oh = window_output_size(in.h, win.kernel_h, win.stride_h, win.pad_top, win.pad_bottom);
+    const int ow = window_output_size(in.w, win.kernel_w, win.stride_w, win.pad_left, win.pad_right);
+    if (oh <= 0 || ow <= 0)
+        fail(layer, "kernel " + std::to_string(win.kernel_h) + "x" + std::to_string(win.kernel_w) +
+                        " does not fit the padded input " + in.str());
+    return {channels, oh, ow};
+}
+
+void set_matrix(Layer& l, int rows, int cols, std::vector<float> weights, std::vector<float> bias) {
+    check_size(l.name, "the weight matrix", static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols));
+    l.rows = rows;
+    l.cols = cols;
+    if (!weights.empty() && weights.size() != static_cast<std::size_t>(rows) * cols)
+        fail(l.name, "weights have " + std::to_string(weights.size()) + " values, expected " +
+                         std::to_string(rows) + "x" + std::to_string(cols));
+    if (!bias.empty() && bias.size() != static_cast<std::size_t>(cols))
+        fail(l.name, "bias has " + std::to_string(bias.size()) + " values, expected " + std::to_string(cols));
+    l.weights = std::move(weights);
+    l.bias = bias.empty() && !l.weights.empty() ? std::vector<float>(cols, 0.0f) : std::move(bias);
+}
+
+}  // namespace
+
+int Network::add_conv(const std::string& layer, int in, int out_channels, const Window& win,
+                      std::vector<float> weights, std::vector<float> bias) {
+    check_tensor(layer, in);
+    if (out_channels <= 0) fail(layer, "output channels must be positive");
+    if (win.count_include_pad) fail(layer, "count_include_pad applies to AvgPool only");
+    const Shape& s = shape(in);
+    Layer l;
+    l.name = layer;
+    l.op = Op::Conv;
+    l.inputs = {in};
+    l.window = win;
+    const Shape out = window_output(layer, s, out_channels, win, false);
+    set_matrix(l, s.c * win.kernel_h * win.kernel_w, out_channels, std::move(weights), std::move(bias));
+    return add_layer(std::move(l), out);
+}
+
+int Network::add_dense(const std::string& layer, int in, int out_features, std::vector<float> weights,
+                       std::vector<float> bias) {
+    check_tensor(layer, in);
+    if (out_features <= 0) fail(layer, "output features must be positive");
+    Layer l;
+    l.name = layer;
+    l.op = Op::Dense;
+    l.inputs = {in};
+    const std::size_t rows = shape(in).size();
+    check_size(layer, "the input", rows);
+    set_matrix(l, static_cast<int>(rows), out_features, std::move(weights), std::move(bias));
+    return add_layer(std::move(l), {out_features, 1, 1});
+}
+
+int Network::add_relu(const std::string& layer, int in) {
+    check_tensor(layer, in);
+    Layer l;
+    l.name = layer;
+    l.op = Op::Relu;
+    l.inputs = {in};
+    const Shape s = shape(in);
+    return add_layer(std::move(l), s);
+}
+
+int Network::add_pool(const std::string& layer, Op op, int in, const Window& win) {
+    check_tensor(layer, in);
+    if (op != Op::MaxPool && op != Op::AvgPool) fail(layer, "add_pool needs MaxPool or AvgPool");
+    if (op == Op::MaxPool && win.count_include_pad) fail(layer, "count_include_pad applies to AvgPool only");
+    Layer l;
+    l.name = layer;
+    l.op = op;
+    l.inputs = {in};
+    l.window = win;
+    const Shape out = window_output(layer, shape(in), shape(in).c, win, true);
+    return add_layer(std::move(l), out);
+}
+
+int Network::add_global_avg_pool(const std::string& layer, int in) {
+    check_tensor(layer, in);
+    Layer l;
+    l.name = layer;
+    l.op = Op::GlobalAvgPool;
+    l.inputs = {in};
+    const int c = shape(in).c;
+    return add_layer(std::move(l), {c, 1, 1});
+}
+
+int Network::add_add(const std::string& layer, int a, int b) {
+    check_tensor(layer, a);
+    check_tensor(layer, b);
+    if (shape(a) != shape(b))
+        fail(layer, "Add of shapes " + shape(a).str() + " and " + shape(b).str() +
+                        " (broadcasting is not supported; the shapes must be equal)");
+    Layer l;
+    l.name = layer;
+    l.op = Op::Add;
+    l.inputs = {a, b};
+    const Shape s = shape(a);
+    return add_layer(std::move(l), s);
+}
+
+int Network::add_flatten(const std::string& layer, int in) {
+    check_tensor(layer, in);
+    Layer l;
+    l.name = layer;
+    l.op = Op::Flatten;
+    l.inputs = {in};
+    const int n = static_cast<int>(shape(in).size());
+    return add_layer(std::move(l), {n, 1, 1});
+}
+
+std::size_t Network::macs_per_inference() const {
+    std::size_t macs = 0;
+    for (const Layer& l : layers) {
+        const std::size_t matrix = static_cast<std::size_t>(l.rows) * static_cast<std::size_t>(l.cols);
+        if (l.op == Op::Conv)
+            macs += matrix * static_cast<std::size_t>(shape(l.output).h) * static_cast<std::size_t>(shape(l.output).w);
+        else if (l.op == Op::Dense)
+            macs += matrix;
+    }
+    return macs;
+}
+
+std::size_t Network::parameter_count() const {
+    std::size_t n = 0;
+    for (const Layer& l : layers)
+        if (l.has_weights_matrix()) n += static_cast<std::size_t>(l.rows) * l.cols + l.cols;
+    return n;
+}
+
+int Network::producer(int tensor) const {
+    for (std::size_t i = 0; i < layers.size(); ++i)
+        if (layers[i].output == tensor) return static_cast<int>(i);
+    return -1;
+}
+
+std::string Network::summary() const {
+    std::ostringstream os;
+    os << name << ": input " << input_shape().str() << ", " << layers.size() << " layers, "
+       << macs_per_inference() << " MACs, " << parameter_count() << " parameters\n";
+    for (const Layer& l : layers) {
+        os << "  " << l.name << " " << op_name(l.op) << " ";
+        for (std::size_t i = 0; i < l.inputs.size(); ++i) os << (i ? "+" : "") << shape(l.inputs[i]).str();
+        os << " -> " << shape(l.output).str();
+        if (l.has_weights_matrix()) os << " matrix " << l.rows << "x" << l.cols;
+        os << "\n";
+    }
+    return os.str();
+}
+
+void fold_batch_norm(Layer& layer, const std::vector<float>& gamma, const std::vector<float>& beta,
+                     const std::vector<float>& mean, const std::vector<float>& var, float epsilon) {
+    if (!layer.has_weights_matrix() || layer.weights.empty())
+        fail(layer.name, "BatchNormalization can only be folded into a Conv or Dense layer with weights");
+    const std::size_t n = static_cast<std::size_t>(layer.cols);
+    if (gamma.size() != n || beta.size() != n || mean.size() != n || var.size() != n)
+        fail(layer.name, "BatchNormalization parameters must have " + std::to_string(n) + " values (one per channel)");
+    for (std::size_t c = 0; c < n; ++c) {
+        if (!(var[c] + epsilon > 0.0f)) fail(layer.name, "BatchNormalization variance + epsilon must be positive");
+        const float scale = gamma[c] / std::sqrt(var[c] + epsilon);
+        for (int r = 0; r < layer.rows; ++r) layer.weights[static_cast<std::size_t>(r) * n + c] *= scale;
+        layer.bias[c] = (layer.bias[c] - mean[c]) * scale + beta[c];
+    }
+}
+
+void im2col(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, float* out) {
+    const Shape& in = net.shape(conv.inputs.at(0));
+    const Window& win = conv.window;
+    const int y0 = oy * win.stride_h - win.pad_top;
+    const int x0 = ox * win.stride_w - win.pad_left;
+    for (int c = 0; c < in.c; ++c)
+        for (int ky = 0; ky < win.kernel_h; ++ky)
+            for (int kx = 0; kx < win.kernel_w; ++kx) {
+                const int y = y0 + ky, x = x0 + kx;
+                const bool inside = y >= 0 && y < in.h && x >= 0 && x < in.w;
+                *out++ = inside ? input_chw[(static_cast<std::size_t>(c) * in.h + y) * in.w + x] : 0.0f;
+            }
+}
+
+std::vector<float> im2col(const Network& net, const Layer& conv, const std::vector<float>& input_chw, int oy,
+                          int ox) {
+    if (conv.op != Op::Conv) fail(conv.name, "im2col needs a Conv layer");
+    if (input_chw.size() != net.shape(conv.inputs.at(0)).size())
+        fail(conv.name, "im2col input has " + std::to_string(input_chw.size()) + " values, expected " +
+                            std::to_string(net.shape(conv.inputs.at(0)).size()));
+    const Shape& out = net.shape(conv.output);
+    if (oy < 0 || oy >= out.h || ox < 0 || ox >= out.w)
+        fail(conv.name, "output pixel (" + std::to_string(oy) + "," + std::to_string(ox) + ") is outside " +
+                            out.str());
+    std::vector<float> col(static_cast<std::size_t>(conv.rows));
+    im2col(net, conv, input_chw.data(), oy, ox, col.data());
+    return col;
+}
+
+namespace {
+
+// y[cols] = x[rows] * W[rows][cols] + b. Row-outer so the inner loop runs over
+// contiguous memory and vectorises.
+void matvec(const Layer& l, const float* x, float* y) {
+    std::copy(l.bias.begin(), l.bias.end(), y);
+    for (int r = 0; r < l.rows; ++r) {
+        const float xr = x[r];
+        if (xr == 0.0f) continue;  // ReLU outputs and padding are often zero
+        const float* wr = l.weights.data() + static_cast<std::size_t>(r) * l.cols;
+        for (int c = 0; c < l.cols; ++c) y[c] += xr * wr[c];
+    }
+}
+
+void pool(const Network& net, const Layer& l, const float* in, float* out) {
+    const Shape& si = net.shape(l.inputs[0]);
+    const Shape& so = net.shape(l.output);
+    const Window& win = l.window;
+    for (int c = 0; c < so.c; ++c)
+        for (int oy = 0; oy < so.h; ++oy)
+            for (int ox = 0; ox < so.w; ++ox) {
+                const int y0 = oy * win.stride_h - win.pad_top, x0 = ox * win.stride_w - win.pad_left;
+                float acc = l.op == Op::MaxPool ? -std::numeric_limits<float>::infinity() : 0.0f;
+                int n = 0;
+                for (int y = std::max(y0, 0); y < std::min(y0 + win.kernel_h, si.h); ++y)
+                    for (int x = std::max(x0, 0); x < std::min(x0 + win.kernel_w, si.w); ++x) {
+                        const float v = in[(static_cast<std::size_t>(c) * si.h + y) * si.w + x];
+                        acc = l.op == Op::MaxPool ? std::max(acc, v) : acc + v;
+                        ++n;
+                    }
+                if (l.op == Op::AvgPool) acc /= win.count_include_pad ? win.kernel_h * win.kernel_w : std::max(n, 1);
+                out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] = acc;
+            }
+}
+
+}  // namespace
+
+std::vector<float> forward_float(const Network& net, const std::vector<float>& input_chw) {
+    if (net.input < 0) throw InputError("network '" + net.name + "' has no input");
+    if (input_chw.size() != net.input_shape().size())
+        throw InputError("network '" + net.name + "': input has " + std::to_string(input_chw.size()) +
+                         " values, expected " + net.input_shape().str());
+    std::vector<std::vector<float>> values(net.tensors.size());
+    values[net.input] = input_chw;
+    std::vector<float> col;
+    for (const Layer& l : net.layers) {
+        for (int t : l.inputs)
+            if (values.at(t).empty()) fail(l.name, "input tensor '" + net.tensors[t].name + "' is not computed yet");
+        const float* in = values[l.inputs[0]].data();
+        const Shape& so = net.shape(l.output);
+        std::vector<float>& out = values[l.output];
+        out.assign(so.size(), 0.0f);
+        switch (l.op) {
+        case Op::Conv:
+            if (l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
+            col.resize(static_cast<std::size_t>(l.rows));
+            {
+                std::vector<float> pixel(static_cast<std::size_t>(l.cols));
+                for (int oy = 0; oy < so.h; ++oy)
+                    for (int ox = 0; ox < so.w; ++ox) {
+                        im2col(net, l, in, oy, ox, col.data());
+                        matvec(l, col.data(), pixel.data());
+                        // Crossbar output is one pixel across channels; scatter it back to CHW.
+                        for (int c = 0; c < l.cols; ++c)
+                            out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] = pixel[c];
+                    }
+            }
+            break;
+        case Op::Dense:
+            if (l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
+            matvec(l, in, out.data());
+            break;
+        case Op::Relu:
+            for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::max(in[i], 0.0f);
+            break;
+        case Op::MaxPool:
+        case Op::AvgPool: pool(net, l, in, out.data()); break;
+        case Op::GlobalAvgPool: {
+            const Shape& si = net.shape(l.inputs[0]);
+            const std::size_t hw = static_cast<std::size_t>(si.h) * si.w;
+            for (int c = 0; c < si.c; ++c) {
+                double sum = 0.0;
+                for (std::size_t i = 0; i < hw; ++i) sum += in[c * hw + i];
+                out[c] = static_cast<float>(sum / static_cast<double>(hw));
+            }
+            break;
+        }
+        case Op::Add: {
+            const float* b = values[l.inputs[1]].data();
+            for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[i] + b[i];
+            break;
+        }
+        case Op::Flatten: std::copy(in, in + out.size(), out.begin()); break;
+        }
+    }
+    if (net.output < 0 || values.at(net.output).empty())
+        throw InputError("network '" + net.name + "': output tensor is not computed");
+    return values[net.output];
+}
+
+}  // namespace aimcsim
