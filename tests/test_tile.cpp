@@ -35,6 +35,18 @@ std::vector<std::int8_t> random_input(int rows, std::uint64_t k) {
     return x;
 }
 
+// Runs x through the tile and requires every output to round to the exact integer product.
+void require_exact(const TileModel& tile, const WeightBlock& b, const std::vector<std::int8_t>& x) {
+    std::vector<float> y(b.cols);
+    MvmEnergy e;
+    tile.mvm(x.data(), y.data(), e, nullptr);
+    for (int j = 0; j < b.cols; ++j) {
+        long exact = 0;
+        for (int i = 0; i < b.rows; ++i) exact += static_cast<long>(b.weights[i * b.cols + j]) * x[i];
+        REQUIRE(std::lround(y[j]) == exact);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("phase cycles follow the config: 8-bit PWM at 1 LSB per cycle", "[tile]") {
@@ -61,17 +73,7 @@ TEST_CASE("ideal device and high-resolution ideal ADC reproduce the exact intege
     WeightBlock b = random_block(256, 256, 3, 7);
     tile->program(b, TileKey{1, 0});
     tile->set_time(86400.0);
-    for (std::uint64_t k = 0; k < 5; ++k) {
-        const auto x = random_input(256, k);
-        std::vector<float> y(256);
-        MvmEnergy e;
-        tile->mvm(x.data(), y.data(), e, nullptr);
-        for (int j = 0; j < 256; ++j) {
-            long exact = 0;
-            for (int i = 0; i < 256; ++i) exact += static_cast<long>(b.weights[i * 256 + j]) * x[i];
-            REQUIRE(std::lround(y[j]) == exact);
-        }
-    }
+    for (std::uint64_t k = 0; k < 5; ++k) require_exact(*tile, b, random_input(256, k));
 }
 
 TEST_CASE("four-phase mode computes the same product", "[tile]") {
@@ -79,15 +81,7 @@ TEST_CASE("four-phase mode computes the same product", "[tile]") {
     WeightBlock b = random_block(64, 32, 4, 5);
     tile->program(b, TileKey{1, 0});
     tile->set_time(1.0);
-    const auto x = random_input(64, 0);
-    std::vector<float> y(32);
-    MvmEnergy e;
-    tile->mvm(x.data(), y.data(), e, nullptr);
-    for (int j = 0; j < 32; ++j) {
-        long exact = 0;
-        for (int i = 0; i < 64; ++i) exact += static_cast<long>(b.weights[i * 32 + j]) * x[i];
-        REQUIRE(std::lround(y[j]) == exact);
-    }
+    require_exact(*tile, b, random_input(64, 0));
 }
 
 TEST_CASE("drift lowers outputs by the drift factor and GDC brings the mean back", "[tile][gdc]") {

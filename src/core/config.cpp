@@ -189,33 +189,22 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+ConfigNode ConfigNode::make(Kind kind, SourceLoc loc) {
+    ConfigNode n;
+    n.kind_ = kind;
+    n.loc_ = std::move(loc);
+    return n;
+}
+
 ConfigNode ConfigNode::make_scalar(std::string value, SourceLoc loc) {
-    ConfigNode n;
-    n.kind_ = Kind::Scalar;
+    ConfigNode n = make(Kind::Scalar, std::move(loc));
     n.scalar_ = std::move(value);
-    n.loc_ = std::move(loc);
     return n;
 }
 
-ConfigNode ConfigNode::make_map(SourceLoc loc) {
-    ConfigNode n;
-    n.kind_ = Kind::Map;
-    n.loc_ = std::move(loc);
-    return n;
-}
-
-ConfigNode ConfigNode::make_null(SourceLoc loc) {
-    ConfigNode n;
-    n.loc_ = std::move(loc);
-    return n;
-}
-
-ConfigNode ConfigNode::make_seq(SourceLoc loc) {
-    ConfigNode n;
-    n.kind_ = Kind::Seq;
-    n.loc_ = std::move(loc);
-    return n;
-}
+ConfigNode ConfigNode::make_map(SourceLoc loc) { return make(Kind::Map, std::move(loc)); }
+ConfigNode ConfigNode::make_null(SourceLoc loc) { return make(Kind::Null, std::move(loc)); }
+ConfigNode ConfigNode::make_seq(SourceLoc loc) { return make(Kind::Seq, std::move(loc)); }
 
 double ConfigNode::as_real() const {
     if (!is_scalar()) throw error("expected a number");

@@ -67,6 +67,8 @@ public:
     [[nodiscard]] ConfigError error(const std::string& msg) const { return ConfigError(loc_, path_, msg); }
 
 private:
+    static ConfigNode make(Kind kind, SourceLoc loc);
+
     Kind kind_ = Kind::Null;
     SourceLoc loc_;
     std::string path_;
