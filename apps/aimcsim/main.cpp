@@ -144,6 +144,3 @@ int sc_main(int argc, char* argv[]) {
         return 1;
     }
 }
-
-// SystemC prints its banner on stdout when the kernel starts; the report is our output.
-static const int kQuietSystemC = setenv("SYSC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);

@@ -12,7 +12,8 @@
 namespace aimcsim {
 
 std::vector<float> Dataset::image(std::size_t i) const {
-    if (i >= count) throw InputError("dataset image " + std::to_string(i) + " out of range (" + std::to_string(count) + " images)");
+    if (i >= count)
+        throw InputError("dataset image " + std::to_string(i) + " out of range (" + std::to_string(count) + " images)");
     const auto first = images.begin() + static_cast<std::ptrdiff_t>(i * image_size());
     return {first, first + static_cast<std::ptrdiff_t>(image_size())};
 }
@@ -28,8 +29,9 @@ public:
     explicit IdxFile(const std::string& path) : path_(path) {
         std::error_code ec;
         if (!std::filesystem::exists(path, ec))
-            throw InputError(path + ": not found; install Debian package dataset-fashion-mnist "
-                                    "(apt-get install dataset-fashion-mnist) or point to the directory with the IDX files");
+            throw InputError(path +
+                             ": not found; install Debian package dataset-fashion-mnist "
+                             "(apt-get install dataset-fashion-mnist) or point to the directory with the IDX files");
         file_.reset(gzopen(path.c_str(), "rb"));
         if (!file_) throw InputError(path + ": cannot open for reading");
     }
@@ -94,13 +96,14 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path,
     d.rows = static_cast<int>(rows);
     d.cols = static_cast<int>(cols);
     std::vector<unsigned char> buf(d.count * d.image_size());
-    images.read(buf.data(), buf.size(), std::to_string(d.count) + " images of " + std::to_string(rows) + "x" +
-                                            std::to_string(cols) + " bytes (header promises " +
-                                            std::to_string(n_images) + ")");
+    images.read(buf.data(), buf.size(),
+                std::to_string(d.count) + " images of " + std::to_string(rows) + "x" + std::to_string(cols) +
+                    " bytes (header promises " + std::to_string(n_images) + ")");
     d.images.resize(buf.size());
     for (std::size_t i = 0; i < buf.size(); ++i) d.images[i] = static_cast<float>(buf[i]) / 255.0f;
     buf.resize(d.count);
-    labels.read(buf.data(), d.count, std::to_string(d.count) + " labels (header promises " + std::to_string(n_labels) + ")");
+    labels.read(buf.data(), d.count,
+                std::to_string(d.count) + " labels (header promises " + std::to_string(n_labels) + ")");
     d.labels.assign(buf.begin(), buf.end());
     return d;
 }

@@ -29,14 +29,14 @@ void check_size(const std::string& layer, const char* what, std::size_t n) {
 
 const char* op_name(Op op) {
     switch (op) {
-    case Op::Conv: return "Conv";
-    case Op::Dense: return "Dense";
-    case Op::Relu: return "Relu";
-    case Op::MaxPool: return "MaxPool";
-    case Op::AvgPool: return "AvgPool";
-    case Op::GlobalAvgPool: return "GlobalAvgPool";
-    case Op::Add: return "Add";
-    case Op::Flatten: return "Flatten";
+        case Op::Conv: return "Conv";
+        case Op::Dense: return "Dense";
+        case Op::Relu: return "Relu";
+        case Op::MaxPool: return "MaxPool";
+        case Op::AvgPool: return "AvgPool";
+        case Op::GlobalAvgPool: return "GlobalAvgPool";
+        case Op::Add: return "Add";
+        case Op::Flatten: return "Flatten";
     }
     return "?";
 }
@@ -86,7 +86,7 @@ void check_window(const std::string& layer, const Window& win, bool is_pool) {
         fail(layer, "pads must not be negative");
     // A pooling window that sits entirely in padding would average or max over nothing.
     if (is_pool && (win.pad_top >= win.kernel_h || win.pad_bottom >= win.kernel_h || win.pad_left >= win.kernel_w ||
-        win.pad_right >= win.kernel_w))
+                    win.pad_right >= win.kernel_w))
         fail(layer, "pads must be smaller than the kernel");
 }
 
@@ -105,8 +105,8 @@ void set_matrix(Layer& l, int rows, int cols, std::vector<float> weights, std::v
     l.rows = rows;
     l.cols = cols;
     if (!weights.empty() && weights.size() != static_cast<std::size_t>(rows) * cols)
-        fail(l.name, "weights have " + std::to_string(weights.size()) + " values, expected " +
-                         std::to_string(rows) + "x" + std::to_string(cols));
+        fail(l.name, "weights have " + std::to_string(weights.size()) + " values, expected " + std::to_string(rows) +
+                         "x" + std::to_string(cols));
     if (!bias.empty() && bias.size() != static_cast<std::size_t>(cols))
         fail(l.name, "bias has " + std::to_string(bias.size()) + " values, expected " + std::to_string(cols));
     l.weights = std::move(weights);
@@ -115,8 +115,8 @@ void set_matrix(Layer& l, int rows, int cols, std::vector<float> weights, std::v
 
 }  // namespace
 
-int Network::add_conv(const std::string& layer, int in, int out_channels, const Window& win,
-                      std::vector<float> weights, std::vector<float> bias) {
+int Network::add_conv(const std::string& layer, int in, int out_channels, const Window& win, std::vector<float> weights,
+                      std::vector<float> bias) {
     check_tensor(layer, in);
     if (out_channels <= 0) fail(layer, "output channels must be positive");
     if (win.count_include_pad) fail(layer, "count_include_pad applies to AvgPool only");
@@ -229,8 +229,8 @@ int Network::producer(int tensor) const {
 
 std::string Network::summary() const {
     std::ostringstream os;
-    os << name << ": input " << input_shape().str() << ", " << layers.size() << " layers, "
-       << macs_per_inference() << " MACs, " << parameter_count() << " parameters\n";
+    os << name << ": input " << input_shape().str() << ", " << layers.size() << " layers, " << macs_per_inference()
+       << " MACs, " << parameter_count() << " parameters\n";
     for (const Layer& l : layers) {
         os << "  " << l.name << " " << op_name(l.op) << " ";
         for (std::size_t i = 0; i < l.inputs.size(); ++i) os << (i ? "+" : "") << shape(l.inputs[i]).str();
@@ -270,16 +270,14 @@ void im2col(const Network& net, const Layer& conv, const float* input_chw, int o
             }
 }
 
-std::vector<float> im2col(const Network& net, const Layer& conv, const std::vector<float>& input_chw, int oy,
-                          int ox) {
+std::vector<float> im2col(const Network& net, const Layer& conv, const std::vector<float>& input_chw, int oy, int ox) {
     if (conv.op != Op::Conv) fail(conv.name, "im2col needs a Conv layer");
     if (input_chw.size() != net.shape(conv.inputs.at(0)).size())
         fail(conv.name, "im2col input has " + std::to_string(input_chw.size()) + " values, expected " +
                             std::to_string(net.shape(conv.inputs.at(0)).size()));
     const Shape& out = net.shape(conv.output);
     if (oy < 0 || oy >= out.h || ox < 0 || ox >= out.w)
-        fail(conv.name, "output pixel (" + std::to_string(oy) + "," + std::to_string(ox) + ") is outside " +
-                            out.str());
+        fail(conv.name, "output pixel (" + std::to_string(oy) + "," + std::to_string(ox) + ") is outside " + out.str());
     std::vector<float> col(static_cast<std::size_t>(conv.rows));
     im2col(net, conv, input_chw.data(), oy, ox, col.data());
     return col;
@@ -338,46 +336,46 @@ std::vector<float> forward_float(const Network& net, const std::vector<float>& i
         std::vector<float>& out = values[l.output];
         out.assign(so.size(), 0.0f);
         switch (l.op) {
-        case Op::Conv:
-            if (l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
-            col.resize(static_cast<std::size_t>(l.rows));
-            {
-                std::vector<float> pixel(static_cast<std::size_t>(l.cols));
-                for (int oy = 0; oy < so.h; ++oy)
-                    for (int ox = 0; ox < so.w; ++ox) {
-                        im2col(net, l, in, oy, ox, col.data());
-                        matvec(l, col.data(), pixel.data());
-                        // Crossbar output is one pixel across channels; scatter it back to CHW.
-                        for (int c = 0; c < l.cols; ++c)
-                            out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] = pixel[c];
-                    }
+            case Op::Conv:
+                if (l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
+                col.resize(static_cast<std::size_t>(l.rows));
+                {
+                    std::vector<float> pixel(static_cast<std::size_t>(l.cols));
+                    for (int oy = 0; oy < so.h; ++oy)
+                        for (int ox = 0; ox < so.w; ++ox) {
+                            im2col(net, l, in, oy, ox, col.data());
+                            matvec(l, col.data(), pixel.data());
+                            // Crossbar output is one pixel across channels; scatter it back to CHW.
+                            for (int c = 0; c < l.cols; ++c)
+                                out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] = pixel[c];
+                        }
+                }
+                break;
+            case Op::Dense:
+                if (l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
+                matvec(l, in, out.data());
+                break;
+            case Op::Relu:
+                for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::max(in[i], 0.0f);
+                break;
+            case Op::MaxPool:
+            case Op::AvgPool: pool(net, l, in, out.data()); break;
+            case Op::GlobalAvgPool: {
+                const Shape& si = net.shape(l.inputs[0]);
+                const std::size_t hw = static_cast<std::size_t>(si.h) * si.w;
+                for (int c = 0; c < si.c; ++c) {
+                    double sum = 0.0;
+                    for (std::size_t i = 0; i < hw; ++i) sum += in[c * hw + i];
+                    out[c] = static_cast<float>(sum / static_cast<double>(hw));
+                }
+                break;
             }
-            break;
-        case Op::Dense:
-            if (l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
-            matvec(l, in, out.data());
-            break;
-        case Op::Relu:
-            for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::max(in[i], 0.0f);
-            break;
-        case Op::MaxPool:
-        case Op::AvgPool: pool(net, l, in, out.data()); break;
-        case Op::GlobalAvgPool: {
-            const Shape& si = net.shape(l.inputs[0]);
-            const std::size_t hw = static_cast<std::size_t>(si.h) * si.w;
-            for (int c = 0; c < si.c; ++c) {
-                double sum = 0.0;
-                for (std::size_t i = 0; i < hw; ++i) sum += in[c * hw + i];
-                out[c] = static_cast<float>(sum / static_cast<double>(hw));
+            case Op::Add: {
+                const float* b = values[l.inputs[1]].data();
+                for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[i] + b[i];
+                break;
             }
-            break;
-        }
-        case Op::Add: {
-            const float* b = values[l.inputs[1]].data();
-            for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[i] + b[i];
-            break;
-        }
-        case Op::Flatten: std::copy(in, in + out.size(), out.begin()); break;
+            case Op::Flatten: std::copy(in, in + out.size(), out.begin()); break;
         }
     }
     if (net.output < 0 || values.at(net.output).empty())

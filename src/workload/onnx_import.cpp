@@ -30,7 +30,9 @@ namespace {
 constexpr int64_t kMaxElements = int64_t{1} << 28;
 
 // An error inside one node; load_onnx prefixes the file name.
-[[noreturn]] void fail(const std::string& msg) { throw InputError(msg); }
+[[noreturn]] void fail(const std::string& msg) {
+    throw InputError(msg);
+}
 
 std::string dims_str(const std::vector<int64_t>& d) {
     std::string s = "[";
@@ -70,13 +72,11 @@ private:
     std::map<std::string, Value> values_;
     std::map<std::string, std::string> alias_;  // Identity/Dropout output -> source name
     std::map<std::string, int> uses_;           // by source name, skipping Identity/Dropout
-    std::string where_;                          // "node 'x' (op Y)" of the node being imported
+    std::string where_;                         // "node 'x' (op Y)" of the node being imported
 
     [[noreturn]] void fail_node(const std::string& msg) const { fail(where_ + ": " + msg); }
 
-    static bool passthrough(const onnx::NodeProto& n) {
-        return n.op_type() == "Identity" || n.op_type() == "Dropout";
-    }
+    static bool passthrough(const onnx::NodeProto& n) { return n.op_type() == "Identity" || n.op_type() == "Dropout"; }
 
     std::string source(const std::string& name) const {
         auto it = alias_.find(name);
@@ -85,8 +85,7 @@ private:
 
     void count_uses() {
         for (const auto& n : g_.node())
-            if (passthrough(n) && n.input_size() > 0 && n.output_size() > 0)
-                alias_[n.output(0)] = source(n.input(0));
+            if (passthrough(n) && n.input_size() > 0 && n.output_size() > 0) alias_[n.output(0)] = source(n.input(0));
         for (const auto& n : g_.node())
             if (!passthrough(n))
                 for (const auto& in : n.input()) ++uses_[source(in)];
@@ -190,14 +189,14 @@ private:
 
     std::vector<int64_t> int64s(const onnx::TensorProto& t) const {
         const auto n = static_cast<std::size_t>(numel(dims(t)));
-        if (t.data_type() != onnx::TensorProto_DataType_INT64)
-            fail_node("'" + t.name() + "' must be an int64 tensor");
+        if (t.data_type() != onnx::TensorProto_DataType_INT64) fail_node("'" + t.name() + "' must be an int64 tensor");
         std::vector<int64_t> v(n);
         if (t.has_raw_data()) {
             if (t.raw_data().size() != n * sizeof(int64_t)) fail_node("'" + t.name() + "' has the wrong data size");
             std::memcpy(v.data(), t.raw_data().data(), n * sizeof(int64_t));
         } else {
-            if (static_cast<std::size_t>(t.int64_data_size()) != n) fail_node("'" + t.name() + "' has the wrong data size");
+            if (static_cast<std::size_t>(t.int64_data_size()) != n)
+                fail_node("'" + t.name() + "' has the wrong data size");
             std::copy(t.int64_data().begin(), t.int64_data().end(), v.begin());
         }
         return v;
@@ -285,7 +284,8 @@ private:
     void only_first_output(const onnx::NodeProto& n) const {
         for (int i = 1; i < n.output_size(); ++i)
             if (!n.output(i).empty() && uses_.count(n.output(i)))
-                fail_node("output " + std::to_string(i) + " ('" + n.output(i) + "') is used; only the first output is supported");
+                fail_node("output " + std::to_string(i) + " ('" + n.output(i) +
+                          "') is used; only the first output is supported");
     }
 
     std::string layer_name(const onnx::NodeProto& n, int index) const {
@@ -312,7 +312,7 @@ private:
             only_first_output(n);
             if (n.output_size() < 1) fail_node("has no output");
             if (!consts_.count(source(n.input(0)))) activation(n.input(0), "input");  // must exist
-            return;  // resolved through alias_
+            return;                                                                   // resolved through alias_
         }
         if (op == "Constant") {
             const auto* a = attr(n, "value", onnx::AttributeProto_AttributeType_TENSOR);
@@ -328,7 +328,8 @@ private:
             const Value x = activation(n.input(0), "input");
             if (x.rank != 4) fail_node("input must be NCHW");
             const Shape in = net_.shape(x.tensor);
-            if (attr_i(n, "group", 1) != 1) fail_node("group " + std::to_string(attr_i(n, "group", 1)) + " is not supported (only 1)");
+            if (attr_i(n, "group", 1) != 1)
+                fail_node("group " + std::to_string(attr_i(n, "group", 1)) + " is not supported (only 1)");
             const auto& wt = constant(n, 1, "weights");
             const auto wd = dims(wt);
             if (wd.size() != 4) fail_node("weights must be [cout, cin, kh, kw], got " + dims_str(wd));
@@ -344,7 +345,8 @@ private:
             // ONNX stores [cout][cin][kh][kw]; the crossbar matrix is [(cin, kh, kw)][cout].
             std::vector<float> m(w.size());
             for (int co = 0; co < cout; ++co)
-                for (int r = 0; r < cin * kh * kw; ++r) m[static_cast<std::size_t>(r) * cout + co] = w[static_cast<std::size_t>(co) * cin * kh * kw + r];
+                for (int r = 0; r < cin * kh * kw; ++r)
+                    m[static_cast<std::size_t>(r) * cout + co] = w[static_cast<std::size_t>(co) * cin * kh * kw + r];
             std::vector<float> b = has_input(n, 2) ? floats(constant(n, 2, "bias")) : std::vector<float>{};
             define(n, {net_.add_conv(name, x.tensor, cout, win, std::move(m), std::move(b)), 4});
         } else if (op == "Gemm" || op == "MatMul") {
@@ -405,7 +407,8 @@ private:
                 (x.rank == 2 && (cd == std::vector<int64_t>{n_} || cd == std::vector<int64_t>{1, n_})) ||
                 (x.rank == 4 && (cd == std::vector<int64_t>{n_, 1, 1} || cd == std::vector<int64_t>{1, n_, 1, 1}));
             if (!per_channel)
-                fail_node("bias shape " + dims_str(cd) + " does not add one value per output channel of '" + l->name + "'");
+                fail_node("bias shape " + dims_str(cd) + " does not add one value per output channel of '" + l->name +
+                          "'");
             for (int i = 0; i < l->cols; ++i) l->bias[i] += c[c.size() == 1 ? 0 : i];
             define(n, x);
         } else if (op == "BatchNormalization") {
@@ -413,10 +416,11 @@ private:
             if (attr_i(n, "training_mode", 0) != 0) fail_node("training_mode=1 is not supported");
             Layer* l = foldable_producer(n.input(0));
             if (!l)
-                fail_node("BatchNormalization is only supported directly after a Conv/Gemm/MatMul whose output it alone reads");
+                fail_node(
+                    "BatchNormalization is only supported directly after a Conv/Gemm/MatMul whose output it alone "
+                    "reads");
             fold_batch_norm(*l, floats(constant(n, 1, "scale")), floats(constant(n, 2, "B")),
-                            floats(constant(n, 3, "mean")), floats(constant(n, 4, "var")),
-                            attr_f(n, "epsilon", 1e-5f));
+                            floats(constant(n, 3, "mean")), floats(constant(n, 4, "var")), attr_f(n, "epsilon", 1e-5f));
             define(n, activation(n.input(0), "input"));
         } else if (op == "Relu") {
             const Value x = activation(n.input(0), "input");
@@ -452,10 +456,14 @@ private:
             int infer = -1;
             for (std::size_t i = 0; i < to.size(); ++i) {
                 if (to[i] == 0 && i < in_dims.size()) to[i] = in_dims[i];
-                if (to[i] == -1 && infer < 0) infer = static_cast<int>(i);
-                else if (to[i] <= 0) fail_node("bad target shape " + dims_str(to));
-                else known *= to[i];
-                if (known > total) fail_node("target shape " + dims_str(to) + " has more elements than " + dims_str(in_dims));
+                if (to[i] == -1 && infer < 0)
+                    infer = static_cast<int>(i);
+                else if (to[i] <= 0)
+                    fail_node("bad target shape " + dims_str(to));
+                else
+                    known *= to[i];
+                if (known > total)
+                    fail_node("target shape " + dims_str(to) + " has more elements than " + dims_str(in_dims));
             }
             if (infer >= 0) to[infer] = total % known == 0 ? total / known : -1;
             if (to.size() != 2 || to[0] != 1 || to[1] != total)
@@ -473,13 +481,15 @@ private:
 Network load_onnx(const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw InputError(path + ": ONNX model file not found");
-    if (std::filesystem::is_directory(path, ec)) throw InputError(path + ": is a directory, expected an ONNX model file");
+    if (std::filesystem::is_directory(path, ec))
+        throw InputError(path + ": is a directory, expected an ONNX model file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(path + ": cannot open the ONNX model file for reading");
     onnx::ModelProto model;
     if (!model.ParseFromIstream(&in))
-        throw InputError(path + ": not a valid ONNX model (the protobuf ModelProto cannot be parsed; "
-                                "the file is truncated or corrupt)");
+        throw InputError(path +
+                         ": not a valid ONNX model (the protobuf ModelProto cannot be parsed; "
+                         "the file is truncated or corrupt)");
     // Protobuf accepts many byte strings (even empty ones) as a ModelProto: require the parts we use.
     if (!model.has_graph() || model.graph().node_size() == 0)
         throw InputError(path + ": not a valid ONNX model (no graph with nodes; the file is truncated or corrupt)");

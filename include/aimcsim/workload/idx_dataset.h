@@ -19,7 +19,9 @@ struct Dataset {
     std::vector<float> images;  // count x rows x cols, row-major
     std::vector<int> labels;    // count values
 
-    [[nodiscard]] std::size_t image_size() const { return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols); }
+    [[nodiscard]] std::size_t image_size() const {
+        return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+    }
     // One image as a CHW vector (C = 1), the input forward_float takes.
     [[nodiscard]] std::vector<float> image(std::size_t i) const;
 };
@@ -31,7 +33,7 @@ struct Dataset {
 
 // Fashion-MNIST split "t10k" (10,000 test images) or "train" (60,000) from `dir`;
 // checks 28x28 images and labels 0..9.
-[[nodiscard]] Dataset load_fashion_mnist(const std::string& dir = kFashionMnistDir,
-                                         const std::string& split = "t10k", std::size_t limit = 0);
+[[nodiscard]] Dataset load_fashion_mnist(const std::string& dir = kFashionMnistDir, const std::string& split = "t10k",
+                                         std::size_t limit = 0);
 
 }  // namespace aimcsim

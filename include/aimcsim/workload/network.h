@@ -81,8 +81,8 @@ public:
     // layer name on a bad shape or attribute. weights/bias may be empty (shapes only);
     // if given they must have rows*cols and cols elements.
     int add_input(const std::string& tensor_name, Shape shape);
-    int add_conv(const std::string& layer, int in, int out_channels, const Window& win,
-                 std::vector<float> weights = {}, std::vector<float> bias = {});
+    int add_conv(const std::string& layer, int in, int out_channels, const Window& win, std::vector<float> weights = {},
+                 std::vector<float> bias = {});
     int add_dense(const std::string& layer, int in, int out_features, std::vector<float> weights = {},
                   std::vector<float> bias = {});
     int add_relu(const std::string& layer, int in);
