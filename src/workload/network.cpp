@@ -283,18 +283,22 @@ std::vector<float> im2col(const Network& net, const Layer& conv, const std::vect
     return col;
 }
 
-namespace {
-
-// y[cols] = x[rows] * W[rows][cols] + b. Row-outer so the inner loop runs over
+// y[cols] = x[rows] * W[rows][cols]. Row-outer so the inner loop runs over
 // contiguous memory and vectorises.
-void matvec(const Layer& l, const float* x, float* y) {
-    std::copy(l.bias.begin(), l.bias.end(), y);
+void matvec_float(const Layer& l, const float* x, float* y) {
+    std::fill(y, y + l.cols, 0.0f);
     for (int r = 0; r < l.rows; ++r) {
         const float xr = x[r];
         if (xr == 0.0f) continue;  // ReLU outputs and padding are often zero
         const float* wr = l.weights.data() + static_cast<std::size_t>(r) * l.cols;
         for (int c = 0; c < l.cols; ++c) y[c] += xr * wr[c];
     }
+}
+
+namespace {
+
+void add_bias(const Layer& l, float* y) {
+    for (int c = 0; c < l.cols; ++c) y[c] += l.bias[c];
 }
 
 void pool(const Network& net, const Layer& l, const float* in, float* out) {
@@ -320,7 +324,7 @@ void pool(const Network& net, const Layer& l, const float* in, float* out) {
 
 }  // namespace
 
-std::vector<float> forward_float(const Network& net, const std::vector<float>& input_chw) {
+std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw, const WeightKernel& kernel) {
     if (net.input < 0) throw InputError("network '" + net.name + "' has no input");
     if (input_chw.size() != net.input_shape().size())
         throw InputError("network '" + net.name + "': input has " + std::to_string(input_chw.size()) +
@@ -328,7 +332,8 @@ std::vector<float> forward_float(const Network& net, const std::vector<float>& i
     std::vector<std::vector<float>> values(net.tensors.size());
     values[net.input] = input_chw;
     std::vector<float> col;
-    for (const Layer& l : net.layers) {
+    for (int layer_index = 0; layer_index < static_cast<int>(net.layers.size()); ++layer_index) {
+        const Layer& l = net.layers[layer_index];
         for (int t : l.inputs)
             if (values.at(t).empty()) fail(l.name, "input tensor '" + net.tensors[t].name + "' is not computed yet");
         const float* in = values[l.inputs[0]].data();
@@ -337,14 +342,14 @@ std::vector<float> forward_float(const Network& net, const std::vector<float>& i
         out.assign(so.size(), 0.0f);
         switch (l.op) {
             case Op::Conv:
-                if (l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
                 col.resize(static_cast<std::size_t>(l.rows));
                 {
                     std::vector<float> pixel(static_cast<std::size_t>(l.cols));
                     for (int oy = 0; oy < so.h; ++oy)
                         for (int ox = 0; ox < so.w; ++ox) {
                             im2col(net, l, in, oy, ox, col.data());
-                            matvec(l, col.data(), pixel.data());
+                            kernel(layer_index, oy * so.w + ox, col.data(), pixel.data());
+                            add_bias(l, pixel.data());
                             // Crossbar output is one pixel across channels; scatter it back to CHW.
                             for (int c = 0; c < l.cols; ++c)
                                 out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] = pixel[c];
@@ -352,8 +357,8 @@ std::vector<float> forward_float(const Network& net, const std::vector<float>& i
                 }
                 break;
             case Op::Dense:
-                if (l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
-                matvec(l, in, out.data());
+                kernel(layer_index, 0, in, out.data());
+                add_bias(l, out.data());
                 break;
             case Op::Relu:
                 for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::max(in[i], 0.0f);
@@ -381,6 +386,15 @@ std::vector<float> forward_float(const Network& net, const std::vector<float>& i
     if (net.output < 0 || values.at(net.output).empty())
         throw InputError("network '" + net.name + "': output tensor is not computed");
     return values[net.output];
+}
+
+std::vector<float> forward_float(const Network& net, const std::vector<float>& input_chw) {
+    for (const Layer& l : net.layers) {
+        if (l.has_weights_matrix() && l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
+    }
+    return forward_network(net, input_chw, [&](int layer, int, const float* x, float* y) {
+        matvec_float(net.layers[layer], x, y);
+    });
 }
 
 }  // namespace aimcsim

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,18 @@ void fold_batch_norm(Layer& layer, const std::vector<float>& gamma, const std::v
                                         int oy, int ox);
 // Same, into a caller-owned buffer of layer.rows floats (no allocation per pixel).
 void im2col(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, float* out);
+
+// y[0..cols) = W x for one input vector x[0..rows) of a weight layer (no bias).
+void matvec_float(const Layer& l, const float* x, float* y);
+
+// Computes a weight layer's W x for one input vector (no bias: the executor adds it).
+// `pixel` is oy * out_w + ox for Conv, 0 for Dense.
+using WeightKernel = std::function<void(int layer_index, int pixel, const float* x, float* y)>;
+
+// Runs every layer in order; weight layers go through `kernel` (float, analog, ...),
+// everything else (bias, ReLU, pooling, Add, Flatten) is computed here in float.
+[[nodiscard]] std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw,
+                                                 const WeightKernel& kernel);
 
 // Reference float executor: runs every layer in order with plain loops and returns
 // the output tensor (CHW order). Throws InputError if the input size does not match
