@@ -18,7 +18,6 @@ ParamSchema file_schema() {
     s.string("name", "", "network name (the file name if empty)");
     s.section("input", "input tensor: {c, h, w}");
     s.string("weights", "random", "random: uniform [-1, 1] weights from the seed; none: shapes only").choices({"random", "none"});
-    s.section("layers", "the layers, in order");
     return s;
 }
 
@@ -81,11 +80,13 @@ private:
 }  // namespace
 
 Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
-    const Params fp = file_schema().parse(workload, {});
+    const Params fp = file_schema().parse(workload, {"layers"});  // a list: read below
     const ConfigNode& input_node = fp.section("input");
     if (input_node.is_null()) throw workload.error("missing `input: {c, h, w}`");
     const Params ip = input_schema().parse(input_node, {});
-    const ConfigNode& layers = fp.section("layers");
+    const ConfigNode* layers_node = workload.find("layers");
+    if (layers_node == nullptr) throw workload.error("missing `layers:` (a list of layers)");
+    const ConfigNode& layers = *layers_node;
     if (!layers.is_seq() || layers.items().empty()) throw workload.error("`layers:` must be a non-empty list");
     const bool with_weights = fp.str("weights") == "random";
 

@@ -1,0 +1,102 @@
+// The multi-tile chip as a SystemC model: a TileModule per mapped tile of the
+// grid, the Interconnect, and a controller that runs the pipelined schedule
+// (schedule.h). No clock: the controller wakes only at the cycles where
+// something happens (one event per distinct event cycle), each tile's driver
+// waits on its TileModule's phases, and each packet is booked on its links once,
+// in the Interconnect's LinkScheduler, and delivered by one timed event (the same
+// timing model the Routers apply hop by hop, without a process switch per hop).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "aimcsim/topology.h"
+#include "interconnect/noc.h"
+#include "src/chip/chip_params.h"
+#include "src/chip/schedule.h"
+#include "src/mapping/mapper.h"
+#include "tiles/tile_module.h"
+
+namespace aimcsim {
+
+class Chip;
+
+// What a functional run needs besides the timing model.
+struct ChipValues {
+    std::vector<std::vector<float>> inputs;  // one CHW input per inference
+    double t_inference_s = 1.0;              // device time after programming
+    int threads = 0;                         // threads that program the tiles (0: all cores)
+};
+
+// Feeds one TileModule the MVMs the schedule made ready, in order, and hands its
+// results back to the chip.
+class TileDriver : public sc_core::sc_module {
+public:
+    tlm_utils::simple_initiator_socket<TileDriver> to_tile;
+    tlm_utils::simple_target_socket<TileDriver> from_tile;
+
+    TileDriver(const sc_core::sc_module_name& name, Chip& chip);
+    void enqueue(std::uint64_t job_id);
+
+private:
+    void run();
+    void on_result(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+
+    Chip& chip_;
+    std::deque<std::uint64_t> queue_;
+    sc_core::sc_event work_;
+    std::vector<std::int8_t> codes_;  // input codes of the MVM in flight (functional mode)
+};
+
+class Chip : public sc_core::sc_module {
+public:
+    // `tile_section` is the `tile:` config section (one model per mapped tile).
+    // Everything passed by reference must outlive the chip. Without `values`
+    // (timing only) the tiles are not programmed and charge their reference MVM
+    // energy; with it, they are programmed with their weight blocks, moved to
+    // values->t_inference_s, and compute every MVM. `record_spans` keeps every
+    // MVM's timeline span for a trace.
+    Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
+         const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values = nullptr, bool record_spans = false);
+
+    [[nodiscard]] const ChipSchedule& schedule() const { return *schedule_; }
+    [[nodiscard]] bool functional() const { return schedule_->functional(); }
+    [[nodiscard]] const Interconnect& interconnect() const { return *noc_; }
+    [[nodiscard]] const Topology& topology() const { return *topology_; }
+    // TileModule of a mapped tile (index in Mapping::blocks).
+    [[nodiscard]] const TileModule& tile_of_block(int block) const { return *tiles_.at(static_cast<std::size_t>(block)); }
+    [[nodiscard]] const sc_core::sc_time& clock_period() const { return clock_period_; }
+
+private:
+    friend class TileDriver;
+
+    void program_tiles(std::vector<std::unique_ptr<TileModel>>& models, const Network& net, const Mapping& mapping,
+                       std::uint64_t seed, const ChipValues& values);
+    void dispatch();  // SC_METHOD: runs the schedule's events that are due
+    void rearm();
+    void mvm_done(std::uint64_t job_id);
+    void unexpected_packet(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    [[nodiscard]] std::uint64_t now_cycle() const;
+
+    const Mapping& mapping_;
+    sc_core::sc_time clock_period_;
+    int tile_rows_ = 0;
+    std::unique_ptr<Topology> topology_;
+    std::unique_ptr<Interconnect> noc_;
+    std::vector<std::unique_ptr<TileModule>> tiles_;    // per mapping block
+    std::vector<std::unique_ptr<TileDriver>> drivers_;  // per mapping block
+    std::vector<int> block_of_tile_;
+    std::unique_ptr<ChipSchedule> schedule_;
+    // The routers' tile ports (packets travel through the LinkScheduler instead).
+    tlm_utils::multi_passthrough_target_socket<Chip> from_routers_;
+    sc_core::sc_event wake_;
+};
+
+}  // namespace aimcsim

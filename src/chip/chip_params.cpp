@@ -1,0 +1,45 @@
+#include "src/chip/chip_params.h"
+
+namespace aimcsim {
+
+ParamSchema chip_schema() {
+    ParamSchema s;
+    s.integer("rows", 8, "tiles", "rows of the tile grid").at_least(1);
+    s.integer("cols", 8, "tiles", "columns of the tile grid").at_least(1);
+    s.real("static_power_mw", 0.0, "mW", "chip-level static power besides the tiles' own (clock tree, I/O, control)").at_least(0);
+    s.integer("activation_bits", 8, "bit", "bits per activation sent between tiles").range(1, 32);
+    s.integer("psum_bits", 16, "bit", "bits per partial sum sent between the tiles of a row-split layer").range(1, 64);
+    s.integer("psum_add_cycles", 2, "cycles", "adding one vector of partial sums (LDPU of the first row block)").at_least(0);
+    s.real("psum_add_energy_pj", 0.5, "pJ", "energy per partial-sum value added").at_least(0);
+    s.integer("pool_cycles", 2, "cycles", "one max/avg-pooled output pixel, at the tile that produced the input").at_least(0);
+    s.integer("add_cycles", 2, "cycles", "one residual-add output pixel").at_least(0);
+    s.integer("gap_cycles", 2, "cycles", "global average pooling, after its last input pixel").at_least(0);
+    s.real("digital_energy_pj", 0.5, "pJ", "energy per value of pooling, residual add and GAP").at_least(0);
+    s.integer("io_tile", 0, "", "tile whose router the controller uses for inputs and outputs").at_least(0);
+    s.integer("io_bits_per_cycle", 64, "bit/cycle", "controller input stream rate").at_least(1);
+    s.section("interconnect", "topology (`model: hermes|mesh2d|ideal`) and link parameters");
+    return s;
+}
+
+ChipParams parse_chip_params(const ConfigNode& chip) {
+    const Params p = chip_schema().parse(chip, {});
+    ChipParams c;
+    c.rows = static_cast<int>(p.integer("rows"));
+    c.cols = static_cast<int>(p.integer("cols"));
+    c.static_power_mw = p.real("static_power_mw");
+    c.activation_bits = static_cast<int>(p.integer("activation_bits"));
+    c.psum_bits = static_cast<int>(p.integer("psum_bits"));
+    c.psum_add_cycles = static_cast<int>(p.integer("psum_add_cycles"));
+    c.psum_add_energy_pj = p.real("psum_add_energy_pj");
+    c.pool_cycles = static_cast<int>(p.integer("pool_cycles"));
+    c.add_cycles = static_cast<int>(p.integer("add_cycles"));
+    c.gap_cycles = static_cast<int>(p.integer("gap_cycles"));
+    c.digital_energy_pj = p.real("digital_energy_pj");
+    c.io_tile = static_cast<int>(p.integer("io_tile"));
+    c.io_bits_per_cycle = static_cast<int>(p.integer("io_bits_per_cycle"));
+    if (c.io_tile >= c.tiles()) throw p.error("io_tile", "io_tile " + std::to_string(c.io_tile) + " is outside the " + std::to_string(c.tiles()) + "-tile grid");
+    c.interconnect = p.section("interconnect");
+    return c;
+}
+
+}  // namespace aimcsim

@@ -1,0 +1,306 @@
+#include "src/chip/chip_run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+#include "aimcsim/core/registry.h"
+#include "aimcsim/core/rng.h"
+#include "src/chip/chip.h"
+#include "src/sim/sim_context.h"
+
+namespace aimcsim {
+
+ChipPeak chip_peak(const TileModel& tile, const ChipParams& chip) {
+    ChipPeak p;
+    p.tiles = chip.tiles();
+    p.mvm_interval_ns = tile.phases().array_busy() / tile.clock_ghz();
+    p.tile_dynamic_mw = tile.reference_mvm_energy().total_pj() / p.mvm_interval_ns;  // pJ/ns = mW
+    p.peak_power_mw = p.tiles * (p.tile_dynamic_mw + tile.static_power_mw()) + chip.static_power_mw;
+    const double ops_per_ns = p.tiles * 2.0 * tile.rows() * tile.cols() / p.mvm_interval_ns;
+    p.peak_tops = ops_per_ns * 1e-3;
+    p.peak_tops_per_w = ops_per_ns / p.peak_power_mw;  // ops/ns per mW = 1e9 ops/s per 1e-3 W = TOPS/W
+    return p;
+}
+
+MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Mapping& m, std::uint64_t mvms) {
+    const double rows = static_cast<double>(b.rows) / m.tile_rows;
+    const double cols = static_cast<double>(b.cols) / m.tile_cols;
+    const auto n = static_cast<double>(mvms);
+    MvmEnergy e;
+    e.input_pj = n * reference.input_pj * rows;   // inputs loaded per used row
+    e.pwm_pj = n * reference.pwm_pj * rows;       // drivers per used row
+    e.array_pj = n * reference.array_pj * rows * cols;  // current through the used cells
+    e.adc_pj = n * reference.adc_pj * cols;       // conversions per used column
+    e.ldpu_pj = n * reference.ldpu_pj * cols;     // post-processing per used column
+    return e;
+}
+
+ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net, std::uint64_t seed,
+                       int batch) {
+    ChipRunOptions opts;
+    opts.seed = seed;
+    opts.batch = batch;
+    return run_chip(tile_section, chip, net, opts);
+}
+
+ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net,
+                       const ChipRunOptions& opts) {
+    const std::uint64_t seed = opts.seed;
+    const int batch = opts.batch;
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(tile_section, "hermes");
+    ChipRunResult r;
+    r.peak = chip_peak(*probe, chip);
+    r.grid_rows = chip.rows;
+    r.grid_cols = chip.cols;
+    r.clock_ghz = probe->clock_ghz();
+    r.phases = probe->phases();
+    r.workload_name = net.name;
+    r.macs_per_inference = net.macs_per_inference();
+    r.inferences = batch;
+    r.mapping = map_network(net, probe->rows(), probe->cols(), chip.rows, chip.cols);
+    const double ns_per_cycle = 1.0 / r.clock_ghz;
+
+    ChipValues values;
+    if (opts.functional) {
+        values.t_inference_s = opts.t_inference_s;
+        values.threads = opts.threads;
+        values.inputs = opts.inputs;
+        for (int n = static_cast<int>(values.inputs.size()); n < batch; ++n) {
+            Rng rng(seed, Stream::Inputs, {static_cast<std::uint64_t>(n)});
+            std::vector<float> x(net.input_shape().size());
+            for (float& v : x) v = static_cast<float>(rng.uniform());
+            values.inputs.push_back(std::move(x));
+        }
+        values.inputs.resize(static_cast<std::size_t>(batch));
+    }
+    r.functional = opts.functional;
+
+    fresh_sim_context();
+    Chip c("chip", tile_section, chip, net, r.mapping, seed, batch, opts.functional ? &values : nullptr, opts.trace);
+    const auto t_sim = std::chrono::steady_clock::now();
+    sc_core::sc_start();
+    r.simulate_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_sim).count();
+    const ChipSchedule& s = c.schedule();
+    if (!s.finished()) throw std::logic_error("chip simulation ended before every inference finished");
+
+    {
+        const ConfigNode* model = chip.interconnect.is_map() ? chip.interconnect.find("model") : nullptr;
+        r.topology = model != nullptr ? model->as_string() : "hermes";
+    }
+    for (int n = 0; n < batch; ++n) r.done_cycles.push_back(s.done_cycle(n) - s.first_input_cycle(n));
+    r.latency_cycles = r.done_cycles.front();
+    r.latency_ns = static_cast<double>(r.latency_cycles) * ns_per_cycle;
+    const std::uint64_t end_cycle = s.done_cycle(batch - 1);
+    r.simulated_ns = static_cast<double>(end_cycle) * ns_per_cycle;
+    if (batch > 1) {
+        const double span_ns = static_cast<double>(s.done_cycle(batch - 1) - s.done_cycle(0)) * ns_per_cycle;
+        r.throughput_inferences_per_s = span_ns > 0 ? (batch - 1) / (span_ns * 1e-9) : 0.0;
+    } else {
+        r.throughput_inferences_per_s = 1.0 / (r.latency_ns * 1e-9);
+    }
+
+    // Energy: tiles' dynamic energy, digital ops, links, static power over the run.
+    std::vector<double> layer_energy(r.mapping.layers.size(), 0.0);
+    const MvmEnergy reference = probe->reference_mvm_energy();
+    for (std::size_t b = 0; b < r.mapping.blocks.size(); ++b) {
+        // Functional: what the tile counted. Timing only: the tile charges its
+        // full-array reference energy per MVM; scale it to the cells the block uses.
+        const MvmEnergy e = r.functional ? c.tile_of_block(static_cast<int>(b)).energy()
+                                         : block_energy(reference, r.mapping.blocks[b], r.mapping, s.block_mvms()[b]);
+        r.energy_pj.input += e.input_pj;
+        r.energy_pj.pwm += e.pwm_pj;
+        r.energy_pj.array += e.array_pj;
+        r.energy_pj.adc += e.adc_pj;
+        r.energy_pj.ldpu += e.ldpu_pj;
+        layer_energy[static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(r.mapping.blocks[b].layer)])] +=
+            e.total_pj();
+    }
+    r.energy_pj.gdpu = s.digital().energy_pj;
+    const LinkScheduler& links = c.interconnect().scheduler();
+    r.net_totals = links.totals();
+    r.energy_pj.interconnect = r.net_totals.energy_pj;
+    r.energy_pj.static_ = (chip.tiles() * probe->static_power_mw() + chip.static_power_mw) * r.simulated_ns;  // mW * ns = pJ
+    for (std::size_t l = 0; l < links.num_links(); ++l) {
+        r.max_link_utilization = std::max(r.max_link_utilization, links.utilisation(static_cast<int>(l)));
+    }
+    r.tile_mvms = s.mvms_issued();
+    r.psum_adds = s.digital().psum_adds;
+    const double ops = 2.0 * static_cast<double>(r.macs_per_inference) * batch;
+    r.tops = r.simulated_ns > 0 ? ops / r.simulated_ns * 1e-3 : 0.0;
+    r.tops_per_w = ops / r.energy_pj.total();
+    r.energy_per_inference_nj = r.energy_pj.total() / batch * 1e-3;
+
+    for (std::size_t i = 0; i < r.mapping.layers.size(); ++i) {
+        const LayerPlacement& lp = r.mapping.layers[i];
+        const LayerTiming& lt = s.layer_timing()[i];
+        LayerResult lr;
+        lr.name = lp.name;
+        lr.tiles = lp.tiles();
+        lr.row_blocks = lp.row_blocks;
+        lr.col_blocks = lp.col_blocks;
+        lr.mvms = lt.mvms;
+        lr.start_ns = static_cast<double>(lt.first_input_cycle) * ns_per_cycle;
+        lr.end_ns = static_cast<double>(lt.last_output_cycle) * ns_per_cycle;
+        lr.energy_pj = layer_energy[i] / batch;
+        r.layers.push_back(lr);
+    }
+    r.spans = s.spans();
+    if (r.functional) {
+        for (int n = 0; n < batch; ++n) r.outputs.push_back(s.values(n, net.output));
+    }
+    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+nlohmann::json chip_report_json(const ChipRunResult& r) {
+    using nlohmann::json;
+    json j;
+    j["chip"] = {{"tiles", r.peak.tiles},
+                 {"grid_rows", r.grid_rows},
+                 {"grid_cols", r.grid_cols},
+                 {"clock_ghz", r.clock_ghz},
+                 {"mvm_interval_ns", r.peak.mvm_interval_ns},
+                 {"mvm_latency_ns", r.phases.latency() / r.clock_ghz},
+                 {"peak_power_mw", r.peak.peak_power_mw},
+                 {"peak_tops", r.peak.peak_tops},
+                 {"peak_tops_per_w", r.peak.peak_tops_per_w}};
+    j["chip"]["topology"] = r.topology;
+    j["chip"]["functional"] = r.functional;
+    j["workload"] = {{"name", r.workload_name},
+                     {"macs_per_inference", r.macs_per_inference},
+                     {"inferences", r.inferences}};
+    json tiles = json::array();
+    for (const TileBlock& b : r.mapping.blocks) {
+        tiles.push_back({{"tile", b.tile},
+                         {"row", b.grid_row},
+                         {"col", b.grid_col},
+                         {"layer", r.layers.at(static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)])).name},
+                         {"block_row", b.block_row},
+                         {"block_col", b.block_col},
+                         {"rows", b.rows},
+                         {"cols", b.cols}});
+    }
+    j["mapping"] = {{"tiles_used", r.mapping.tiles_used()},
+                    {"cell_utilization", r.mapping.cell_utilization()},
+                    {"chip_cell_utilization", r.mapping.chip_cell_utilization()},
+                    {"tiles", tiles}};
+    j["performance"] = {{"latency_ns", r.latency_ns},
+                        {"latency_cycles", r.latency_cycles},
+                        {"throughput_inferences_per_s", r.throughput_inferences_per_s},
+                        {"simulated_ns", r.simulated_ns},
+                        {"tops", r.tops},
+                        {"tops_per_w", r.tops_per_w},
+                        {"energy_per_inference_nj", r.energy_per_inference_nj},
+                        {"tile_mvms", r.tile_mvms},
+                        {"psum_adds", r.psum_adds},
+                        {"energy_breakdown_pj",
+                         {{"input", r.energy_pj.input},
+                          {"pwm", r.energy_pj.pwm},
+                          {"array", r.energy_pj.array},
+                          {"adc", r.energy_pj.adc},
+                          {"ldpu", r.energy_pj.ldpu},
+                          {"gdpu", r.energy_pj.gdpu},
+                          {"interconnect", r.energy_pj.interconnect},
+                          {"static", r.energy_pj.static_}}}};
+    j["interconnect"] = {{"bytes", r.net_totals.bytes()},
+                         {"packets", r.net_totals.packets},
+                         {"bit_hops", r.net_totals.bit_hops},
+                         {"stall_cycles", r.net_totals.stall_cycles},
+                         {"max_link_utilization", r.max_link_utilization},
+                         {"hop_histogram", r.net_totals.hop_histogram}};
+    json layers = json::array();
+    for (const LayerResult& l : r.layers) {
+        layers.push_back({{"name", l.name},
+                          {"tiles", l.tiles},
+                          {"row_blocks", l.row_blocks},
+                          {"col_blocks", l.col_blocks},
+                          {"mvms", l.mvms},
+                          {"start_ns", l.start_ns},
+                          {"end_ns", l.end_ns},
+                          {"latency_ns", l.end_ns - l.start_ns},
+                          {"energy_pj", l.energy_pj}});
+    }
+    j["layers"] = layers;
+    return j;
+}
+
+std::string chip_report_text(const ChipRunResult& r) {
+    std::ostringstream os;
+    os.setf(std::ios::fixed);
+    os.precision(2);
+    os << "chip: " << r.grid_rows << "x" << r.grid_cols << " tiles, " << r.topology << " interconnect, MVM every "
+       << r.peak.mvm_interval_ns << " ns; peak " << r.peak.peak_tops << " TOPS, " << r.peak.peak_tops_per_w
+       << " TOPS/W (8-bit, all cells)\n";
+    os << "workload: " << r.workload_name << ", " << r.macs_per_inference << " MACs per inference, " << r.inferences
+       << " inference(s), " << (r.functional ? "functional" : "timing only") << "\n";
+    os << "mapping: " << r.mapping.tiles_used() << " tiles used, cell utilisation " << 100.0 * r.mapping.cell_utilization()
+       << " % of used tiles\n";
+    // Tile map: the weight layer number on each tile ('.' = free).
+    os << "tile map (layer number per tile):\n";
+    for (int row = 0; row < r.grid_rows; ++row) {
+        os << "  ";
+        for (int col = 0; col < r.grid_cols; ++col) {
+            const int b = r.mapping.block_of_tile[static_cast<std::size_t>(row * r.grid_cols + col)];
+            std::string cell = ".";
+            if (b >= 0) cell = std::to_string(r.mapping.placement_of_layer[static_cast<std::size_t>(r.mapping.blocks[static_cast<std::size_t>(b)].layer)]);
+            os << std::string(cell.size() < 4 ? 4 - cell.size() : 1, ' ') << cell;
+        }
+        os << "\n";
+    }
+    os << "layers (inference 0):\n  #   name                      tiles  blocks   start_ns     end_ns   energy_nJ\n";
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+        const LayerResult& l = r.layers[i];
+        char line[200];
+        std::snprintf(line, sizeof line, "  %-3zu %-25s %5d  %2dx%-3d %10.1f %10.1f %11.2f\n", i, l.name.c_str(), l.tiles,
+                      l.row_blocks, l.col_blocks, l.start_ns, l.end_ns, l.energy_pj * 1e-3);
+        os << line;
+    }
+    os << "latency " << r.latency_ns * 1e-3 << " us, throughput " << r.throughput_inferences_per_s << " inferences/s, "
+       << r.tops << " TOPS, " << r.tops_per_w << " TOPS/W, " << r.energy_per_inference_nj * 1e-3 << " uJ/inference\n";
+    const EnergyBreakdown& e = r.energy_pj;
+    const double t = e.total() > 0 ? e.total() : 1.0;
+    os << "energy: array " << 100 * e.array / t << " %, pwm+input " << 100 * (e.pwm + e.input) / t << " %, adc "
+       << 100 * e.adc / t << " %, ldpu " << 100 * e.ldpu / t << " %, digital " << 100 * e.gdpu / t << " %, interconnect "
+       << 100 * e.interconnect / t << " %, static " << 100 * e.static_ / t << " %\n";
+    os << "interconnect: " << r.net_totals.bytes() << " bytes, " << r.net_totals.packets << " packets, "
+       << r.net_totals.stall_cycles << " stall cycles, max link utilisation " << r.max_link_utilization << "\n";
+    return os.str();
+}
+
+nlohmann::json chip_trace_json(const ChipRunResult& r) {
+    using nlohmann::json;
+    json events = json::array();
+    const double us_per_cycle = 1e-3 / r.clock_ghz;
+    for (const TileBlock& b : r.mapping.blocks) {
+        events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", b.tile},
+                          {"args", {{"name", "tile " + std::to_string(b.tile) + " (" + std::to_string(b.grid_row) + "," +
+                                                 std::to_string(b.grid_col) + ")"}}}});
+    }
+    for (const MvmSpan& s : r.spans) {
+        const TileBlock& b = r.mapping.blocks[static_cast<std::size_t>(s.block)];
+        const LayerResult& l = r.layers[static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)])];
+        events.push_back({{"name", l.name},
+                          {"ph", "X"},
+                          {"pid", 0},
+                          {"tid", s.tile},
+                          {"ts", static_cast<double>(s.start_cycle) * us_per_cycle},
+                          {"dur", static_cast<double>(s.end_cycle - s.start_cycle) * us_per_cycle},
+                          {"args", {{"inference", s.inference}, {"pixel", s.out_pixel}, {"block", {b.block_row, b.block_col}}}}});
+    }
+    return json{{"traceEvents", events}, {"displayTimeUnit", "ns"}};
+}
+
+std::string layers_csv(const ChipRunResult& r) {
+    std::ostringstream os;
+    os << "name,tiles,row_blocks,col_blocks,mvms,start_ns,end_ns,latency_ns,energy_pj\n";
+    for (const LayerResult& l : r.layers) {
+        os << l.name << ',' << l.tiles << ',' << l.row_blocks << ',' << l.col_blocks << ',' << l.mvms << ','
+           << l.start_ns << ',' << l.end_ns << ',' << (l.end_ns - l.start_ns) << ',' << l.energy_pj << '\n';
+    }
+    return os.str();
+}
+
+}  // namespace aimcsim

@@ -1,0 +1,114 @@
+// One chip run: map a network onto the configured grid, elaborate the Chip,
+// simulate a batch of inferences (timing only), and gather latency, throughput,
+// energy and the per-layer table; plus the chip's peak figures, computed from
+// the tile's parameters alone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aimcsim/core/config.h"
+#include "aimcsim/tile.h"
+#include "aimcsim/workload/network.h"
+#include "interconnect/link_scheduler.h"
+#include "src/chip/chip_params.h"
+#include "src/chip/schedule.h"
+#include "src/mapping/mapper.h"
+
+namespace aimcsim {
+
+// Peak figures: every cell of every tile busy, one MVM per array interval.
+struct ChipPeak {
+    int tiles = 0;
+    double mvm_interval_ns = 0.0;     // array busy time of one MVM (the LDPU overlaps the next)
+    double tile_dynamic_mw = 0.0;     // reference MVM energy / interval
+    double peak_power_mw = 0.0;       // all tiles dynamic + tiles' static + chip static
+    double peak_tops = 0.0;
+    double peak_tops_per_w = 0.0;
+};
+
+[[nodiscard]] ChipPeak chip_peak(const TileModel& tile, const ChipParams& chip);
+
+// Timing-only energy of `mvms` MVMs of a block: the tile's reference MVM energy
+// (all cells, random 8-bit data) scaled to the rows and columns the block uses.
+[[nodiscard]] MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Mapping& m, std::uint64_t mvms);
+
+struct EnergyBreakdown {  // pJ, whole run
+    double input = 0, pwm = 0, array = 0, adc = 0, ldpu = 0, gdpu = 0, interconnect = 0, static_ = 0;
+    [[nodiscard]] double total() const { return input + pwm + array + adc + ldpu + gdpu + interconnect + static_; }
+};
+
+struct LayerResult {
+    std::string name;
+    int tiles = 0;
+    int row_blocks = 0, col_blocks = 0;
+    std::uint64_t mvms = 0;           // whole run
+    double start_ns = 0, end_ns = 0;  // inference 0: first input at a tile, last output ready
+    double energy_pj = 0;             // tile dynamic energy per inference
+};
+
+struct ChipRunResult {
+    ChipPeak peak;
+    int grid_rows = 0, grid_cols = 0;
+    double clock_ghz = 1.0;
+    MvmPhases phases;
+    std::string topology;
+    std::string workload_name;
+    std::uint64_t macs_per_inference = 0;
+    int inferences = 0;
+    Mapping mapping;
+    std::uint64_t latency_cycles = 0;     // inference 0: first input pixel injected to last output at the controller
+    std::vector<std::uint64_t> done_cycles;
+    double latency_ns = 0;
+    double throughput_inferences_per_s = 0;  // steady state: (N-1) / (done[N-1] - done[0]); 1 / latency for N = 1
+    double simulated_ns = 0;
+    double tops = 0;                      // workload ops / simulated time
+    double tops_per_w = 0;                // workload ops / energy
+    double energy_per_inference_nj = 0;
+    EnergyBreakdown energy_pj;
+    std::uint64_t tile_mvms = 0;
+    std::uint64_t psum_adds = 0;
+    NetworkTotals net_totals;
+    double max_link_utilization = 0;
+    std::vector<LayerResult> layers;
+    double wall_s = 0;                    // mapping, elaboration (and programming) and simulation
+    double simulate_wall_s = 0;           // sc_start() alone
+    bool functional = false;
+    std::vector<std::vector<float>> outputs;  // functional: the network output (CHW) per inference
+    std::vector<MvmSpan> spans;               // with ChipRunOptions::trace: every MVM
+};
+
+struct ChipRunOptions {
+    std::uint64_t seed = 1;
+    int batch = 1;
+    bool functional = false;                 // compute values (needs weights) besides time and energy
+    double t_inference_s = 1.0;              // functional: device time after programming
+    int threads = 0;                         // functional: threads that program the tiles (0: all cores)
+    std::vector<std::vector<float>> inputs;  // functional: one CHW input per inference; empty = seeded uniform [0, 1)
+    bool trace = false;                      // keep every MVM's span for chip_trace_json()
+};
+
+// Maps and simulates `net`. Throws InputError if it does not fit the grid.
+[[nodiscard]] ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net,
+                                     const ChipRunOptions& opts);
+// Timing only.
+[[nodiscard]] ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net,
+                                     std::uint64_t seed, int batch);
+
+// The report sections of a chip run (chip, workload, mapping, performance,
+// interconnect, layers), to merge into report.json.
+[[nodiscard]] nlohmann::json chip_report_json(const ChipRunResult& r);
+// A summary a newcomer can read: chip, tile map (a grid of layer numbers),
+// per-layer table, totals.
+[[nodiscard]] std::string chip_report_text(const ChipRunResult& r);
+// Timeline in the Chrome / Perfetto trace-event format (open in ui.perfetto.dev or
+// chrome://tracing): one track per tile, one slice per MVM (array start to LDPU
+// result), named by layer. Needs a run with ChipRunOptions::trace.
+[[nodiscard]] nlohmann::json chip_trace_json(const ChipRunResult& r);
+// layers.csv: one line per weight layer.
+[[nodiscard]] std::string layers_csv(const ChipRunResult& r);
+
+}  // namespace aimcsim

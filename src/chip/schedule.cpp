@@ -1,0 +1,524 @@
+#include "src/chip/schedule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "aimcsim/core/error.h"
+
+namespace aimcsim {
+
+namespace {
+
+// Floor division that is right for negative numerators too.
+int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Inputs [lo, hi] of the window of output `o` along one axis, clipped to the input.
+std::pair<int, int> window_inputs(int o, int kernel, int stride, int pad_begin, int in_size) {
+    const int lo = o * stride - pad_begin;
+    return {std::max(0, lo), std::min(in_size - 1, lo + kernel - 1)};
+}
+
+// Outputs [lo, hi] whose window covers input `i` along one axis (lo > hi if none).
+std::pair<int, int> outputs_covering(int i, int kernel, int stride, int pad_begin, int out_size) {
+    const int lo = std::max(0, floor_div(i + pad_begin - kernel, stride) + 1);
+    const int hi = std::min(out_size - 1, floor_div(i + pad_begin, stride));
+    return {lo, hi};
+}
+
+int overlap(int a_lo, int a_hi, int b_lo, int b_hi) { return std::max(0, std::min(a_hi, b_hi) - std::max(a_lo, b_lo)); }
+
+bool is_windowed(Op op) { return op == Op::Conv || op == Op::MaxPool || op == Op::AvgPool; }
+
+}  // namespace
+
+ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, LinkScheduler& links,
+                           int batch)
+    : net_(net), map_(mapping), chip_(chip), links_(links), batch_(batch) {
+    if (batch < 1) throw std::logic_error("ChipSchedule: batch must be >= 1");
+    build_tensors();
+    build_templates();
+    layer_timing_.assign(map_.layers.size(), LayerTiming{});
+    block_mvms_.assign(map_.blocks.size(), 0);
+}
+
+void ChipSchedule::build_tensors() {
+    tensors_.assign(net_.tensors.size(), TensorInfo{});
+    const Shape& in = net_.input_shape();
+    TensorInfo& ti = tensors_.at(static_cast<std::size_t>(net_.input));
+    ti.h = in.h;
+    ti.w = in.w;
+    ti.parts = {Part{chip_.io_tile, 0, in.c}};
+
+    for (std::size_t li = 0; li < net_.layers.size(); ++li) {
+        const Layer& l = net_.layers[li];
+        for (std::size_t s = 0; s < l.inputs.size(); ++s) {
+            tensors_.at(static_cast<std::size_t>(l.inputs[s])).consumers.push_back({static_cast<int>(li), static_cast<int>(s)});
+        }
+        const Shape& out = net_.shape(l.output);
+        TensorInfo& to = tensors_.at(static_cast<std::size_t>(l.output));
+        to.h = out.h;
+        to.w = out.w;
+        const TensorInfo& first = tensors_.at(static_cast<std::size_t>(l.inputs.at(0)));
+        if (l.has_weights_matrix()) {
+            if (l.op == Op::Dense && first.pixels() != 1) {
+                throw InputError("layer '" + l.name + "': a dense layer on a spatial input needs a Flatten before it");
+            }
+            const LayerPlacement& lp = *map_.placement(static_cast<int>(li));
+            for (int c = 0; c < lp.col_blocks; ++c) {
+                const TileBlock& b = map_.blocks.at(static_cast<std::size_t>(lp.block_index(0, c)));
+                to.parts.push_back(Part{b.tile, b.col_begin, b.col_begin + b.cols});
+            }
+        } else if (l.op == Op::Flatten) {
+            // CHW order: a channel slice of the input is a contiguous slice of the vector.
+            const int hw = first.pixels();
+            for (const Part& p : first.parts) to.parts.push_back(Part{p.tile, p.lo * hw, p.hi * hw});
+        } else {
+            to.parts = first.parts;  // ReLU, pooling, GAP, Add: computed where the (first) input lives
+        }
+    }
+}
+
+void ChipSchedule::build_templates() {
+    const std::size_t nl = net_.layers.size();
+    weight_dests_.assign(nl, {});
+    add_dests_.assign(nl, {});
+    template_.block_need.assign(map_.blocks.size(), {});
+    template_.op_need.assign(nl, {});
+    template_.psum_need.assign(map_.layers.size(), {});
+
+    for (std::size_t li = 0; li < nl; ++li) {
+        const Layer& l = net_.layers[li];
+        const TensorInfo& tin = tensors_.at(static_cast<std::size_t>(l.inputs.at(0)));
+        const TensorInfo& tout = tensors_.at(static_cast<std::size_t>(l.output));
+        const Window& w = l.window;
+        // Valid input pixels in the window of each output pixel.
+        std::vector<int> window_count(static_cast<std::size_t>(tout.pixels()), tin.pixels());
+        if (is_windowed(l.op)) {
+            for (int oy = 0; oy < tout.h; ++oy) {
+                for (int ox = 0; ox < tout.w; ++ox) {
+                    const auto ry = window_inputs(oy, w.kernel_h, w.stride_h, w.pad_top, tin.h);
+                    const auto rx = window_inputs(ox, w.kernel_w, w.stride_w, w.pad_left, tin.w);
+                    window_count[static_cast<std::size_t>(oy * tout.w + ox)] =
+                        std::max(0, ry.second - ry.first + 1) * std::max(0, rx.second - rx.first + 1);
+                }
+            }
+        }
+        if (l.has_weights_matrix()) {
+            const int lpi = map_.placement_of_layer[li];
+            const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
+            const int kk = l.op == Op::Conv ? w.kernel_h * w.kernel_w : 1;
+            weight_dests_[li].assign(tin.parts.size(), {});
+            for (int bi = lp.first_block; bi < lp.first_block + lp.tiles(); ++bi) {
+                const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
+                // Channels of the input this block's rows read ((cin, ky, kx) row order).
+                const int clo = b.row_begin / kk;
+                const int chi = (b.row_begin + b.rows - 1) / kk + 1;
+                int parts_needed = 0;
+                for (std::size_t k = 0; k < tin.parts.size(); ++k) {
+                    const int v = overlap(tin.parts[k].lo, tin.parts[k].hi, clo, chi);
+                    if (v > 0) {
+                        weight_dests_[li][k].push_back(Dest{bi, v});
+                        ++parts_needed;
+                    }
+                }
+                auto& need = template_.block_need[static_cast<std::size_t>(bi)];
+                need.resize(window_count.size());
+                for (std::size_t o = 0; o < need.size(); ++o) need[o] = window_count[o] * parts_needed;
+            }
+            if (lp.row_blocks > 1) {
+                template_.psum_need[static_cast<std::size_t>(lpi)].assign(
+                    static_cast<std::size_t>(lp.col_blocks * tout.pixels()), lp.row_blocks);
+            }
+        } else if (l.op == Op::MaxPool || l.op == Op::AvgPool) {
+            auto& need = template_.op_need[li];
+            for (std::size_t k = 0; k < tout.parts.size(); ++k) need.insert(need.end(), window_count.begin(), window_count.end());
+        } else if (l.op == Op::GlobalAvgPool || l.op == Op::Flatten) {
+            template_.op_need[li].assign(tout.parts.size(), tin.pixels());
+        } else if (l.op == Op::Add) {
+            const TensorInfo& tb = tensors_.at(static_cast<std::size_t>(l.inputs.at(1)));
+            add_dests_[li].assign(tb.parts.size(), {});
+            auto& need = template_.op_need[li];
+            for (std::size_t ka = 0; ka < tin.parts.size(); ++ka) {
+                int from_b = 0;
+                for (std::size_t kb = 0; kb < tb.parts.size(); ++kb) {
+                    const int v = overlap(tin.parts[ka].lo, tin.parts[ka].hi, tb.parts[kb].lo, tb.parts[kb].hi);
+                    if (v > 0) {
+                        add_dests_[li][kb].push_back(Dest{static_cast<int>(ka), v});
+                        ++from_b;
+                    }
+                }
+                need.insert(need.end(), static_cast<std::size_t>(tout.pixels()), 1 + from_b);
+            }
+        }
+    }
+    const TensorInfo& tout = tensors_.at(static_cast<std::size_t>(net_.output));
+    template_.outputs_left = static_cast<int>(tout.parts.size()) * tout.pixels();
+}
+
+void ChipSchedule::start() {
+    const TensorInfo& tin = tensors_.at(static_cast<std::size_t>(net_.input));
+    const std::uint64_t bits = static_cast<std::uint64_t>(net_.input_shape().c) * chip_.activation_bits;
+    const std::uint64_t io_cycles = (bits + chip_.io_bits_per_cycle - 1) / chip_.io_bits_per_cycle;
+    const auto pixels = static_cast<std::uint64_t>(tin.pixels());
+    inf_.assign(static_cast<std::size_t>(batch_), template_);
+    for (int n = 0; n < batch_; ++n) {
+        inf_[static_cast<std::size_t>(n)].first_input_cycle = static_cast<std::uint64_t>(n) * pixels * io_cycles;
+        for (std::uint64_t p = 0; p < pixels; ++p) {
+            push(Kind::TensorReady, (static_cast<std::uint64_t>(n) * pixels + p) * io_cycles, n, net_.input, 0,
+                 static_cast<int>(p));
+        }
+    }
+}
+
+std::uint64_t ChipSchedule::next_cycle() const { return events_.empty() ? kNever : events_.top().cycle; }
+
+bool ChipSchedule::finished() const {
+    for (const auto& s : inf_) {
+        if (s.done_cycle == kNever) return false;
+    }
+    return !inf_.empty();
+}
+
+void ChipSchedule::run_until(std::uint64_t now_cycle) {
+    while (!events_.empty() && events_.top().cycle <= now_cycle) {
+        const Event e = events_.top();
+        events_.pop();
+        handle(e);
+    }
+}
+
+void ChipSchedule::push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel) {
+    events_.push(Event{cycle, seq_++, kind, inference, a, b, pixel});
+}
+
+void ChipSchedule::handle(const Event& e) {
+    switch (e.kind) {
+        case Kind::TensorReady: tensor_ready(e.inference, e.a, e.b, e.pixel, e.cycle); break;
+        case Kind::BlockInput: block_input(e.inference, e.a, e.pixel, e.cycle); break;
+        case Kind::AddInput: add_input(e.inference, e.a, e.b, e.pixel, e.cycle); break;
+        case Kind::PsumArrive: psum_arrive(e.inference, e.a, e.b, e.pixel, e.cycle); break;
+        case Kind::OutputArrive: {
+            InferenceState& s = inf_[static_cast<std::size_t>(e.inference)];
+            if (--s.outputs_left == 0) s.done_cycle = e.cycle;
+            break;
+        }
+    }
+}
+
+void ChipSchedule::send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind,
+                        int inference, int a, int b, int pixel) {
+    const Delivery d = links_.send(src_tile, dst_tile, static_cast<std::uint64_t>(values) * bits_per_value, now);
+    push(kind, d.arrival_cycle, inference, a, b, pixel);
+}
+
+void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, std::uint64_t now) {
+    const TensorInfo& t = tensors_[static_cast<std::size_t>(tensor)];
+    const Part& src = t.parts[static_cast<std::size_t>(part)];
+    InferenceState& s = inf_[static_cast<std::size_t>(inference)];
+    if (tensor == net_.output) {
+        send(src.tile, chip_.io_tile, src.hi - src.lo, chip_.activation_bits, now, Kind::OutputArrive, inference, 0, 0, 0);
+    }
+    for (const Consumer& c : t.consumers) {
+        const Layer& l = net_.layers[static_cast<std::size_t>(c.layer)];
+        const auto li = static_cast<std::size_t>(c.layer);
+        switch (l.op) {
+            case Op::Conv:
+            case Op::Dense:
+                for (const Dest& d : weight_dests_[li][static_cast<std::size_t>(part)]) {
+                    send(src.tile, map_.blocks[static_cast<std::size_t>(d.target)].tile, d.values, chip_.activation_bits,
+                         now, Kind::BlockInput, inference, d.target, 0, pixel);
+                }
+                break;
+            case Op::Relu:
+                if (functional_) compute_relu(inference, l, part, pixel);
+                tensor_ready(inference, l.output, part, pixel, now);
+                break;
+            case Op::MaxPool:
+            case Op::AvgPool: {
+                const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+                const Window& w = l.window;
+                const auto ry = outputs_covering(pixel / t.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
+                const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
+                auto& need = s.op_need[li];
+                for (int oy = ry.first; oy <= ry.second; ++oy) {
+                    for (int ox = rx.first; ox <= rx.second; ++ox) {
+                        const int o = oy * out.w + ox;
+                        if (--need[static_cast<std::size_t>(part * out.pixels() + o)] == 0) {
+                            if (functional_) compute_pool(inference, l, part, o);
+                            digital_.digital_ops += static_cast<std::uint64_t>(src.hi - src.lo);
+                            digital_.energy_pj += (src.hi - src.lo) * chip_.digital_energy_pj;
+                            push(Kind::TensorReady, now + chip_.pool_cycles, inference, l.output, part, o);
+                        }
+                    }
+                }
+                break;
+            }
+            case Op::GlobalAvgPool:
+            case Op::Flatten:
+                if (--s.op_need[li][static_cast<std::size_t>(part)] == 0) {
+                    const bool gap = l.op == Op::GlobalAvgPool;
+                    if (functional_) compute_gap_or_flatten(inference, l, part);
+                    if (gap) {
+                        digital_.digital_ops += static_cast<std::uint64_t>(src.hi - src.lo) * t.pixels();
+                        digital_.energy_pj += (src.hi - src.lo) * t.pixels() * chip_.digital_energy_pj;
+                    }
+                    push(Kind::TensorReady, now + (gap ? chip_.gap_cycles : 0), inference, l.output, part, 0);
+                }
+                break;
+            case Op::Add:
+                if (c.slot == 0) {
+                    add_input(inference, c.layer, part, pixel, now);
+                } else {
+                    const TensorInfo& ta = tensors_[static_cast<std::size_t>(l.inputs[0])];
+                    for (const Dest& d : add_dests_[li][static_cast<std::size_t>(part)]) {
+                        send(src.tile, ta.parts[static_cast<std::size_t>(d.target)].tile, d.values,
+                             chip_.activation_bits, now, Kind::AddInput, inference, c.layer, d.target, pixel);
+                    }
+                }
+                break;
+        }
+    }
+}
+
+void ChipSchedule::add_input(int inference, int layer, int part, int pixel, std::uint64_t now) {
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+    auto& need = inf_[static_cast<std::size_t>(inference)].op_need[static_cast<std::size_t>(layer)];
+    if (--need[static_cast<std::size_t>(part * out.pixels() + pixel)] == 0) {
+        if (functional_) compute_add(inference, l, part, pixel);
+        const Part& p = out.parts[static_cast<std::size_t>(part)];
+        digital_.digital_ops += static_cast<std::uint64_t>(p.hi - p.lo);
+        digital_.energy_pj += (p.hi - p.lo) * chip_.digital_energy_pj;
+        push(Kind::TensorReady, now + chip_.add_cycles, inference, l.output, part, pixel);
+    }
+}
+
+void ChipSchedule::block_input(int inference, int block, int pixel, std::uint64_t now) {
+    const TileBlock& b = map_.blocks[static_cast<std::size_t>(block)];
+    const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
+    const TensorInfo& tin = tensors_[static_cast<std::size_t>(l.inputs[0])];
+    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+    const int lpi = map_.placement_of_layer[static_cast<std::size_t>(b.layer)];
+    if (inference == 0) {
+        LayerTiming& lt = layer_timing_[static_cast<std::size_t>(lpi)];
+        lt.first_input_cycle = std::min(lt.first_input_cycle, now);
+    }
+    auto& need = inf_[static_cast<std::size_t>(inference)].block_need[static_cast<std::size_t>(block)];
+    auto ready = [&](int o) {
+        if (--need[static_cast<std::size_t>(o)] != 0) return;
+        jobs_.push_back(MvmJob{inference, block, o});
+        ++layer_timing_[static_cast<std::size_t>(lpi)].mvms;
+        issue_mvm(b.tile, jobs_.size() - 1);
+    };
+    if (l.op == Op::Dense) {
+        ready(0);
+        return;
+    }
+    const Window& w = l.window;
+    const auto ry = outputs_covering(pixel / tin.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
+    const auto rx = outputs_covering(pixel % tin.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
+    for (int oy = ry.first; oy <= ry.second; ++oy) {
+        for (int ox = rx.first; ox <= rx.second; ++ox) ready(oy * out.w + ox);
+    }
+}
+
+void ChipSchedule::mvm_done(std::uint64_t job_id, std::uint64_t now) {
+    const MvmJob j = jobs_.at(job_id);
+    const TileBlock& b = map_.blocks[static_cast<std::size_t>(j.block)];
+    ++block_mvms_[static_cast<std::size_t>(j.block)];
+    if (record_spans_) spans_.push_back(MvmSpan{b.tile, j.block, j.inference, j.out_pixel, j.start_cycle, now});
+    const int lpi = map_.placement_of_layer[static_cast<std::size_t>(b.layer)];
+    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
+    if (functional_) {
+        // Partial sums accumulate in the output tensor; the bias joins once per pixel.
+        auto it = job_outputs_.find(job_id);
+        std::vector<float>& out = values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(net_.layers[static_cast<std::size_t>(b.layer)].output)];
+        const int pixels = tensors_[static_cast<std::size_t>(net_.layers[static_cast<std::size_t>(b.layer)].output)].pixels();
+        const double scale = in_scale_[static_cast<std::size_t>(b.layer)];
+        for (int c = 0; c < b.cols; ++c) {
+            out[static_cast<std::size_t>(b.col_begin + c) * pixels + j.out_pixel] += static_cast<float>(it->second[static_cast<std::size_t>(c)] * scale);
+        }
+        job_outputs_.erase(it);
+        if (lp.row_blocks == 1) add_bias(j.inference, b, j.out_pixel);
+    }
+    if (lp.row_blocks == 1) {
+        if (j.inference == 0) {
+            LayerTiming& lt = layer_timing_[static_cast<std::size_t>(lpi)];
+            lt.last_output_cycle = std::max(lt.last_output_cycle, now);
+        }
+        tensor_ready(j.inference, net_.layers[static_cast<std::size_t>(b.layer)].output, b.block_col, j.out_pixel, now);
+    } else if (b.block_row == 0) {
+        psum_arrive(j.inference, lpi, b.block_col, j.out_pixel, now);
+    } else {
+        const int dst = map_.blocks[static_cast<std::size_t>(lp.block_index(0, b.block_col))].tile;
+        send(b.tile, dst, b.cols, chip_.psum_bits, now, Kind::PsumArrive, j.inference, lpi, b.block_col, j.out_pixel);
+    }
+}
+
+void ChipSchedule::psum_arrive(int inference, int placement, int col_block, int pixel, std::uint64_t now) {
+    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(placement)];
+    const Layer& l = net_.layers[static_cast<std::size_t>(lp.layer)];
+    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+    auto& need = inf_[static_cast<std::size_t>(inference)].psum_need[static_cast<std::size_t>(placement)];
+    if (--need[static_cast<std::size_t>(col_block * out.pixels() + pixel)] != 0) return;
+    const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
+    if (functional_) add_bias(inference, first, pixel);
+    const int cols = first.cols;
+    const auto adds = static_cast<std::uint64_t>(lp.row_blocks - 1) * cols;
+    digital_.psum_adds += adds;
+    digital_.energy_pj += static_cast<double>(adds) * chip_.psum_add_energy_pj;
+    const std::uint64_t ready = now + chip_.psum_add_cycles;
+    if (inference == 0) {
+        LayerTiming& lt = layer_timing_[static_cast<std::size_t>(placement)];
+        lt.last_output_cycle = std::max(lt.last_output_cycle, ready);
+    }
+    push(Kind::TensorReady, ready, inference, l.output, col_block, pixel);
+}
+
+// ------------------------------------------------------------------ functional mode
+
+void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, int input_bits) {
+    if (static_cast<int>(inputs.size()) != batch_) throw std::logic_error("enable_values: one input per inference");
+    for (const auto& in : inputs) {
+        if (in.size() != net_.input_shape().size()) {
+            throw InputError("network '" + net_.name + "': input has " + std::to_string(in.size()) + " values, expected " +
+                             net_.input_shape().str());
+        }
+    }
+    functional_ = true;
+    max_code_ = (1 << (input_bits - 1)) - 1;
+    values_.assign(static_cast<std::size_t>(batch_), {});
+    for (int n = 0; n < batch_; ++n) {
+        auto& v = values_[static_cast<std::size_t>(n)];
+        v.resize(net_.tensors.size());
+        for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
+        v[static_cast<std::size_t>(net_.input)] = std::move(inputs[static_cast<std::size_t>(n)]);
+    }
+    calibrate(input_bits);
+}
+
+// Static per-layer input scales, as a deployed chip would hold them: the largest
+// |value| each weight layer sees over the calibration inputs (the batch) maps to the
+// top code. Reference values come from the float network, truncated after the
+// layer that produces each input.
+void ChipSchedule::calibrate(int /*input_bits*/) {
+    in_scale_.assign(net_.layers.size(), 1.0);
+    for (std::size_t li = 0; li < net_.layers.size(); ++li) {
+        const Layer& l = net_.layers[li];
+        if (!l.has_weights_matrix()) continue;
+        const int t = l.inputs[0];
+        Network prefix = net_;
+        const int producer = net_.producer(t);
+        prefix.layers.resize(static_cast<std::size_t>(producer + 1));
+        prefix.output = t;
+        double max_abs = 0.0;
+        for (int n = 0; n < batch_; ++n) {
+            const std::vector<float> v = producer < 0 ? values_[static_cast<std::size_t>(n)][static_cast<std::size_t>(t)]
+                                                      : forward_float(prefix, values_[static_cast<std::size_t>(n)][static_cast<std::size_t>(net_.input)]);
+            for (float x : v) max_abs = std::max(max_abs, static_cast<double>(std::fabs(x)));
+        }
+        in_scale_[li] = max_abs > 0.0 ? max_abs / max_code_ : 1.0;
+    }
+}
+
+float* ChipSchedule::prepare_mvm(std::uint64_t job_id, std::int8_t* codes) {
+    const MvmJob& j = jobs_.at(job_id);
+    const TileBlock& b = map_.blocks[static_cast<std::size_t>(j.block)];
+    const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
+    const std::vector<float>& in = values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(l.inputs[0])];
+    const float* x = in.data();
+    if (l.op == Op::Conv) {
+        const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+        im2col_buf_.resize(static_cast<std::size_t>(l.rows));
+        im2col(net_, l, in.data(), j.out_pixel / out.w, j.out_pixel % out.w, im2col_buf_.data());
+        x = im2col_buf_.data();
+    }
+    const double inv_scale = 1.0 / in_scale_[static_cast<std::size_t>(b.layer)];
+    for (int i = 0; i < b.rows; ++i) {
+        const double q = std::nearbyint(x[b.row_begin + i] * inv_scale);
+        codes[i] = static_cast<std::int8_t>(std::clamp(q, -static_cast<double>(max_code_), static_cast<double>(max_code_)));
+    }
+    std::vector<float>& y = job_outputs_[job_id];
+    y.assign(static_cast<std::size_t>(b.cols), 0.0f);
+    return y.data();
+}
+
+void ChipSchedule::compute_relu(int inference, const Layer& l, int part, int pixel) {
+    auto& v = values_[static_cast<std::size_t>(inference)];
+    const std::vector<float>& in = v[static_cast<std::size_t>(l.inputs[0])];
+    std::vector<float>& out = v[static_cast<std::size_t>(l.output)];
+    const TensorInfo& t = tensors_[static_cast<std::size_t>(l.output)];
+    const Part& p = t.parts[static_cast<std::size_t>(part)];
+    for (int c = p.lo; c < p.hi; ++c) {
+        const std::size_t i = static_cast<std::size_t>(c) * t.pixels() + pixel;
+        out[i] = std::max(in[i], 0.0f);
+    }
+}
+
+void ChipSchedule::compute_pool(int inference, const Layer& l, int part, int out_pixel) {
+    auto& v = values_[static_cast<std::size_t>(inference)];
+    const std::vector<float>& in = v[static_cast<std::size_t>(l.inputs[0])];
+    std::vector<float>& out = v[static_cast<std::size_t>(l.output)];
+    const TensorInfo& ti = tensors_[static_cast<std::size_t>(l.inputs[0])];
+    const TensorInfo& to = tensors_[static_cast<std::size_t>(l.output)];
+    const Part& p = to.parts[static_cast<std::size_t>(part)];
+    const Window& w = l.window;
+    const auto ry = window_inputs(out_pixel / to.w, w.kernel_h, w.stride_h, w.pad_top, ti.h);
+    const auto rx = window_inputs(out_pixel % to.w, w.kernel_w, w.stride_w, w.pad_left, ti.w);
+    for (int c = p.lo; c < p.hi; ++c) {
+        float acc = l.op == Op::MaxPool ? -std::numeric_limits<float>::infinity() : 0.0f;
+        int n = 0;
+        for (int y = ry.first; y <= ry.second; ++y) {
+            for (int x = rx.first; x <= rx.second; ++x) {
+                const float val = in[static_cast<std::size_t>(c) * ti.pixels() + y * ti.w + x];
+                acc = l.op == Op::MaxPool ? std::max(acc, val) : acc + val;
+                ++n;
+            }
+        }
+        if (l.op == Op::AvgPool) acc /= w.count_include_pad ? w.kernel_h * w.kernel_w : std::max(n, 1);
+        out[static_cast<std::size_t>(c) * to.pixels() + out_pixel] = acc;
+    }
+}
+
+void ChipSchedule::compute_gap_or_flatten(int inference, const Layer& l, int part) {
+    auto& v = values_[static_cast<std::size_t>(inference)];
+    const std::vector<float>& in = v[static_cast<std::size_t>(l.inputs[0])];
+    std::vector<float>& out = v[static_cast<std::size_t>(l.output)];
+    const TensorInfo& ti = tensors_[static_cast<std::size_t>(l.inputs[0])];
+    const Part& p = tensors_[static_cast<std::size_t>(l.output)].parts[static_cast<std::size_t>(part)];
+    if (l.op == Op::Flatten) {
+        std::copy(in.begin() + p.lo, in.begin() + p.hi, out.begin() + p.lo);  // CHW order is kept
+        return;
+    }
+    const auto hw = static_cast<std::size_t>(ti.pixels());
+    for (int c = p.lo; c < p.hi; ++c) {
+        double sum = 0.0;
+        for (std::size_t i = 0; i < hw; ++i) sum += in[static_cast<std::size_t>(c) * hw + i];
+        out[static_cast<std::size_t>(c)] = static_cast<float>(sum / static_cast<double>(hw));
+    }
+}
+
+void ChipSchedule::compute_add(int inference, const Layer& l, int part, int pixel) {
+    auto& v = values_[static_cast<std::size_t>(inference)];
+    const std::vector<float>& a = v[static_cast<std::size_t>(l.inputs[0])];
+    const std::vector<float>& b = v[static_cast<std::size_t>(l.inputs[1])];
+    std::vector<float>& out = v[static_cast<std::size_t>(l.output)];
+    const TensorInfo& t = tensors_[static_cast<std::size_t>(l.output)];
+    const Part& p = t.parts[static_cast<std::size_t>(part)];
+    for (int c = p.lo; c < p.hi; ++c) {
+        const std::size_t i = static_cast<std::size_t>(c) * t.pixels() + pixel;
+        out[i] = a[i] + b[i];
+    }
+}
+
+void ChipSchedule::add_bias(int inference, const TileBlock& b, int out_pixel) {
+    const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
+    if (l.bias.empty()) return;
+    std::vector<float>& out = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(l.output)];
+    const int pixels = tensors_[static_cast<std::size_t>(l.output)].pixels();
+    for (int c = b.col_begin; c < b.col_begin + b.cols; ++c) out[static_cast<std::size_t>(c) * pixels + out_pixel] += l.bias[static_cast<std::size_t>(c)];
+}
+
+}  // namespace aimcsim

@@ -1,0 +1,126 @@
+#include "src/mapping/mapper.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "aimcsim/core/error.h"
+
+namespace aimcsim {
+
+namespace {
+int ceil_div(int a, int b) { return (a + b - 1) / b; }
+}  // namespace
+
+int tiles_for_matrix(int rows, int cols, int tile_rows, int tile_cols) {
+    return ceil_div(rows, tile_rows) * ceil_div(cols, tile_cols);
+}
+
+int tiles_needed(const Network& net, int tile_rows, int tile_cols) {
+    int n = 0;
+    for (const Layer& l : net.layers) {
+        if (l.has_weights_matrix()) n += tiles_for_matrix(l.rows, l.cols, tile_rows, tile_cols);
+    }
+    return n;
+}
+
+int snake_tile(int k, int grid_rows, int grid_cols) {
+    const int r = k / grid_cols;
+    const int c = k % grid_cols;
+    (void)grid_rows;
+    return r * grid_cols + ((r % 2 == 0) ? c : grid_cols - 1 - c);
+}
+
+long long Mapping::cells_used() const {
+    long long cells = 0;
+    for (const TileBlock& b : blocks) cells += static_cast<long long>(b.rows) * b.cols;
+    return cells;
+}
+
+double Mapping::cell_utilization() const {
+    if (blocks.empty()) return 0.0;
+    return static_cast<double>(cells_used()) / (static_cast<double>(tiles_used()) * tile_rows * tile_cols);
+}
+
+double Mapping::chip_cell_utilization() const {
+    return static_cast<double>(cells_used()) / (static_cast<double>(tiles_total()) * tile_rows * tile_cols);
+}
+
+const LayerPlacement* Mapping::placement(int network_layer) const {
+    if (network_layer < 0 || network_layer >= static_cast<int>(placement_of_layer.size())) return nullptr;
+    const int i = placement_of_layer[static_cast<std::size_t>(network_layer)];
+    return i < 0 ? nullptr : &layers[static_cast<std::size_t>(i)];
+}
+
+int Mapping::manhattan(int a, int b) const {
+    return std::abs(a / grid_cols - b / grid_cols) + std::abs(a % grid_cols - b % grid_cols);
+}
+
+std::string Mapping::tile_map_text(const Network& net) const {
+    std::ostringstream os;
+    os << "tile  (row,col)  layer            block   rows x cols\n";
+    for (const TileBlock& b : blocks) {
+        os << b.tile << "\t(" << b.grid_row << "," << b.grid_col << ")\t" << net.layers[static_cast<std::size_t>(b.layer)].name
+           << "\t[" << b.block_row << "," << b.block_col << "]\t" << b.rows << " x " << b.cols << "\n";
+    }
+    return os.str();
+}
+
+Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols) {
+    Mapping m;
+    m.tile_rows = tile_rows;
+    m.tile_cols = tile_cols;
+    m.grid_rows = grid_rows;
+    m.grid_cols = grid_cols;
+
+    const int needed = tiles_needed(net, tile_rows, tile_cols);
+    const int have = grid_rows * grid_cols;
+    if (needed > have) {
+        // Smallest near-square grid that fits: what to write in chip.rows / chip.cols.
+        const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(needed))));
+        const int rows = ceil_div(needed, cols);
+        throw InputError("network '" + net.name + "' needs " + std::to_string(needed) + " tiles of " +
+                         std::to_string(tile_rows) + "x" + std::to_string(tile_cols) + " cells but the chip has " +
+                         std::to_string(grid_rows) + "x" + std::to_string(grid_cols) + " = " + std::to_string(have) +
+                         "; use a chip of at least " + std::to_string(needed) + " tiles (e.g. chip.rows: " +
+                         std::to_string(rows) + ", chip.cols: " + std::to_string(cols) + ")");
+    }
+
+    m.placement_of_layer.assign(net.layers.size(), -1);
+    m.block_of_tile.assign(static_cast<std::size_t>(have), -1);
+    int k = 0;  // next tile in snake order
+    for (std::size_t li = 0; li < net.layers.size(); ++li) {
+        const Layer& l = net.layers[li];
+        if (!l.has_weights_matrix()) continue;
+        LayerPlacement lp;
+        lp.layer = static_cast<int>(li);
+        lp.name = l.name;
+        lp.rows = l.rows;
+        lp.cols = l.cols;
+        lp.row_blocks = ceil_div(l.rows, tile_rows);
+        lp.col_blocks = ceil_div(l.cols, tile_cols);
+        lp.first_block = static_cast<int>(m.blocks.size());
+        for (int bc = 0; bc < lp.col_blocks; ++bc) {
+            for (int br = 0; br < lp.row_blocks; ++br) {
+                TileBlock b;
+                b.layer = lp.layer;
+                b.block_row = br;
+                b.block_col = bc;
+                b.row_begin = br * tile_rows;
+                b.col_begin = bc * tile_cols;
+                b.rows = std::min(tile_rows, l.rows - b.row_begin);
+                b.cols = std::min(tile_cols, l.cols - b.col_begin);
+                b.tile = snake_tile(k++, grid_rows, grid_cols);
+                b.grid_row = b.tile / grid_cols;
+                b.grid_col = b.tile % grid_cols;
+                m.block_of_tile[static_cast<std::size_t>(b.tile)] = static_cast<int>(m.blocks.size());
+                m.blocks.push_back(b);
+            }
+        }
+        m.placement_of_layer[li] = static_cast<int>(m.layers.size());
+        m.layers.push_back(lp);
+    }
+    return m;
+}
+
+}  // namespace aimcsim

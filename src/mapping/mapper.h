@@ -1,0 +1,81 @@
+// Maps a network's weight layers onto the tiles of a chip grid.
+// Each weight layer's matrix (Conv: kh*kw*cin rows x cout cols) is cut into
+// tile-sized blocks: ceil(rows/R) row blocks x ceil(cols/C) column blocks, one
+// tile each. Row blocks of one column block produce partial sums that must be
+// added; column blocks run in parallel. Tiles are handed out in snake order over
+// the grid (row 0 left to right, row 1 right to left, ...), layer after layer,
+// so consecutive blocks and consecutive layers sit on neighbouring tiles.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "aimcsim/workload/network.h"
+
+namespace aimcsim {
+
+// One weight block on one tile.
+struct TileBlock {
+    int layer = 0;        // index in Network::layers
+    int block_row = 0;    // which slice of the matrix rows
+    int block_col = 0;    // which slice of the matrix columns
+    int row_begin = 0;    // first matrix row held
+    int col_begin = 0;    // first matrix column held
+    int rows = 0;         // matrix rows held (<= tile rows)
+    int cols = 0;         // matrix columns held (<= tile cols)
+    int tile = 0;         // tile id = grid_row * grid_cols + grid_col
+    int grid_row = 0;
+    int grid_col = 0;
+};
+
+// The blocks of one weight layer: blocks[first_block .. first_block + row_blocks*col_blocks),
+// column block outer, row block inner (the row blocks of a column sit next to each other).
+struct LayerPlacement {
+    int layer = 0;
+    std::string name;
+    int rows = 0, cols = 0;   // the layer's matrix
+    int row_blocks = 0;
+    int col_blocks = 0;
+    int first_block = 0;
+    [[nodiscard]] int tiles() const { return row_blocks * col_blocks; }
+    [[nodiscard]] int block_index(int block_row, int block_col) const {
+        return first_block + block_col * row_blocks + block_row;
+    }
+};
+
+struct Mapping {
+    int tile_rows = 0, tile_cols = 0;  // cells of one tile
+    int grid_rows = 0, grid_cols = 0;  // tiles of the chip
+    std::vector<TileBlock> blocks;
+    std::vector<LayerPlacement> layers;  // weight layers only, in network order
+    std::vector<int> placement_of_layer; // Network layer index -> index in `layers`, -1 if not a weight layer
+    std::vector<int> block_of_tile;      // tile id -> index in `blocks`, -1 if unused
+
+    [[nodiscard]] int tiles_total() const { return grid_rows * grid_cols; }
+    [[nodiscard]] int tiles_used() const { return static_cast<int>(blocks.size()); }
+    [[nodiscard]] long long cells_used() const;
+    // Programmed cells / cells of the tiles used.
+    [[nodiscard]] double cell_utilization() const;
+    // Programmed cells / cells of the whole chip.
+    [[nodiscard]] double chip_cell_utilization() const;
+    // Placement of a weight layer, or nullptr.
+    [[nodiscard]] const LayerPlacement* placement(int network_layer) const;
+    // Grid hop distance (Manhattan) between two tiles.
+    [[nodiscard]] int manhattan(int tile_a, int tile_b) const;
+    // A text table, one line per block.
+    [[nodiscard]] std::string tile_map_text(const Network& net) const;
+};
+
+// Tiles a matrix needs on tiles of tile_rows x tile_cols cells.
+[[nodiscard]] int tiles_for_matrix(int rows, int cols, int tile_rows, int tile_cols);
+// Tiles the whole network needs.
+[[nodiscard]] int tiles_needed(const Network& net, int tile_rows, int tile_cols);
+
+// Tile id of the k-th tile in snake order.
+[[nodiscard]] int snake_tile(int k, int grid_rows, int grid_cols);
+
+// Places the network. Throws InputError, with the number of tiles needed and a
+// grid that would fit, if the chip is too small.
+[[nodiscard]] Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols);
+
+}  // namespace aimcsim

@@ -1,0 +1,236 @@
+// The multi-tile chip: pipelined schedule latencies derived by hand (cycles), the
+// peak figures of configs/hermes64.yaml, and a ResNet-9 run on the 64-tile chip.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+
+#include "aimcsim/core/config.h"
+#include "aimcsim/core/error.h"
+#include "aimcsim/core/registry.h"
+#include "aimcsim/core/rng.h"
+#include "aimcsim/tile.h"
+#include "aimcsim/workload/onnx_import.h"
+#include "src/sim/run_config.h"
+#include "src/chip/chip_params.h"
+#include "src/chip/chip_run.h"
+#include "src/mapping/layer_list.h"
+#include "tests/test_support.h"
+
+using namespace aimcsim;
+
+namespace {
+
+struct ChipConfig {
+    ConfigNode root;
+    ChipParams chip;
+    [[nodiscard]] const ConfigNode& tile() const { return root.at("tile"); }
+};
+
+ChipConfig hermes64(int rows = 8, int cols = 8, const std::string& topology = "hermes") {
+    ChipConfig c;
+    c.root = load_config_file(test::source_path("configs/hermes64.yaml"));
+    apply_override(c.root, "chip.interconnect.model=" + topology);
+    c.chip = parse_chip_params(c.root.at("chip"));
+    c.chip.rows = rows;
+    c.chip.cols = cols;
+    return c;
+}
+
+Network net_from(const std::string& yaml) {
+    return load_layer_list(ConfigNode::parse_yaml("kind: layer_list\nweights: none\n" + yaml, "net.yaml"), 1);
+}
+
+}  // namespace
+
+// Tile timing on hermes64: input load 1 + window 128 + readout 4 = 133 cycles of
+// array time, then 2 LDPU cycles: a result leaves 135 cycles after its MVM starts.
+// Links: 32 bits wide, 2 cycles per hop; a packet of b bits crossing one link
+// arrives 2 + ceil(b/32) cycles after it was sent.
+
+TEST_CASE("chip: two dense layers, latency by hand", "[chip]") {
+    const ChipConfig cfg = hermes64(1, 2);
+    const Network net = net_from("input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
+    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
+    REQUIRE(r.phases.array_busy() == 133);
+    REQUIRE(r.phases.latency() == 135);
+    // fc1 on tile 0 (the controller's tile): input there at 0, result at 135;
+    // 32 activations (256 bits, 8 flits) to tile 1: 135 + 2 + 8 = 145;
+    // fc2 result at 145 + 135 = 280; 16 outputs (4 flits) back to tile 0: 280 + 2 + 4.
+    CHECK(r.latency_cycles == 286);
+    CHECK(r.latency_ns == Approx(286.0));
+    CHECK(r.tile_mvms == 2);
+    CHECK(r.net_totals.packets == 3);  // input (0 hops), fc1 -> fc2, fc2 -> controller
+    CHECK(r.mapping.blocks[1].tile == 1);
+    REQUIRE(r.layers.size() == 2);
+    CHECK(r.layers[1].start_ns == Approx(145.0));
+    CHECK(r.layers[1].end_ns == Approx(280.0));
+}
+
+TEST_CASE("chip: two pixels pipeline through two conv layers", "[chip]") {
+    const ChipConfig cfg = hermes64(1, 2);
+    const Network net = net_from(
+        "input: {c: 32, h: 1, w: 2}\nlayers:\n  - {name: c1, type: conv, out: 32, kernel: 1}\n"
+        "  - {name: c2, type: conv, out: 16, kernel: 1}\n");
+    ChipRunOptions opts;
+    opts.trace = true;
+    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
+    // Input pixels of 256 bits at 64 bits/cycle: ready at 0 and 4 on tile 0.
+    // c1: p0 0..133 (result 135); p1 waits for the array: 133..266 (result 268).
+    // To tile 1 (8 flits): p0 at 145, p1 at 278.
+    // c2: p0 145..278 (result 280); p1 278..411 (result 413).
+    // Back to tile 0 (4 flits): p0 at 286, p1 at 419.
+    CHECK(r.latency_cycles == 419);
+    CHECK(r.tile_mvms == 4);
+    // The trace shows the same timeline: c1's second MVM waits for the array.
+    REQUIRE(r.spans.size() == 4);
+    CHECK(r.spans[1].tile == 0);
+    CHECK(r.spans[1].start_cycle == 133);
+    CHECK(r.spans[1].end_cycle == 268);
+    const nlohmann::json trace = chip_trace_json(r);
+    CHECK(trace["traceEvents"].size() == 2 + 4);
+    CHECK(trace["traceEvents"][2]["name"] == "c1");
+}
+
+TEST_CASE("chip: a row-split layer adds partial sums from its second tile", "[chip]") {
+    const ChipConfig cfg = hermes64(1, 2);
+    const Network net = net_from("input: {c: 300}\nlayers:\n  - {name: fc, type: dense, out: 16}\n");
+    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
+    REQUIRE(r.mapping.layers[0].row_blocks == 2);
+    // Rows 0..255 on tile 0 (input there at 0, result 135); rows 256..299 on tile 1:
+    // 44 activations = 352 bits = 11 flits, at 13; result at 148; 16 partial sums of
+    // 16 bits (8 flits) back to tile 0 at 158; added in 2 cycles: 160; the output
+    // is already at the controller's tile.
+    CHECK(r.latency_cycles == 160);
+    CHECK(r.psum_adds == 16);
+    CHECK(r.tile_mvms == 2);
+    // Timing-only energy: the reference MVM scaled to the cells used (256x16 and 44x16).
+    const ChipConfig c2 = hermes64(1, 2);
+    const MvmEnergy ref = Registry<TileModel>::instance().create(c2.tile(), "hermes")->reference_mvm_energy();
+    CHECK(r.energy_pj.array == Approx(ref.array_pj * (256.0 * 16 + 44.0 * 16) / 65536));
+    CHECK(r.energy_pj.adc == Approx(ref.adc_pj * 2 * 16 / 256));
+    CHECK(r.energy_pj.pwm == Approx(ref.pwm_pj * 300 / 256));
+}
+
+TEST_CASE("chip: hermes64 peak figures from component parameters", "[chip]") {
+    const ChipConfig cfg = hermes64();
+    const std::unique_ptr<TileModel> tile = Registry<TileModel>::instance().create(cfg.tile(), "hermes");
+    const ChipPeak p = chip_peak(*tile, cfg.chip);
+    CHECK(p.tiles == 64);
+    CHECK(p.mvm_interval_ns == Approx(133.0));
+    CHECK(p.peak_tops == Approx(63.07).epsilon(0.001));
+    CHECK(p.peak_tops == Approx(63.1).epsilon(0.05));
+    CHECK(p.peak_tops_per_w == Approx(9.76).epsilon(0.01));
+}
+
+TEST_CASE("chip: ResNet-9 on hermes64, hermes vs ideal interconnect", "[chip]") {
+    const Network net = load_layer_list_file(test::source_path("workloads/resnet9_cifar10.yaml"), 1);
+    const ChipConfig hermes = hermes64();
+    const ChipRunResult r = run_chip(hermes.tile(), hermes.chip, net, 1, 2);
+    CHECK(r.mapping.tiles_used() == 36);
+    // Every block computes every output pixel of its layer, once per inference.
+    std::uint64_t mvms = 0;
+    for (const LayerPlacement& lp : r.mapping.layers) {
+        const Layer& l = net.layers[static_cast<std::size_t>(lp.layer)];
+        mvms += static_cast<std::uint64_t>(lp.tiles()) * net.shape(l.output).h * net.shape(l.output).w;
+    }
+    CHECK(r.tile_mvms == 2 * mvms);
+    CHECK(r.latency_ns > 0);
+    CHECK(r.throughput_inferences_per_s > 0);
+    CHECK(r.energy_pj.total() > 0);
+    CHECK(r.net_totals.packets > 0);
+    const nlohmann::json j = chip_report_json(r);
+    CHECK(j["mapping"]["tiles"].size() == 36);
+    CHECK(j["layers"].size() == 9);
+    CHECK(j["performance"]["energy_breakdown_pj"].contains("interconnect"));
+
+    const ChipConfig ideal = hermes64(8, 8, "ideal");
+    const ChipRunResult ri = run_chip(ideal.tile(), ideal.chip, net, 1, 2);
+    CHECK(r.net_totals.stall_cycles > 0);  // packets contend for the hermes links
+    CHECK(ri.net_totals.stall_cycles == 0);
+    CHECK(ri.latency_cycles <= r.latency_cycles);
+    INFO("hermes latency " << r.latency_ns << " ns, ideal " << ri.latency_ns << " ns");
+}
+
+TEST_CASE("chip: a network larger than the chip is an InputError with the tile count", "[chip]") {
+    const ChipConfig cfg = hermes64(2, 2);
+    const Network net = load_layer_list_file(test::source_path("workloads/mlp_mnist.yaml"), 1);
+    CHECK_THROWS_WITH(run_chip(cfg.tile(), cfg.chip, net, 1, 1), Catch::Contains("needs 6 tiles"));
+}
+
+TEST_CASE("chip: functional mode with ideal device and ADC reproduces the float network", "[chip]") {
+    ChipConfig cfg = hermes64(2, 4);
+    // Ideal numerics; a column range no random product can clip.
+    apply_override(cfg.root, "tile.device={model: ideal}");
+    apply_override(cfg.root, "tile.adc={model: ideal, bits: 24, readout_cycles: 4}");
+    apply_override(cfg.root, "tile.output_range=256");
+    // Conv with a row split (3*3*32 = 288 rows), pooling, a residual add, GAP and a
+    // dense layer with column split... all on 2x4 tiles.
+    const Network net = load_layer_list(ConfigNode::parse_yaml(R"(kind: layer_list
+input: {c: 32, h: 6, w: 6}
+layers:
+  - {name: c1, type: conv, out: 40, kernel: 3, pad: 1, relu: true}
+  - {name: c2, type: conv, out: 40, kernel: 3, pad: 1}
+  - {name: res, type: add, inputs: [c1, c2], relu: true}
+  - {name: pool, type: maxpool, kernel: 2}
+  - {name: c3, type: conv, out: 8, kernel: 1}
+  - {name: gap, type: avgpool, kernel: 3}
+  - {name: fc, type: dense, out: 300}
+)", "net.yaml"), 7);
+    ChipRunOptions opts;
+    opts.functional = true;
+    opts.batch = 2;
+    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
+    REQUIRE(r.outputs.size() == 2);
+    CHECK(r.mapping.layers[0].row_blocks == 2);
+    CHECK(r.mapping.layers.back().col_blocks == 2);
+    for (int n = 0; n < 2; ++n) {
+        Rng rng(1, Stream::Inputs, {static_cast<std::uint64_t>(n)});
+        std::vector<float> x(net.input_shape().size());
+        for (float& v : x) v = static_cast<float>(rng.uniform());
+        const std::vector<float> ref = forward_float(net, x);
+        const std::vector<float>& out = r.outputs[static_cast<std::size_t>(n)];
+        REQUIRE(out.size() == ref.size());
+        // 8-bit input quantisation per layer is the only error left: a few percent.
+        double err2 = 0, ref2 = 0;
+        for (std::size_t i = 0; i < ref.size(); ++i) {
+            err2 += (out[i] - ref[i]) * (out[i] - ref[i]);
+            ref2 += ref[i] * ref[i];
+        }
+        INFO("inference " << n << " relative rms error " << std::sqrt(err2 / ref2));
+        CHECK(std::sqrt(err2 / ref2) < 0.03);
+    }
+    // Programming on one thread or several gives the same numbers (PCM this time).
+    ChipConfig pcm = hermes64(2, 4);
+    ChipRunOptions one = opts, many = opts;
+    one.threads = 1;
+    many.threads = 3;
+    const ChipRunResult r1 = run_chip(pcm.tile(), pcm.chip, net, one);
+    const ChipRunResult r3 = run_chip(pcm.tile(), pcm.chip, net, many);
+    CHECK(r1.outputs == r3.outputs);
+    CHECK(r1.outputs != r.outputs);  // the PCM noise is there
+    // Timing does not depend on the values, but an unprogrammed tile (timing-only
+    // mode) reports the LDPU cycles of all 256 columns (2), a programmed one those
+    // of its used columns (1 for <= 128): at most one cycle per layer on the path.
+    const ChipRunResult t = run_chip(cfg.tile(), cfg.chip, net, 1, 2);
+    CHECK(t.latency_cycles >= r.latency_cycles);
+    CHECK(t.latency_cycles <= r.latency_cycles + 5);
+    CHECK(t.tile_mvms == r.tile_mvms);
+}
+
+TEST_CASE("chip: shipped chip configs load; an ONNX model runs on hermes64", "[chip]") {
+    for (const char* file : {"configs/hermes64.yaml", "configs/hermes_large.yaml"}) {
+        INFO(file);
+        const RunConfig rc = load_run_config(test::source_path(file), {});
+        const ChipParams chip = parse_chip_params(rc.chip);
+        CHECK(chip.tiles() == (std::string(file).find("large") != std::string::npos ? 256 : 64));
+    }
+    const ChipConfig cfg = hermes64();
+    const Network cnn = load_onnx(test::source_path("workloads/models/fmnist_cnn.onnx"));
+    ChipRunOptions opts;
+    opts.functional = true;
+    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, cnn, opts);
+    CHECK(r.outputs.at(0).size() == 10);
+    CHECK(r.latency_ns > 0);
+    CHECK(r.tile_mvms > 0);
+}
