@@ -1,5 +1,7 @@
 #include "adc/cco_adc.h"
 
+#include "aimcsim/core/rounding.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -64,8 +66,8 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
         double x = gain_[j] * v * max + offset_lsb_[j];
         if (inl_lsb_ != 0.0) x += inl_lsb_ * std::sin(kPi * std::fmin(std::fmax(v, -1.0), 1.0));
         if (noise_rng != nullptr) x += noise_lsb_ * noise_rng->normal();
-        // fmax/fmin before rounding: no overflow in the conversion, and NaN maps to a rail.
-        counts[j] = static_cast<std::int32_t>(std::lround(std::fmin(std::fmax(x, -max), max)));
+        // Clamped before rounding: no overflow in the conversion, and NaN maps to a rail.
+        counts[j] = round_clamp(x, max);
     }
 }
 

@@ -1,5 +1,7 @@
 #include "adc/ideal_adc.h"
 
+#include "aimcsim/core/rounding.h"
+
 #include <cmath>
 
 #include "aimcsim/core/registry.h"
@@ -23,7 +25,7 @@ void IdealAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* 
     const double max = max_count_;
     for (int j = 0; j < n; ++j) {
         const double x = static_cast<double>(value_fs[j]) * max;
-        counts[j] = static_cast<std::int32_t>(std::lround(std::fmin(std::fmax(x, -max), max)));
+        counts[j] = round_clamp(x, max);
     }
 }
 

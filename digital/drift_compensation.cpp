@@ -18,7 +18,7 @@ DriftCompensation::DriftCompensation(const Params& p)
 std::vector<std::int8_t> DriftCompensation::calibration_inputs(int rows, int max_code, const Rng& base) const {
     Rng rng = base;
     std::vector<std::int8_t> x(static_cast<size_t>(vectors_) * rows);
-    for (auto& v : x) v = static_cast<std::int8_t>(rng.uniform_int(0, max_code));
+    for (auto& v : x) v = static_cast<std::int8_t>(rng.uniform_int(-max_code, max_code));
     return x;
 }
 

@@ -21,7 +21,9 @@ public:
     [[nodiscard]] double t_reference_s() const { return t_reference_s_; }
     [[nodiscard]] int vectors() const { return vectors_; }
 
-    // The calibration inputs: `vectors` positive random codes per row, fixed per tile.
+    // The calibration inputs: `vectors` random signed codes per row, fixed per tile
+    // (signed, like real activations into a signed-input crossbar, so no polarity
+    // partial sum saturates in four-phase mode).
     [[nodiscard]] std::vector<std::int8_t> calibration_inputs(int rows, int max_code, const Rng& base) const;
 
     // Scale applied at inference: reference / now (1 if `now` is 0).

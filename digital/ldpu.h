@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "aimcsim/core/params.h"
+#include "aimcsim/core/rounding.h"
 
 namespace aimcsim {
 
@@ -33,9 +34,7 @@ public:
 
     // Real value -> signed code of `bits` bits (sign + magnitude), saturating.
     static std::int8_t requantize(float v, float scale, int bits) {
-        const int max_code = (1 << (bits - 1)) - 1;
-        const long q = std::lround(v / scale);
-        return static_cast<std::int8_t>(q > max_code ? max_code : (q < -max_code ? -max_code : q));
+        return static_cast<std::int8_t>(round_clamp(v / scale, (1 << (bits - 1)) - 1));
     }
 
 private:

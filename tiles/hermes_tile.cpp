@@ -34,6 +34,9 @@ ParamSchema HermesTile::schema() {
     s.integer("devices_per_polarity", 2, "", "PCM devices per weight polarity in the 8T4R cell").range(1, 2);
     s.real("output_range", 16.0, "rows",
            "column value (sum of w_norm*x_norm) at ADC full scale, unless the mapper sets it per layer").positive();
+    s.real("four_phase_range_ratio", 2.0, "",
+           "four-phase mode: full scale of one phase's unipolar partial sum, in units of output_range "
+           "(# assumed: partials of one sign pair are about twice the net column value)").positive();
     s.real("array_energy_pj_per_device_cycle", 0.00218, "pJ",
            "energy of one device at g_max conducting for one clock cycle of pulse").at_least(0);
     s.real("static_power_mw", 6.0, "mW", "leakage and clock of the array periphery and ADCs").at_least(0);
@@ -51,6 +54,7 @@ HermesTile::HermesTile(const Params& p)
       clock_ghz_(p.real("clock_ghz")),
       devices_per_polarity_(static_cast<int>(p.integer("devices_per_polarity"))),
       default_output_range_(p.real("output_range")),
+      four_phase_range_ratio_(p.real("four_phase_range_ratio")),
       array_energy_pj_per_device_cycle_(p.real("array_energy_pj_per_device_cycle")),
       static_power_mw_(p.real("static_power_mw")),
       input_(InputModulator::schema().parse(p.section("input"), {})),
@@ -142,13 +146,16 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
         Ldpu::affine(counts.data(), c, lsb, nullptr, y);
         energy.adc_pj += adc_->energy_pj(counts.data(), c);
     } else {
-        // Each phase's partial sum is unipolar, in [0, 2*range]: it is shifted onto the
-        // ADC's whole signed span, so the LSB stays that of one-phase mode and the
-        // per-column ADC offset cancels in the signed sum of the four phases.
+        // Each phase's partial sum p is unipolar, in [0, fs] with fs = ratio * range. A CCO
+        // counts a frequency, so for a unipolar current it can use its whole span of
+        // 2*max+1 levels over [0, fs] (one-phase must centre a bipolar net current in it):
+        // count = (2p/fs - 1) * max. The per-column offset cancels in the signed sum of
+        // the four phases.
         col.resize(4 * static_cast<size_t>(c));
         counts.resize(4 * static_cast<size_t>(c));
         crossbar_->integrate_four_phase(x, max_code, col.data());
-        for (size_t k = 0; k < col.size(); ++k) col[k] = static_cast<float>(col[k] / output_range_ - 1.0);
+        const double phase_fs = four_phase_range_ratio_ * output_range_;
+        for (size_t k = 0; k < col.size(); ++k) col[k] = static_cast<float>(2.0 * col[k] / phase_fs - 1.0);
         for (int p = 0; p < 4; ++p) {
             adc_->convert(&col[static_cast<size_t>(p) * c], c, &counts[static_cast<size_t>(p) * c], noise);
         }
@@ -156,7 +163,8 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
         for (int j = 0; j < c; ++j) {
             long net = 0;
             for (int p = 0; p < 4; ++p) net += kSign[p] * (counts[static_cast<size_t>(p) * c + j] + max_count);
-            y[j] = static_cast<float>(net * lsb);
+            // One count of a phase is fs / (2 max) of column value, not range / max.
+            y[j] = static_cast<float>(net * lsb * four_phase_range_ratio_ * 0.5);
         }
         energy.adc_pj += adc_->energy_pj(counts.data(), 4 * c);
     }
@@ -198,7 +206,8 @@ MvmEnergy HermesTile::reference_mvm_energy() const {
         const double ea2 = 0.5 * mean_sq_norm;
         const double mean_p = rows_ * ea * 0.25;
         const double sd_p = std::sqrt(rows_ * (ea2 / 6.0 - ea * ea / 16.0));
-        const double v = mean_abs_normal(mean_p / default_output_range_ - 1.0, sd_p / default_output_range_);
+        const double fs = four_phase_range_ratio_ * default_output_range_;
+        const double v = mean_abs_normal(2.0 * mean_p / fs - 1.0, 2.0 * sd_p / fs);
         e.adc_pj = 4.0 * cols_ * adc_->energy_per_conversion_pj(std::min(1.0, v) * adc_->max_count());
     }
     e.ldpu_pj = ldpu_.energy_pj(cols_);

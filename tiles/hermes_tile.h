@@ -46,6 +46,7 @@ private:
     double clock_ghz_;
     int devices_per_polarity_;
     double default_output_range_;
+    double four_phase_range_ratio_;
     double array_energy_pj_per_device_cycle_;
     double static_power_mw_;
     InputModulator input_;

@@ -89,6 +89,20 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
     return j;
 }
 
+std::string render_accuracy_text(const json& a) {
+    std::ostringstream o;
+    o << "\nAccuracy on " << a["dataset"].get<std::string>() << " (" << a["samples"] << " test images)\n";
+    o << "  float reference:   " << fmt(100.0 * a["top1_float"].get<double>(), 4) << " %\n";
+    o << "  t after programming    GDC    top-1\n";
+    for (const auto& p : a["vs_time"]) {
+        char line[128];
+        std::snprintf(line, sizeof line, "  %12.6g s       %-5s  %6.2f %%\n", p["t_inference_s"].get<double>(),
+                      p["gdc"].get<bool>() ? "on" : "off", 100.0 * p["top1"].get<double>());
+        o << line;
+    }
+    return o.str();
+}
+
 std::string render_text(const json& j) {
     std::ostringstream o;
     o << "aimcsim report: " << j.value("name", "") << "   (seed " << j.value("seed", 0) << ")\n";

@@ -18,6 +18,9 @@ inline constexpr const char* kReportSchema = "aimcsim.report/1";
 // {"<stat>": {"value", "unit", "description"}} of one component's counters.
 [[nodiscard]] nlohmann::json stats_json(const StatGroup& group);
 
+// The accuracy section of a report as a readable table.
+[[nodiscard]] std::string render_accuracy_text(const nlohmann::json& accuracy);
+
 // Readable text version of any report.
 [[nodiscard]] std::string render_text(const nlohmann::json& report);
 

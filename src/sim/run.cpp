@@ -7,9 +7,14 @@
 #include <spdlog/spdlog.h>
 
 #include "aimcsim/core/error.h"
+#include "src/accuracy/evaluator.h"
 #include "src/sim/report.h"
 #include "src/sim/run_config.h"
 #include "src/sim/tile_bench.h"
+#include "aimcsim/workload/onnx_import.h"
+#include "src/chip/chip_params.h"
+#include "src/chip/chip_run.h"
+#include "src/mapping/layer_list.h"
 
 namespace aimcsim {
 
@@ -32,27 +37,94 @@ ConfigNode load_workload_file(const Params& wp) {
     return node;
 }
 
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Accuracy of the mapped network on the dataset, as report keys and a text table.
+void add_accuracy(const RunConfig& rc, const Network& net, const Mapping& map, RunOutput& out) {
+    const AccuracySettings settings = AccuracySettings::from(AccuracySettings::schema().parse(rc.accuracy, {}));
+    if (!settings.enabled) return;
+    const ConfigNode* gdc = rc.tile.find("gdc");
+    const bool gdc_on = gdc == nullptr || gdc->find("enabled") == nullptr || gdc->at("enabled").as_bool();
+    AccuracyJob job{&net, &map, &rc.tile, rc.seed, rc.simulation.t_inference_s, gdc_on, rc.simulation.threads};
+    spdlog::info("evaluating accuracy of {} on {} images", net.name, settings.samples);
+    const AccuracyResult a = evaluate_accuracy(job, settings);
+    nlohmann::json vs = nlohmann::json::array();
+    for (const auto& p : a.vs_time) vs.push_back({{"t_inference_s", p.t_inference_s}, {"gdc", p.gdc}, {"top1", p.top1}});
+    out.report["accuracy"] = {{"dataset", a.dataset},
+                              {"samples", a.samples},
+                              {"top1_float", a.top1_float},
+                              {"top1_analog", a.vs_time.front().top1},
+                              {"t_inference_s", a.vs_time.front().t_inference_s},
+                              {"gdc", a.vs_time.front().gdc},
+                              {"vs_time", vs},
+                              {"wall_s", a.wall_s},
+                              {"analog_images_per_s", a.images_per_s}};
+    out.text += render_accuracy_text(out.report["accuracy"]);
+}
+
+// A network on the configured chip (layer list or ONNX): report, text, layers.csv.
+RunOutput run_network(const RunConfig& rc, const Network& net, std::string& layers_csv_text, const std::string& trace_path) {
+    const ChipParams chip = parse_chip_params(rc.chip);
+    ChipRunOptions o;
+    o.seed = rc.seed;
+    o.batch = rc.simulation.batch;
+    o.functional = rc.simulation.functional;
+    o.t_inference_s = rc.simulation.t_inference_s.front();
+    o.threads = rc.simulation.threads;
+    o.trace = !trace_path.empty();
+    spdlog::info("simulating {} on a {}x{} chip ({})", net.name, chip.rows, chip.cols,
+                 o.functional ? "functional" : "timing only");
+    const ChipRunResult r = run_chip(rc.tile, chip, net, o);
+    RunOutput out;
+    out.report = chip_report_json(r);
+    out.report["schema"] = kReportSchema;
+    out.report["name"] = rc.name;
+    out.report["seed"] = rc.seed;
+    out.report["simulation"] = {{"functional", r.functional}, {"simulated_ns", r.simulated_ns}};
+    out.text = chip_report_text(r);
+    layers_csv_text = layers_csv(r);
+    if (o.trace) {
+        std::ofstream trace(trace_path);
+        trace << chip_trace_json(r).dump() << "\n";
+        if (!trace) throw InputError("cannot write trace file '" + trace_path + "'");
+    }
+    add_accuracy(rc, net, r.mapping, out);
+    return out;
+}
+
 }  // namespace
 
 RunOutput run_simulation(const RunOptions& opts) {
     const auto t_start = std::chrono::steady_clock::now();
     const RunConfig rc = load_run_config(opts.config_path, opts.overrides);
     const Params wp = workload_section_schema().parse(rc.workload, {});
-    const ConfigNode workload = load_workload_file(wp);
-    const ConfigNode* kind = workload.find("kind");
-    if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random)");
 
     RunOutput out;
-    if (kind->as_string() == "mvm_random") {
-        spdlog::info("simulating {} on one tile", wp.str("file"));
-        out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
+    std::string layers_csv_text;  // chip runs only
+    if (ends_with(wp.str("file"), ".onnx")) {
+        out = run_network(rc, load_onnx(wp.str("file")), layers_csv_text, opts.trace_path);
     } else {
-        throw kind->error("unknown workload kind '" + kind->as_string() + "'; expected mvm_random");
+        const ConfigNode workload = load_workload_file(wp);
+        const ConfigNode* kind = workload.find("kind");
+        if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random or layer_list)");
+        if (kind->as_string() == "mvm_random") {
+            spdlog::info("simulating {} on one tile", wp.str("file"));
+            out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
+            out.text = render_text(out.report);
+        } else if (kind->as_string() == "layer_list") {
+            out = run_network(rc, load_layer_list(workload, rc.seed), layers_csv_text, opts.trace_path);
+        } else {
+            throw kind->error("unknown workload kind '" + kind->as_string() + "'; expected mvm_random or layer_list");
+        }
     }
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     out.report["simulation"]["wall_s"] = wall_s;
-    out.text = render_text(out.report);
-    if (!opts.out_dir.empty()) write_outputs(opts.out_dir, out.report, out.text, rc);
+    if (!opts.out_dir.empty()) {
+        write_outputs(opts.out_dir, out.report, out.text, rc);
+        if (!layers_csv_text.empty()) std::ofstream(opts.out_dir + "/layers.csv") << layers_csv_text;
+    }
     return out;
 }
 

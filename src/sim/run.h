@@ -15,6 +15,7 @@ struct RunOptions {
     std::vector<std::string> overrides;  // a.b=c, applied in order after the file
     std::string out_dir;                 // empty: no files written
     bool quiet = false;                  // do not print the text report
+    std::string trace_path;              // chip runs: Chrome/Perfetto trace-event JSON written here
 };
 
 struct RunOutput {

@@ -1,5 +1,7 @@
 #include "src/sim/run_config.h"
 
+#include "aimcsim/plugin.h"
+
 namespace aimcsim {
 
 ParamSchema run_config_schema() {
@@ -11,7 +13,8 @@ ParamSchema run_config_schema() {
     s.section("simulation", "what to simulate and how");
     s.section("workload", "what runs on the chip");
     s.section("accuracy", "accuracy evaluation on a dataset");
-    s.section("plugins", "shared libraries with extra models, loaded before the config is used");
+    // A path or a list of paths (relative to the config file); read by load_run_config itself.
+    s.string("plugins", "", "plugin shared library, or a list of them, loaded before the rest of the config is used");
     return s;
 }
 
@@ -25,11 +28,39 @@ ParamSchema simulation_schema() {
     return s;
 }
 
+std::vector<std::string> load_config_plugins(const ConfigNode& root) {
+    std::vector<std::string> paths;
+    const ConfigNode* node = root.is_map() ? root.find("plugins") : nullptr;
+    if (node == nullptr || node->is_null()) return paths;
+    auto add = [&](const ConfigNode& item) {
+        if (!item.is_scalar() || item.scalar().empty()) throw item.error("expected the path of a plugin shared library");
+        paths.push_back(item.scalar());
+    };
+    if (node->is_seq()) {
+        for (const auto& item : node->items()) add(item);
+    } else {
+        add(*node);
+    }
+    for (size_t i = 0; i < paths.size(); ++i) {
+        try {
+            load_plugin(paths[i]);
+        } catch (const ConfigError&) {
+            throw;
+        } catch (const InputError& e) {
+            throw (node->is_seq() ? node->items()[i] : *node).error(e.what());
+        }
+    }
+    return paths;
+}
+
 RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides) {
     RunConfig rc;
     rc.root = load_config_file(path);
     for (const auto& o : overrides) apply_override(rc.root, o);
-    const Params top = run_config_schema().parse(rc.root, {});
+    rc.plugins = load_config_plugins(rc.root);
+    ConfigNode top_node = rc.root;
+    if (top_node.is_map()) top_node.erase("plugins");
+    const Params top = run_config_schema().parse(top_node, {});
     rc.name = top.str("name");
     rc.seed = static_cast<std::uint64_t>(top.integer("seed"));
     rc.tile = top.section("tile");

@@ -28,11 +28,16 @@ struct RunConfig {
     ConfigNode workload;            // `workload:` section (file + options)
     ConfigNode accuracy;
     SimulationSettings simulation;
+    std::vector<std::string> plugins;  // `plugins:` of the config, loaded by load_run_config
 };
 
 // The schema of the top-level keys (sections are validated by their owners).
 [[nodiscard]] ParamSchema run_config_schema();
 [[nodiscard]] ParamSchema simulation_schema();
+
+// Loads the plugins named by `plugins:` (a path or a list of paths) of a resolved
+// config; a failure is a ConfigError at the entry that named the plugin.
+std::vector<std::string> load_config_plugins(const ConfigNode& root);
 
 // Loads `path`, applies `overrides` (a.b=c) in order, validates the top level.
 [[nodiscard]] RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides);

@@ -1,0 +1,149 @@
+#include "src/accuracy/analog_network.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "aimcsim/core/registry.h"
+#include "aimcsim/core/rounding.h"
+#include "digital/ldpu.h"
+#include "src/core/parallel.h"
+
+namespace aimcsim {
+
+namespace {
+
+// The weights of one block, row-major block.rows x block.cols.
+std::vector<float> block_weights(const Layer& l, const TileBlock& b) {
+    std::vector<float> w(static_cast<std::size_t>(b.rows) * b.cols);
+    for (int r = 0; r < b.rows; ++r) {
+        for (int c = 0; c < b.cols; ++c) w[static_cast<std::size_t>(r) * b.cols + c] = l.w(b.row_begin + r, b.col_begin + c);
+    }
+    return w;
+}
+
+double max_abs(const std::vector<float>& v) {
+    double m = 0.0;
+    for (float x : v) m = std::max(m, static_cast<double>(std::fabs(x)));
+    return m;
+}
+
+std::int8_t to_code(float x, double scale, int max_code) {
+    return static_cast<std::int8_t>(round_clamp(x / scale, max_code));
+}
+
+}  // namespace
+
+AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::vector<std::vector<float>>& images,
+                            int max_code, double range_scale) {
+    AnalogCalibration cal;
+    cal.input_scale.assign(net.layers.size(), 0.0);
+    cal.output_range.assign(map.blocks.size(), 0.0);
+
+    // Pass 1: the largest |input| of every weight layer sets its input scale.
+    std::vector<double> max_in(net.layers.size(), 0.0);
+    const WeightKernel float_kernel = [&](int layer, int, const float* x, float* y) {
+        const Layer& l = net.layers[layer];
+        for (int r = 0; r < l.rows; ++r) max_in[layer] = std::max(max_in[layer], static_cast<double>(std::fabs(x[r])));
+        matvec_float(l, x, y);
+    };
+    for (const auto& img : images) (void)forward_network(net, img, float_kernel);
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+        if (net.layers[i].has_weights_matrix()) cal.input_scale[i] = max_in[i] > 0.0 ? max_in[i] / max_code : 1.0;
+    }
+
+    // Pass 2: the largest |column value| of every block, with the inputs quantised as
+    // the chip will see them and the weights normalised as the tile stores them.
+    std::vector<double> w_max(map.blocks.size(), 1.0);
+    for (std::size_t b = 0; b < map.blocks.size(); ++b) {
+        const double m = max_abs(block_weights(net.layers[map.blocks[b].layer], map.blocks[b]));
+        w_max[b] = m > 0.0 ? m : 1.0;
+    }
+    std::vector<float> codes;
+    const WeightKernel range_kernel = [&](int layer, int, const float* x, float* y) {
+        const Layer& l = net.layers[layer];
+        const LayerPlacement* lp = map.placement(layer);
+        codes.resize(l.rows);
+        for (int r = 0; r < l.rows; ++r) codes[r] = to_code(x[r], cal.input_scale[layer], max_code);
+        for (int bi = lp->first_block; bi < lp->first_block + lp->tiles(); ++bi) {
+            const TileBlock& b = map.blocks[bi];
+            for (int c = 0; c < b.cols; ++c) {
+                double v = 0.0;
+                for (int r = 0; r < b.rows; ++r) v += l.w(b.row_begin + r, b.col_begin + c) * codes[b.row_begin + r];
+                cal.output_range[bi] = std::max(cal.output_range[bi], std::fabs(v) / (w_max[bi] * max_code));
+            }
+        }
+        matvec_float(l, x, y);
+    };
+    for (const auto& img : images) (void)forward_network(net, img, range_kernel);
+    for (double& r : cal.output_range) r = r > 0.0 ? r * range_scale : 1.0;
+    return cal;
+}
+
+AnalogNetwork::AnalogNetwork(const Network& net, const Mapping& map, const ConfigNode& tile_section, std::uint64_t seed,
+                             const std::vector<std::vector<float>>& calibration_images, double adc_range_scale, int threads)
+    : net_(net), map_(map), seed_(seed), threads_(threads) {
+    tiles_.resize(map.blocks.size());
+    // Models are created (and their configs validated) in order; programming, the
+    // expensive part, runs in parallel and is keyed by tile id, so it is order-free.
+    for (auto& t : tiles_) t = Registry<TileModel>::instance().create(tile_section, "hermes");
+    max_code_ = (1 << (tiles_.empty() ? 7 : tiles_.front()->input_bits() - 1)) - 1;
+    cal_ = calibrate(net, map, calibration_images, max_code_, adc_range_scale);
+    parallel_for(tiles_.size(), threads_, [&](std::size_t b) {
+        const TileBlock& tb = map.blocks[b];
+        WeightBlock wb;
+        wb.rows = tb.rows;
+        wb.cols = tb.cols;
+        wb.weights = block_weights(net.layers[tb.layer], tb);
+        wb.output_range = cal_.output_range[b];
+        tiles_[b]->program(wb, TileKey{seed_, static_cast<std::uint64_t>(tb.tile)});
+    });
+}
+
+void AnalogNetwork::set_time(double t_s) {
+    parallel_for(tiles_.size(), threads_, [&](std::size_t b) { tiles_[b]->set_time(t_s); });
+}
+
+void AnalogNetwork::quantize(int layer, const float* x, int n, std::int8_t* codes) const {
+    const double scale = cal_.input_scale[layer];
+    for (int i = 0; i < n; ++i) codes[i] = to_code(x[i], scale, max_code_);
+}
+
+void AnalogNetwork::layer_mvm(int layer, const std::int8_t* codes, float* y, std::uint64_t image, int pixel, bool gdc,
+                              MvmEnergy& energy) const {
+    const LayerPlacement* lp = map_.placement(layer);
+    const double scale = cal_.input_scale[layer];
+    thread_local std::vector<float> part;
+    thread_local std::vector<double> acc;
+    for (int cb = 0; cb < lp->col_blocks; ++cb) {
+        const TileBlock& first = map_.blocks[lp->block_index(0, cb)];
+        acc.assign(first.cols, 0.0);
+        // Row blocks are added in order, in both paths, so float sums agree bit for bit.
+        for (int rb = 0; rb < lp->row_blocks; ++rb) {
+            const int bi = lp->block_index(rb, cb);
+            const TileBlock& b = map_.blocks[bi];
+            const TileModel& tile = *tiles_[bi];
+            part.resize(b.cols);
+            Rng noise(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(b.tile), mvm_noise_id(image, pixel)});
+            tile.mvm(codes + b.row_begin, part.data(), energy, &noise);
+            const double undo_gdc = gdc ? 1.0 : 1.0 / tile.gdc_factor();
+            for (int c = 0; c < b.cols; ++c) acc[c] += part[c] * undo_gdc;
+        }
+        for (int c = 0; c < first.cols; ++c) y[first.col_begin + c] = static_cast<float>(acc[c] * scale);
+    }
+}
+
+std::vector<float> AnalogNetwork::forward(const std::vector<float>& input_chw, std::uint64_t image, bool gdc,
+                                          MvmEnergy* energy) const {
+    MvmEnergy local;
+    MvmEnergy& e = energy != nullptr ? *energy : local;
+    thread_local std::vector<std::int8_t> codes;
+    const WeightKernel analog = [&](int layer, int pixel, const float* x, float* y) {
+        const int rows = net_.layers[layer].rows;
+        codes.resize(rows);
+        quantize(layer, x, rows, codes.data());
+        layer_mvm(layer, codes.data(), y, image, pixel, gdc, e);
+    };
+    return forward_network(net_, input_chw, analog);
+}
+
+}  // namespace aimcsim

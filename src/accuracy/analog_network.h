@@ -1,0 +1,74 @@
+// A network programmed onto analog tiles, one tile per mapped weight block, and run
+// image by image through the tiles' numerics. This is the batched accuracy path; the
+// SystemC chip calls the same pieces (quantize, block MVM with the same noise keys,
+// partial sums in block order), so both give identical outputs for the same seed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "aimcsim/core/config.h"
+#include "aimcsim/tile.h"
+#include "aimcsim/workload/network.h"
+#include "src/mapping/mapper.h"
+
+namespace aimcsim {
+
+// Scales fixed before deployment from float activations of calibration data, as on
+// the chip: each weight layer's input scale (real value of one input code) and each
+// block's ADC range (column value at full scale).
+struct AnalogCalibration {
+    std::vector<double> input_scale;   // per network layer (0 for layers without weights)
+    std::vector<double> output_range;  // per mapped block
+};
+
+// Computes the calibration from `images` (CHW floats) run through the float network.
+// The ADC range of a block is the largest |column value| seen, times `range_scale`.
+[[nodiscard]] AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::vector<std::vector<float>>& images,
+                                          int max_code, double range_scale);
+
+// Key of the per-read noise of one MVM: unique per (image, output pixel) on a tile.
+[[nodiscard]] inline std::uint64_t mvm_noise_id(std::uint64_t image, int pixel) {
+    return (image << 24) | static_cast<std::uint64_t>(pixel);
+}
+
+class AnalogNetwork {
+public:
+    // Creates every block's tile from `tile_section`, calibrates input scales and ADC
+    // ranges on `calibration_images`, and programs the tiles (devices keyed by
+    // (seed, tile id)) on up to `threads` threads.
+    AnalogNetwork(const Network& net, const Mapping& map, const ConfigNode& tile_section, std::uint64_t seed,
+                  const std::vector<std::vector<float>>& calibration_images, double adc_range_scale, int threads);
+
+    // Moves every tile to `t_s` after programming (drift, 1/f noise, drift compensation).
+    void set_time(double t_s);
+
+    // Network output for one input; `image` keys the per-read noise. Without `gdc`
+    // the tiles' drift-compensation scale is divided out again.
+    [[nodiscard]] std::vector<float> forward(const std::vector<float>& input_chw, std::uint64_t image, bool gdc,
+                                             MvmEnergy* energy = nullptr) const;
+
+    // The layer's input vector as signed codes (saturating).
+    void quantize(int layer, const float* x, int n, std::int8_t* codes) const;
+    // y[0..layer cols) = W x for one pixel from the layer's codes: every block's MVM,
+    // row blocks added in order, scaled back to real units.
+    void layer_mvm(int layer, const std::int8_t* codes, float* y, std::uint64_t image, int pixel, bool gdc,
+                   MvmEnergy& energy) const;
+
+    [[nodiscard]] const TileModel& tile(int block) const { return *tiles_[block]; }
+    [[nodiscard]] int max_code() const { return max_code_; }
+    [[nodiscard]] const AnalogCalibration& calibration() const { return cal_; }
+
+private:
+    const Network& net_;
+    const Mapping& map_;
+    std::uint64_t seed_;
+    AnalogCalibration cal_;
+    int threads_;
+    int max_code_ = 127;
+    std::vector<std::unique_ptr<TileModel>> tiles_;
+};
+
+}  // namespace aimcsim

@@ -1,0 +1,92 @@
+#include "src/accuracy/evaluator.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "src/accuracy/analog_network.h"
+#include "src/core/parallel.h"
+
+namespace aimcsim {
+
+ParamSchema AccuracySettings::schema() {
+    ParamSchema s;
+    s.boolean("enabled", false, "evaluate top-1 accuracy on the dataset");
+    s.string("dataset", "fashion_mnist", "labelled test set").choices({"fashion_mnist"});
+    s.string("dataset_dir", kFashionMnistDir, "folder with the gzipped IDX files (Debian package dataset-fashion-mnist)");
+    s.integer("samples", 10000, "", "test images evaluated (0: all)").range(0, 1e9);
+    s.integer("calibration_samples", 256, "", "training images used to set input scales and ADC ranges").range(1, 60000);
+    s.real("adc_range_scale", 1.0, "", "ADC full scale of a block = largest calibration column value times this").positive();
+    s.boolean("compare_gdc", true, "also evaluate with global drift compensation off");
+    return s;
+}
+
+AccuracySettings AccuracySettings::from(const Params& p) {
+    AccuracySettings a;
+    a.enabled = p.flag("enabled");
+    a.dataset = p.str("dataset");
+    a.dataset_dir = p.str("dataset_dir");
+    a.samples = static_cast<std::size_t>(p.integer("samples"));
+    a.calibration_samples = static_cast<std::size_t>(p.integer("calibration_samples"));
+    a.adc_range_scale = p.real("adc_range_scale");
+    a.compare_gdc = p.flag("compare_gdc");
+    return a;
+}
+
+int argmax(const std::vector<float>& v) {
+    int best = 0;
+    for (int i = 1; i < static_cast<int>(v.size()); ++i) {
+        if (v[i] > v[best]) best = i;
+    }
+    return best;
+}
+
+AccuracyResult evaluate_accuracy(const AccuracyJob& job, const AccuracySettings& settings) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Dataset test = load_fashion_mnist(settings.dataset_dir, "t10k", settings.samples);
+    const Dataset train = load_fashion_mnist(settings.dataset_dir, "train", settings.calibration_samples);
+    if (test.image_size() != job.net->input_shape().size()) {
+        throw InputError("dataset images have " + std::to_string(test.image_size()) + " values but network '" +
+                         job.net->name + "' expects input " + job.net->input_shape().str());
+    }
+    AccuracyResult r;
+    r.dataset = settings.dataset;
+    r.samples = test.count;
+
+    std::vector<int> correct(test.count, 0);
+    parallel_for(test.count, job.threads, [&](std::size_t i) {
+        correct[i] = argmax(forward_float(*job.net, test.image(i))) == test.labels[i] ? 1 : 0;
+    });
+    std::size_t sum = 0;
+    for (int c : correct) sum += static_cast<std::size_t>(c);
+    r.top1_float = static_cast<double>(sum) / static_cast<double>(test.count);
+
+    std::vector<std::vector<float>> calib;
+    for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
+    AnalogNetwork chip(*job.net, *job.map, *job.tile_section, job.seed, calib, settings.adc_range_scale, job.threads);
+
+    std::size_t analog_images = 0;
+    const auto ta = std::chrono::steady_clock::now();
+    for (double t : job.times_s) {
+        chip.set_time(t);
+        std::vector<bool> modes{job.gdc_enabled};
+        if (settings.compare_gdc && job.gdc_enabled) modes.push_back(false);
+        for (bool gdc : modes) {
+            parallel_for(test.count, job.threads, [&](std::size_t i) {
+                correct[i] = argmax(chip.forward(test.image(i), i, gdc)) == test.labels[i] ? 1 : 0;
+            });
+            sum = 0;
+            for (int c : correct) sum += static_cast<std::size_t>(c);
+            r.vs_time.push_back({t, gdc, static_cast<double>(sum) / static_cast<double>(test.count)});
+            analog_images += test.count;
+            spdlog::info("accuracy at t = {} s, gdc {}: {:.4f}", t, gdc, r.vs_time.back().top1);
+        }
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    r.wall_s = std::chrono::duration<double>(t1 - t0).count();
+    const double analog_s = std::chrono::duration<double>(t1 - ta).count();
+    r.images_per_s = analog_s > 0 ? static_cast<double>(analog_images) / analog_s : 0.0;
+    return r;
+}
+
+}  // namespace aimcsim
