@@ -14,9 +14,11 @@
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/registry.h"
 #include "aimcsim/device.h"
+#include "aimcsim/plugin.h"
 #include "aimcsim/tile.h"
 #include "aimcsim/topology.h"
 #include "src/sim/run.h"
+#include "src/sweep/sweep_command.h"
 
 namespace po = boost::program_options;
 using namespace aimcsim;
@@ -28,7 +30,27 @@ const char* kUsage =
     "commands:\n"
     "  run CONFIG [--set k=v]... [--out DIR] [--seed N] [--workload FILE]   simulate and report\n"
     "  models [AXIS]                                                        list registered models and parameters\n"
+    "  sweep SWEEP.yaml --out DIR [--jobs N] [--resume] [--shard I/N]      run a design-space sweep (sweep merge DIR... --out OUT)\n"
+    "global option (before or after the command, repeatable):\n"
+    "  --plugin PATH.so                                                     load a plugin's models first\n"
     "run 'aimcsim <command> --help' for the options of a command\n";
+
+// Takes every `--plugin PATH` / `--plugin=PATH` out of `args`, wherever it is, and
+// loads the plugins in order, so a command sees their models.
+void load_cli_plugins(std::vector<std::string>& args) {
+    std::vector<std::string> rest;
+    for (size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--plugin") {
+            if (i + 1 >= args.size()) throw InputError("--plugin: missing PATH of a plugin shared library");
+            load_plugin(args[++i]);
+        } else if (args[i].rfind("--plugin=", 0) == 0) {
+            load_plugin(args[i].substr(9));
+        } else {
+            rest.push_back(args[i]);
+        }
+    }
+    args = rest;
+}
 
 void set_log_level(const std::string& level) {
     const auto l = spdlog::level::from_str(level);
@@ -90,6 +112,7 @@ int cmd_run(const std::vector<std::string>& args) {
         ("batch", po::value(&batch), "inferences to simulate (overrides `simulation.batch`)")
         ("threads", po::value(&threads), "worker threads (overrides `simulation.threads`)")
         ("quiet,q", po::bool_switch(&ro.quiet), "do not print the report")
+        ("trace", po::value(&ro.trace_path), "chip runs: write a Chrome/Perfetto trace (JSON) of every MVM to this file")
         ("log-level", po::value(&log_level), "trace|debug|info|warn|error|off (default warn)");
     po::options_description hidden;
     hidden.add_options()("config", po::value(&ro.config_path));
@@ -124,6 +147,7 @@ int sc_main(int argc, char* argv[]) {
     std::vector<std::string> args(argv + 1, argv + argc);
     spdlog::set_level(spdlog::level::warn);
     try {
+        load_cli_plugins(args);
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
             std::cout << kUsage;
             return args.empty() ? 2 : 0;
@@ -132,6 +156,7 @@ int sc_main(int argc, char* argv[]) {
         args.erase(args.begin());
         if (cmd == "run") return cmd_run(args);
         if (cmd == "models") return cmd_models(args);
+        if (cmd == "sweep") return run_sweep_command(args);
         throw InputError("unknown command '" + cmd + "'\n" + kUsage);
     } catch (const InputError& e) {
         std::cerr << "aimcsim: error: " << e.what() << "\n";
