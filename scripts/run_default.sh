@@ -3,4 +3,4 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh" "$here/build"
-exec "$here/build/aimcsim" run "$here/configs/hermes_core.yaml" --out "$here/out/default" "$@"
+exec "$here/build/aimcsim" run "$here/configs/hermes64.yaml" --out "$here/out/default" "$@"

@@ -2,12 +2,15 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "aimcsim/workload/idx_dataset.h"
 #include "aimcsim/workload/onnx_import.h"
 #include "src/accuracy/analog_network.h"
 #include "src/accuracy/evaluator.h"
 #include "src/core/parallel.h"
+#include "src/sim/run_config.h"
 #include "tests/test_support.h"
 
 using namespace aimcsim;
@@ -74,4 +77,49 @@ TEST_CASE("analog outputs do not depend on the thread count", "[accuracy][determ
     AnalogNetwork other(f.net, f.map, tile, 8, f.calib, 1.0, 2);
     other.set_time(3600.0);
     CHECK(other.forward(f.test.image(0), 0, true) != a[0]);
+}
+
+TEST_CASE("hardware-aware training keeps accuracy under PCM noise; drift without GDC costs it", "[accuracy][slow]") {
+    // pcm, two devices per polarity, 1 hour and 1 day after programming, on the first
+    // 3000 test images (paired: both models and all conditions see the same images).
+    const ConfigNode tile = tile_config("device: {model: pcm}\ndevices_per_polarity: 2\n");
+    AccuracySettings settings;
+    settings.samples = 3000;
+    settings.dataset_dir = kFashionMnistDir;
+    auto run = [&](const std::string& model) {
+        const Network net = load_onnx(test::source_path("workloads/models/" + model + ".onnx"));
+        const Mapping map = map_network(net, 256, 256, 8, 8);
+        const AccuracyJob job{&net, &map, &tile, 1, {3600.0, 86400.0}, true, 2};
+        return evaluate_accuracy(job, settings);
+    };
+    const AccuracyResult hwa = run("fmnist_cnn_hwa");
+    const AccuracyResult plain = run("fmnist_cnn");
+    REQUIRE(hwa.vs_time.size() == 4);  // (1 h, 1 day) x (GDC on, off)
+    const double hwa_loss = hwa.top1_float - hwa.vs_time[0].top1;
+    const double plain_loss = plain.top1_float - plain.vs_time[0].top1;
+    CHECK(hwa_loss < 0.015);
+    CHECK(plain_loss > hwa_loss);
+    // 1 day without drift compensation: conductances ~40 % lower than calibrated.
+    CHECK(hwa.vs_time[3].gdc == false);
+    CHECK(hwa.vs_time[3].top1 < hwa.vs_time[2].top1 - 0.01);
+    CHECK(plain.vs_time[3].top1 < plain.vs_time[2].top1 - 0.01);
+}
+
+TEST_CASE("the float preset reproduces the float accuracy on the full test set", "[accuracy][slow]") {
+    // configs/hermes64_float.yaml's tile: ideal devices, 24-bit ideal ADC, no GDC. Only
+    // the 8-bit activations remain; top-1 must stay within 0.1 points of float.
+    const RunConfig rc = load_run_config(test::source_path("configs/hermes64_float.yaml"), {});
+    const Network net = load_onnx(test::source_path("workloads/models/fmnist_cnn_hwa.onnx"));
+    const Mapping map = map_network(net, 256, 256, 8, 8);
+    AccuracySettings settings;
+    settings.samples = 0;  // all 10,000
+    settings.dataset_dir = kFashionMnistDir;
+    settings.compare_gdc = false;
+    const AccuracyJob job{&net, &map, &rc.tile, rc.seed, {3600.0}, false, 2};
+    const AccuracyResult r = evaluate_accuracy(job, settings);
+    CHECK(r.samples == 10000);
+    // The float accuracy torch measured when it exported the model.
+    std::ifstream recorded(test::source_path("workloads/models/fmnist_cnn_hwa.json"));
+    CHECK(r.top1_float == Approx(nlohmann::json::parse(recorded)["float_top1"].get<double>()).margin(1e-4));
+    CHECK(std::fabs(r.vs_time[0].top1 - r.top1_float) <= 0.001);
 }

@@ -98,3 +98,20 @@ TEST_CASE("the resolved config round-trips through YAML", "[config]") {
     // Paths were made absolute, so the resolved config works from anywhere.
     CHECK(again.at("workload").at("file").as_string() == test::source_path("workloads/mvm_random.yaml"));
 }
+
+TEST_CASE("a section that selects another model replaces the base section", "[config]") {
+    test::TempDir dir;
+    dir.file("base.yaml", "tile:\n  adc:\n    model: cco\n    ps_per_lsb: 300\n  rows: 64\n");
+    const std::string child = dir.file("child.yaml", "base: base.yaml\ntile:\n  adc:\n    model: ideal\n    bits: 12\n");
+    const RunConfig rc = load_run_config(child, {});
+    CHECK_FALSE(rc.tile.at("adc").has("ps_per_lsb"));
+    CHECK(rc.tile.at("adc").at("bits").as_int() == 12);
+    CHECK(rc.tile.at("rows").as_int() == 64);
+    // The same model merges key by key.
+    const std::string same = dir.file("same.yaml", "base: base.yaml\ntile:\n  adc:\n    model: cco\n    noise_lsb: 0\n");
+    CHECK(load_run_config(same, {}).tile.at("adc").has("ps_per_lsb"));
+    // --set of another model starts that section afresh too.
+    const RunConfig set = load_run_config(dir.str() + "/base.yaml", {"tile.adc.model=ideal"});
+    CHECK(set.tile.at("adc").keys() == std::vector<std::string>{"model"});
+    CHECK_NOTHROW((void)Registry<TileModel>::instance().create(set.tile, "hermes"));
+}

@@ -137,6 +137,9 @@ ConfigNode load_recursive(const fs::path& file, std::vector<std::string>& stack,
     if (!fs::exists(file)) {
         throw ConfigError(included_from, "", "config file '" + name + "' does not exist");
     }
+    if (fs::is_directory(file, ec)) {
+        throw ConfigError(included_from, "", "config file '" + name + "' is a directory, expected a YAML file");
+    }
     if (std::find(stack.begin(), stack.end(), canon.string()) != stack.end()) {
         std::string chain;
         for (const auto& s : stack) chain += s + " -> ";
@@ -172,6 +175,14 @@ ConfigNode load_recursive(const fs::path& file, std::vector<std::string>& stack,
     node.erase("base");
     merged.merge_from(node);
     return merged;
+}
+
+// A section that picks another model (`model:` differs) replaces the base section
+// instead of merging into it: the old model's parameters mean nothing to the new one.
+bool selects_other_model(const ConfigNode& base, const ConfigNode& over) {
+    const ConfigNode* a = base.find("model");
+    const ConfigNode* b = over.find("model");
+    return a != nullptr && b != nullptr && a->is_scalar() && b->is_scalar() && a->scalar() != b->scalar();
 }
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -306,7 +317,7 @@ void ConfigNode::merge_from(const ConfigNode& over) {
     if (is_map() && over.is_map()) {
         for (const auto& kv : over.map_) {
             const ConfigNode* mine = find(kv.first);
-            if (mine != nullptr && mine->is_map() && kv.second.is_map()) {
+            if (mine != nullptr && mine->is_map() && kv.second.is_map() && !selects_other_model(*mine, kv.second)) {
                 ConfigNode merged = *mine;
                 merged.merge_from(kv.second);
                 set(kv.first, merged);
@@ -385,6 +396,15 @@ void apply_override(ConfigNode& root, const std::string& assignment) {
             throw ConfigError(where, key_path, "'" + node.path() + "' is not a map, cannot set a key below it");
         }
         if (i + 1 == parts.size()) {
+            if (parts[i] == "model" && node.is_map()) {
+                // Same rule as for base files: another model starts from an empty section.
+                ConfigNode fresh = ConfigNode::make_map(where);
+                fresh.set("model", value);
+                if (selects_other_model(node, fresh)) {
+                    node = fresh;
+                    return;
+                }
+            }
             node.set(parts[i], value);
             return;
         }
