@@ -61,9 +61,18 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
     }
     constexpr double kPi = 3.14159265358979323846;
     const double max = max_count_;
+    const double* gain = gain_.data();
+    const double* offset = offset_lsb_.data();
+    // The common case (no INL, with noise) gets its own loop without per-column branches.
+    if (inl_lsb_ == 0.0 && noise_rng != nullptr) {
+        for (int j = 0; j < n; ++j) {
+            counts[j] = round_clamp(gain[j] * max * value_fs[j] + offset[j] + noise_lsb_ * noise_rng->normal(), max);
+        }
+        return;
+    }
     for (int j = 0; j < n; ++j) {
         const double v = value_fs[j];
-        double x = gain_[j] * v * max + offset_lsb_[j];
+        double x = gain[j] * v * max + offset[j];
         if (inl_lsb_ != 0.0) x += inl_lsb_ * std::sin(kPi * std::fmin(std::fmax(v, -1.0), 1.0));
         if (noise_rng != nullptr) x += noise_lsb_ * noise_rng->normal();
         // Clamped before rounding: no overflow in the conversion, and NaN maps to a rail.

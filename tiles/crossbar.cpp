@@ -47,9 +47,9 @@ void Crossbar::set_time(double t_s, Rng& rng) {
     }
 }
 
-void Crossbar::integrate(const std::int8_t* x, int max_code, float* y) const {
+void Crossbar::integrate(const std::int8_t* x, float scale, float* y) const {
     for (int j = 0; j < cols_used_; ++j) y[j] = 0.0F;
-    const float inv = 1.0F / static_cast<float>(max_code);
+    const float inv = scale;
     for (int i = 0; i < rows_used_; ++i) {
         if (x[i] == 0) continue;
         const float xi = static_cast<float>(x[i]) * inv;
@@ -75,10 +75,15 @@ void Crossbar::integrate_four_phase(const std::int8_t* x, int max_code, float* p
     }
 }
 
-double Crossbar::conduction(const std::int8_t* x) const {
-    double sum = 0.0;
-    for (int i = 0; i < rows_used_; ++i) sum += std::abs(static_cast<int>(x[i])) * static_cast<double>(row_conduction_[i]);
-    return sum;
+Crossbar::Activity Crossbar::activity(const std::int8_t* x) const {
+    Activity a;
+    for (int i = 0; i < rows_used_; ++i) {
+        const int m = std::abs(static_cast<int>(x[i]));
+        a.active_rows += m != 0 ? 1.0 : 0.0;
+        a.pulse_lsbs += m;
+        a.conduction += m * static_cast<double>(row_conduction_[i]);
+    }
+    return a;
 }
 
 }  // namespace aimcsim

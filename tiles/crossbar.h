@@ -23,16 +23,23 @@ public:
     // from `rng`) and rebuilds the effective weights used by integrate().
     void set_time(double t_s, Rng& rng);
 
-    // Column values y_j = sum_i w_eff_ij * x_i / max_code for the signed codes x.
+    // Column values y_j = scale * sum_i w_eff_ij * x_i for the signed codes x
+    // (scale = 1 / max_code gives the column value in fully-on rows).
     // With `split` (four-phase mode) the four (input sign, weight sign) partial sums
     // are returned separately: out[p*cols + j] for p = (x>0,w+), (x>0,w-), (x<0,w+), (x<0,w-),
     // each as a magnitude (>= 0).
-    void integrate(const std::int8_t* x, int max_code, float* y) const;
+    void integrate(const std::int8_t* x, float scale, float* y) const;
     void integrate_four_phase(const std::int8_t* x, int max_code, float* partial) const;
 
-    // Sum over the row's devices of g/g_max, weighted by |x_i|: the array's
-    // conduction "activity" of one MVM, in (device at g_max) x (LSB cycles).
-    [[nodiscard]] double conduction(const std::int8_t* x) const;
+    // What the input drives, in one pass over the rows: rows with a pulse, the sum of
+    // |x_i| (pulse LSBs), and the sum of |x_i| times the row's devices' g/g_max (the
+    // array's conduction, in (device at g_max) x (LSB cycles)).
+    struct Activity {
+        double active_rows = 0.0;
+        double pulse_lsbs = 0.0;
+        double conduction = 0.0;
+    };
+    [[nodiscard]] Activity activity(const std::int8_t* x) const;
 
     [[nodiscard]] int rows_used() const { return rows_used_; }
     [[nodiscard]] int cols_used() const { return cols_used_; }

@@ -140,8 +140,8 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
     if (input_.mode() == InputMode::OnePhase) {
         col.resize(c);
         counts.resize(c);
-        crossbar_->integrate(x, max_code, col.data());
-        for (int j = 0; j < c; ++j) col[j] = static_cast<float>(col[j] / output_range_);
+        // Column values straight in ADC full-scale units.
+        crossbar_->integrate(x, static_cast<float>(1.0 / (max_code * output_range_)), col.data());
         adc_->convert(col.data(), c, counts.data(), noise);
         Ldpu::affine(counts.data(), c, lsb, nullptr, y);
         energy.adc_pj += adc_->energy_pj(counts.data(), c);
@@ -169,8 +169,9 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
         energy.adc_pj += adc_->energy_pj(counts.data(), 4 * c);
     }
     energy.input_pj += input_.load_energy_pj(r);
-    energy.pwm_pj += input_.pwm_energy_pj(x, r);
-    energy.array_pj += array_energy_pj_per_device_cycle_ * input_.cycles_per_lsb() * crossbar_->conduction(x);
+    const Crossbar::Activity act = crossbar_->activity(x);
+    energy.pwm_pj += input_.pwm_energy_pj(act.active_rows, act.pulse_lsbs);
+    energy.array_pj += array_energy_pj_per_device_cycle_ * input_.cycles_per_lsb() * act.conduction;
     energy.ldpu_pj += ldpu_.energy_pj(c);
 }
 
@@ -193,7 +194,7 @@ MvmEnergy HermesTile::reference_mvm_energy() const {
     const double conduction = rows_ * mean_abs_code * cols_ * devices_per_polarity_ * 0.5;
     MvmEnergy e;
     e.input_pj = input_.load_energy_pj(rows_);
-    e.pwm_pj = input_.pwm_energy_pj(active_rows, mean_abs_code * rows_ / active_rows);
+    e.pwm_pj = input_.pwm_energy_pj(active_rows, rows_ * mean_abs_code);
     e.array_pj = array_energy_pj_per_device_cycle_ * input_.cycles_per_lsb() * conduction;
     if (input_.mode() == InputMode::OnePhase) {
         // Column value ~ N(0, rows * E[w^2] * E[x^2]).

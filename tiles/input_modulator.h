@@ -29,22 +29,11 @@ public:
     // Driver energy for one MVM: a fixed part per active row and window, plus a part
     // per pulse cycle, plus loading the input bits.
     [[nodiscard]] double load_energy_pj(int rows) const { return load_energy_pj_per_bit_ * bits_ * rows; }
-    [[nodiscard]] double pwm_energy_pj(const std::int8_t* x, int rows) const {
-        double active = 0.0;
-        double pulse_cycles = 0.0;
-        for (int i = 0; i < rows; ++i) {
-            const int m = std::abs(static_cast<int>(x[i]));
-            active += m != 0 ? 1.0 : 0.0;
-            pulse_cycles += m * cycles_per_lsb_;
-        }
-        // Four-phase mode drives each active row in two of its four windows.
+    // Four-phase mode drives each active row in two of its four windows.
+    [[nodiscard]] double pwm_energy_pj(double active_rows, double pulse_lsbs) const {
         const double windows_per_row = mode_ == InputMode::FourPhase ? 2.0 : 1.0;
-        return windows_per_row * active * energy_per_active_row_pj_ + windows_per_row * pulse_cycles * energy_per_pulse_cycle_pj_;
-    }
-    [[nodiscard]] double pwm_energy_pj(double active_rows, double mean_abs_code) const {
-        const double windows_per_row = mode_ == InputMode::FourPhase ? 2.0 : 1.0;
-        return windows_per_row * active_rows *
-               (energy_per_active_row_pj_ + mean_abs_code * cycles_per_lsb_ * energy_per_pulse_cycle_pj_);
+        return windows_per_row *
+               (active_rows * energy_per_active_row_pj_ + pulse_lsbs * cycles_per_lsb_ * energy_per_pulse_cycle_pj_);
     }
     [[nodiscard]] int cycles_per_lsb() const { return cycles_per_lsb_; }
 
