@@ -117,3 +117,30 @@ TEST_CASE("models lists every registered model with parameters and units", "[cli
         CHECK_THAT(r.output, Contains(s));
     }
 }
+
+TEST_CASE("network runs on the chip: ResNet-9 over hermes vs ideal links; an oversized network exits 2", "[cli][chip]") {
+    const std::string chip = test::source_path("configs/hermes64.yaml");
+    const std::string r9 = test::source_path("workloads/resnet9_cifar10.yaml");
+    test::TempDir a, b;
+    auto r = test::run_cli("run " + chip + " --workload " + r9 + " --batch 4 -q --out " + a.str());
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(test::run_cli("run " + chip + " --workload " + r9 + " --batch 4 -q --set chip.interconnect.model=ideal --out " + b.str()).exit_code == 0);
+    const json h = read_json(a.str() + "/report.json"), i = read_json(b.str() + "/report.json");
+    for (const char* k : {"latency_ns", "throughput_inferences_per_s", "tops", "tops_per_w", "energy_per_inference_nj"}) {
+        CHECK(h["performance"][k].get<double>() > 0.0);
+    }
+    CHECK(h["mapping"]["tiles_used"].get<int>() <= 64);
+    CHECK(h["mapping"]["tiles"].size() == h["mapping"]["tiles_used"].get<std::size_t>());
+    CHECK(h["workload"]["inferences"] == 4);
+    // Contention only costs: the ideal network never stalls and is never slower.
+    CHECK(i["interconnect"]["stall_cycles"] == 0);
+    CHECK(h["interconnect"]["stall_cycles"].get<double>() > 0);
+    CHECK(h["performance"]["latency_ns"].get<double>() >= i["performance"]["latency_ns"].get<double>());
+    // Random weights: no accuracy, said so.
+    CHECK(h["accuracy"]["evaluated"] == false);
+    CHECK(slurp(a.str() + "/layers.csv").find("latency_ns") != std::string::npos);
+
+    r = test::run_cli("run " + chip + " --workload " + test::source_path("workloads/resnet18_imagenet.yaml"));
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Contains("201 tiles"));
+}

@@ -42,9 +42,16 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 // Accuracy of the mapped network on the dataset, as report keys and a text table.
-void add_accuracy(const RunConfig& rc, const Network& net, const Mapping& map, RunOutput& out) {
+void add_accuracy(const RunConfig& rc, const Network& net, const Mapping& map, bool trained, RunOutput& out) {
     const AccuracySettings settings = AccuracySettings::from(AccuracySettings::schema().parse(rc.accuracy, {}));
     if (!settings.enabled) return;
+    if (!trained) {
+        // A layer list has random weights: an accuracy would be meaningless, not wrong input.
+        spdlog::warn("accuracy not evaluated: workload '{}' is a layer list with random weights", net.name);
+        out.report["accuracy"] = {{"evaluated", false}, {"reason", "layer-list workload with random weights"}};
+        out.text += "\nAccuracy: not evaluated (layer-list workload with random weights; use an ONNX model)\n";
+        return;
+    }
     const ConfigNode* gdc = rc.tile.find("gdc");
     const bool gdc_on = gdc == nullptr || gdc->find("enabled") == nullptr || gdc->at("enabled").as_bool();
     AccuracyJob job{&net, &map, &rc.tile, rc.seed, rc.simulation.t_inference_s, gdc_on, rc.simulation.threads};
@@ -65,7 +72,8 @@ void add_accuracy(const RunConfig& rc, const Network& net, const Mapping& map, R
 }
 
 // A network on the configured chip (layer list or ONNX): report, text, layers.csv.
-RunOutput run_network(const RunConfig& rc, const Network& net, std::string& layers_csv_text, const std::string& trace_path) {
+RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std::string& layers_csv_text,
+                      const std::string& trace_path) {
     const ChipParams chip = parse_chip_params(rc.chip);
     ChipRunOptions o;
     o.seed = rc.seed;
@@ -90,7 +98,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, std::string& laye
         trace << chip_trace_json(r).dump() << "\n";
         if (!trace) throw InputError("cannot write trace file '" + trace_path + "'");
     }
-    add_accuracy(rc, net, r.mapping, out);
+    add_accuracy(rc, net, r.mapping, trained, out);
     return out;
 }
 
@@ -104,7 +112,7 @@ RunOutput run_simulation(const RunOptions& opts) {
     RunOutput out;
     std::string layers_csv_text;  // chip runs only
     if (ends_with(wp.str("file"), ".onnx")) {
-        out = run_network(rc, load_onnx(wp.str("file")), layers_csv_text, opts.trace_path);
+        out = run_network(rc, load_onnx(wp.str("file")), true, layers_csv_text, opts.trace_path);
     } else {
         const ConfigNode workload = load_workload_file(wp);
         const ConfigNode* kind = workload.find("kind");
@@ -114,7 +122,7 @@ RunOutput run_simulation(const RunOptions& opts) {
             out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
             out.text = render_text(out.report);
         } else if (kind->as_string() == "layer_list") {
-            out = run_network(rc, load_layer_list(workload, rc.seed), layers_csv_text, opts.trace_path);
+            out = run_network(rc, load_layer_list(workload, rc.seed), false, layers_csv_text, opts.trace_path);
         } else {
             throw kind->error("unknown workload kind '" + kind->as_string() + "'; expected mvm_random or layer_list");
         }
