@@ -76,14 +76,16 @@ void Crossbar::integrate_four_phase(const std::int8_t* x, int max_code, float* p
 }
 
 Crossbar::Activity Crossbar::activity(const std::int8_t* x) const {
-    Activity a;
+    int active = 0;
+    int pulses = 0;
+    float conduction = 0.0F;  // float: the loop vectorises; energy needs no more precision
     for (int i = 0; i < rows_used_; ++i) {
-        const int m = std::abs(static_cast<int>(x[i]));
-        a.active_rows += m != 0 ? 1.0 : 0.0;
-        a.pulse_lsbs += m;
-        a.conduction += m * static_cast<double>(row_conduction_[i]);
+        const int m = x[i] < 0 ? -x[i] : x[i];
+        active += m != 0;
+        pulses += m;
+        conduction += static_cast<float>(m) * row_conduction_[i];
     }
-    return a;
+    return Activity{static_cast<double>(active), static_cast<double>(pulses), static_cast<double>(conduction)};
 }
 
 }  // namespace aimcsim
