@@ -19,6 +19,7 @@
 #include "aimcsim/topology.h"
 #include "src/sim/run.h"
 #include "src/sweep/sweep_command.h"
+#include "src/sim/infer.h"
 
 namespace po = boost::program_options;
 using namespace aimcsim;
@@ -157,6 +158,7 @@ int sc_main(int argc, char* argv[]) {
         if (cmd == "run") return cmd_run(args);
         if (cmd == "models") return cmd_models(args);
         if (cmd == "sweep") return run_sweep_command(args);
+        if (cmd == "infer") return run_infer_command(args);
         throw InputError("unknown command '" + cmd + "'\n" + kUsage);
     } catch (const InputError& e) {
         std::cerr << "aimcsim: error: " << e.what() << "\n";

@@ -108,27 +108,46 @@ void AnalogNetwork::quantize(int layer, const float* x, int n, std::int8_t* code
     for (int i = 0; i < n; ++i) codes[i] = to_code(x[i], scale, max_code_);
 }
 
+void AnalogNetwork::block_mvm(int block, const std::int8_t* block_codes, float* part, std::uint64_t image, int pixel,
+                              MvmEnergy& energy) const {
+    const TileBlock& b = map_.blocks[static_cast<std::size_t>(block)];
+    Rng noise(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(b.tile), mvm_noise_id(image, pixel)});
+    tiles_[static_cast<std::size_t>(block)]->mvm(block_codes, part, energy, &noise);
+}
+
+void AnalogNetwork::combine_partials(int layer, int col_block, const float* const* parts, float* y, bool gdc) const {
+    const LayerPlacement* lp = map_.placement(layer);
+    const double scale = cal_.input_scale[static_cast<std::size_t>(layer)];
+    const int cols = map_.blocks[static_cast<std::size_t>(lp->block_index(0, col_block))].cols;
+    thread_local std::vector<double> acc;
+    acc.assign(static_cast<std::size_t>(cols), 0.0);
+    for (int rb = 0; rb < lp->row_blocks; ++rb) {
+        const TileModel& tile = *tiles_[static_cast<std::size_t>(lp->block_index(rb, col_block))];
+        const double undo_gdc = gdc ? 1.0 : 1.0 / tile.gdc_factor();
+        const float* part = parts[rb];
+        for (int c = 0; c < cols; ++c) acc[static_cast<std::size_t>(c)] += part[c] * undo_gdc;
+    }
+    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>(acc[static_cast<std::size_t>(c)] * scale);
+}
+
 void AnalogNetwork::layer_mvm(int layer, const std::int8_t* codes, float* y, std::uint64_t image, int pixel, bool gdc,
                               MvmEnergy& energy) const {
     const LayerPlacement* lp = map_.placement(layer);
-    const double scale = cal_.input_scale[layer];
-    thread_local std::vector<float> part;
-    thread_local std::vector<double> acc;
+    thread_local std::vector<std::vector<float>> parts;
+    thread_local std::vector<const float*> part_ptrs;
+    if (parts.size() < static_cast<std::size_t>(lp->row_blocks)) parts.resize(static_cast<std::size_t>(lp->row_blocks));
+    part_ptrs.resize(static_cast<std::size_t>(lp->row_blocks));
     for (int cb = 0; cb < lp->col_blocks; ++cb) {
-        const TileBlock& first = map_.blocks[lp->block_index(0, cb)];
-        acc.assign(first.cols, 0.0);
-        // Row blocks are added in order, in both paths, so float sums agree bit for bit.
         for (int rb = 0; rb < lp->row_blocks; ++rb) {
             const int bi = lp->block_index(rb, cb);
-            const TileBlock& b = map_.blocks[bi];
-            const TileModel& tile = *tiles_[bi];
-            part.resize(b.cols);
-            Rng noise(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(b.tile), mvm_noise_id(image, pixel)});
-            tile.mvm(codes + b.row_begin, part.data(), energy, &noise);
-            const double undo_gdc = gdc ? 1.0 : 1.0 / tile.gdc_factor();
-            for (int c = 0; c < b.cols; ++c) acc[c] += part[c] * undo_gdc;
+            const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
+            std::vector<float>& part = parts[static_cast<std::size_t>(rb)];
+            part.resize(static_cast<std::size_t>(b.cols));
+            block_mvm(bi, codes + b.row_begin, part.data(), image, pixel, energy);
+            part_ptrs[static_cast<std::size_t>(rb)] = part.data();
         }
-        for (int c = 0; c < first.cols; ++c) y[first.col_begin + c] = static_cast<float>(acc[c] * scale);
+        const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp->block_index(0, cb))];
+        combine_partials(layer, cb, part_ptrs.data(), y + first.col_begin, gdc);
     }
 }
 

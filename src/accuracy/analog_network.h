@@ -56,8 +56,22 @@ public:
     // row blocks added in order, scaled back to real units.
     void layer_mvm(int layer, const std::int8_t* codes, float* y, std::uint64_t image, int pixel, bool gdc,
                    MvmEnergy& energy) const;
+    // One block's MVM (the tile's raw output, cols of the block) from the codes of the
+    // block's rows, with the per-read noise keyed by (tile id, mvm_noise_id(image, pixel)),
+    // exactly as a TileModule keys it.
+    void block_mvm(int block, const std::int8_t* block_codes, float* part, std::uint64_t image, int pixel,
+                   MvmEnergy& energy) const;
+    // Adds the raw outputs of the row blocks of one column block (parts[rb], in row
+    // block order) and scales them back to real units: y[0..block cols). What the
+    // LDPU that owns the column block does once every partial sum is there. Both
+    // paths call it, so their sums agree bit for bit whatever order the parts arrived in.
+    void combine_partials(int layer, int col_block, const float* const* parts, float* y, bool gdc) const;
 
     [[nodiscard]] const TileModel& tile(int block) const { return *tiles_[block]; }
+    [[nodiscard]] TileModel& tile(int block) { return *tiles_[block]; }
+    [[nodiscard]] const Network& network() const { return net_; }
+    [[nodiscard]] const Mapping& mapping() const { return map_; }
+    [[nodiscard]] std::uint64_t seed() const { return seed_; }
     [[nodiscard]] int max_code() const { return max_code_; }
     [[nodiscard]] const AnalogCalibration& calibration() const { return cal_; }
 

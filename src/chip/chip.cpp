@@ -1,12 +1,11 @@
 #include "src/chip/chip.h"
 
 #include <algorithm>
-#include <atomic>
 #include <stdexcept>
-#include <thread>
 
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/registry.h"
+#include "src/accuracy/analog_network.h"
 
 namespace aimcsim {
 
@@ -36,6 +35,7 @@ void TileDriver::run() {
         op.tag = queue_.front();
         op.mvm_id = op.tag;
         queue_.pop_front();
+        if (chip_.functional()) op.mvm_id = chip_.schedule_->mvm_id(op.tag);
         if (chip_.functional()) {
             // Gathered now: the array is free and every input of the window has arrived.
             codes_.resize(static_cast<std::size_t>(chip_.tile_rows_));
@@ -61,45 +61,30 @@ void TileDriver::on_result(tlm::tlm_generic_payload& trans, sc_time&) {
 
 namespace {
 
-WeightBlock weight_block(const Network& net, const TileBlock& blk) {
-    const Layer& l = net.layers[static_cast<std::size_t>(blk.layer)];
-    WeightBlock wb;
-    wb.rows = blk.rows;
-    wb.cols = blk.cols;
-    wb.weights.resize(static_cast<std::size_t>(blk.rows) * blk.cols);
-    for (int i = 0; i < blk.rows; ++i) {
-        for (int j = 0; j < blk.cols; ++j) wb.weights[static_cast<std::size_t>(i) * blk.cols + j] = l.w(blk.row_begin + i, blk.col_begin + j);
+// A TileModule owns its model; in functional mode it drives the AnalogNetwork's
+// programmed tile through this view, so both paths run the very same objects.
+class SharedTile final : public TileModel {
+public:
+    explicit SharedTile(TileModel& tile) : tile_(tile) {}
+    [[nodiscard]] int rows() const override { return tile_.rows(); }
+    [[nodiscard]] int cols() const override { return tile_.cols(); }
+    [[nodiscard]] double clock_ghz() const override { return tile_.clock_ghz(); }
+    [[nodiscard]] int input_bits() const override { return tile_.input_bits(); }
+    [[nodiscard]] MvmPhases phases() const override { return tile_.phases(); }
+    [[nodiscard]] double static_power_mw() const override { return tile_.static_power_mw(); }
+    void program(const WeightBlock& block, const TileKey& key) override { tile_.program(block, key); }
+    void set_time(double t_s) override { tile_.set_time(t_s); }
+    void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const override {
+        tile_.mvm(x, y, energy, noise);
     }
-    return wb;
-}
+    [[nodiscard]] MvmEnergy reference_mvm_energy() const override { return tile_.reference_mvm_energy(); }
+    [[nodiscard]] double gdc_factor() const override { return tile_.gdc_factor(); }
+
+private:
+    TileModel& tile_;
+};
 
 }  // namespace
-
-// Programming happens before the inference, outside simulated time. Tiles draw
-// from streams keyed by their id, so the thread count does not change the result.
-void Chip::program_tiles(std::vector<std::unique_ptr<TileModel>>& models, const Network& net, const Mapping& mapping,
-                         std::uint64_t seed, const ChipValues& values) {
-    for (const TileBlock& blk : mapping.blocks) {
-        const Layer& l = net.layers[static_cast<std::size_t>(blk.layer)];
-        if (l.weights.empty()) {
-            throw InputError("layer '" + l.name + "' has no weights: the functional mode needs them (or set simulation.functional: false)");
-        }
-    }
-    std::atomic<std::size_t> next{0};
-    auto worker = [&]() {
-        for (std::size_t b = next++; b < models.size(); b = next++) {
-            const TileBlock& blk = mapping.blocks[b];
-            models[b]->program(weight_block(net, blk), TileKey{seed, static_cast<std::uint64_t>(blk.tile)});
-            models[b]->set_time(values.t_inference_s);
-        }
-    };
-    unsigned n = values.threads > 0 ? static_cast<unsigned>(values.threads) : std::max(1u, std::thread::hardware_concurrency());
-    n = std::min<unsigned>(n, static_cast<unsigned>(models.size()));
-    std::vector<std::thread> pool;
-    for (unsigned i = 1; i < n; ++i) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-}
 
 Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
            const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values, bool record_spans)
@@ -108,15 +93,30 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
     topology_ = Registry<Topology>::instance().create(params.interconnect, "hermes");
     topology_->setup(params.rows, params.cols);
 
+    if (functional) {
+        const AnalogNetwork* an = values->analog;
+        if (an == nullptr) throw std::logic_error("Chip: functional mode needs an AnalogNetwork");
+        if (&an->network() != &net || an->mapping().blocks.size() != mapping.blocks.size() || an->seed() != seed) {
+            throw std::logic_error("Chip: the AnalogNetwork must hold the chip's network, mapping and seed");
+        }
+        for (std::size_t b = 0; b < mapping.blocks.size(); ++b) {
+            if (an->mapping().blocks[b].tile != mapping.blocks[b].tile) {
+                throw std::logic_error("Chip: the AnalogNetwork's mapping differs from the chip's");
+            }
+        }
+    }
     std::vector<std::unique_ptr<TileModel>> models;
     for (std::size_t b = 0; b < mapping.blocks.size(); ++b) {
-        models.push_back(Registry<TileModel>::instance().create(tile_section, "hermes"));
+        if (functional) {
+            models.push_back(std::make_unique<SharedTile>(values->analog->tile(static_cast<int>(b))));
+        } else {
+            models.push_back(Registry<TileModel>::instance().create(tile_section, "hermes"));
+        }
     }
     if (!models.empty()) {
         clock_period_ = sc_time(1.0 / models.front()->clock_ghz(), SC_NS);
         tile_rows_ = models.front()->rows();
     }
-    if (functional) program_tiles(models, net, mapping, seed, *values);
     for (std::size_t b = 0; b < mapping.blocks.size(); ++b) {
         const int tile = mapping.blocks[b].tile;
         tiles_.push_back(std::make_unique<TileModule>(("tile" + std::to_string(tile)).c_str(), std::move(models[b]), tile,
@@ -136,7 +136,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
         drivers_.at(static_cast<std::size_t>(mapping_.block_of_tile.at(static_cast<std::size_t>(tile))))->enqueue(job);
     };
     schedule_->record_spans(record_spans);
-    if (functional) schedule_->enable_values(values->inputs, tiles_.empty() ? 8 : tiles_.front()->model().input_bits());
+    if (functional) schedule_->enable_values(values->inputs, *values->analog, values->gdc, values->first_image);
     schedule_->start();
 
     SC_HAS_PROCESS(Chip);

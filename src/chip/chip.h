@@ -27,12 +27,19 @@
 namespace aimcsim {
 
 class Chip;
+class AnalogNetwork;
 
-// What a functional run needs besides the timing model.
+// What a functional run needs besides the timing model. The chip computes exactly
+// what `analog` (calibrated, programmed and moved to its evaluation time by the
+// caller) computes: its TileModules run `analog`'s own tile objects, inputs are
+// quantised by analog->quantize(), per-read noise is keyed by
+// mvm_noise_id(first_image + inference, pixel), and each column block's partial
+// sums are added by analog->combine_partials() in row-block order.
 struct ChipValues {
     std::vector<std::vector<float>> inputs;  // one CHW input per inference
-    double t_inference_s = 1.0;              // device time after programming
-    int threads = 0;                         // threads that program the tiles (0: all cores)
+    AnalogNetwork* analog = nullptr;         // required; must use the chip's mapping
+    bool gdc = true;                         // false: divide the tiles' drift compensation out again
+    std::uint64_t first_image = 0;           // image id of inference 0 (keys the per-read noise)
 };
 
 // Feeds one TileModule the MVMs the schedule made ready, in order, and hands its
@@ -58,11 +65,11 @@ private:
 class Chip : public sc_core::sc_module {
 public:
     // `tile_section` is the `tile:` config section (one model per mapped tile).
-    // Everything passed by reference must outlive the chip. Without `values`
-    // (timing only) the tiles are not programmed and charge their reference MVM
-    // energy; with it, they are programmed with their weight blocks, moved to
-    // values->t_inference_s, and compute every MVM. `record_spans` keeps every
-    // MVM's timeline span for a trace.
+    // Everything passed by reference (and values->analog) must outlive the chip.
+    // Without `values` (timing only) the tiles are not programmed and charge their
+    // reference MVM energy; with it, each TileModule drives the programmed tile of
+    // values->analog for its block and computes every MVM. `record_spans` keeps
+    // every MVM's timeline span for a trace.
     Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
          const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values = nullptr, bool record_spans = false);
 
@@ -77,8 +84,6 @@ public:
 private:
     friend class TileDriver;
 
-    void program_tiles(std::vector<std::unique_ptr<TileModel>>& models, const Network& net, const Mapping& mapping,
-                       std::uint64_t seed, const ChipValues& values);
     void dispatch();  // SC_METHOD: runs the schedule's events that are due
     void rearm();
     void mvm_done(std::uint64_t job_id);

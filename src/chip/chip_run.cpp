@@ -7,6 +7,8 @@
 
 #include "aimcsim/core/registry.h"
 #include "aimcsim/core/rng.h"
+#include "aimcsim/core/error.h"
+#include "src/accuracy/analog_network.h"
 #include "src/chip/chip.h"
 #include "src/sim/sim_context.h"
 
@@ -64,9 +66,16 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     const double ns_per_cycle = 1.0 / r.clock_ghz;
 
     ChipValues values;
+    std::unique_ptr<AnalogNetwork> analog;
     if (opts.functional) {
-        values.t_inference_s = opts.t_inference_s;
-        values.threads = opts.threads;
+        for (const Layer& l : net.layers) {
+            if (l.has_weights_matrix() && l.weights.empty()) {
+                throw InputError("layer '" + l.name +
+                                 "' has no weights: the functional mode needs them (or set simulation.functional: false)");
+            }
+        }
+        values.gdc = opts.gdc;
+        values.first_image = opts.first_image;
         values.inputs = opts.inputs;
         for (int n = static_cast<int>(values.inputs.size()); n < batch; ++n) {
             Rng rng(seed, Stream::Inputs, {static_cast<std::uint64_t>(n)});
@@ -75,6 +84,18 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
             values.inputs.push_back(std::move(x));
         }
         values.inputs.resize(static_cast<std::size_t>(batch));
+        for (const auto& in : values.inputs) {
+            if (in.size() != net.input_shape().size()) {
+                throw InputError("network '" + net.name + "': input has " + std::to_string(in.size()) +
+                                 " values, expected " + net.input_shape().str());
+            }
+        }
+        // Programming happens before the inference, outside simulated time.
+        analog = std::make_unique<AnalogNetwork>(net, r.mapping, tile_section, seed,
+                                                 opts.calibration.empty() ? values.inputs : opts.calibration,
+                                                 opts.adc_range_scale, opts.threads);
+        analog->set_time(opts.t_inference_s);
+        values.analog = analog.get();
     }
     r.functional = opts.functional;
 

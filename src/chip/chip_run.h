@@ -81,6 +81,10 @@ struct ChipRunResult {
     std::vector<MvmSpan> spans;               // with ChipRunOptions::trace: every MVM
 };
 
+// Functional mode computes what AnalogNetwork computes (src/accuracy/analog_network.h):
+// run_chip builds one on the chip's mapping, calibrated on `calibration`, and the
+// outputs are bit-identical to AnalogNetwork::forward(inputs[n], first_image + n, gdc)
+// for the same tile config, seed and calibration images, whatever `threads`.
 struct ChipRunOptions {
     std::uint64_t seed = 1;
     int batch = 1;
@@ -88,6 +92,11 @@ struct ChipRunOptions {
     double t_inference_s = 1.0;              // functional: device time after programming
     int threads = 0;                         // functional: threads that program the tiles (0: all cores)
     std::vector<std::vector<float>> inputs;  // functional: one CHW input per inference; empty = seeded uniform [0, 1)
+    // functional: CHW images that set the input scales and ADC ranges; empty = the inputs
+    std::vector<std::vector<float>> calibration;
+    double adc_range_scale = 1.0;            // functional: as AccuracySettings::adc_range_scale
+    bool gdc = true;                         // functional: false divides the tiles' drift compensation out
+    std::uint64_t first_image = 0;           // functional: image id of inference 0 (keys the per-read noise)
     bool trace = false;                      // keep every MVM's span for chip_trace_json()
 };
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "aimcsim/core/error.h"
+#include "src/accuracy/analog_network.h"
 
 namespace aimcsim {
 
@@ -332,16 +333,12 @@ void ChipSchedule::mvm_done(std::uint64_t job_id, std::uint64_t now) {
     const int lpi = map_.placement_of_layer[static_cast<std::size_t>(b.layer)];
     const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
     if (functional_) {
-        // Partial sums accumulate in the output tensor; the bias joins once per pixel.
+        // The tile's raw output waits (here, or travelling as a partial sum) until
+        // every row block of its pixel is there.
         auto it = job_outputs_.find(job_id);
-        std::vector<float>& out = values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(net_.layers[static_cast<std::size_t>(b.layer)].output)];
-        const int pixels = tensors_[static_cast<std::size_t>(net_.layers[static_cast<std::size_t>(b.layer)].output)].pixels();
-        const double scale = in_scale_[static_cast<std::size_t>(b.layer)];
-        for (int c = 0; c < b.cols; ++c) {
-            out[static_cast<std::size_t>(b.col_begin + c) * pixels + j.out_pixel] += static_cast<float>(it->second[static_cast<std::size_t>(c)] * scale);
-        }
+        partials_[partial_key(j.inference, j.block, j.out_pixel)] = std::move(it->second);
         job_outputs_.erase(it);
-        if (lp.row_blocks == 1) add_bias(j.inference, b, j.out_pixel);
+        if (lp.row_blocks == 1) finish_pixel(j.inference, lpi, b.block_col, j.out_pixel);
     }
     if (lp.row_blocks == 1) {
         if (j.inference == 0) {
@@ -364,7 +361,7 @@ void ChipSchedule::psum_arrive(int inference, int placement, int col_block, int 
     auto& need = inf_[static_cast<std::size_t>(inference)].psum_need[static_cast<std::size_t>(placement)];
     if (--need[static_cast<std::size_t>(col_block * out.pixels() + pixel)] != 0) return;
     const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
-    if (functional_) add_bias(inference, first, pixel);
+    if (functional_) finish_pixel(inference, placement, col_block, pixel);
     const int cols = first.cols;
     const auto adds = static_cast<std::uint64_t>(lp.row_blocks - 1) * cols;
     digital_.psum_adds += adds;
@@ -379,7 +376,8 @@ void ChipSchedule::psum_arrive(int inference, int placement, int col_block, int 
 
 // ------------------------------------------------------------------ functional mode
 
-void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, int input_bits) {
+void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, const AnalogNetwork& analog, bool gdc,
+                                 std::uint64_t first_image) {
     if (static_cast<int>(inputs.size()) != batch_) throw std::logic_error("enable_values: one input per inference");
     for (const auto& in : inputs) {
         if (in.size() != net_.input_shape().size()) {
@@ -388,7 +386,9 @@ void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, int inp
         }
     }
     functional_ = true;
-    max_code_ = (1 << (input_bits - 1)) - 1;
+    analog_ = &analog;
+    gdc_ = gdc;
+    first_image_ = first_image;
     values_.assign(static_cast<std::size_t>(batch_), {});
     for (int n = 0; n < batch_; ++n) {
         auto& v = values_[static_cast<std::size_t>(n)];
@@ -396,31 +396,11 @@ void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, int inp
         for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
         v[static_cast<std::size_t>(net_.input)] = std::move(inputs[static_cast<std::size_t>(n)]);
     }
-    calibrate(input_bits);
 }
 
-// Static per-layer input scales, as a deployed chip would hold them: the largest
-// |value| each weight layer sees over the calibration inputs (the batch) maps to the
-// top code. Reference values come from the float network, truncated after the
-// layer that produces each input.
-void ChipSchedule::calibrate(int /*input_bits*/) {
-    in_scale_.assign(net_.layers.size(), 1.0);
-    for (std::size_t li = 0; li < net_.layers.size(); ++li) {
-        const Layer& l = net_.layers[li];
-        if (!l.has_weights_matrix()) continue;
-        const int t = l.inputs[0];
-        Network prefix = net_;
-        const int producer = net_.producer(t);
-        prefix.layers.resize(static_cast<std::size_t>(producer + 1));
-        prefix.output = t;
-        double max_abs = 0.0;
-        for (int n = 0; n < batch_; ++n) {
-            const std::vector<float> v = producer < 0 ? values_[static_cast<std::size_t>(n)][static_cast<std::size_t>(t)]
-                                                      : forward_float(prefix, values_[static_cast<std::size_t>(n)][static_cast<std::size_t>(net_.input)]);
-            for (float x : v) max_abs = std::max(max_abs, static_cast<double>(std::fabs(x)));
-        }
-        in_scale_[li] = max_abs > 0.0 ? max_abs / max_code_ : 1.0;
-    }
+std::uint64_t ChipSchedule::mvm_id(std::uint64_t job_id) const {
+    const MvmJob& j = jobs_.at(job_id);
+    return mvm_noise_id(first_image_ + static_cast<std::uint64_t>(j.inference), j.out_pixel);
 }
 
 float* ChipSchedule::prepare_mvm(std::uint64_t job_id, std::int8_t* codes) {
@@ -435,14 +415,36 @@ float* ChipSchedule::prepare_mvm(std::uint64_t job_id, std::int8_t* codes) {
         im2col(net_, l, in.data(), j.out_pixel / out.w, j.out_pixel % out.w, im2col_buf_.data());
         x = im2col_buf_.data();
     }
-    const double inv_scale = 1.0 / in_scale_[static_cast<std::size_t>(b.layer)];
-    for (int i = 0; i < b.rows; ++i) {
-        const double q = std::nearbyint(x[b.row_begin + i] * inv_scale);
-        codes[i] = static_cast<std::int8_t>(std::clamp(q, -static_cast<double>(max_code_), static_cast<double>(max_code_)));
-    }
+    analog_->quantize(b.layer, x + b.row_begin, b.rows, codes);
     std::vector<float>& y = job_outputs_[job_id];
     y.assign(static_cast<std::size_t>(b.cols), 0.0f);
     return y.data();
+}
+
+// As forward_network: y = combine(row blocks), then y += bias, scattered to CHW.
+void ChipSchedule::finish_pixel(int inference, int placement, int col_block, int pixel) {
+    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(placement)];
+    const Layer& l = net_.layers[static_cast<std::size_t>(lp.layer)];
+    const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
+    part_ptrs_.resize(static_cast<std::size_t>(lp.row_blocks));
+    std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> its;
+    for (int rb = 0; rb < lp.row_blocks; ++rb) {
+        auto it = partials_.find(partial_key(inference, lp.block_index(rb, col_block), pixel));
+        if (it == partials_.end()) throw std::logic_error("ChipSchedule: a partial sum is missing");
+        part_ptrs_[static_cast<std::size_t>(rb)] = it->second.data();
+        its.push_back(it);
+    }
+    pixel_buf_.resize(static_cast<std::size_t>(first.cols));
+    analog_->combine_partials(lp.layer, col_block, part_ptrs_.data(), pixel_buf_.data(), gdc_);
+    for (auto it : its) partials_.erase(it);
+    if (!l.bias.empty()) {
+        for (int c = 0; c < first.cols; ++c) pixel_buf_[static_cast<std::size_t>(c)] += l.bias[static_cast<std::size_t>(first.col_begin + c)];
+    }
+    std::vector<float>& out = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(l.output)];
+    const int pixels = tensors_[static_cast<std::size_t>(l.output)].pixels();
+    for (int c = 0; c < first.cols; ++c) {
+        out[static_cast<std::size_t>(first.col_begin + c) * pixels + pixel] = pixel_buf_[static_cast<std::size_t>(c)];
+    }
 }
 
 void ChipSchedule::compute_relu(int inference, const Layer& l, int part, int pixel) {
@@ -511,14 +513,6 @@ void ChipSchedule::compute_add(int inference, const Layer& l, int part, int pixe
         const std::size_t i = static_cast<std::size_t>(c) * t.pixels() + pixel;
         out[i] = a[i] + b[i];
     }
-}
-
-void ChipSchedule::add_bias(int inference, const TileBlock& b, int out_pixel) {
-    const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
-    if (l.bias.empty()) return;
-    std::vector<float>& out = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(l.output)];
-    const int pixels = tensors_[static_cast<std::size_t>(l.output)].pixels();
-    for (int c = b.col_begin; c < b.col_begin + b.cols; ++c) out[static_cast<std::size_t>(c) * pixels + out_pixel] += l.bias[static_cast<std::size_t>(c)];
 }
 
 }  // namespace aimcsim

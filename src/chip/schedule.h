@@ -35,6 +35,8 @@
 
 namespace aimcsim {
 
+class AnalogNetwork;
+
 // One MVM a tile must run: output pixel `out_pixel` of mapping block `block`.
 struct MvmJob {
     int inference = 0;
@@ -91,19 +93,25 @@ public:
     void mvm_done(std::uint64_t job_id, std::uint64_t now_cycle);
 
     // --- Functional mode (values as well as time). Call before start().
-    // `inputs` holds one CHW input per inference. Each weight layer's inputs are
-    // quantised to signed codes of `input_bits` with a per-layer scale calibrated
-    // by a float forward pass on these inputs (max |activation| maps to the top code).
-    void enable_values(std::vector<std::vector<float>> inputs, int input_bits);
+    // `inputs` holds one CHW input per inference. The numerics are `analog`'s: its
+    // input scales quantise each weight layer's inputs, its combine_partials() adds
+    // the row blocks of an output pixel (buffered until all have arrived, then added
+    // in row-block order), and inference n is image first_image + n for the
+    // per-read noise. Bias, ReLU, pooling, GAP, Add and Flatten repeat, pixel by
+    // pixel, the arithmetic of forward_network(), so the outputs are bit-identical
+    // to analog.forward(input, first_image + n, gdc).
+    void enable_values(std::vector<std::vector<float>> inputs, const AnalogNetwork& analog, bool gdc,
+                       std::uint64_t first_image);
     [[nodiscard]] bool functional() const { return functional_; }
     // Fills the input codes of job `job_id` (its block's rows) and returns where the
     // tile must write its outputs (the block's columns); valid until mvm_done().
     float* prepare_mvm(std::uint64_t job_id, std::int8_t* codes);
+    // Key of the per-read noise of job `job_id`: mvm_noise_id(image, output pixel).
+    [[nodiscard]] std::uint64_t mvm_id(std::uint64_t job_id) const;
     // Values of a tensor (CHW) of an inference; complete once the inference is done.
     [[nodiscard]] const std::vector<float>& values(int inference, int tensor) const {
         return values_.at(static_cast<std::size_t>(inference)).at(static_cast<std::size_t>(tensor));
     }
-    [[nodiscard]] double input_scale(int network_layer) const { return in_scale_.at(static_cast<std::size_t>(network_layer)); }
 
     [[nodiscard]] const MvmJob& job(std::uint64_t id) const { return jobs_.at(id); }
     [[nodiscard]] int batch() const { return batch_; }
@@ -168,13 +176,17 @@ private:
     void send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind, int inference,
               int a, int b, int pixel);
 
-    void calibrate(int input_bits);
+    // Functional: every row block of (col_block, pixel) is done; add and store it.
+    void finish_pixel(int inference, int placement, int col_block, int pixel);
+    [[nodiscard]] static std::uint64_t partial_key(int inference, int block, int pixel) {
+        return (static_cast<std::uint64_t>(inference) << 40) | (static_cast<std::uint64_t>(block) << 24) |
+               static_cast<std::uint64_t>(pixel);
+    }
     // Values of finished pixels (functional mode only).
     void compute_relu(int inference, const Layer& l, int part, int pixel);
     void compute_pool(int inference, const Layer& l, int part, int out_pixel);
     void compute_gap_or_flatten(int inference, const Layer& l, int part);
     void compute_add(int inference, const Layer& l, int part, int pixel);
-    void add_bias(int inference, const TileBlock& b, int out_pixel);
 
     const Network& net_;
     const Mapping& map_;
@@ -197,11 +209,15 @@ private:
     bool record_spans_ = false;
     std::vector<MvmSpan> spans_;
     bool functional_ = false;
-    int max_code_ = 127;
+    const AnalogNetwork* analog_ = nullptr;
+    bool gdc_ = true;
+    std::uint64_t first_image_ = 0;
     std::vector<std::vector<std::vector<float>>> values_;  // [inference][tensor] CHW
-    std::vector<double> in_scale_;                         // [network layer]: input value per code
-    std::unordered_map<std::uint64_t, std::vector<float>> job_outputs_;
+    std::unordered_map<std::uint64_t, std::vector<float>> job_outputs_;  // MVMs in flight
+    std::unordered_map<std::uint64_t, std::vector<float>> partials_;     // done, by partial_key()
     std::vector<float> im2col_buf_;
+    std::vector<float> pixel_buf_;
+    std::vector<const float*> part_ptrs_;
 };
 
 }  // namespace aimcsim
