@@ -82,6 +82,16 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
     o.t_inference_s = rc.simulation.t_inference_s.front();
     o.threads = rc.simulation.threads;
     o.trace = !trace_path.empty();
+    const AccuracySettings acc = AccuracySettings::from(AccuracySettings::schema().parse(rc.accuracy, {}));
+    if (o.functional && trained && acc.enabled) {
+        // Feed the chip real test images and calibrate it exactly as the accuracy
+        // evaluation does, so its values are those the accuracy table counts.
+        const Dataset test = load_fashion_mnist(acc.dataset_dir, "t10k", static_cast<std::size_t>(o.batch));
+        const Dataset train = load_fashion_mnist(acc.dataset_dir, "train", acc.calibration_samples);
+        for (std::size_t i = 0; i < test.count; ++i) o.inputs.push_back(test.image(i));
+        for (std::size_t i = 0; i < train.count; ++i) o.calibration.push_back(train.image(i));
+        o.adc_range_scale = acc.adc_range_scale;
+    }
     spdlog::info("simulating {} on a {}x{} chip ({})", net.name, chip.rows, chip.cols,
                  o.functional ? "functional" : "timing only");
     const ChipRunResult r = run_chip(rc.tile, chip, net, o);
