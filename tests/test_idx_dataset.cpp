@@ -2,6 +2,8 @@
 // are written uncompressed (the reader takes plain IDX too), so the tests need no zlib.
 #include <catch2/catch.hpp>
 
+#include "tests/test_support.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -41,16 +43,7 @@ void write_idx(const fs::path& path, uint32_t magic, const std::vector<uint32_t>
     std::ofstream(path, std::ios::binary) << s;
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const InputError& e) {
-        return e.what();
-    }
-    FAIL("no InputError thrown");
-    return {};
-}
+using test::error_of;
 
 }  // namespace
 

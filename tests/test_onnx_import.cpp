@@ -4,6 +4,8 @@
 #include <onnx/onnx_pb.h>
 #include <catch2/catch.hpp>
 
+#include "tests/test_support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -117,16 +119,7 @@ nlohmann::json model_info(const std::string& name) {
     return nlohmann::json::parse(f);
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const InputError& e) {
-        return e.what();
-    }
-    FAIL("no InputError thrown");
-    return {};
-}
+using test::error_of;
 
 }  // namespace
 

@@ -19,17 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-test::CommandResult shell(const std::string& cmd) {
-    test::CommandResult r;
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-    if (pipe == nullptr) return r;
-    char buf[4096];
-    size_t n = 0;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-    const int status = pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+test::CommandResult shell(const std::string& cmd) { return test::run_command(cmd); }
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "aimcsim/core/error.h"
 #include "src/sim/sim_context.h"
 
 namespace test {
@@ -41,10 +42,10 @@ struct CommandResult {
     std::string output;  // stdout and stderr together
 };
 
-// Runs the aimcsim CLI with `args` (already shell-quoted as needed).
-inline CommandResult run_cli(const std::string& args) {
+// Runs a shell command, capturing stdout and stderr together.
+inline CommandResult run_command(const std::string& command) {
     CommandResult r;
-    const std::string cmd = std::string(AIMCSIM_CLI) + " " + args + " 2>&1";
+    const std::string cmd = command + " 2>&1";
     FILE* pipe = popen(cmd.c_str(), "r");
     if (pipe == nullptr) return r;
     char buf[4096];
@@ -53,6 +54,21 @@ inline CommandResult run_cli(const std::string& args) {
     const int status = pclose(pipe);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return r;
+}
+
+// Runs the aimcsim CLI with `args` (already shell-quoted as needed).
+inline CommandResult run_cli(const std::string& args) { return run_command(std::string(AIMCSIM_CLI) + " " + args); }
+
+// The message of the InputError that f() throws (fails the test if none is thrown).
+template <typename F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const aimcsim::InputError& e) {
+        return e.what();
+    }
+    FAIL("no InputError thrown");
+    return {};
 }
 
 }  // namespace test
