@@ -30,7 +30,7 @@ PREFERRED = [
     "mvm_error.relative_rms",
     "performance.latency_ns",
     "performance.first_mvm_latency_ns",
-    "performance.energy_per_inference_pj",
+    "performance.energy_per_inference_nj",
     "performance.tops",
 ]
 TRAILING = ["wall_s", "error", "run_dir"]

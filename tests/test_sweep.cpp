@@ -97,7 +97,7 @@ std::string small_workload(const test::TempDir& dir, int mvms, const std::string
 
 }  // namespace
 
-TEST_CASE("sweep spec: product varies the last parameter fastest, ranges expand inclusively", "[sweep]") {
+TEST_CASE("sweep spec: product varies the last parameter fastest and ranges include both ends", "[sweep]") {
     test::TempDir dir;
     // 3 x 2 x 4 = 24 points; {from 4, to 10, step 2} is 4, 6, 8, 10.
     const std::string f = dir.file("s.yaml", "config: " + kCore +
@@ -131,7 +131,7 @@ TEST_CASE("sweep spec: product varies the last parameter fastest, ranges expand 
     CHECK(t.points[0].overrides.front() == "tile.gdc.enabled=false");
 }
 
-TEST_CASE("sweep spec: zip takes the i-th value of every list; unequal lengths name the line", "[sweep]") {
+TEST_CASE("sweep spec: zip takes the i-th value of every list and unequal lengths name the line", "[sweep]") {
     test::TempDir dir;
     const std::string f = dir.file("z.yaml", "config: " + kCore +
                                                  "\ncombine: zip\nparameters:\n"
@@ -152,7 +152,7 @@ TEST_CASE("sweep spec: zip takes the i-th value of every list; unequal lengths n
     CHECK_THROWS_WITH(sw::load_sweep_spec(empty), Contains("empty list"));
 }
 
-TEST_CASE("sweep metrics: missing keys are null, objects flatten, the CSV leaves empty cells", "[sweep]") {
+TEST_CASE("sweep metrics: missing keys give empty cells and objects flatten", "[sweep]") {
     const nlohmann::json report = nlohmann::json::parse(
         R"({"performance": {"tops_per_w": 12.5, "energy_breakdown_pj": {"adc": 1.5, "array": 2}}, "mvm_error": {"relative_rms": null}})");
     const auto m = sw::extract_metrics(report, {"performance.tops_per_w", "accuracy.top1_analog",
@@ -229,7 +229,7 @@ TEST_CASE("sweep: a misspelled key path or a bad value exits 2 before any point 
     CHECK_THAT(r.output, Contains("--shard"));
 }
 
-TEST_CASE("sweep: every point runs in its own folder; a failing point is recorded and the others go on", "[sweep]") {
+TEST_CASE("sweep: each point runs in its own folder and a failing point is recorded while the others go on", "[sweep]") {
     test::TempDir dir;
     const std::string wl = small_workload(dir, 20);
     const std::string broken = dir.file("broken.yaml", "kind: no_such_workload\n");
@@ -273,7 +273,7 @@ TEST_CASE("sweep: every point runs in its own folder; a failing point is recorde
     CHECK(csv_by_point(out + "/results.csv").size() == 4);
 }
 
-TEST_CASE("sweep: SIGKILL mid-sweep, then --resume gives every point exactly once, no partial rows", "[sweep]") {
+TEST_CASE("sweep: SIGKILL mid-sweep then --resume gives every point exactly once with no partial rows", "[sweep]") {
     test::TempDir dir;
     small_workload(dir, 2500);
     const std::string f = dir.file("s.yaml", "config: " + kCore +
@@ -380,4 +380,17 @@ TEST_CASE("sweep: shards merged equal a full run", "[sweep]") {
     const auto mixed = test::run_cli("sweep merge " + d + "/s0 " + d + "/other --out " + d + "/mixed");
     CHECK(mixed.exit_code == 2);
     CHECK_THAT(mixed.output, Contains("another sweep"));
+}
+
+TEST_CASE("sweep: every shipped sweep in configs/sweeps is valid", "[sweep]") {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(test::source_path("configs/sweeps"))) {
+        if (e.path().extension() != ".yaml") continue;
+        ++n;
+        const auto r = test::run_cli("sweep " + e.path().string() + " --dry-run");
+        INFO(e.path().string() << "\n" << r.output);
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.output, Contains("all configs valid"));
+    }
+    CHECK(n >= 4);
 }
