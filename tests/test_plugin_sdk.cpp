@@ -178,4 +178,18 @@ TEST_CASE("the installed SDK builds the example plugins out of tree and runs the
         const json noisy = s.run(tile + " --set tile.detector_noise_pa_per_rthz=100");
         CHECK(mvm_error(noisy) > 2 * mvm_error(fast));
     }
+
+    SECTION("the photonic tile runs ResNet-9 through the mapper on a chip, with its own timing") {
+        const std::string chip = " --set chip.rows=8 --set chip.cols=8 --set simulation.functional=false --set workload.file=" +
+                                 quote(test::source_path("workloads/resnet9_cifar10.yaml"));
+        const json photonic =
+            s.run("--set " + quote("tile={model: photonic, rows: 256, cols: 256, adc: {model: ideal, bits: 8}}") + chip);
+        const json hermes = s.run(chip);
+        // Same 256x256 blocks, so the same tile map; only the tile's timing differs.
+        CHECK(photonic["mapping"]["tiles_used"] == hermes["mapping"]["tiles_used"]);
+        // Array busy 4 symbols at 14 GBd (see the section above) vs 130 cycles at 1 GHz.
+        CHECK(photonic["chip"]["mvm_interval_ns"].get<double>() == Approx(4.0 / 14.0));
+        CHECK(hermes["chip"]["mvm_interval_ns"].get<double>() == Approx(130.0));
+        CHECK(photonic["performance"]["latency_ns"].get<double>() < 0.2 * hermes["performance"]["latency_ns"].get<double>());
+    }
 }
