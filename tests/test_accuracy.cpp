@@ -79,7 +79,7 @@ TEST_CASE("analog outputs do not depend on the thread count", "[accuracy][determ
     CHECK(other.forward(f.test.image(0), 0, true) != a[0]);
 }
 
-TEST_CASE("hardware-aware training keeps accuracy under PCM noise; drift without GDC costs it", "[accuracy][slow]") {
+TEST_CASE("hardware-aware training keeps accuracy under PCM noise and drift without GDC costs it", "[accuracy][slow]") {
     // pcm, two devices per polarity, 1 hour and 1 day after programming, on the first
     // 3000 test images (paired: both models and all conditions see the same images).
     const ConfigNode tile = tile_config("device: {model: pcm}\ndevices_per_polarity: 2\n");

@@ -218,7 +218,7 @@ layers:
     CHECK(t.tile_mvms == r.tile_mvms);
 }
 
-TEST_CASE("chip: shipped chip configs load; an ONNX model runs on hermes64", "[chip]") {
+TEST_CASE("chip: shipped chip configs load and an ONNX model runs on hermes64", "[chip]") {
     for (const char* file : {"configs/hermes64.yaml", "configs/hermes_large.yaml"}) {
         INFO(file);
         const RunConfig rc = load_run_config(test::source_path(file), {});

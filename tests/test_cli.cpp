@@ -97,7 +97,7 @@ TEST_CASE("config errors exit 2 with one clear line", "[cli]") {
     CHECK_THAT(r.output, Contains("--log-level"));
 }
 
-TEST_CASE("same config and seed give byte-identical reports; another seed differs", "[cli][determinism]") {
+TEST_CASE("same config and seed give byte-identical reports and another seed differs", "[cli][determinism]") {
     test::TempDir a, b, c;
     const std::string args = "run " + kCore + " --set workload.file=" + test::source_path("workloads/mvm_random.yaml") + " -q --set simulation.batch=1";
     REQUIRE(test::run_cli(args + " --out " + a.str()).exit_code == 0);
@@ -118,7 +118,7 @@ TEST_CASE("models lists every registered model with parameters and units", "[cli
     }
 }
 
-TEST_CASE("network runs on the chip: ResNet-9 over hermes vs ideal links; an oversized network exits 2", "[cli][chip]") {
+TEST_CASE("network runs on the chip: ResNet-9 over hermes vs ideal links and an oversized network exits 2", "[cli][chip]") {
     const std::string chip = test::source_path("configs/hermes64.yaml");
     const std::string r9 = test::source_path("workloads/resnet9_cifar10.yaml");
     test::TempDir a, b;

@@ -53,7 +53,7 @@ TEST_CASE("missing config file and YAML syntax errors", "[config]") {
     REQUIRE_THROWS_WITH(load_run_config(f, {}), Contains("s.yaml:") && Contains("YAML syntax error"));
 }
 
-TEST_CASE("base files are merged under the including file; cycles are errors", "[config]") {
+TEST_CASE("base files are merged under the including file and cycles are errors", "[config]") {
     test::TempDir dir;
     dir.file("base.yaml", "seed: 7\ntile:\n  rows: 128\n  cols: 64\n");
     const std::string child = dir.file("child.yaml", "base: base.yaml\ntile:\n  cols: 32\n");

@@ -60,7 +60,7 @@ TEST_CASE("npy: round trip, shapes and clear errors", "[infer]") {
     CHECK(s.data.size() == 1);
 }
 
-TEST_CASE("infer: the float preset reproduces forward_float; bad .npy files exit 2 naming the file", "[infer]") {
+TEST_CASE("infer: the float preset reproduces forward_float and bad .npy files exit 2 naming the file", "[infer]") {
     const test::TempDir dir;
     const std::string model = test::source_path("workloads/models/fmnist_cnn.onnx");
     const Network net = load_onnx(model);
