@@ -4,8 +4,8 @@ namespace aimcsim {
 
 ParamSchema chip_schema() {
     ParamSchema s;
-    s.integer("rows", 8, "tiles", "rows of the tile grid").at_least(1);
-    s.integer("cols", 8, "tiles", "columns of the tile grid").at_least(1);
+    s.integer("rows", 8, "tiles", "rows of the tile grid").range(1, 1024);
+    s.integer("cols", 8, "tiles", "columns of the tile grid").range(1, 1024);
     s.real("static_power_mw", 0.0, "mW", "chip-level static power besides the tiles' own (clock tree, I/O, control)").at_least(0);
     s.integer("activation_bits", 8, "bit", "bits per activation sent between tiles").range(1, 32);
     s.integer("psum_bits", 16, "bit", "bits per partial sum sent between the tiles of a row-split layer").range(1, 64);

@@ -28,8 +28,20 @@ std::string child_path(const std::string& parent, const std::string& key) {
     return parent.empty() ? key : parent + "." + key;
 }
 
-ConfigNode from_yaml(const YAML::Node& y, const std::string& file, const std::string& path) {
+// YAML aliases can make a tree cyclic (`a: &x [*x]`) or exponentially large (an
+// alias "bomb"): bound the depth and the number of values before converting.
+constexpr int kMaxDepth = 200;
+constexpr size_t kMaxNodes = 1000000;
+
+ConfigNode from_yaml(const YAML::Node& y, const std::string& file, const std::string& path, int depth,
+                     size_t& nodes) {
     const SourceLoc loc{file, y.Mark().line + 1, y.Mark().column + 1};
+    if (depth > kMaxDepth) {
+        throw ConfigError(loc, path, "nested more than " + std::to_string(kMaxDepth) + " levels deep (a recursive alias?)");
+    }
+    if (++nodes > kMaxNodes) {
+        throw ConfigError(loc, path, "more than " + std::to_string(kMaxNodes) + " values (aliases expanding too far?)");
+    }
     if (y.IsScalar()) {
         ConfigNode n = ConfigNode::make_scalar(y.Scalar(), loc);
         n.set_path(path);
@@ -51,7 +63,7 @@ ConfigNode from_yaml(const YAML::Node& y, const std::string& file, const std::st
             // A key without a value (`key:`) has no position of its own: use the key's.
             const SourceLoc key_loc{file, kv.first.Mark().line + 1, kv.first.Mark().column + 1};
             n.set(key, kv.second.IsNull() ? ConfigNode::make_null(key_loc)
-                                          : from_yaml(kv.second, file, child_path(path, key)));
+                                          : from_yaml(kv.second, file, child_path(path, key), depth + 1, nodes));
         }
         return n;
     }
@@ -59,7 +71,9 @@ ConfigNode from_yaml(const YAML::Node& y, const std::string& file, const std::st
         ConfigNode out = ConfigNode::make_seq(loc);
         out.set_path(path);
         int i = 0;
-        for (const auto& item : y) out.push_back(from_yaml(item, file, path + "[" + std::to_string(i++) + "]"));
+        for (const auto& item : y) {
+            out.push_back(from_yaml(item, file, path + "[" + std::to_string(i++) + "]", depth + 1, nodes));
+        }
         return out;
     }
     ConfigNode n = ConfigNode::make_null(loc);
@@ -339,7 +353,8 @@ ConfigNode ConfigNode::parse_yaml(const std::string& text, const std::string& fi
     } catch (const YAML::Exception& e) {
         throw ConfigError({file, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + e.msg);
     }
-    return from_yaml(y, file, "");
+    size_t nodes = 0;
+    return from_yaml(y, file, "", 0, nodes);
 }
 
 std::string ConfigNode::to_yaml() const {

@@ -8,6 +8,9 @@
 
 #include "aimcsim/core/error.h"
 #include "src/accuracy/evaluator.h"
+#include "aimcsim/core/registry.h"
+#include "aimcsim/tile.h"
+#include "src/core/resource_guard.h"
 #include "src/sim/report.h"
 #include "src/sim/run_config.h"
 #include "src/sim/tile_bench.h"
@@ -35,6 +38,13 @@ ConfigNode load_workload_file(const Params& wp) {
     ConfigNode node = ConfigNode::parse_yaml(text.str(), file);
     if (!node.is_map()) throw node.error("a workload file must be a map with a `kind:` key");
     return node;
+}
+
+// Validates the tile section (a model is cheap until programmed), then refuses a run
+// that would not fit in memory, so range errors are reported as such first.
+void guard_memory(const RunConfig& rc, bool chip) {
+    (void)Registry<TileModel>::instance().create(rc.tile, "hermes");
+    check_run_memory(rc.tile, chip ? &rc.chip : nullptr, chip ? &rc.accuracy : nullptr);
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -94,6 +104,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
     }
     spdlog::info("simulating {} on a {}x{} chip ({})", net.name, chip.rows, chip.cols,
                  o.functional ? "functional" : "timing only");
+    guard_memory(rc, true);
     const ChipRunResult r = run_chip(rc.tile, chip, net, o);
     RunOutput out;
     out.report = chip_report_json(r);
@@ -129,6 +140,7 @@ RunOutput run_simulation(const RunOptions& opts) {
         if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random or layer_list)");
         if (kind->as_string() == "mvm_random") {
             spdlog::info("simulating {} on one tile", wp.str("file"));
+            guard_memory(rc, false);
             out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
             out.text = render_text(out.report);
         } else if (kind->as_string() == "layer_list") {

@@ -95,10 +95,17 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path,
     d.count = limit > 0 ? std::min<std::size_t>(limit, n_images) : n_images;
     d.rows = static_cast<int>(rows);
     d.cols = static_cast<int>(cols);
-    std::vector<unsigned char> buf(d.count * d.image_size());
-    images.read(buf.data(), buf.size(),
-                std::to_string(d.count) + " images of " + std::to_string(rows) + "x" + std::to_string(cols) +
-                    " bytes (header promises " + std::to_string(n_images) + ")");
+    // Grow the buffer as the data arrives: a corrupt header promising billions of
+    // images must fail as truncated, not allocate what it promises first.
+    const std::size_t total = d.count * d.image_size();
+    std::vector<unsigned char> buf;
+    while (buf.size() < total) {
+        const std::size_t have = buf.size();
+        buf.resize(have + std::min<std::size_t>(total - have, std::size_t{1} << 24));
+        images.read(buf.data() + have, buf.size() - have,
+                    std::to_string(d.count) + " images of " + std::to_string(rows) + "x" + std::to_string(cols) +
+                        " bytes (header promises " + std::to_string(n_images) + ")");
+    }
     d.images.resize(buf.size());
     for (std::size_t i = 0; i < buf.size(); ++i) d.images[i] = static_cast<float>(buf[i]) / 255.0f;
     buf.resize(d.count);

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test suite under AddressSanitizer + UndefinedBehaviorSanitizer: builds in
+# build-asan with -DAIMCSIM_SANITIZE=ON and runs ctest, stopping at the first report.
+# Leaves out the tests that are slow and exercise nothing of ours a sanitizer
+# would see (the out-of-tree SDK build, the Slurm cluster, full-test-set accuracy).
+#   bash scripts/test_sanitize.sh [extra ctest args]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# setup.sh installs what is missing and builds (Release, so the suite stays fast).
+"$here/scripts/setup.sh" "$here/build-asan" -DAIMCSIM_SANITIZE=ON "${launcher[@]}"
+# detect_leaks=0: SystemC keeps its kernel objects until exit by design.
+# detect_stack_use_after_return=0: SystemC switches coroutine stacks, which ASan's
+# fake stacks do not follow.
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=0:detect_stack_use_after_return=0:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
+cd "$here/build-asan"
+ctest --output-on-failure -j"$(nproc)" --timeout 900 -LE slurm \
+  -E 'installed SDK builds|hardware-aware training keeps accuracy|reproduces the float accuracy on the full test set' "$@"
