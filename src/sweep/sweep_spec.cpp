@@ -258,7 +258,8 @@ SweepSpec load_sweep_spec(const std::string& path) {
     const ConfigNode& cfg = root.at("config");
     if (!cfg.is_scalar()) throw cfg.error("expected the path of a config file");
     spec.config = (dir / cfg.as_string()).lexically_normal().string();
-    if (!fs::is_regular_file(spec.config)) throw cfg.error("config file '" + spec.config + "' does not exist");
+    std::error_code config_ec;  // a name too long for the file system is "does not exist", not an exception
+    if (!fs::is_regular_file(spec.config, config_ec)) throw cfg.error("config file '" + spec.config + "' does not exist");
 
     if (const ConfigNode* set = root.find("set")) {
         if (!set->is_map()) throw set->error("expected a map of key path -> value");
