@@ -10,9 +10,11 @@
 #include "src/accuracy/evaluator.h"
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
+#include "aimcsim/topology.h"
 #include "src/core/resource_guard.h"
 #include "src/sim/report.h"
 #include "src/sim/run_config.h"
+#include "src/sim/mvm_workload.h"
 #include "src/sim/tile_bench.h"
 #include "aimcsim/workload/onnx_import.h"
 #include "src/chip/chip_params.h"
@@ -52,8 +54,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 // Accuracy of the mapped network on the dataset, as report keys and a text table.
-void add_accuracy(const RunConfig& rc, const Network& net, const Mapping& map, bool trained, RunOutput& out) {
-    const AccuracySettings settings = AccuracySettings::from(AccuracySettings::schema().parse(rc.accuracy, {}));
+void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const Network& net, const Mapping& map,
+                  bool trained, RunOutput& out) {
     if (!settings.enabled) return;
     if (!trained) {
         // A layer list has random weights: an accuracy would be meaningless, not wrong input.
@@ -119,11 +121,30 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
         trace << chip_trace_json(r).dump() << "\n";
         if (!trace) throw InputError("cannot write trace file '" + trace_path + "'");
     }
-    add_accuracy(rc, net, r.mapping, trained, out);
+    add_accuracy(rc, acc, net, r.mapping, trained, out);
     return out;
 }
 
 }  // namespace
+
+void validate_run(const std::string& config_path, const std::vector<std::string>& overrides) {
+    const RunConfig rc = load_run_config(config_path, overrides);
+    const std::unique_ptr<TileModel> tile = Registry<TileModel>::instance().create(rc.tile, "hermes");
+    const ChipParams chip = parse_chip_params(rc.chip);
+    (void)Registry<Topology>::instance().create(chip.interconnect, "hermes");
+    (void)AccuracySettings::schema().parse(rc.accuracy, {});
+    const Params wp = workload_section_schema().parse(rc.workload, {});
+    if (ends_with(wp.str("file"), ".onnx")) {
+        if (!std::ifstream(wp.str("file"))) throw wp.error("file", "workload file '" + wp.str("file") + "' cannot be read");
+        return;
+    }
+    const ConfigNode workload = load_workload_file(wp);
+    const ConfigNode* kind = workload.find("kind");
+    if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random or layer_list)");
+    if (kind->as_string() == "mvm_random") {
+        (void)MvmWorkload::from(MvmWorkload::schema().parse(workload, {}), tile->rows(), tile->cols());
+    }
+}
 
 RunOutput run_simulation(const RunOptions& opts) {
     const auto t_start = std::chrono::steady_clock::now();

@@ -26,4 +26,11 @@ struct RunOutput {
 // Loads, validates, simulates, writes DIR/report.json, report.txt, resolved_config.yaml.
 RunOutput run_simulation(const RunOptions& opts);
 
+// What `run` checks before it simulates, without simulating: the config and every
+// model section it selects (tile with device and ADC, chip and interconnect, accuracy),
+// and the workload file (readable, with a `kind:`; mvm_random checked against the tile;
+// other kinds are checked when the point runs).
+// Throws InputError. Sweeps call it for every point before the first one runs.
+void validate_run(const std::string& config_path, const std::vector<std::string>& overrides);
+
 }  // namespace aimcsim

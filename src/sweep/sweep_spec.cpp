@@ -7,15 +7,7 @@
 #include <sstream>
 
 #include "aimcsim/core/params.h"
-#include "aimcsim/core/registry.h"
-#include "aimcsim/tile.h"
-#include "aimcsim/topology.h"
-#include "src/sim/mvm_workload.h"
-#include "src/sim/run_config.h"
-#if __has_include("src/chip/chip_params.h")
-#include "src/chip/chip_params.h"
-#define AIMCSIM_SWEEP_HAS_CHIP_PARAMS 1
-#endif
+#include "src/sim/run.h"
 
 namespace fs = std::filesystem;
 
@@ -370,47 +362,10 @@ SweepSpec load_sweep_spec(const std::string& path) {
     return spec;
 }
 
-void validate_run_config(const std::string& config, const std::vector<std::string>& overrides) {
-    const RunConfig rc = load_run_config(config, overrides);
-    // The tile validates its own section and its device and ADC sub-sections.
-    const std::unique_ptr<TileModel> tile = Registry<TileModel>::instance().create(rc.tile, "hermes");
-    // The chip section and its interconnect (topology model + link parameters).
-#ifdef AIMCSIM_SWEEP_HAS_CHIP_PARAMS
-    (void)parse_chip_params(rc.chip);
-#endif
-    if (rc.chip.is_map()) {
-        for (const char* key : {"interconnect", "topology"}) {
-            const ConfigNode* topo = rc.chip.find(key);
-            if (topo == nullptr || !topo->is_map()) continue;
-            const ConfigNode* model = topo->find("model");
-            const auto& entry = Registry<Topology>::instance().get(model ? model->as_string() : "hermes", model ? *model : *topo);
-            (void)entry.schema.parse(*topo);
-        }
-    }
-    // The workload file must exist and parse; the synthetic MVM workload is checked fully.
-    if (rc.workload.is_map()) {
-        if (const ConfigNode* file = rc.workload.find("file"); file != nullptr && file->is_scalar()) {
-            std::ifstream in(file->as_string());
-            if (!in) throw file->error("workload file '" + file->as_string() + "' cannot be read");
-            const std::string ext = fs::path(file->as_string()).extension().string();
-            if (ext == ".yaml" || ext == ".yml") {
-                std::stringstream text;
-                text << in.rdbuf();
-                const ConfigNode wl = ConfigNode::parse_yaml(text.str(), file->as_string());
-                const ConfigNode* kind = wl.is_map() ? wl.find("kind") : nullptr;
-                if (kind == nullptr) throw wl.error("missing `kind:` in the workload file");
-                if (kind->as_string() == "mvm_random") {
-                    (void)MvmWorkload::from(MvmWorkload::schema().parse(wl, {}), tile->rows(), tile->cols());
-                }
-            }
-        }
-    }
-}
-
 void validate_points(const SweepSpec& spec) {
     for (const auto& pt : spec.points) {
         try {
-            validate_run_config(spec.config, pt.overrides);
+            validate_run(spec.config, pt.overrides);
         } catch (const ConfigError& e) {
             // An error in an override: point at the sweep file's line of that key.
             const std::string& src = e.where().file;

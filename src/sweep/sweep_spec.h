@@ -57,13 +57,10 @@ struct SweepSpec {
 // zip of unequal lengths, bad ranges) are ConfigErrors with file:line:col.
 [[nodiscard]] SweepSpec load_sweep_spec(const std::string& path);
 
-// Validates every point's config the way `aimcsim run` would before simulating:
-// the top level, the tile with its device and ADC, the workload file. A problem is
-// an InputError naming the sweep file's line of the parameter at fault and the point.
+// Validates every point's config with validate_run (src/sim/run.h), as `aimcsim run`
+// would before simulating. A problem is an InputError naming the sweep file's line of
+// the parameter at fault and the point.
 void validate_points(const SweepSpec& spec);
-
-// Validates one config + overrides without simulating (throws InputError).
-void validate_run_config(const std::string& config, const std::vector<std::string>& overrides);
 
 // `key=value` with a relative file name (keys ending in file, _path, _dir) made
 // absolute against the working directory, so points run from anywhere find it.
