@@ -56,25 +56,11 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
     for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
 }
 
-struct Outcome {
-    int exit_code = -1;  // -1: killed by a signal
-    int signal = 0;
-    std::string output;
-};
+using Outcome = test::CommandResult;
 
 Outcome run_with_timeout(const std::string& args, int timeout_s) {
     // `timeout` exits 124 on a hang; -k kills a child that ignores SIGTERM.
-    const std::string cmd = "timeout -k 5 " + std::to_string(timeout_s) + " " + AIMCSIM_CLI + " " + args + " 2>&1";
-    Outcome o;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return o;
-    char buf[4096];
-    size_t n = 0;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) o.output.append(buf, n);
-    const int status = pclose(pipe);
-    if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
-    return o;
+    return test::run_command("timeout -k 5 " + std::to_string(timeout_s) + " " + AIMCSIM_CLI + " " + args);
 }
 
 // Why the case failed, or "" when it behaved.

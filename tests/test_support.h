@@ -38,7 +38,8 @@ struct TempDir {
 };
 
 struct CommandResult {
-    int exit_code = -1;
+    int exit_code = -1;  // -1: killed by a signal
+    int signal = 0;      // the signal that killed the shell, if any
     std::string output;  // stdout and stderr together
 };
 
@@ -53,6 +54,7 @@ inline CommandResult run_command(const std::string& command) {
     while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
     const int status = pclose(pipe);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
     return r;
 }
 
