@@ -34,6 +34,7 @@ HopReservation LinkScheduler::reserve_hop(int link, std::uint64_t head_cycle, st
     state.stats.bits += bits;
     state.stats.busy_cycles += f;
     state.stats.stall_cycles += hop.stall_cycles;
+    if (record_spans_) spans_.push_back(LinkSpan{link, hop.start_cycle, hop.start_cycle + f});
     // While blocked, the flits that have already arrived wait in this router's buffer.
     if (hop.stall_cycles > 0) {
         totals_.peak_buffer_flits = std::max(totals_.peak_buffer_flits, std::min(f, hop.stall_cycles));

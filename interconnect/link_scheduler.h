@@ -50,6 +50,13 @@ struct LinkStats {
     [[nodiscard]] double bytes() const { return static_cast<double>(bits) / 8.0; }
 };
 
+// One packet crossing one link (for a trace): the link carries its flits in [start, end).
+struct LinkSpan {
+    int link = 0;
+    std::uint64_t start_cycle = 0;
+    std::uint64_t end_cycle = 0;
+};
+
 struct NetworkTotals {
     std::uint64_t packets = 0;
     std::uint64_t bits = 0;
@@ -79,6 +86,10 @@ public:
     void record_delivery(std::uint64_t bits, int hops, std::uint64_t stall_cycles, std::uint64_t ready_cycle,
                          std::uint64_t arrival_cycle);
 
+    // Keep every link crossing (off by default: it costs memory).
+    void record_spans(bool on) { record_spans_ = on; }
+    [[nodiscard]] const std::vector<LinkSpan>& spans() const { return spans_; }
+
     // --- Statistics.
     [[nodiscard]] const LinkParams& params() const { return params_; }
     [[nodiscard]] const Topology& topology() const { return topology_; }
@@ -102,6 +113,8 @@ private:
     std::vector<LinkState> links_;
     std::unordered_map<std::uint64_t, std::vector<int>> routes_;  // node-based: references stay valid
     NetworkTotals totals_;
+    bool record_spans_ = false;
+    std::vector<LinkSpan> spans_;
     std::uint64_t first_ready_cycle_ = 0;
     std::uint64_t last_arrival_cycle_ = 0;
 };

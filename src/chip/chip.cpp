@@ -136,6 +136,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
         drivers_.at(static_cast<std::size_t>(mapping_.block_of_tile.at(static_cast<std::size_t>(tile))))->enqueue(job);
     };
     schedule_->record_spans(record_spans);
+    noc_->scheduler().record_spans(record_spans);
     if (functional) schedule_->enable_values(values->inputs, *values->analog, values->gdc, values->first_image);
     schedule_->start();
 

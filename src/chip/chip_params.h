@@ -20,11 +20,20 @@ struct ChipParams {
     int add_cycles = 2;                 // one residual-add output pixel
     int gap_cycles = 2;                 // global average pooling, after the last input pixel
     double digital_energy_pj = 0.5;     // per value of a pooling / residual-add / GAP op
+    int gdpus = 8;                      // global digital units (0: pooling, add, GAP at the producing tile)
+    int gdpu_lanes = 16;                // values a GDPU takes per cycle
+    int lstm_cell_cycles = 4;           // LSTM cell latency after its gates are in (sigmoid/tanh lookups, products)
     int io_tile = 0;                    // tile whose router the controller injects into and reads from
     int io_bits_per_cycle = 64;         // controller input stream rate
     ConfigNode interconnect;            // `interconnect:` section (topology model + link params)
 
     [[nodiscard]] int tiles() const { return rows * cols; }
+    // The tile whose router GDPU g is attached to: GDPUs are spread evenly over the
+    // grid in row-major order, each at the middle of its share (8 on 8x8: one per
+    // row, in column 4; on a grid smaller than that, several share a router).
+    [[nodiscard]] int gdpu_tile(int g) const {
+        return static_cast<int>(((2LL * g + 1) * tiles()) / (2LL * gdpus));
+    }
 };
 
 [[nodiscard]] ParamSchema chip_schema();

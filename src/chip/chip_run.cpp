@@ -116,9 +116,12 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     r.latency_ns = static_cast<double>(r.latency_cycles) * ns_per_cycle;
     const std::uint64_t end_cycle = s.done_cycle(batch - 1);
     r.simulated_ns = static_cast<double>(end_cycle) * ns_per_cycle;
+    r.batch_throughput_inferences_per_s = batch / (static_cast<double>(end_cycle - s.first_input_cycle(0)) * ns_per_cycle * 1e-9);
     if (batch > 1) {
-        const double span_ns = static_cast<double>(s.done_cycle(batch - 1) - s.done_cycle(0)) * ns_per_cycle;
+        const std::uint64_t span = s.done_cycle(batch - 1) - s.done_cycle(0);
+        const double span_ns = static_cast<double>(span) * ns_per_cycle;
         r.throughput_inferences_per_s = span_ns > 0 ? (batch - 1) / (span_ns * 1e-9) : 0.0;
+        r.steady_state = span >= r.latency_cycles;
     } else {
         r.throughput_inferences_per_s = 1.0 / (r.latency_ns * 1e-9);
     }
@@ -169,6 +172,11 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
         r.layers.push_back(lr);
     }
     r.spans = s.spans();
+    r.gdpus = s.gdpus();
+    for (const Layer& l : net.layers) r.layer_names.push_back(l.name);
+    r.gdpu_spans = s.gdpu_spans();
+    r.link_spans = links.spans();
+    r.links = c.topology().links();
     if (r.functional) {
         for (int n = 0; n < batch; ++n) r.outputs.push_back(s.values(n, net.output));
     }
@@ -211,6 +219,8 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
     j["performance"] = {{"latency_ns", r.latency_ns},
                         {"latency_cycles", r.latency_cycles},
                         {"throughput_inferences_per_s", r.throughput_inferences_per_s},
+                        {"batch_throughput_inferences_per_s", r.batch_throughput_inferences_per_s},
+                        {"steady_state", r.steady_state},
                         {"simulated_ns", r.simulated_ns},
                         {"tops", r.tops},
                         {"tops_per_w", r.tops_per_w},
@@ -232,6 +242,20 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
                          {"stall_cycles", r.net_totals.stall_cycles},
                          {"max_link_utilization", r.max_link_utilization},
                          {"hop_histogram", r.net_totals.hop_histogram}};
+    json gdpus = json::array();
+    const double span = r.simulated_ns * r.clock_ghz;
+    for (std::size_t g = 0; g < r.gdpus.size(); ++g) {
+        const GdpuStats& s = r.gdpus[g];
+        gdpus.push_back({{"gdpu", g},
+                         {"tile", s.tile},
+                         {"row", s.tile / r.grid_cols},
+                         {"col", s.tile % r.grid_cols},
+                         {"values", s.values},
+                         {"busy_cycles", s.busy_cycles},
+                         {"queue_cycles", s.queue_cycles},
+                         {"utilization", span > 0 ? static_cast<double>(s.busy_cycles) / span : 0.0}});
+    }
+    j["gdpus"] = gdpus;
     json layers = json::array();
     for (const LayerResult& l : r.layers) {
         layers.push_back({{"name", l.name},
@@ -279,6 +303,11 @@ std::string chip_report_text(const ChipRunResult& r) {
                       l.row_blocks, l.col_blocks, l.start_ns, l.end_ns, l.energy_pj * 1e-3);
         os << line;
     }
+    if (!r.steady_state) {
+        os << "note: the batch finished within one latency (inferences ran side by side): the steady-state "
+              "throughput is not reached; " << r.batch_throughput_inferences_per_s << " inferences/s over the batch, "
+              "use a larger --batch for the steady rate\n";
+    }
     os << "latency " << r.latency_ns * 1e-3 << " us, throughput " << r.throughput_inferences_per_s << " inferences/s, "
        << r.tops << " TOPS, " << r.tops_per_w << " TOPS/W, " << r.energy_per_inference_nj * 1e-3 << " uJ/inference\n";
     const EnergyBreakdown& e = r.energy_pj;
@@ -288,6 +317,19 @@ std::string chip_report_text(const ChipRunResult& r) {
        << 100 * e.interconnect / t << " %, static " << 100 * e.static_ / t << " %\n";
     os << "interconnect: " << r.net_totals.bytes() << " bytes, " << r.net_totals.packets << " packets, "
        << r.net_totals.stall_cycles << " stall cycles, max link utilisation " << r.max_link_utilization << "\n";
+    if (!r.gdpus.empty()) {
+        std::uint64_t values = 0;
+        std::size_t busiest = 0;
+        for (std::size_t g = 0; g < r.gdpus.size(); ++g) {
+            values += r.gdpus[g].values;
+            if (r.gdpus[g].busy_cycles > r.gdpus[busiest].busy_cycles) busiest = g;
+        }
+        const double span = r.simulated_ns * r.clock_ghz;
+        const GdpuStats& g = r.gdpus[busiest];
+        os << "gdpus: " << r.gdpus.size() << ", " << values << " values processed; busiest: gdpu " << busiest << " at ("
+           << g.tile / r.grid_cols << "," << g.tile % r.grid_cols << "), utilisation "
+           << (span > 0 ? static_cast<double>(g.busy_cycles) / span : 0.0) << ", " << g.queue_cycles << " queue cycles\n";
+    }
     return os.str();
 }
 
@@ -295,21 +337,54 @@ nlohmann::json chip_trace_json(const ChipRunResult& r) {
     using nlohmann::json;
     json events = json::array();
     const double us_per_cycle = 1e-3 / r.clock_ghz;
-    for (const TileBlock& b : r.mapping.blocks) {
-        events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", b.tile},
-                          {"args", {{"name", "tile " + std::to_string(b.tile) + " (" + std::to_string(b.grid_row) + "," +
-                                                 std::to_string(b.grid_col) + ")"}}}});
-    }
+    // Three processes: tiles (tid = tile id), GDPUs (tid = GDPU), links (tid = link id).
+    const auto name_process = [&](int pid, const std::string& name) {
+        events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"args", {{"name", name}}}});
+    };
+    const auto name_track = [&](int pid, int tid, const std::string& name) {
+        events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
+    };
+    const auto slice = [&](const std::string& name, int pid, int tid, std::uint64_t start, std::uint64_t end, json args) {
+        events.push_back({{"name", name},
+                          {"ph", "X"},
+                          {"pid", pid},
+                          {"tid", tid},
+                          {"ts", static_cast<double>(start) * us_per_cycle},
+                          {"dur", static_cast<double>(end - start) * us_per_cycle},
+                          {"args", std::move(args)}});
+    };
+    const auto where = [&](int tile) {
+        return "(" + std::to_string(tile / r.grid_cols) + "," + std::to_string(tile % r.grid_cols) + ")";
+    };
+    const auto layer_name = [&](int network_layer) -> std::string {
+        const int p = r.mapping.placement_of_layer[static_cast<std::size_t>(network_layer)];
+        return p >= 0 ? r.layers[static_cast<std::size_t>(p)].name : "layer " + std::to_string(network_layer);
+    };
+    name_process(0, "tiles");
+    for (const TileBlock& b : r.mapping.blocks) name_track(0, b.tile, "tile " + std::to_string(b.tile) + " " + where(b.tile));
     for (const MvmSpan& s : r.spans) {
         const TileBlock& b = r.mapping.blocks[static_cast<std::size_t>(s.block)];
-        const LayerResult& l = r.layers[static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)])];
-        events.push_back({{"name", l.name},
-                          {"ph", "X"},
-                          {"pid", 0},
-                          {"tid", s.tile},
-                          {"ts", static_cast<double>(s.start_cycle) * us_per_cycle},
-                          {"dur", static_cast<double>(s.end_cycle - s.start_cycle) * us_per_cycle},
-                          {"args", {{"inference", s.inference}, {"pixel", s.out_pixel}, {"block", {b.block_row, b.block_col}}}}});
+        slice(layer_name(b.layer), 0, s.tile, s.start_cycle, s.end_cycle,
+              {{"inference", s.inference}, {"pixel", s.out_pixel}, {"block", {b.block_row, b.block_col}}});
+    }
+    if (!r.gdpu_spans.empty()) {
+        name_process(1, "GDPUs");
+        for (std::size_t g = 0; g < r.gdpus.size(); ++g) {
+            name_track(1, static_cast<int>(g), "gdpu " + std::to_string(g) + " at " + where(r.gdpus[g].tile));
+        }
+        for (const GdpuSpan& s : r.gdpu_spans) {
+            slice(r.layer_names.at(static_cast<std::size_t>(s.layer)), 1, s.gdpu, s.start_cycle, s.end_cycle,
+                  {{"inference", s.inference}, {"pixel", s.pixel}});
+        }
+    }
+    if (!r.link_spans.empty()) {
+        name_process(2, "links");
+        std::vector<bool> used(r.links.size(), false);
+        for (const LinkSpan& s : r.link_spans) used[static_cast<std::size_t>(s.link)] = true;
+        for (std::size_t l = 0; l < r.links.size(); ++l) {
+            if (used[l]) name_track(2, static_cast<int>(l), "link " + where(r.links[l].src_tile) + " -> " + where(r.links[l].dst_tile));
+        }
+        for (const LinkSpan& s : r.link_spans) slice("packet", 2, s.link, s.start_cycle, s.end_cycle, json::object());
     }
     return json{{"traceEvents", events}, {"displayTimeUnit", "ns"}};
 }

@@ -64,6 +64,11 @@ struct ChipRunResult {
     std::vector<std::uint64_t> done_cycles;
     double latency_ns = 0;
     double throughput_inferences_per_s = 0;  // steady state: (N-1) / (done[N-1] - done[0]); 1 / latency for N = 1
+    double batch_throughput_inferences_per_s = 0;  // N / (done[N-1] - first input of inference 0)
+    // False when the whole batch finished within one latency of the first inference:
+    // (N-1)/(done[N-1] - done[0]) then measures how many ran side by side, not a
+    // steady rate (e.g. interleaved LSTM sequences); run a larger batch.
+    bool steady_state = true;
     double simulated_ns = 0;
     double tops = 0;                      // workload ops / simulated time
     double tops_per_w = 0;                // workload ops / energy
@@ -73,12 +78,17 @@ struct ChipRunResult {
     std::uint64_t psum_adds = 0;
     NetworkTotals net_totals;
     double max_link_utilization = 0;
-    std::vector<LayerResult> layers;
+    std::vector<LayerResult> layers;          // weight layers
+    std::vector<std::string> layer_names;     // every Network layer (GDPU spans name them)
     double wall_s = 0;                    // mapping, elaboration (and programming) and simulation
     double simulate_wall_s = 0;           // sc_start() alone
     bool functional = false;
     std::vector<std::vector<float>> outputs;  // functional: the network output (CHW) per inference
     std::vector<MvmSpan> spans;               // with ChipRunOptions::trace: every MVM
+    std::vector<GdpuStats> gdpus;             // per global digital unit
+    std::vector<GdpuSpan> gdpu_spans;         // with ChipRunOptions::trace: every GDPU operation
+    std::vector<LinkSpan> link_spans;         // with ChipRunOptions::trace: every link crossing
+    std::vector<Link> links;                  // the topology's links (ids of link_spans)
 };
 
 // Functional mode computes what AnalogNetwork computes (src/accuracy/analog_network.h):
@@ -114,8 +124,9 @@ struct ChipRunOptions {
 // per-layer table, totals.
 [[nodiscard]] std::string chip_report_text(const ChipRunResult& r);
 // Timeline in the Chrome / Perfetto trace-event format (open in ui.perfetto.dev or
-// chrome://tracing): one track per tile, one slice per MVM (array start to LDPU
-// result), named by layer. Needs a run with ChipRunOptions::trace.
+// chrome://tracing): one track per tile (a slice per MVM, array start to LDPU
+// result, named by layer), per GDPU (a slice per operation) and per link that
+// carried traffic (a slice per packet). Needs a run with ChipRunOptions::trace.
 [[nodiscard]] nlohmann::json chip_trace_json(const ChipRunResult& r);
 // layers.csv: one line per weight layer.
 [[nodiscard]] std::string layers_csv(const ChipRunResult& r);

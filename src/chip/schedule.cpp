@@ -38,6 +38,8 @@ ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const Chi
                            int batch)
     : net_(net), map_(mapping), chip_(chip), links_(links), batch_(batch) {
     if (batch < 1) throw std::logic_error("ChipSchedule: batch must be >= 1");
+    for (int g = 0; g < chip_.gdpus; ++g) gdpus_.push_back(GdpuStats{chip_.gdpu_tile(g)});
+    gdpu_load_.assign(gdpus_.size(), 0);
     build_tensors();
     build_templates();
     layer_timing_.assign(map_.layers.size(), LayerTiming{});
@@ -46,6 +48,7 @@ ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const Chi
 
 void ChipSchedule::build_tensors() {
     tensors_.assign(net_.tensors.size(), TensorInfo{});
+    lstm_of_tensor_.assign(net_.tensors.size(), -1);
     const Shape& in = net_.input_shape();
     TensorInfo& ti = tensors_.at(static_cast<std::size_t>(net_.input));
     ti.h = in.h;
@@ -62,7 +65,14 @@ void ChipSchedule::build_tensors() {
         to.h = out.h;
         to.w = out.w;
         const TensorInfo& first = tensors_.at(static_cast<std::size_t>(l.inputs.at(0)));
-        if (l.has_weights_matrix()) {
+        if (l.op == Op::Lstm) {
+            // h_t comes out of the cell, on the GDPU nearest the layer's first tile.
+            if (gdpus_.empty()) throw InputError("layer '" + l.name + "': an LSTM runs its cell on a GDPU, but chip.gdpus is 0");
+            const LayerPlacement& lp = *map_.placement(static_cast<int>(li));
+            const int g = choose_gdpu(map_.blocks.at(static_cast<std::size_t>(lp.first_block)).tile);
+            to.parts = {Part{gdpus_[static_cast<std::size_t>(g)].tile, 0, l.hidden(), g}};
+            lstm_of_tensor_[static_cast<std::size_t>(l.output)] = static_cast<int>(li);
+        } else if (l.has_weights_matrix()) {
             if (l.op == Op::Dense && first.pixels() != 1) {
                 throw InputError("layer '" + l.name + "': a dense layer on a spatial input needs a Flatten before it");
             }
@@ -74,9 +84,15 @@ void ChipSchedule::build_tensors() {
         } else if (l.op == Op::Flatten) {
             // CHW order: a channel slice of the input is a contiguous slice of the vector.
             const int hw = first.pixels();
-            for (const Part& p : first.parts) to.parts.push_back(Part{p.tile, p.lo * hw, p.hi * hw});
+            for (const Part& p : first.parts) to.parts.push_back(Part{p.tile, p.lo * hw, p.hi * hw, p.gdpu});
+        } else if (l.op == Op::Relu || gdpus_.empty()) {
+            to.parts = first.parts;  // ReLU in the LDPU; without GDPUs, everything where the (first) input lives
         } else {
-            to.parts = first.parts;  // ReLU, pooling, GAP, Add: computed where the (first) input lives
+            // Pooling, GAP, Add: each slice on a GDPU (the one that already holds it, or the nearest).
+            for (const Part& p : first.parts) {
+                const int g = p.gdpu >= 0 ? p.gdpu : choose_gdpu(p.tile);
+                to.parts.push_back(Part{gdpus_[static_cast<std::size_t>(g)].tile, p.lo, p.hi, g});
+            }
         }
     }
 }
@@ -88,6 +104,8 @@ void ChipSchedule::build_templates() {
     template_.block_need.assign(map_.blocks.size(), {});
     template_.op_need.assign(nl, {});
     template_.psum_need.assign(map_.layers.size(), {});
+    template_.cell_need.assign(nl, {});
+    recurrent_dests_.assign(nl, {});
 
     for (std::size_t li = 0; li < nl; ++li) {
         const Layer& l = net_.layers[li];
@@ -95,7 +113,8 @@ void ChipSchedule::build_templates() {
         const TensorInfo& tout = tensors_.at(static_cast<std::size_t>(l.output));
         const Window& w = l.window;
         // Valid input pixels in the window of each output pixel.
-        std::vector<int> window_count(static_cast<std::size_t>(tout.pixels()), tin.pixels());
+        // (An LSTM step reads its own input pixel.)
+        std::vector<int> window_count(static_cast<std::size_t>(tout.pixels()), l.op == Op::Lstm ? 1 : tin.pixels());
         if (is_windowed(l.op)) {
             for (int oy = 0; oy < tout.h; ++oy) {
                 for (int ox = 0; ox < tout.w; ++ox) {
@@ -124,10 +143,21 @@ void ChipSchedule::build_templates() {
                         ++parts_needed;
                     }
                 }
+                // LSTM: a block holding rows of h_{t-1} also waits for it (or, at t = 0, the zero state).
+                int recurrent = 0;
+                if (l.op == Op::Lstm) {
+                    const int features = net_.shape(l.inputs[0]).c;
+                    const int v = overlap(features, features + l.hidden(), b.row_begin, b.row_begin + b.rows);
+                    if (v > 0) {
+                        recurrent_dests_[li].push_back(Dest{bi, v});
+                        recurrent = 1;
+                    }
+                }
                 auto& need = template_.block_need[static_cast<std::size_t>(bi)];
                 need.resize(window_count.size());
-                for (std::size_t o = 0; o < need.size(); ++o) need[o] = window_count[o] * parts_needed;
+                for (std::size_t o = 0; o < need.size(); ++o) need[o] = window_count[o] * parts_needed + recurrent;
             }
+            if (l.op == Op::Lstm) template_.cell_need[li].assign(static_cast<std::size_t>(tout.pixels()), lp.col_blocks);
             if (lp.row_blocks > 1) {
                 template_.psum_need[static_cast<std::size_t>(lpi)].assign(
                     static_cast<std::size_t>(lp.col_blocks * tout.pixels()), lp.row_blocks);
@@ -170,6 +200,10 @@ void ChipSchedule::start() {
             push(Kind::TensorReady, (static_cast<std::uint64_t>(n) * pixels + p) * io_cycles, n, net_.input, 0,
                  static_cast<int>(p));
         }
+        // The zero initial state of every LSTM is there from the start.
+        for (const auto& dests : recurrent_dests_) {
+            for (const Dest& d : dests) push(Kind::BlockInput, inf_[static_cast<std::size_t>(n)].first_input_cycle, n, d.target, 2, 0);
+        }
     }
 }
 
@@ -197,9 +231,11 @@ void ChipSchedule::push(Kind kind, std::uint64_t cycle, int inference, int a, in
 void ChipSchedule::handle(const Event& e) {
     switch (e.kind) {
         case Kind::TensorReady: tensor_ready(e.inference, e.a, e.b, e.pixel, e.cycle); break;
-        case Kind::BlockInput: block_input(e.inference, e.a, e.pixel, e.cycle); break;
-        case Kind::AddInput: add_input(e.inference, e.a, e.b, e.pixel, e.cycle); break;
+        case Kind::BlockInput: block_input(e.inference, e.a, e.b, e.pixel, e.cycle); break;
+        case Kind::OpInput: op_input(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::PsumArrive: psum_arrive(e.inference, e.a, e.b, e.pixel, e.cycle); break;
+        case Kind::GatesReady: column_ready(e.inference, e.a, e.b, e.pixel, e.cycle); break;
+        case Kind::GatesArrive: gates_arrive(e.inference, e.a, e.pixel, e.cycle); break;
         case Kind::OutputArrive: {
             InferenceState& s = inf_[static_cast<std::size_t>(e.inference)];
             if (--s.outputs_left == 0) s.done_cycle = e.cycle;
@@ -217,9 +253,15 @@ void ChipSchedule::send(int src_tile, int dst_tile, int values, int bits_per_val
 void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, std::uint64_t now) {
     const TensorInfo& t = tensors_[static_cast<std::size_t>(tensor)];
     const Part& src = t.parts[static_cast<std::size_t>(part)];
-    InferenceState& s = inf_[static_cast<std::size_t>(inference)];
     if (tensor == net_.output) {
         send(src.tile, chip_.io_tile, src.hi - src.lo, chip_.activation_bits, now, Kind::OutputArrive, inference, 0, 0, 0);
+    }
+    const int lstm = lstm_of_tensor_[static_cast<std::size_t>(tensor)];
+    if (lstm >= 0 && pixel + 1 < t.pixels()) {  // h_t back to the gate tiles, for step t + 1
+        for (const Dest& d : recurrent_dests_[static_cast<std::size_t>(lstm)]) {
+            send(src.tile, map_.blocks[static_cast<std::size_t>(d.target)].tile, d.values, chip_.activation_bits, now,
+                 Kind::BlockInput, inference, d.target, 1, pixel);
+        }
     }
     for (const Consumer& c : t.consumers) {
         const Layer& l = net_.layers[static_cast<std::size_t>(c.layer)];
@@ -227,6 +269,7 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
         switch (l.op) {
             case Op::Conv:
             case Op::Dense:
+            case Op::Lstm:
                 for (const Dest& d : weight_dests_[li][static_cast<std::size_t>(part)]) {
                     send(src.tile, map_.blocks[static_cast<std::size_t>(d.target)].tile, d.values, chip_.activation_bits,
                          now, Kind::BlockInput, inference, d.target, 0, pixel);
@@ -237,45 +280,17 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                 tensor_ready(inference, l.output, part, pixel, now);
                 break;
             case Op::MaxPool:
-            case Op::AvgPool: {
-                const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-                const Window& w = l.window;
-                const auto ry = outputs_covering(pixel / t.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
-                const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
-                auto& need = s.op_need[li];
-                for (int oy = ry.first; oy <= ry.second; ++oy) {
-                    for (int ox = rx.first; ox <= rx.second; ++ox) {
-                        const int o = oy * out.w + ox;
-                        if (--need[static_cast<std::size_t>(part * out.pixels() + o)] == 0) {
-                            if (functional_) compute_pool(inference, l, part, o);
-                            digital_.digital_ops += static_cast<std::uint64_t>(src.hi - src.lo);
-                            digital_.energy_pj += (src.hi - src.lo) * chip_.digital_energy_pj;
-                            push(Kind::TensorReady, now + chip_.pool_cycles, inference, l.output, part, o);
-                        }
-                    }
-                }
-                break;
-            }
+            case Op::AvgPool:
             case Op::GlobalAvgPool:
             case Op::Flatten:
-                if (--s.op_need[li][static_cast<std::size_t>(part)] == 0) {
-                    const bool gap = l.op == Op::GlobalAvgPool;
-                    if (functional_) compute_gap_or_flatten(inference, l, part);
-                    if (gap) {
-                        digital_.digital_ops += static_cast<std::uint64_t>(src.hi - src.lo) * t.pixels();
-                        digital_.energy_pj += (src.hi - src.lo) * t.pixels() * chip_.digital_energy_pj;
-                    }
-                    push(Kind::TensorReady, now + (gap ? chip_.gap_cycles : 0), inference, l.output, part, 0);
-                }
+                to_op(inference, c.layer, src, part, src.hi - src.lo, pixel, now);  // output part k reads input part k
                 break;
             case Op::Add:
                 if (c.slot == 0) {
-                    add_input(inference, c.layer, part, pixel, now);
+                    to_op(inference, c.layer, src, part, src.hi - src.lo, pixel, now);
                 } else {
-                    const TensorInfo& ta = tensors_[static_cast<std::size_t>(l.inputs[0])];
                     for (const Dest& d : add_dests_[li][static_cast<std::size_t>(part)]) {
-                        send(src.tile, ta.parts[static_cast<std::size_t>(d.target)].tile, d.values,
-                             chip_.activation_bits, now, Kind::AddInput, inference, c.layer, d.target, pixel);
+                        to_op(inference, c.layer, src, d.target, d.values, pixel, now);
                     }
                 }
                 break;
@@ -283,26 +298,98 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
     }
 }
 
-void ChipSchedule::add_input(int inference, int layer, int part, int pixel, std::uint64_t now) {
+void ChipSchedule::to_op(int inference, int layer, const Part& src, int dst_part, int values, int pixel,
+                         std::uint64_t now) {
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-    auto& need = inf_[static_cast<std::size_t>(inference)].op_need[static_cast<std::size_t>(layer)];
-    if (--need[static_cast<std::size_t>(part * out.pixels() + pixel)] == 0) {
-        if (functional_) compute_add(inference, l, part, pixel);
-        const Part& p = out.parts[static_cast<std::size_t>(part)];
-        digital_.digital_ops += static_cast<std::uint64_t>(p.hi - p.lo);
-        digital_.energy_pj += (p.hi - p.lo) * chip_.digital_energy_pj;
-        push(Kind::TensorReady, now + chip_.add_cycles, inference, l.output, part, pixel);
+    const Part& dst = tensors_[static_cast<std::size_t>(l.output)].parts[static_cast<std::size_t>(dst_part)];
+    if (src.same_place(dst)) {
+        op_input(inference, layer, dst_part, pixel, now);
+    } else {
+        send(src.tile, dst.tile, values, chip_.activation_bits, now, Kind::OpInput, inference, layer, dst_part, pixel);
     }
 }
 
-void ChipSchedule::block_input(int inference, int block, int pixel, std::uint64_t now) {
+std::uint64_t ChipSchedule::digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel,
+                                       std::uint64_t now) {
+    digital_.digital_ops += static_cast<std::uint64_t>(values);
+    digital_.energy_pj += values * chip_.digital_energy_pj;
+    if (gdpu < 0) return now + static_cast<std::uint64_t>(latency);  // a tile's digital unit: no queue modelled
+    GdpuStats& g = gdpus_[static_cast<std::size_t>(gdpu)];
+    const std::uint64_t start = std::max(now, g.busy_until);
+    const auto lanes = static_cast<std::uint64_t>(chip_.gdpu_lanes);
+    const std::uint64_t occupancy = std::max<std::uint64_t>(1, (static_cast<std::uint64_t>(values) + lanes - 1) / lanes);
+    g.queue_cycles += start - now;
+    g.busy_until = start + occupancy;
+    g.busy_cycles += occupancy;
+    g.values += static_cast<std::uint64_t>(values);
+    if (record_spans_) gdpu_spans_.push_back(GdpuSpan{gdpu, layer, inference, pixel, start, start + occupancy});
+    return start + occupancy + static_cast<std::uint64_t>(latency);
+}
+
+int ChipSchedule::choose_gdpu(int near_tile) {
+    int best = 0;
+    for (int g = 1; g < static_cast<int>(gdpus_.size()); ++g) {
+        const int d = map_.manhattan(near_tile, gdpus_[static_cast<std::size_t>(g)].tile);
+        const int db = map_.manhattan(near_tile, gdpus_[static_cast<std::size_t>(best)].tile);
+        if (d < db || (d == db && gdpu_load_[static_cast<std::size_t>(g)] < gdpu_load_[static_cast<std::size_t>(best)])) best = g;
+    }
+    ++gdpu_load_[static_cast<std::size_t>(best)];
+    return best;
+}
+
+void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::uint64_t now) {
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    const TensorInfo& in = tensors_[static_cast<std::size_t>(l.inputs[0])];
+    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+    const Part& p = out.parts[static_cast<std::size_t>(part)];
+    auto& need = inf_[static_cast<std::size_t>(inference)].op_need[static_cast<std::size_t>(layer)];
+    switch (l.op) {
+        case Op::MaxPool:
+        case Op::AvgPool: {
+            const Window& w = l.window;
+            const auto ry = outputs_covering(pixel / in.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
+            const auto rx = outputs_covering(pixel % in.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
+            for (int oy = ry.first; oy <= ry.second; ++oy) {
+                for (int ox = rx.first; ox <= rx.second; ++ox) {
+                    const int o = oy * out.w + ox;
+                    if (--need[static_cast<std::size_t>(part * out.pixels() + o)] != 0) continue;
+                    if (functional_) compute_pool(inference, l, part, o);
+                    const std::uint64_t ready = digital_op(p.gdpu, p.hi - p.lo, chip_.pool_cycles, layer, inference, o, now);
+                    push(Kind::TensorReady, ready, inference, l.output, part, o);
+                }
+            }
+            break;
+        }
+        case Op::GlobalAvgPool: {
+            // Each arriving pixel is accumulated as it comes; the mean is ready gap_cycles after the last.
+            const std::uint64_t done = digital_op(p.gdpu, p.hi - p.lo, 0, layer, inference, pixel, now);
+            if (--need[static_cast<std::size_t>(part)] != 0) break;
+            if (functional_) compute_gap_or_flatten(inference, l, part);
+            push(Kind::TensorReady, done + static_cast<std::uint64_t>(chip_.gap_cycles), inference, l.output, part, 0);
+            break;
+        }
+        case Op::Flatten:
+            if (--need[static_cast<std::size_t>(part)] != 0) break;
+            if (functional_) compute_gap_or_flatten(inference, l, part);
+            push(Kind::TensorReady, now, inference, l.output, part, 0);
+            break;
+        case Op::Add:
+            if (--need[static_cast<std::size_t>(part * out.pixels() + pixel)] != 0) break;
+            if (functional_) compute_add(inference, l, part, pixel);
+            push(Kind::TensorReady, digital_op(p.gdpu, p.hi - p.lo, chip_.add_cycles, layer, inference, pixel, now),
+                 inference, l.output, part, pixel);
+            break;
+        default: throw std::logic_error("ChipSchedule::op_input: not a digital op");
+    }
+}
+
+void ChipSchedule::block_input(int inference, int block, int source, int pixel, std::uint64_t now) {
     const TileBlock& b = map_.blocks[static_cast<std::size_t>(block)];
     const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
     const TensorInfo& tin = tensors_[static_cast<std::size_t>(l.inputs[0])];
     const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
     const int lpi = map_.placement_of_layer[static_cast<std::size_t>(b.layer)];
-    if (inference == 0) {
+    if (inference == 0 && source != 2) {  // (an LSTM's zero initial state is not an input)
         LayerTiming& lt = layer_timing_[static_cast<std::size_t>(lpi)];
         lt.first_input_cycle = std::min(lt.first_input_cycle, now);
     }
@@ -315,6 +402,10 @@ void ChipSchedule::block_input(int inference, int block, int pixel, std::uint64_
     };
     if (l.op == Op::Dense) {
         ready(0);
+        return;
+    }
+    if (l.op == Op::Lstm) {  // step t reads x_t (source 0) and h_{t-1} (1; 2: the zero state at t = 0)
+        ready(source == 0 ? pixel : source == 1 ? pixel + 1 : 0);
         return;
     }
     const Window& w = l.window;
@@ -345,7 +436,7 @@ void ChipSchedule::mvm_done(std::uint64_t job_id, std::uint64_t now) {
             LayerTiming& lt = layer_timing_[static_cast<std::size_t>(lpi)];
             lt.last_output_cycle = std::max(lt.last_output_cycle, now);
         }
-        tensor_ready(j.inference, net_.layers[static_cast<std::size_t>(b.layer)].output, b.block_col, j.out_pixel, now);
+        column_ready(j.inference, b.layer, b.block_col, j.out_pixel, now);
     } else if (b.block_row == 0) {
         psum_arrive(j.inference, lpi, b.block_col, j.out_pixel, now);
     } else {
@@ -371,8 +462,36 @@ void ChipSchedule::psum_arrive(int inference, int placement, int col_block, int 
         LayerTiming& lt = layer_timing_[static_cast<std::size_t>(placement)];
         lt.last_output_cycle = std::max(lt.last_output_cycle, ready);
     }
-    push(Kind::TensorReady, ready, inference, l.output, col_block, pixel);
+    push(Kind::GatesReady, ready, inference, lp.layer, col_block, pixel);
 }
+
+void ChipSchedule::column_ready(int inference, int layer, int col_block, int pixel, std::uint64_t now) {
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    if (l.op != Op::Lstm) {
+        tensor_ready(inference, l.output, col_block, pixel, now);
+        return;
+    }
+    // LSTM: the gate pre-activations go to the cell's GDPU.
+    const LayerPlacement& lp = *map_.placement(layer);
+    const TileBlock& b = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
+    const Part& cell = tensors_[static_cast<std::size_t>(l.output)].parts.front();
+    send(b.tile, cell.tile, b.cols, chip_.psum_bits, now, Kind::GatesArrive, inference, layer, col_block, pixel);
+}
+
+void ChipSchedule::gates_arrive(int inference, int layer, int pixel, std::uint64_t now) {
+    auto& need = inf_[static_cast<std::size_t>(inference)].cell_need[static_cast<std::size_t>(layer)];
+    if (--need[static_cast<std::size_t>(pixel)] != 0) return;
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    if (functional_) compute_lstm_cell(inference, layer, pixel);
+    const Part& cell = tensors_[static_cast<std::size_t>(l.output)].parts.front();
+    const std::uint64_t ready = digital_op(cell.gdpu, l.cols, chip_.lstm_cell_cycles, layer, inference, pixel, now);
+    if (inference == 0) {
+        LayerTiming& lt = layer_timing_[static_cast<std::size_t>(map_.placement_of_layer[static_cast<std::size_t>(layer)])];
+        lt.last_output_cycle = std::max(lt.last_output_cycle, ready);
+    }
+    push(Kind::TensorReady, ready, inference, l.output, 0, pixel);
+}
+
 
 // ------------------------------------------------------------------ functional mode
 
@@ -396,6 +515,17 @@ void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, const A
         for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
         v[static_cast<std::size_t>(net_.input)] = std::move(inputs[static_cast<std::size_t>(n)]);
     }
+    lstm_gates_.assign(static_cast<std::size_t>(batch_), std::vector<std::vector<float>>(net_.layers.size()));
+    lstm_cell_.assign(static_cast<std::size_t>(batch_), std::vector<std::vector<float>>(net_.layers.size()));
+    for (std::size_t li = 0; li < net_.layers.size(); ++li) {
+        const Layer& l = net_.layers[li];
+        if (l.op != Op::Lstm) continue;
+        const std::size_t steps = static_cast<std::size_t>(net_.shape(l.output).w);
+        for (int n = 0; n < batch_; ++n) {
+            lstm_gates_[static_cast<std::size_t>(n)][li].assign(static_cast<std::size_t>(l.cols) * steps, 0.0f);
+            lstm_cell_[static_cast<std::size_t>(n)][li].assign(static_cast<std::size_t>(l.hidden()), 0.0f);
+        }
+    }
 }
 
 std::uint64_t ChipSchedule::mvm_id(std::uint64_t job_id) const {
@@ -413,6 +543,17 @@ float* ChipSchedule::prepare_mvm(std::uint64_t job_id, std::int8_t* codes) {
         const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
         im2col_buf_.resize(static_cast<std::size_t>(l.rows));
         im2col(net_, l, in.data(), j.out_pixel / out.w, j.out_pixel % out.w, im2col_buf_.data());
+        x = im2col_buf_.data();
+    } else if (l.op == Op::Lstm) {  // [x_t; h_{t-1}], h_{-1} = 0, as forward_network builds it
+        const int features = net_.shape(l.inputs[0]).c;
+        const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
+        const auto t = static_cast<std::size_t>(j.out_pixel);
+        const std::vector<float>& h = values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(l.output)];
+        im2col_buf_.assign(static_cast<std::size_t>(l.rows), 0.0f);
+        for (int k = 0; k < features; ++k) im2col_buf_[static_cast<std::size_t>(k)] = in[static_cast<std::size_t>(k) * steps + t];
+        if (t > 0) {
+            for (int k = 0; k < l.hidden(); ++k) im2col_buf_[static_cast<std::size_t>(features + k)] = h[static_cast<std::size_t>(k) * steps + t - 1];
+        }
         x = im2col_buf_.data();
     }
     analog_->quantize(b.layer, x + b.row_begin, b.rows, codes);
@@ -439,6 +580,12 @@ void ChipSchedule::finish_pixel(int inference, int placement, int col_block, int
     for (auto it : its) partials_.erase(it);
     if (!l.bias.empty()) {
         for (int c = 0; c < first.cols; ++c) pixel_buf_[static_cast<std::size_t>(c)] += l.bias[static_cast<std::size_t>(first.col_begin + c)];
+    }
+    if (l.op == Op::Lstm) {  // gate pre-activations of step `pixel`, for the cell
+        std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(lp.layer)];
+        std::copy(pixel_buf_.begin(), pixel_buf_.begin() + first.cols,
+                  g.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pixel) * l.cols + first.col_begin));
+        return;
     }
     std::vector<float>& out = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(l.output)];
     const int pixels = tensors_[static_cast<std::size_t>(l.output)].pixels();
@@ -513,6 +660,16 @@ void ChipSchedule::compute_add(int inference, const Layer& l, int part, int pixe
         const std::size_t i = static_cast<std::size_t>(c) * t.pixels() + pixel;
         out[i] = a[i] + b[i];
     }
+}
+
+void ChipSchedule::compute_lstm_cell(int inference, int layer, int pixel) {
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
+    const std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)];
+    std::vector<float>& h = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(l.output)];
+    lstm_cell(g.data() + static_cast<std::size_t>(pixel) * l.cols, l.hidden(),
+              lstm_cell_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)].data(),
+              h.data() + pixel, steps);
 }
 
 }  // namespace aimcsim

@@ -8,10 +8,19 @@
 // - A weight layer's output pixel lives, per column block, on the tile of row
 //   block 0: row blocks > 0 send their partial sums there (psum_bits per value),
 //   and the sum is ready psum_add_cycles after the last one arrived.
-// - ReLU is part of the LDPU (free). Pooling, global average pooling and Flatten
-//   run where their input lives (the producing tile's digital unit), so they add
-//   cycles but no traffic. A residual Add runs where its first input lives; the
-//   second input travels there as packets.
+// - ReLU is part of the LDPU (free). Pooling, global average pooling and residual
+//   Add run on a global digital unit (GDPU, chip.gdpus of them on the routers
+//   given by ChipParams::gdpu_tile): each channel slice of the op's input goes to
+//   the GDPU nearest its tile (ties: the least loaded), as packets; a GDPU is one
+//   server taking gdpu_lanes values per cycle, and the op's result is ready
+//   pool/add/gap_cycles after it was served. Flatten is free and stays in place.
+//   With chip.gdpus = 0 these ops run at the producing tile's digital unit instead
+//   (no traffic, no queueing). A residual Add's inputs both travel to its GDPU.
+// - LSTM: the gate MVM of time step t ([x_t; h_{t-1}] x W, one MVM per block and
+//   step) runs on the tiles; each column block's gate pre-activations (psum_bits
+//   per value) go to the layer's GDPU, which runs the cell (sigmoid/tanh lookups
+//   and products, 4*hidden values) and sends h_t to the consumers and back to the
+//   blocks that hold the recurrent rows, for step t + 1.
 // - A conv output pixel is computed (one MVM per block) as soon as every input
 //   pixel of its window has arrived at that block's tile; a Dense layer when its
 //   whole input has. Tiles run their MVMs in the order they became ready; the
@@ -64,8 +73,27 @@ struct LayerTiming {
 
 struct DigitalStats {
     std::uint64_t psum_adds = 0;    // partial-sum values added
-    std::uint64_t digital_ops = 0;  // values through pooling, residual add, GAP
+    std::uint64_t digital_ops = 0;  // values through pooling, residual add, GAP, LSTM cells
     double energy_pj = 0.0;
+};
+
+// One global digital unit: where it sits and how busy it was.
+struct GdpuStats {
+    int tile = 0;                     // the router it is attached to
+    std::uint64_t values = 0;         // values processed
+    std::uint64_t busy_cycles = 0;
+    std::uint64_t queue_cycles = 0;   // work waited for the unit, summed
+    std::uint64_t busy_until = 0;
+};
+
+// One GDPU operation on the timeline (for the trace).
+struct GdpuSpan {
+    int gdpu = 0;
+    int layer = 0;  // Network layer index
+    int inference = 0;
+    int pixel = 0;
+    std::uint64_t start_cycle = 0;
+    std::uint64_t end_cycle = 0;
 };
 
 class ChipSchedule {
@@ -89,6 +117,8 @@ public:
     // Keep every MVM's span (off by default: it costs memory).
     void record_spans(bool on) { record_spans_ = on; }
     [[nodiscard]] const std::vector<MvmSpan>& spans() const { return spans_; }
+    [[nodiscard]] const std::vector<GdpuSpan>& gdpu_spans() const { return gdpu_spans_; }
+    [[nodiscard]] const std::vector<GdpuStats>& gdpus() const { return gdpus_; }
     // A tile delivered the result of job `job_id` (after its LDPU) at `now_cycle`.
     void mvm_done(std::uint64_t job_id, std::uint64_t now_cycle);
 
@@ -127,9 +157,11 @@ public:
     [[nodiscard]] const std::vector<std::uint64_t>& block_mvms() const { return block_mvms_; }
 
 private:
-    struct Part {  // the slice of a tensor's channels that lives on one tile
-        int tile = 0;
+    struct Part {  // the slice of a tensor's channels that lives on one tile or GDPU
+        int tile = 0;        // the tile, or the router of the GDPU
         int lo = 0, hi = 0;  // channel range in the tensor's channel space
+        int gdpu = -1;       // the GDPU that holds it, -1: the tile
+        [[nodiscard]] bool same_place(const Part& o) const { return tile == o.tile && gdpu == o.gdpu; }
     };
     struct Consumer {
         int layer = 0;
@@ -145,7 +177,8 @@ private:
         int target = 0;
         int values = 0;
     };
-    enum class Kind : std::uint8_t { TensorReady, BlockInput, AddInput, PsumArrive, OutputArrive };
+    // BlockInput's b: 0 input pixel, 1 recurrent h of step `pixel` (LSTM), 2 initial LSTM state.
+    enum class Kind : std::uint8_t { TensorReady, BlockInput, OpInput, PsumArrive, GatesReady, GatesArrive, OutputArrive };
     struct Event {
         std::uint64_t cycle = 0;
         std::uint64_t seq = 0;
@@ -160,6 +193,7 @@ private:
         std::vector<std::vector<int>> block_need;  // [block][out pixel]: input pixels still missing
         std::vector<std::vector<int>> op_need;     // [layer][part * pixels + pixel] (pool, add, GAP, flatten)
         std::vector<std::vector<int>> psum_need;   // [placement][col block * pixels + pixel]
+        std::vector<std::vector<int>> cell_need;   // [layer][step]: LSTM gate column blocks still missing
         int outputs_left = 0;
         std::uint64_t first_input_cycle = 0;
         std::uint64_t done_cycle = kNever;
@@ -170,9 +204,18 @@ private:
     void push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel);
     void handle(const Event& e);
     void tensor_ready(int inference, int tensor, int part, int pixel, std::uint64_t now);
-    void block_input(int inference, int block, int pixel, std::uint64_t now);
+    void block_input(int inference, int block, int source, int pixel, std::uint64_t now);
     void psum_arrive(int inference, int placement, int col_block, int pixel, std::uint64_t now);
-    void add_input(int inference, int layer, int part, int pixel, std::uint64_t now);
+    // An input pixel of a pooling / GAP / Flatten / Add layer's output part has arrived where it runs.
+    void op_input(int inference, int layer, int part, int pixel, std::uint64_t now);
+    // Moves one pixel of a tensor part to where output part `dst_part` of `layer` is computed.
+    void to_op(int inference, int layer, const Part& src, int dst_part, int values, int pixel, std::uint64_t now);
+    // A column block of a weight layer has its output pixel (after partial sums).
+    void column_ready(int inference, int layer, int col_block, int pixel, std::uint64_t now);
+    void gates_arrive(int inference, int layer, int pixel, std::uint64_t now);
+    // Serves `values` on GDPU `gdpu` (-1: a tile's digital unit) from `now`; returns when the result is ready.
+    std::uint64_t digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel, std::uint64_t now);
+    int choose_gdpu(int near_tile);
     void send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind, int inference,
               int a, int b, int pixel);
 
@@ -187,6 +230,7 @@ private:
     void compute_pool(int inference, const Layer& l, int part, int out_pixel);
     void compute_gap_or_flatten(int inference, const Layer& l, int part);
     void compute_add(int inference, const Layer& l, int part, int pixel);
+    void compute_lstm_cell(int inference, int layer, int pixel);
 
     const Network& net_;
     const Mapping& map_;
@@ -197,6 +241,11 @@ private:
     std::vector<TensorInfo> tensors_;
     std::vector<std::vector<std::vector<Dest>>> weight_dests_;  // [layer][input part] -> blocks
     std::vector<std::vector<std::vector<Dest>>> add_dests_;     // [add layer][part of input b] -> parts of a
+    std::vector<std::vector<Dest>> recurrent_dests_;            // [lstm layer] -> blocks holding rows of h
+    std::vector<int> lstm_of_tensor_;                           // tensor -> the LSTM layer producing it, or -1
+    std::vector<GdpuStats> gdpus_;
+    std::vector<int> gdpu_load_;                                // tensor parts assigned, for ties
+    std::vector<GdpuSpan> gdpu_spans_;
     InferenceState template_;
     std::vector<InferenceState> inf_;
     std::vector<MvmJob> jobs_;
@@ -213,6 +262,8 @@ private:
     bool gdc_ = true;
     std::uint64_t first_image_ = 0;
     std::vector<std::vector<std::vector<float>>> values_;  // [inference][tensor] CHW
+    std::vector<std::vector<std::vector<float>>> lstm_gates_;  // [inference][layer] gates of every step (4H x T, step-major)
+    std::vector<std::vector<std::vector<float>>> lstm_cell_;   // [inference][layer] cell state c_t
     std::unordered_map<std::uint64_t, std::vector<float>> job_outputs_;  // MVMs in flight
     std::unordered_map<std::uint64_t, std::vector<float>> partials_;     // done, by partial_key()
     std::vector<float> im2col_buf_;

@@ -1,5 +1,6 @@
 #include "src/mapping/layer_list.h"
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -35,6 +36,7 @@ ParamSchema layer_schema(const std::string& type) {
     s.string("name", "", "layer name (unique)").required();
     if (type != "add") s.string("from", "", "the layer whose output this one reads (default: the previous one; `input`: the network input)");
     if (type == "conv" || type == "dense") s.integer("out", 1, "", "output channels / features").required().at_least(1);
+    if (type == "lstm") s.integer("hidden", 1, "", "hidden units (gate matrix: features + hidden rows, 4 x hidden columns)").required().at_least(1);
     if (type == "conv" || type == "maxpool" || type == "avgpool") {
         s.integer("kernel", type == "conv" ? 1 : 2, "", "square window size").at_least(1);
         s.integer("stride", 0, "", "stride (0: 1 for conv, the kernel for pooling)").at_least(0);
@@ -46,7 +48,7 @@ ParamSchema layer_schema(const std::string& type) {
 
 const std::vector<std::string>& layer_types() {
     static const std::vector<std::string> types = {"conv", "dense", "relu", "maxpool", "avgpool",
-                                                   "global_avgpool", "add", "flatten"};
+                                                   "global_avgpool", "add", "flatten", "lstm"};
     return types;
 }
 
@@ -100,7 +102,7 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
     for (const ConfigNode& ln : layers.items()) {
         if (!ln.is_map()) throw ln.error("a layer must be a map {name, type, ...}");
         const ConfigNode* type_node = ln.find("type");
-        if (type_node == nullptr) throw ln.error("missing `type:` (one of conv, dense, relu, maxpool, avgpool, global_avgpool, add, flatten)");
+        if (type_node == nullptr) throw ln.error("missing `type:` (one of conv, dense, relu, maxpool, avgpool, global_avgpool, add, flatten, lstm)");
         const std::string type = type_node->as_string();
         bool known = false;
         for (const auto& t : layer_types()) known = known || t == type;
@@ -150,6 +152,18 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
                 // Dense after a spatial tensor reads it flattened (ONNX Gemm after Flatten).
                 if (net.shape(in).h != 1 || net.shape(in).w != 1) in = net.add_flatten(name + "_flatten", in);
                 out = net.add_dense(name, in, nout, std::move(w), std::move(b));
+            } else if (type == "lstm") {
+                const int hidden = static_cast<int>(p.integer("hidden"));
+                std::vector<float> w, b;
+                if (with_weights) {
+                    // Scaled by 1/sqrt(rows) so that random gates do not all saturate.
+                    const std::size_t rows = static_cast<std::size_t>(net.shape(in).c) + static_cast<std::size_t>(hidden);
+                    w = random_weights(seed, net.layers.size(), rows * 4 * static_cast<std::size_t>(hidden));
+                    const float scale = 1.0f / std::sqrt(static_cast<float>(rows));
+                    for (float& v : w) v *= scale;
+                    b.assign(static_cast<std::size_t>(4 * hidden), 0.0f);
+                }
+                out = net.add_lstm(name, in, hidden, std::move(w), std::move(b));
             } else if (type == "relu") {
                 out = net.add_relu(name, in);
             } else if (type == "global_avgpool") {

@@ -37,6 +37,7 @@ const char* op_name(Op op) {
         case Op::GlobalAvgPool: return "GlobalAvgPool";
         case Op::Add: return "Add";
         case Op::Flatten: return "Flatten";
+        case Op::Lstm: return "LSTM";
     }
     return "?";
 }
@@ -145,6 +146,21 @@ int Network::add_dense(const std::string& layer, int in, int out_features, std::
     return add_layer(std::move(l), {out_features, 1, 1});
 }
 
+int Network::add_lstm(const std::string& layer, int in, int hidden, std::vector<float> weights,
+                      std::vector<float> bias) {
+    check_tensor(layer, in);
+    if (hidden <= 0) fail(layer, "hidden size must be positive");
+    const Shape& s = shape(in);
+    if (s.h != 1) fail(layer, "an LSTM reads a sequence {features, 1, steps}, got " + s.str());
+    Layer l;
+    l.name = layer;
+    l.op = Op::Lstm;
+    l.inputs = {in};
+    check_size(layer, "the gate matrix", (static_cast<std::size_t>(s.c) + hidden) * 4 * static_cast<std::size_t>(hidden));
+    set_matrix(l, s.c + hidden, 4 * hidden, std::move(weights), std::move(bias));
+    return add_layer(std::move(l), {hidden, 1, s.w});
+}
+
 int Network::add_relu(const std::string& layer, int in) {
     check_tensor(layer, in);
     Layer l;
@@ -210,6 +226,8 @@ std::size_t Network::macs_per_inference() const {
             macs += matrix * static_cast<std::size_t>(shape(l.output).h) * static_cast<std::size_t>(shape(l.output).w);
         else if (l.op == Op::Dense)
             macs += matrix;
+        else if (l.op == Op::Lstm)
+            macs += matrix * static_cast<std::size_t>(shape(l.output).w);
     }
     return macs;
 }
@@ -243,7 +261,7 @@ std::string Network::summary() const {
 
 void fold_batch_norm(Layer& layer, const std::vector<float>& gamma, const std::vector<float>& beta,
                      const std::vector<float>& mean, const std::vector<float>& var, float epsilon) {
-    if (!layer.has_weights_matrix() || layer.weights.empty())
+    if (!layer.has_weights_matrix() || layer.op == Op::Lstm || layer.weights.empty())
         fail(layer.name, "BatchNormalization can only be folded into a Conv or Dense layer with weights");
     const std::size_t n = static_cast<std::size_t>(layer.cols);
     if (gamma.size() != n || beta.size() != n || mean.size() != n || var.size() != n)
@@ -324,6 +342,18 @@ void pool(const Network& net, const Layer& l, const float* in, float* out) {
 
 }  // namespace
 
+void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h_stride) {
+    const auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
+    for (int k = 0; k < hidden; ++k) {
+        const float i = sigmoid(gates[k]);
+        const float f = sigmoid(gates[hidden + k]);
+        const float g = std::tanh(gates[2 * hidden + k]);
+        const float o = sigmoid(gates[3 * hidden + k]);
+        c[k] = f * c[k] + i * g;
+        h[static_cast<std::size_t>(k) * h_stride] = o * std::tanh(c[k]);
+    }
+}
+
 std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw, const WeightKernel& kernel) {
     if (net.input < 0) throw InputError("network '" + net.name + "' has no input");
     if (input_chw.size() != net.input_shape().size())
@@ -381,6 +411,25 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
                 break;
             }
             case Op::Flatten: std::copy(in, in + out.size(), out.begin()); break;
+            case Op::Lstm: {
+                const Shape& si = net.shape(l.inputs[0]);
+                const int hidden = l.hidden();
+                const auto steps = static_cast<std::size_t>(si.w);
+                std::vector<float> xh(static_cast<std::size_t>(l.rows), 0.0f);  // [x_t; h_{t-1}], h_{-1} = 0
+                std::vector<float> gates(static_cast<std::size_t>(l.cols));
+                std::vector<float> c(static_cast<std::size_t>(hidden), 0.0f);
+                for (std::size_t t = 0; t < steps; ++t) {
+                    for (int k = 0; k < si.c; ++k) xh[static_cast<std::size_t>(k)] = in[static_cast<std::size_t>(k) * steps + t];
+                    if (t > 0) {
+                        for (int k = 0; k < hidden; ++k)
+                            xh[static_cast<std::size_t>(si.c + k)] = out[static_cast<std::size_t>(k) * steps + t - 1];
+                    }
+                    kernel(layer_index, static_cast<int>(t), xh.data(), gates.data());
+                    add_bias(l, gates.data());
+                    lstm_cell(gates.data(), hidden, c.data(), out.data() + t, steps);
+                }
+                break;
+            }
         }
     }
     if (net.output < 0 || values.at(net.output).empty())

@@ -12,7 +12,7 @@
 
 namespace aimcsim {
 
-enum class Op { Conv, Dense, Relu, MaxPool, AvgPool, GlobalAvgPool, Add, Flatten };
+enum class Op { Conv, Dense, Relu, MaxPool, AvgPool, GlobalAvgPool, Add, Flatten, Lstm };
 
 [[nodiscard]] const char* op_name(Op op);
 
@@ -55,6 +55,10 @@ struct Layer {
     // Conv: rows = cin*kh*kw in (cin, ky, kx) order, the order im2col() produces;
     // cols = cout, one matrix-vector product per output pixel.
     // Dense: rows = in_features (flattened CHW order), cols = out_features.
+    // Lstm: the input is a sequence {features, 1, T} (time along the width, so a
+    // time step is a "pixel"); rows = features + hidden ([x_t; h_{t-1}]), cols =
+    // 4 * hidden, gates in PyTorch order (input, forget, cell, output); one
+    // matrix-vector product per time step; the output is h_t as {hidden, 1, T}.
     // Empty weights = shapes-only network (timing studies); forward_float refuses it.
     int rows = 0;
     int cols = 0;
@@ -63,7 +67,9 @@ struct Layer {
 
     Window window;  // Conv, MaxPool, AvgPool
 
-    [[nodiscard]] bool has_weights_matrix() const { return op == Op::Conv || op == Op::Dense; }
+    [[nodiscard]] bool has_weights_matrix() const { return op == Op::Conv || op == Op::Dense || op == Op::Lstm; }
+    // Hidden units of an Lstm layer.
+    [[nodiscard]] int hidden() const { return cols / 4; }
     [[nodiscard]] float w(int row, int col) const {
         return weights[static_cast<std::size_t>(row) * static_cast<std::size_t>(cols) + col];
     }
@@ -91,6 +97,9 @@ public:
     int add_global_avg_pool(const std::string& layer, int in);
     int add_add(const std::string& layer, int a, int b);
     int add_flatten(const std::string& layer, int in);
+    // A single-layer LSTM over the input sequence {features, 1, T}; zero initial state.
+    int add_lstm(const std::string& layer, int in, int hidden, std::vector<float> weights = {},
+                 std::vector<float> bias = {});
 
     [[nodiscard]] const Shape& shape(int tensor) const { return tensors.at(tensor).shape; }
     [[nodiscard]] const Shape& input_shape() const { return shape(input); }
@@ -132,8 +141,14 @@ void im2col(const Network& net, const Layer& conv, const float* input_chw, int o
 // y[0..cols) = W x for one input vector x[0..rows) of a weight layer (no bias).
 void matvec_float(const Layer& l, const float* x, float* y);
 
+// The LSTM cell of one time step, in place: `gates` holds the 4*hidden
+// pre-activations (W [x_t; h_{t-1}] + b, order i, f, g, o); `c` the cell state
+// c_{t-1} on entry, c_t on return; h_t goes to h[k * h_stride], k < hidden.
+// c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g), h_t = sigmoid(o) tanh(c_t).
+void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h_stride);
+
 // Computes a weight layer's W x for one input vector (no bias: the executor adds it).
-// `pixel` is oy * out_w + ox for Conv, 0 for Dense.
+// `pixel` is oy * out_w + ox for Conv, 0 for Dense, the time step for Lstm.
 using WeightKernel = std::function<void(int layer_index, int pixel, const float* x, float* y)>;
 
 // Runs every layer in order; weight layers go through `kernel` (float, analog, ...),
