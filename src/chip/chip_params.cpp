@@ -20,6 +20,8 @@ ParamSchema chip_schema() {
     s.integer("lstm_cell_cycles", 4, "cycles", "LSTM cell latency on a GDPU after the last gate arrived").at_least(0);
     s.integer("io_tile", 0, "", "tile whose router the controller uses for inputs and outputs").at_least(0);
     s.integer("io_bits_per_cycle", 64, "bit/cycle", "controller input stream rate").at_least(1);
+    s.section("replicate", "copies of conv layers, {layer name: copies}: each copy computes every copies-th output pixel");
+    s.boolean("replicate_fill", false, "fill the free tiles with copies of the conv layers that have the most output pixels per copy");
     s.section("interconnect", "topology (`model: hermes|mesh2d|ideal`) and link parameters");
     return s;
 }
@@ -45,7 +47,40 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
     c.io_bits_per_cycle = static_cast<int>(p.integer("io_bits_per_cycle"));
     if (c.io_tile >= c.tiles()) throw p.error("io_tile", "io_tile " + std::to_string(c.io_tile) + " is outside the " + std::to_string(c.tiles()) + "-tile grid");
     c.interconnect = p.section("interconnect");
+    c.replicate = p.section("replicate");
+    c.replicate_fill = p.flag("replicate_fill");
+    if (!c.replicate.is_null() && !c.replicate.is_map()) throw c.replicate.error("replicate: expected a map {conv layer name: copies}");
     return c;
+}
+
+Replication chip_replication(const ChipParams& chip, const Network& net) {
+    Replication r;
+    r.fill = chip.replicate_fill;
+    if (!chip.replicate.is_map()) return r;
+    r.copies.assign(net.layers.size(), 1);
+    std::vector<std::string> names;
+    for (const Layer& l : net.layers) names.push_back(l.name);
+    for (const auto& kv : chip.replicate.entries()) {
+        const ConfigNode& value = kv.second;
+        int layer = -1;
+        for (std::size_t i = 0; i < net.layers.size(); ++i) {
+            if (net.layers[i].name == kv.first) layer = static_cast<int>(i);
+        }
+        if (layer < 0) {
+            std::string msg = "replicate: network '" + net.name + "' has no layer '" + kv.first + "'";
+            const std::string hint = did_you_mean(kv.first, names);
+            if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
+            throw value.error(msg);
+        }
+        const long long copies = value.as_int();
+        if (copies < 1 || copies > 1024) throw value.error("replicate." + kv.first + ": copies must be in [1, 1024]");
+        if (net.layers[static_cast<std::size_t>(layer)].op != Op::Conv) {
+            throw value.error("replicate." + kv.first + ": only conv layers can be replicated (it is " +
+                              op_name(net.layers[static_cast<std::size_t>(layer)].op) + ")");
+        }
+        r.copies[static_cast<std::size_t>(layer)] = static_cast<int>(copies);
+    }
+    return r;
 }
 
 }  // namespace aimcsim

@@ -5,6 +5,7 @@
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/params.h"
+#include "src/mapping/mapper.h"
 
 namespace aimcsim {
 
@@ -26,6 +27,8 @@ struct ChipParams {
     int io_tile = 0;                    // tile whose router the controller injects into and reads from
     int io_bits_per_cycle = 64;         // controller input stream rate
     ConfigNode interconnect;            // `interconnect:` section (topology model + link params)
+    ConfigNode replicate;               // `replicate:` {conv layer name: copies} (null: none)
+    bool replicate_fill = false;        // add copies of the slowest conv layers while tiles are free
 
     [[nodiscard]] int tiles() const { return rows * cols; }
     // The tile whose router GDPU g is attached to: GDPUs are spread evenly over the
@@ -39,5 +42,8 @@ struct ChipParams {
 [[nodiscard]] ParamSchema chip_schema();
 // Validates the `chip:` section (null: all defaults).
 [[nodiscard]] ChipParams parse_chip_params(const ConfigNode& chip);
+// The replication the chip asks for, for this network: `replicate:` names are
+// checked against its layers (ConfigError with file:line and a did-you-mean).
+[[nodiscard]] Replication chip_replication(const ChipParams& chip, const Network& net);
 
 }  // namespace aimcsim

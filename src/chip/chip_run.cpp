@@ -62,12 +62,18 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     r.workload_name = net.name;
     r.macs_per_inference = net.macs_per_inference();
     r.inferences = batch;
-    r.mapping = map_network(net, probe->rows(), probe->cols(), chip.rows, chip.cols);
+    r.mapping = map_network(net, probe->rows(), probe->cols(), chip.rows, chip.cols, chip_replication(chip, net));
     const double ns_per_cycle = 1.0 / r.clock_ghz;
 
     ChipValues values;
     std::unique_ptr<AnalogNetwork> analog;
     if (opts.functional) {
+        for (const LayerPlacement& lp : r.mapping.layers) {
+            if (lp.replicas > 1) {
+                throw InputError("layer '" + lp.name + "' is replicated (chip.replicate / chip.replicate_fill): "
+                                 "replication is timing-only for now; set simulation.functional: false");
+            }
+        }
         for (const Layer& l : net.layers) {
             if (l.has_weights_matrix() && l.weights.empty()) {
                 throw InputError("layer '" + l.name +
@@ -162,7 +168,8 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
         const LayerTiming& lt = s.layer_timing()[i];
         LayerResult lr;
         lr.name = lp.name;
-        lr.tiles = lp.tiles();
+        lr.tiles = lp.all_tiles();
+        lr.replicas = lp.replicas;
         lr.row_blocks = lp.row_blocks;
         lr.col_blocks = lp.col_blocks;
         lr.mvms = lt.mvms;
@@ -209,6 +216,7 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
                          {"layer", r.layers.at(static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)])).name},
                          {"block_row", b.block_row},
                          {"block_col", b.block_col},
+                         {"replica", b.replica},
                          {"rows", b.rows},
                          {"cols", b.cols}});
     }
@@ -260,6 +268,7 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
     for (const LayerResult& l : r.layers) {
         layers.push_back({{"name", l.name},
                           {"tiles", l.tiles},
+                          {"replicas", l.replicas},
                           {"row_blocks", l.row_blocks},
                           {"col_blocks", l.col_blocks},
                           {"mvms", l.mvms},

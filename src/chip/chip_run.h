@@ -45,6 +45,7 @@ struct LayerResult {
     std::string name;
     int tiles = 0;
     int row_blocks = 0, col_blocks = 0;
+    int replicas = 1;                 // copies of its blocks (tiles counts them all)
     std::uint64_t mvms = 0;           // whole run
     double start_ns = 0, end_ns = 0;  // inference 0: first input at a tile, last output ready
     double energy_pj = 0;             // tile dynamic energy per inference

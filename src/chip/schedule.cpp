@@ -81,12 +81,16 @@ void ChipSchedule::build_tensors() {
                 const TileBlock& b = map_.blocks.at(static_cast<std::size_t>(lp.block_index(0, c)));
                 to.parts.push_back(Part{b.tile, b.col_begin, b.col_begin + b.cols});
             }
+            if (lp.replicas > 1) to.replicated = map_.placement_of_layer[li];
         } else if (l.op == Op::Flatten) {
             // CHW order: a channel slice of the input is a contiguous slice of the vector.
             const int hw = first.pixels();
             for (const Part& p : first.parts) to.parts.push_back(Part{p.tile, p.lo * hw, p.hi * hw, p.gdpu});
-        } else if (l.op == Op::Relu || gdpus_.empty()) {
-            to.parts = first.parts;  // ReLU in the LDPU; without GDPUs, everything where the (first) input lives
+        } else if (l.op == Op::Relu) {
+            to.parts = first.parts;  // in the LDPU, wherever each pixel is
+            to.replicated = first.replicated;
+        } else if (gdpus_.empty()) {
+            to.parts = first.parts;  // at the (first) input's tile (replica 0's, if replicated)
         } else {
             // Pooling, GAP, Add: each slice on a GDPU (the one that already holds it, or the nearest).
             for (const Part& p : first.parts) {
@@ -130,8 +134,9 @@ void ChipSchedule::build_templates() {
             const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
             const int kk = l.op == Op::Conv ? w.kernel_h * w.kernel_w : 1;
             weight_dests_[li].assign(tin.parts.size(), {});
-            for (int bi = lp.first_block; bi < lp.first_block + lp.tiles(); ++bi) {
+            for (int bi = lp.first_block; bi < lp.first_block + lp.all_tiles(); ++bi) {
                 const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
+                const bool original = b.replica == 0;  // replicas reuse the original's destinations
                 // Channels of the input this block's rows read ((cin, ky, kx) row order).
                 const int clo = b.row_begin / kk;
                 const int chi = (b.row_begin + b.rows - 1) / kk + 1;
@@ -139,7 +144,7 @@ void ChipSchedule::build_templates() {
                 for (std::size_t k = 0; k < tin.parts.size(); ++k) {
                     const int v = overlap(tin.parts[k].lo, tin.parts[k].hi, clo, chi);
                     if (v > 0) {
-                        weight_dests_[li][k].push_back(Dest{bi, v});
+                        if (original) weight_dests_[li][k].push_back(Dest{bi, v});
                         ++parts_needed;
                     }
                 }
@@ -253,8 +258,9 @@ void ChipSchedule::send(int src_tile, int dst_tile, int values, int bits_per_val
 void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, std::uint64_t now) {
     const TensorInfo& t = tensors_[static_cast<std::size_t>(tensor)];
     const Part& src = t.parts[static_cast<std::size_t>(part)];
+    const int src_tile = tile_of(t, part, pixel);
     if (tensor == net_.output) {
-        send(src.tile, chip_.io_tile, src.hi - src.lo, chip_.activation_bits, now, Kind::OutputArrive, inference, 0, 0, 0);
+        send(src_tile, chip_.io_tile, src.hi - src.lo, chip_.activation_bits, now, Kind::OutputArrive, inference, 0, 0, 0);
     }
     const int lstm = lstm_of_tensor_[static_cast<std::size_t>(tensor)];
     if (lstm >= 0 && pixel + 1 < t.pixels()) {  // h_t back to the gate tiles, for step t + 1
@@ -269,12 +275,29 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
         switch (l.op) {
             case Op::Conv:
             case Op::Dense:
-            case Op::Lstm:
-                for (const Dest& d : weight_dests_[li][static_cast<std::size_t>(part)]) {
-                    send(src.tile, map_.blocks[static_cast<std::size_t>(d.target)].tile, d.values, chip_.activation_bits,
-                         now, Kind::BlockInput, inference, d.target, 0, pixel);
+            case Op::Lstm: {
+                const LayerPlacement& lp = *map_.placement(c.layer);
+                // Every replica that computes an output pixel whose window holds this pixel.
+                std::vector<bool> wanted(static_cast<std::size_t>(lp.replicas), lp.replicas == 1);
+                if (lp.replicas > 1) {
+                    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+                    const Window& w = l.window;
+                    const auto ry = outputs_covering(pixel / t.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
+                    const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
+                    for (int oy = ry.first; oy <= ry.second; ++oy) {
+                        for (int ox = rx.first; ox <= rx.second; ++ox) wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = true;
+                    }
+                }
+                for (int r = 0; r < lp.replicas; ++r) {
+                    if (!wanted[static_cast<std::size_t>(r)]) continue;
+                    for (const Dest& d : weight_dests_[li][static_cast<std::size_t>(part)]) {
+                        const int block = d.target + r * lp.tiles();
+                        send(src_tile, map_.blocks[static_cast<std::size_t>(block)].tile, d.values, chip_.activation_bits,
+                             now, Kind::BlockInput, inference, block, 0, pixel);
+                    }
                 }
                 break;
+            }
             case Op::Relu:
                 if (functional_) compute_relu(inference, l, part, pixel);
                 tensor_ready(inference, l.output, part, pixel, now);
@@ -283,14 +306,14 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
             case Op::AvgPool:
             case Op::GlobalAvgPool:
             case Op::Flatten:
-                to_op(inference, c.layer, src, part, src.hi - src.lo, pixel, now);  // output part k reads input part k
+                to_op(inference, c.layer, src, src_tile, part, src.hi - src.lo, pixel, now);  // output part k reads input part k
                 break;
             case Op::Add:
                 if (c.slot == 0) {
-                    to_op(inference, c.layer, src, part, src.hi - src.lo, pixel, now);
+                    to_op(inference, c.layer, src, src_tile, part, src.hi - src.lo, pixel, now);
                 } else {
                     for (const Dest& d : add_dests_[li][static_cast<std::size_t>(part)]) {
-                        to_op(inference, c.layer, src, d.target, d.values, pixel, now);
+                        to_op(inference, c.layer, src, src_tile, d.target, d.values, pixel, now);
                     }
                 }
                 break;
@@ -298,14 +321,20 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
     }
 }
 
-void ChipSchedule::to_op(int inference, int layer, const Part& src, int dst_part, int values, int pixel,
+int ChipSchedule::tile_of(const TensorInfo& t, int part, int pixel) const {
+    if (t.replicated < 0) return t.parts[static_cast<std::size_t>(part)].tile;
+    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(t.replicated)];
+    return map_.blocks[static_cast<std::size_t>(lp.block_index(0, part, lp.replica_of_pixel(pixel)))].tile;
+}
+
+void ChipSchedule::to_op(int inference, int layer, const Part& src, int src_tile, int dst_part, int values, int pixel,
                          std::uint64_t now) {
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
     const Part& dst = tensors_[static_cast<std::size_t>(l.output)].parts[static_cast<std::size_t>(dst_part)];
-    if (src.same_place(dst)) {
+    if (src_tile == dst.tile && src.gdpu == dst.gdpu) {
         op_input(inference, layer, dst_part, pixel, now);
     } else {
-        send(src.tile, dst.tile, values, chip_.activation_bits, now, Kind::OpInput, inference, layer, dst_part, pixel);
+        send(src_tile, dst.tile, values, chip_.activation_bits, now, Kind::OpInput, inference, layer, dst_part, pixel);
     }
 }
 
@@ -411,8 +440,11 @@ void ChipSchedule::block_input(int inference, int block, int source, int pixel, 
     const Window& w = l.window;
     const auto ry = outputs_covering(pixel / tin.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
     const auto rx = outputs_covering(pixel % tin.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
+    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
     for (int oy = ry.first; oy <= ry.second; ++oy) {
-        for (int ox = rx.first; ox <= rx.second; ++ox) ready(oy * out.w + ox);
+        for (int ox = rx.first; ox <= rx.second; ++ox) {
+            if (lp.replica_of_pixel(oy * out.w + ox) == b.replica) ready(oy * out.w + ox);  // this copy's pixels
+        }
     }
 }
 
@@ -440,7 +472,7 @@ void ChipSchedule::mvm_done(std::uint64_t job_id, std::uint64_t now) {
     } else if (b.block_row == 0) {
         psum_arrive(j.inference, lpi, b.block_col, j.out_pixel, now);
     } else {
-        const int dst = map_.blocks[static_cast<std::size_t>(lp.block_index(0, b.block_col))].tile;
+        const int dst = map_.blocks[static_cast<std::size_t>(lp.block_index(0, b.block_col, b.replica))].tile;
         send(b.tile, dst, b.cols, chip_.psum_bits, now, Kind::PsumArrive, j.inference, lpi, b.block_col, j.out_pixel);
     }
 }
@@ -570,7 +602,7 @@ void ChipSchedule::finish_pixel(int inference, int placement, int col_block, int
     part_ptrs_.resize(static_cast<std::size_t>(lp.row_blocks));
     std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> its;
     for (int rb = 0; rb < lp.row_blocks; ++rb) {
-        auto it = partials_.find(partial_key(inference, lp.block_index(rb, col_block), pixel));
+        auto it = partials_.find(partial_key(inference, lp.block_index(rb, col_block, lp.replica_of_pixel(pixel)), pixel));
         if (it == partials_.end()) throw std::logic_error("ChipSchedule: a partial sum is missing");
         part_ptrs_[static_cast<std::size_t>(rb)] = it->second.data();
         its.push_back(it);

@@ -161,7 +161,6 @@ private:
         int tile = 0;        // the tile, or the router of the GDPU
         int lo = 0, hi = 0;  // channel range in the tensor's channel space
         int gdpu = -1;       // the GDPU that holds it, -1: the tile
-        [[nodiscard]] bool same_place(const Part& o) const { return tile == o.tile && gdpu == o.gdpu; }
     };
     struct Consumer {
         int layer = 0;
@@ -169,7 +168,8 @@ private:
     };
     struct TensorInfo {
         int h = 1, w = 1;
-        std::vector<Part> parts;
+        std::vector<Part> parts;  // (of a replicated layer's output: replica 0's tiles)
+        int replicated = -1;      // placement of the replicated layer whose tiles hold it (pixel by pixel), or -1
         std::vector<Consumer> consumers;
         [[nodiscard]] int pixels() const { return h * w; }
     };
@@ -209,7 +209,10 @@ private:
     // An input pixel of a pooling / GAP / Flatten / Add layer's output part has arrived where it runs.
     void op_input(int inference, int layer, int part, int pixel, std::uint64_t now);
     // Moves one pixel of a tensor part to where output part `dst_part` of `layer` is computed.
-    void to_op(int inference, int layer, const Part& src, int dst_part, int values, int pixel, std::uint64_t now);
+    void to_op(int inference, int layer, const Part& src, int src_tile, int dst_part, int values, int pixel,
+               std::uint64_t now);
+    // Where pixel `pixel` of a tensor part is (a replicated layer's pixels are on their replica's tiles).
+    [[nodiscard]] int tile_of(const TensorInfo& t, int part, int pixel) const;
     // A column block of a weight layer has its output pixel (after partial sums).
     void column_ready(int inference, int layer, int col_block, int pixel, std::uint64_t now);
     void gates_arrive(int inference, int layer, int pixel, std::uint64_t now);

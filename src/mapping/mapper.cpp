@@ -66,7 +66,57 @@ std::string Mapping::tile_map_text(const Network& net) const {
     return os.str();
 }
 
-Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols) {
+namespace {
+
+// Copies per network layer: the requested ones, then greedy filling of free tiles.
+std::vector<int> layer_copies(const Network& net, int tile_rows, int tile_cols, int free_tiles, const Replication& rep) {
+    std::vector<int> copies(net.layers.size(), 1);
+    for (std::size_t li = 0; li < net.layers.size() && li < rep.copies.size(); ++li) {
+        const int c = rep.copies[li];
+        if (c <= 1) continue;
+        const Layer& l = net.layers[li];
+        if (l.op != Op::Conv) {
+            throw InputError("layer '" + l.name + "' cannot be replicated: only conv layers have output pixels to share out (it is " +
+                             op_name(l.op) + ")");
+        }
+        copies[li] = c;
+        free_tiles -= (c - 1) * tiles_for_matrix(l.rows, l.cols, tile_rows, tile_cols);
+    }
+    if (free_tiles < 0) {
+        throw InputError("network '" + net.name + "': the requested replicas need " + std::to_string(-free_tiles) +
+                         " more tiles than the chip has");
+    }
+    if (!rep.fill) return copies;
+    std::vector<bool> candidate(net.layers.size(), false);
+    for (std::size_t li = 0; li < net.layers.size(); ++li) candidate[li] = net.layers[li].op == Op::Conv;
+    for (;;) {
+        int best = -1;
+        double best_load = 0.0;
+        for (std::size_t li = 0; li < net.layers.size(); ++li) {
+            if (!candidate[li]) continue;
+            const Shape& out = net.shape(net.layers[li].output);
+            const double load = static_cast<double>(out.h) * out.w / copies[li];
+            if (load > best_load) {
+                best = static_cast<int>(li);
+                best_load = load;
+            }
+        }
+        if (best < 0 || best_load <= 1.0) break;  // nothing left to share out
+        const Layer& l = net.layers[static_cast<std::size_t>(best)];
+        const int need = tiles_for_matrix(l.rows, l.cols, tile_rows, tile_cols);
+        if (need > free_tiles) {  // the slowest stage cannot grow: balancing the others would not help
+            break;
+        }
+        ++copies[static_cast<std::size_t>(best)];
+        free_tiles -= need;
+    }
+    return copies;
+}
+
+}  // namespace
+
+Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols,
+                    const Replication& replication) {
     Mapping m;
     m.tile_rows = tile_rows;
     m.tile_cols = tile_cols;
@@ -86,6 +136,7 @@ Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_r
                          std::to_string(rows) + ", chip.cols: " + std::to_string(cols) + ")");
     }
 
+    const std::vector<int> copies = layer_copies(net, tile_rows, tile_cols, have - needed, replication);
     m.placement_of_layer.assign(net.layers.size(), -1);
     m.block_of_tile.assign(static_cast<std::size_t>(have), -1);
     int k = 0;  // next tile in snake order
@@ -100,21 +151,25 @@ Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_r
         lp.row_blocks = ceil_div(l.rows, tile_rows);
         lp.col_blocks = ceil_div(l.cols, tile_cols);
         lp.first_block = static_cast<int>(m.blocks.size());
-        for (int bc = 0; bc < lp.col_blocks; ++bc) {
-            for (int br = 0; br < lp.row_blocks; ++br) {
-                TileBlock b;
-                b.layer = lp.layer;
-                b.block_row = br;
-                b.block_col = bc;
-                b.row_begin = br * tile_rows;
-                b.col_begin = bc * tile_cols;
-                b.rows = std::min(tile_rows, l.rows - b.row_begin);
-                b.cols = std::min(tile_cols, l.cols - b.col_begin);
-                b.tile = snake_tile(k++, grid_rows, grid_cols);
-                b.grid_row = b.tile / grid_cols;
-                b.grid_col = b.tile % grid_cols;
-                m.block_of_tile[static_cast<std::size_t>(b.tile)] = static_cast<int>(m.blocks.size());
-                m.blocks.push_back(b);
+        lp.replicas = copies[li];
+        for (int rep = 0; rep < lp.replicas; ++rep) {
+            for (int bc = 0; bc < lp.col_blocks; ++bc) {
+                for (int br = 0; br < lp.row_blocks; ++br) {
+                    TileBlock b;
+                    b.layer = lp.layer;
+                    b.replica = rep;
+                    b.block_row = br;
+                    b.block_col = bc;
+                    b.row_begin = br * tile_rows;
+                    b.col_begin = bc * tile_cols;
+                    b.rows = std::min(tile_rows, l.rows - b.row_begin);
+                    b.cols = std::min(tile_cols, l.cols - b.col_begin);
+                    b.tile = snake_tile(k++, grid_rows, grid_cols);
+                    b.grid_row = b.tile / grid_cols;
+                    b.grid_col = b.tile % grid_cols;
+                    m.block_of_tile[static_cast<std::size_t>(b.tile)] = static_cast<int>(m.blocks.size());
+                    m.blocks.push_back(b);
+                }
             }
         }
         m.placement_of_layer[li] = static_cast<int>(m.layers.size());

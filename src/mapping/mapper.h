@@ -5,6 +5,10 @@
 // added; column blocks run in parallel. Tiles are handed out in snake order over
 // the grid (row 0 left to right, row 1 right to left, ...), layer after layer,
 // so consecutive blocks and consecutive layers sit on neighbouring tiles.
+// Replication: a conv layer may get several copies (replicas) of all its blocks,
+// placed right after the original; replica r computes the output pixels
+// o with o % replicas == r, so a layer that would hold up the pipeline (many
+// output pixels on few tiles, like a first layer) runs on more arrays at once.
 #pragma once
 
 #include <string>
@@ -23,13 +27,14 @@ struct TileBlock {
     int col_begin = 0;    // first matrix column held
     int rows = 0;         // matrix rows held (<= tile rows)
     int cols = 0;         // matrix columns held (<= tile cols)
+    int replica = 0;      // which copy of the layer's blocks (0: the original)
     int tile = 0;         // tile id = grid_row * grid_cols + grid_col
     int grid_row = 0;
     int grid_col = 0;
 };
 
-// The blocks of one weight layer: blocks[first_block .. first_block + row_blocks*col_blocks),
-// column block outer, row block inner (the row blocks of a column sit next to each other).
+// The blocks of one weight layer: blocks[first_block .. first_block + replicas*row_blocks*col_blocks),
+// replica outermost, then column block, row block inner (the row blocks of a column sit next to each other).
 struct LayerPlacement {
     int layer = 0;
     std::string name;
@@ -37,10 +42,16 @@ struct LayerPlacement {
     int row_blocks = 0;
     int col_blocks = 0;
     int first_block = 0;
+    int replicas = 1;
+    // Tiles of one copy of the layer.
     [[nodiscard]] int tiles() const { return row_blocks * col_blocks; }
-    [[nodiscard]] int block_index(int block_row, int block_col) const {
-        return first_block + block_col * row_blocks + block_row;
+    // Tiles of all its copies.
+    [[nodiscard]] int all_tiles() const { return replicas * tiles(); }
+    [[nodiscard]] int block_index(int block_row, int block_col, int replica = 0) const {
+        return first_block + replica * tiles() + block_col * row_blocks + block_row;
     }
+    // The replica that computes output pixel `pixel`.
+    [[nodiscard]] int replica_of_pixel(int pixel) const { return pixel % replicas; }
 };
 
 struct Mapping {
@@ -74,8 +85,19 @@ struct Mapping {
 // Tile id of the k-th tile in snake order.
 [[nodiscard]] int snake_tile(int k, int grid_rows, int grid_cols);
 
+// How many copies of which layers: `copies` by network layer index (absent: 1);
+// `fill` then adds copies while free tiles remain, each time to the conv layer
+// with the most output pixels per copy (the slowest pipeline stage), if its
+// blocks fit the tiles left.
+struct Replication {
+    std::vector<int> copies;  // [network layer] (may be empty)
+    bool fill = false;
+};
+
 // Places the network. Throws InputError, with the number of tiles needed and a
-// grid that would fit, if the chip is too small.
-[[nodiscard]] Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols);
+// grid that would fit, if the chip is too small (for one copy of every layer;
+// then for the requested replicas).
+[[nodiscard]] Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols,
+                                  const Replication& replication = {});
 
 }  // namespace aimcsim
