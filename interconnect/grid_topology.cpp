@@ -17,8 +17,8 @@ void add_link_params(ParamSchema& schema) {
                  "router + wire latency of one hop for the head flit; # assumed")
         .range(0, 1000000)
         .integer("buffer_depth_flits", 4, "flit",
-                 "input buffer of a router port; the cut-through model assumes a blocked packet fits, "
-                 "stats report the peak it needed")
+                 "input buffer of a router port: a blocked packet longer than this holds the links behind it "
+                 "(back-pressure); # assumed")
         .range(1, 1000000)
         .real("energy_pj_per_bit_hop", 0.05, "pJ/bit/hop",
               "energy to move one bit over one link (router + wire); # assumed")

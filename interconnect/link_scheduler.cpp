@@ -23,7 +23,8 @@ std::uint64_t LinkScheduler::flits(std::uint64_t bits) const {
     return std::max<std::uint64_t>(1, (bits + width - 1) / width);  // a header-only packet still takes a flit
 }
 
-HopReservation LinkScheduler::reserve_hop(int link, std::uint64_t head_cycle, std::uint64_t bits) {
+HopReservation LinkScheduler::reserve_hop(int link, std::uint64_t head_cycle, std::uint64_t bits,
+                                          std::vector<HopRecord>& trail) {
     LinkState& state = links_.at(link);
     const std::uint64_t f = flits(bits);
     HopReservation hop;
@@ -35,10 +36,25 @@ HopReservation LinkScheduler::reserve_hop(int link, std::uint64_t head_cycle, st
     state.stats.busy_cycles += f;
     state.stats.stall_cycles += hop.stall_cycles;
     if (record_spans_) spans_.push_back(LinkSpan{link, hop.start_cycle, hop.start_cycle + f});
-    // While blocked, the flits that have already arrived wait in this router's buffer.
+    // While blocked, the flits that have already arrived wait in this router's buffer;
+    // a packet longer than the buffer holds the links behind it (see the header).
+    const auto depth = static_cast<std::uint64_t>(std::max(0, params_.buffer_depth_flits));
     if (hop.stall_cycles > 0) {
-        totals_.peak_buffer_flits = std::max(totals_.peak_buffer_flits, std::min(f, hop.stall_cycles));
+        totals_.peak_buffer_flits = std::max(totals_.peak_buffer_flits, std::min({f, hop.stall_cycles, depth}));
     }
+    if (f > depth) {
+        std::uint64_t hold = hop.stall_cycles;
+        for (auto it = trail.rbegin(); it != trail.rend() && hold > depth; ++it) {
+            hold -= depth;
+            LinkState& up = links_.at(it->link);
+            const std::uint64_t end = it->end_cycle + hold;
+            up.busy_until_cycle = std::max(up.busy_until_cycle, end);
+            up.stats.held_cycles += hold;
+            totals_.held_cycles += hold;
+            it->end_cycle = end;
+        }
+    }
+    trail.push_back(HopRecord{link, hop.start_cycle + f});
     return hop;
 }
 
@@ -62,8 +78,9 @@ Delivery LinkScheduler::send(int src_tile, int dst_tile, std::uint64_t bits, std
     d.hops = static_cast<int>(path.size());
     d.arrival_cycle = ready_cycle;  // src == dst: nothing crosses the network
     std::uint64_t head_cycle = ready_cycle;
+    trail_.clear();
     for (int link : path) {
-        const HopReservation hop = reserve_hop(link, head_cycle, bits);
+        const HopReservation hop = reserve_hop(link, head_cycle, bits, trail_);
         d.stall_cycles += hop.stall_cycles;
         head_cycle = hop.start_cycle + latency;
         d.arrival_cycle = head_cycle + flits(bits);  // the tail trails the head by F cycles

@@ -10,10 +10,14 @@
 // = s_i + F, and the head reaches the next router hop_latency_cycles (L) later:
 // t_{i+1} = s_i + L. The last bit reaches the destination at s_h + L + F.
 // On an idle network s_i = ready + (i-1) L, hence arrival = ready + h L + F.
-// A blocked packet waits whole in the router's input buffer (the cut-through
-// assumption); peak_buffer_flits() reports the largest buffer that needed, to
-// compare with buffer_depth_flits (a wormhole router with a smaller buffer would
-// also hold the upstream links, which this model does not charge).
+// Back-pressure: the router in front of link l_i buffers B = buffer_depth_flits
+// flits. A packet of F > B flits that stalls S = s_i - t_i cycles there cannot
+// drain into the buffer, so it keeps holding the link before it, l_{i-1}, for
+// max(0, S - B) cycles beyond its F (flit k may cross l_{i-1} only once flit
+// k - B has left the buffer); that hold is in turn a stall for l_{i-2}, minus
+// another B, and so on up the route. Packets of F <= B fit in the buffer and hold
+// nothing. Arrival times of the stalled packet itself do not change; the packets
+// behind it wait longer (LinkStats::held_cycles).
 // Without contention (`ideal`), s_i = t_i always: arrival = ready + L + F.
 //
 // Arbitration is first come, first served in call order: reserve_hop() books the
@@ -47,7 +51,14 @@ struct LinkStats {
     std::uint64_t bits = 0;
     std::uint64_t busy_cycles = 0;   // flit cycles the link carried
     std::uint64_t stall_cycles = 0;  // cycles packets waited for this link
+    std::uint64_t held_cycles = 0;   // cycles a blocked packet kept it beyond its flits (back-pressure)
     [[nodiscard]] double bytes() const { return static_cast<double>(bits) / 8.0; }
+};
+
+// A link a packet has crossed: its flits occupy it until end_cycle (for back-pressure).
+struct HopRecord {
+    int link = 0;
+    std::uint64_t end_cycle = 0;
 };
 
 // One packet crossing one link (for a trace): the link carries its flits in [start, end).
@@ -64,7 +75,8 @@ struct NetworkTotals {
     std::uint64_t stall_cycles = 0;
     double energy_pj = 0.0;                    // bit_hops * energy_pj_per_bit_hop
     std::vector<std::uint64_t> hop_histogram;  // [h] = packets that took h hops
-    std::uint64_t peak_buffer_flits = 0;       // largest blocked part of a packet
+    std::uint64_t peak_buffer_flits = 0;       // largest blocked part of a packet (at most buffer_depth_flits)
+    std::uint64_t held_cycles = 0;             // back-pressure: upstream link cycles held by blocked packets
     [[nodiscard]] double bytes() const { return static_cast<double>(bits) / 8.0; }
 };
 
@@ -80,8 +92,12 @@ public:
     // The static route, computed once per (src, dst) and cached (reference stays valid).
     [[nodiscard]] const std::vector<int>& route(int src_tile, int dst_tile);
     [[nodiscard]] std::uint64_t flits(std::uint64_t bits) const;
-    // Books `link` for a packet whose head reaches it at `head_cycle`.
-    HopReservation reserve_hop(int link, std::uint64_t head_cycle, std::uint64_t bits);
+    // Books `link` for a packet whose head reaches it at `head_cycle`. `trail` holds
+    // the links the packet crossed before, in order: a stall here extends them
+    // (back-pressure), and this hop is appended. The SystemC routers book hop by
+    // hop: a packet that booked an upstream link in between is not moved by the
+    // extension (send() books a whole route at once, so there it is exact).
+    HopReservation reserve_hop(int link, std::uint64_t head_cycle, std::uint64_t bits, std::vector<HopRecord>& trail);
     // Counts a delivered packet in the totals.
     void record_delivery(std::uint64_t bits, int hops, std::uint64_t stall_cycles, std::uint64_t ready_cycle,
                          std::uint64_t arrival_cycle);
@@ -115,6 +131,7 @@ private:
     NetworkTotals totals_;
     bool record_spans_ = false;
     std::vector<LinkSpan> spans_;
+    std::vector<HopRecord> trail_;  // send()'s scratch
     std::uint64_t first_ready_cycle_ = 0;
     std::uint64_t last_arrival_cycle_ = 0;
 };

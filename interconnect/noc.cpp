@@ -59,7 +59,7 @@ void Router::forward(tlm::tlm_generic_payload& trans, sc_time& delay) {
     }
 
     const int link = path[hop_index];
-    const HopReservation hop = sched.reserve_hop(link, now_cycle, ext.bits);
+    const HopReservation hop = sched.reserve_hop(link, now_cycle, ext.bits, ext.trail);
     ext.stall_cycles += hop.stall_cycles;
     ext.hops += 1;
     std::uint64_t next_cycle = hop.start_cycle + static_cast<std::uint64_t>(sched.params().hop_latency_cycles);

@@ -5,7 +5,11 @@
 
 #include <cstdint>
 
+#include <vector>
+
 #include <tlm>
+
+#include "interconnect/link_scheduler.h"
 
 namespace aimcsim {
 
@@ -23,6 +27,7 @@ struct PacketExtension : tlm::tlm_extension<PacketExtension> {
     std::uint64_t arrival_cycle = 0;  // the last bit reached dst_tile
     int hops = 0;                     // links crossed so far
     std::uint64_t stall_cycles = 0;   // cycles waited for busy links so far
+    std::vector<HopRecord> trail;     // links crossed so far (for back-pressure)
 
     [[nodiscard]] tlm::tlm_extension_base* clone() const override { return new PacketExtension(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {

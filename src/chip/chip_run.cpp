@@ -248,6 +248,8 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
                          {"packets", r.net_totals.packets},
                          {"bit_hops", r.net_totals.bit_hops},
                          {"stall_cycles", r.net_totals.stall_cycles},
+                         {"backpressure_cycles", r.net_totals.held_cycles},
+                         {"peak_buffer_flits", r.net_totals.peak_buffer_flits},
                          {"max_link_utilization", r.max_link_utilization},
                          {"hop_histogram", r.net_totals.hop_histogram}};
     json gdpus = json::array();
@@ -325,7 +327,8 @@ std::string chip_report_text(const ChipRunResult& r) {
        << 100 * e.adc / t << " %, ldpu " << 100 * e.ldpu / t << " %, digital " << 100 * e.gdpu / t << " %, interconnect "
        << 100 * e.interconnect / t << " %, static " << 100 * e.static_ / t << " %\n";
     os << "interconnect: " << r.net_totals.bytes() << " bytes, " << r.net_totals.packets << " packets, "
-       << r.net_totals.stall_cycles << " stall cycles, max link utilisation " << r.max_link_utilization << "\n";
+       << r.net_totals.stall_cycles << " stall cycles, " << r.net_totals.held_cycles
+       << " back-pressure cycles, max link utilisation " << r.max_link_utilization << "\n";
     if (!r.gdpus.empty()) {
         std::uint64_t values = 0;
         std::size_t busiest = 0;
