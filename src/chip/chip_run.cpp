@@ -127,7 +127,15 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
         const std::uint64_t span = s.done_cycle(batch - 1) - s.done_cycle(0);
         const double span_ns = static_cast<double>(span) * ns_per_cycle;
         r.throughput_inferences_per_s = span_ns > 0 ? (batch - 1) / (span_ns * 1e-9) : 0.0;
-        r.steady_state = span >= r.latency_cycles;
+        // No steady stream can beat the busiest array: its MVMs per inference x the
+        // array time per MVM. A faster estimate means the inferences overlapped in
+        // the pipeline fill (e.g. interleaved LSTM sequences): report the batch rate.
+        std::uint64_t busiest = 0;
+        for (std::uint64_t m : s.block_mvms()) busiest = std::max(busiest, m);
+        const double bound_cycles = static_cast<double>(busiest) / batch * r.phases.array_busy();
+        const double bound = bound_cycles > 0 ? 1.0 / (bound_cycles * ns_per_cycle * 1e-9) : 0.0;
+        r.steady_state = bound <= 0.0 || r.throughput_inferences_per_s <= bound * 1.001;
+        if (!r.steady_state) r.throughput_inferences_per_s = r.batch_throughput_inferences_per_s;
     } else {
         r.throughput_inferences_per_s = 1.0 / (r.latency_ns * 1e-9);
     }
@@ -315,9 +323,8 @@ std::string chip_report_text(const ChipRunResult& r) {
         os << line;
     }
     if (!r.steady_state) {
-        os << "note: the batch finished within one latency (inferences ran side by side): the steady-state "
-              "throughput is not reached; " << r.batch_throughput_inferences_per_s << " inferences/s over the batch, "
-              "use a larger --batch for the steady rate\n";
+        os << "note: the inferences of this batch overlapped before a steady rate set in (they finished faster "
+              "than the busiest array allows): throughput is the batch's own; use a larger --batch for the steady rate\n";
     }
     os << "latency " << r.latency_ns * 1e-3 << " us, throughput " << r.throughput_inferences_per_s << " inferences/s, "
        << r.tops << " TOPS, " << r.tops_per_w << " TOPS/W, " << r.energy_per_inference_nj * 1e-3 << " uJ/inference\n";

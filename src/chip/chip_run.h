@@ -64,11 +64,13 @@ struct ChipRunResult {
     std::uint64_t latency_cycles = 0;     // inference 0: first input pixel injected to last output at the controller
     std::vector<std::uint64_t> done_cycles;
     double latency_ns = 0;
-    double throughput_inferences_per_s = 0;  // steady state: (N-1) / (done[N-1] - done[0]); 1 / latency for N = 1
+    // Steady state: (N-1) / (done[N-1] - done[0]); 1 / latency for N = 1; the batch
+    // rate when that is not a steady rate (steady_state false).
+    double throughput_inferences_per_s = 0;
     double batch_throughput_inferences_per_s = 0;  // N / (done[N-1] - first input of inference 0)
-    // False when the whole batch finished within one latency of the first inference:
-    // (N-1)/(done[N-1] - done[0]) then measures how many ran side by side, not a
-    // steady rate (e.g. interleaved LSTM sequences); run a larger batch.
+    // False when (N-1) / (done[N-1] - done[0]) beats the busiest array's bound (its
+    // MVMs per inference x array time per MVM): the inferences overlapped (e.g.
+    // interleaved LSTM sequences) instead of streaming; run a larger batch.
     bool steady_state = true;
     double simulated_ns = 0;
     double tops = 0;                      // workload ops / simulated time
