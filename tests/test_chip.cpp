@@ -246,3 +246,17 @@ TEST_CASE("chip: shipped chip configs load and an ONNX model runs on hermes64", 
     CHECK(r.latency_ns > 0);
     CHECK(r.tile_mvms > 0);
 }
+
+TEST_CASE("chip: power-gating the unused tiles removes exactly their static energy", "[chip]") {
+    // Two dense layers on a 2x2 grid use 2 of the 4 tiles; the run's length does not
+    // change, so gating saves 2 x (a tile's static power) x simulated time.
+    ChipConfig cfg = hermes64(2, 2);
+    const Network net = net_from("input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
+    const ChipRunResult on = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
+    cfg.chip.power_gate_unused_tiles = true;
+    const ChipRunResult gated = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
+    const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(cfg.tile(), "hermes");
+    REQUIRE(gated.simulated_ns == on.simulated_ns);
+    CHECK(on.energy_pj.static_ - gated.energy_pj.static_ == Approx(2 * probe->static_power_mw() * on.simulated_ns));
+    CHECK(gated.energy_pj.static_ == Approx((2 * probe->static_power_mw() + cfg.chip.static_power_mw) * on.simulated_ns));
+}

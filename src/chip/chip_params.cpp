@@ -7,6 +7,7 @@ ParamSchema chip_schema() {
     s.integer("rows", 8, "tiles", "rows of the tile grid").range(1, 1024);
     s.integer("cols", 8, "tiles", "columns of the tile grid").range(1, 1024);
     s.real("static_power_mw", 0.0, "mW", "chip-level static power besides the tiles' own (clock tree, I/O, control)").at_least(0);
+    s.boolean("power_gate_unused_tiles", false, "tiles the mapping leaves empty are power-gated (no static power)");
     s.integer("activation_bits", 8, "bit", "bits per activation sent between tiles").range(1, 32);
     s.integer("psum_bits", 16, "bit", "bits per partial sum sent between the tiles of a row-split layer").range(1, 64);
     s.integer("psum_add_cycles", 2, "cycles", "adding one vector of partial sums (LDPU of the first row block)").at_least(0);
@@ -32,6 +33,7 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
     c.rows = static_cast<int>(p.integer("rows"));
     c.cols = static_cast<int>(p.integer("cols"));
     c.static_power_mw = p.real("static_power_mw");
+    c.power_gate_unused_tiles = p.flag("power_gate_unused_tiles");
     c.activation_bits = static_cast<int>(p.integer("activation_bits"));
     c.psum_bits = static_cast<int>(p.integer("psum_bits"));
     c.psum_add_cycles = static_cast<int>(p.integer("psum_add_cycles"));

@@ -13,6 +13,7 @@ struct ChipParams {
     int rows = 8;                       // tiles per grid column
     int cols = 8;                       // tiles per grid row
     double static_power_mw = 0.0;       // chip-level static power (clock tree, I/O, controller), besides the tiles'
+    bool power_gate_unused_tiles = false;  // tiles the mapping leaves empty draw no static power
     int activation_bits = 8;            // bits of one activation on the interconnect
     int psum_bits = 16;                 // bits of one partial sum on the interconnect
     int psum_add_cycles = 2;            // adding one vector of partial sums in the receiving tile's LDPU

@@ -160,7 +160,8 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     const LinkScheduler& links = c.interconnect().scheduler();
     r.net_totals = links.totals();
     r.energy_pj.interconnect = r.net_totals.energy_pj;
-    r.energy_pj.static_ = (chip.tiles() * probe->static_power_mw() + chip.static_power_mw) * r.simulated_ns;  // mW * ns = pJ
+    const int powered_tiles = chip.power_gate_unused_tiles ? r.mapping.tiles_used() : chip.tiles();
+    r.energy_pj.static_ = (powered_tiles * probe->static_power_mw() + chip.static_power_mw) * r.simulated_ns;  // mW * ns = pJ
     for (std::size_t l = 0; l < links.num_links(); ++l) {
         r.max_link_utilization = std::max(r.max_link_utilization, links.utilisation(static_cast<int>(l)));
     }
