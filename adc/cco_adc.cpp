@@ -2,6 +2,7 @@
 
 #include "aimcsim/core/rounding.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -52,6 +53,8 @@ void CcoAdc::setup(int columns, Rng& mismatch_rng) {
     // All gains, then all offsets: a change of one sigma does not move the other's draws.
     for (double& g : gain_) g = 1.0 + gain_sigma_ * mismatch_rng.normal();
     for (double& o : offset_lsb_) o = offset_sigma_lsb_ * mismatch_rng.normal();
+    gain_max_.resize(gain_.size());
+    for (std::size_t j = 0; j < gain_.size(); ++j) gain_max_[j] = gain_[j] * max_count_;
 }
 
 void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* noise_rng) const {
@@ -63,10 +66,21 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
     const double max = max_count_;
     const double* gain = gain_.data();
     const double* offset = offset_lsb_.data();
-    // The common case (no INL, with noise) gets its own loop without per-column branches.
+    // The common case (no INL, with noise) gets its own loop without per-column branches:
+    // the noise of a chunk of columns is drawn first (same draws, same order), then the
+    // conversions run as one vectorisable loop.
     if (inl_lsb_ == 0.0 && noise_rng != nullptr) {
-        for (int j = 0; j < n; ++j) {
-            counts[j] = round_clamp(gain[j] * max * value_fs[j] + offset[j] + noise_lsb_ * noise_rng->normal(), max);
+        constexpr int kChunk = 64;
+        double noise[kChunk];
+        const double* gain_max = gain_max_.data();
+        for (int j0 = 0; j0 < n; j0 += kChunk) {
+            const int m = std::min(kChunk, n - j0);
+            noise_rng->normals(noise, static_cast<std::size_t>(m));
+            const float* v = value_fs + j0;
+            const double* gm = gain_max + j0;
+            const double* off = offset + j0;
+            std::int32_t* out = counts + j0;
+            for (int j = 0; j < m; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + noise_lsb_ * noise[j], max);
         }
         return;
     }

@@ -49,6 +49,7 @@ private:
     double energy_per_count_pj_;
     std::vector<double> gain_;
     std::vector<double> offset_lsb_;
+    std::vector<double> gain_max_;  // gain_j * max_count, the hot loop's factor
 };
 
 }  // namespace aimcsim

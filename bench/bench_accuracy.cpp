@@ -4,6 +4,7 @@
 // Usage: bench_accuracy [MODEL.onnx] [samples] [threads]
 #include <systemc>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -49,15 +50,23 @@ int sc_main(int argc, char** argv) {
         for (std::size_t i = 0; i < 64; ++i) calib.push_back(test.image(i));
         AnalogNetwork chip(net, map, tile, 1, calib, 1.0, threads);
         chip.set_time(3600.0);
-        const auto ta = Clock::now();
-        parallel_for(test.count, threads, [&](std::size_t i) { (void)chip.forward(test.image(i), i, true); });
-        const double analog_s = seconds_since(ta);
-        const auto tf = Clock::now();
-        parallel_for(test.count, threads, [&](std::size_t i) { (void)forward_float(net, test.image(i)); });
-        const double float_s = seconds_since(tf);
+        // Analog and float passes alternate, three rounds, and the fastest of each
+        // counts: the cores may be shared, and both sides get the same chance.
+        double analog_s = 1e300, float_s = 1e300;
+        for (int round = 0; round < 3; ++round) {
+            const auto ta = Clock::now();
+            parallel_for(test.count, threads, [&](std::size_t i) { (void)chip.forward(test.image(i), i, true); });
+            analog_s = std::min(analog_s, seconds_since(ta));
+            const auto tf = Clock::now();
+            parallel_for(test.count, threads, [&](std::size_t i) { (void)forward_float(net, test.image(i)); });
+            float_s = std::min(float_s, seconds_since(tf));
+        }
         const double macs = static_cast<double>(net.macs_per_inference()) * static_cast<double>(test.count);
+        const double cores = resolve_threads(threads);
         std::printf("  analog MVMs with noise: %.2f GMAC/s; float GEMM: %.2f GMAC/s; ratio %.2f\n", macs / analog_s / 1e9,
                     macs / float_s / 1e9, float_s / analog_s);
+        std::printf("  per core: analog %.0f images/s, float %.0f images/s (%zu images, best of 3)\n",
+                    test.count / analog_s / cores, test.count / float_s / cores, test.count);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_accuracy: %s\n", e.what());
         return 2;

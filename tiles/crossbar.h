@@ -41,6 +41,9 @@ public:
     };
     [[nodiscard]] Activity activity(const std::int8_t* x) const;
 
+    // integrate() and activity() in one pass over the rows (the same values as both).
+    [[nodiscard]] Activity integrate_active(const std::int8_t* x, float scale, float* y) const;
+
     [[nodiscard]] int rows_used() const { return rows_used_; }
     [[nodiscard]] int cols_used() const { return cols_used_; }
     [[nodiscard]] int rows() const { return rows_; }

@@ -137,11 +137,12 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
     // Real units per count: undo the ADC scale, the weight and the input normalisation.
     const double lsb = output_range_ / max_count * w_max_ * max_code;
 
+    Crossbar::Activity act;
     if (input_.mode() == InputMode::OnePhase) {
         col.resize(c);
         counts.resize(c);
         // Column values straight in ADC full-scale units.
-        crossbar_->integrate(x, static_cast<float>(1.0 / (max_code * output_range_)), col.data());
+        act = crossbar_->integrate_active(x, static_cast<float>(1.0 / (max_code * output_range_)), col.data());
         adc_->convert(col.data(), c, counts.data(), noise);
         Ldpu::affine(counts.data(), c, lsb, nullptr, y);
         energy.adc_pj += adc_->energy_pj(counts.data(), c);
@@ -154,6 +155,7 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
         col.resize(4 * static_cast<size_t>(c));
         counts.resize(4 * static_cast<size_t>(c));
         crossbar_->integrate_four_phase(x, max_code, col.data());
+        act = crossbar_->activity(x);
         const double phase_fs = four_phase_range_ratio_ * output_range_;
         for (size_t k = 0; k < col.size(); ++k) col[k] = static_cast<float>(2.0 * col[k] / phase_fs - 1.0);
         for (int p = 0; p < 4; ++p) {
@@ -169,7 +171,6 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
         energy.adc_pj += adc_->energy_pj(counts.data(), 4 * c);
     }
     energy.input_pj += input_.load_energy_pj(r);
-    const Crossbar::Activity act = crossbar_->activity(x);
     energy.pwm_pj += input_.pwm_energy_pj(act.active_rows, act.pulse_lsbs);
     energy.array_pj += array_energy_pj_per_device_cycle_ * input_.cycles_per_lsb() * act.conduction;
     energy.ldpu_pj += ldpu_.energy_pj(c);

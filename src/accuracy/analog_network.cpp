@@ -27,8 +27,10 @@ double max_abs(const std::vector<float>& v) {
     return m;
 }
 
-std::int8_t to_code(float x, double scale, int max_code) {
-    return static_cast<std::int8_t>(round_clamp(x / scale, max_code));
+// Multiplies by the reciprocal of the input scale (a division costs ten times more
+// in this hot loop); both the calibration and quantize() use it.
+std::int8_t to_code(float x, double inv_scale, int max_code) {
+    return static_cast<std::int8_t>(round_clamp(x * inv_scale, max_code));
 }
 
 }  // namespace
@@ -59,16 +61,26 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
         w_max[b] = m > 0.0 ? m : 1.0;
     }
     std::vector<float> codes;
+    std::vector<double> column;
     const WeightKernel range_kernel = [&](int layer, int, const float* x, float* y) {
         const Layer& l = net.layers[layer];
         const LayerPlacement* lp = map.placement(layer);
         codes.resize(l.rows);
-        for (int r = 0; r < l.rows; ++r) codes[r] = to_code(x[r], cal.input_scale[layer], max_code);
+        const double inv_scale = 1.0 / cal.input_scale[layer];
+        for (int r = 0; r < l.rows; ++r) codes[r] = to_code(x[r], inv_scale, max_code);
         for (int bi = lp->first_block; bi < lp->first_block + lp->tiles(); ++bi) {
             const TileBlock& b = map.blocks[bi];
+            // Every column's sum over the rows in row order (rows outer, so the weights
+            // are read in memory order); rows with code 0 add nothing.
+            column.assign(static_cast<std::size_t>(b.cols), 0.0);
+            for (int r = 0; r < b.rows; ++r) {
+                const float code = codes[b.row_begin + r];
+                if (code == 0.0F) continue;
+                const float* w = &l.weights[static_cast<std::size_t>(b.row_begin + r) * l.cols + b.col_begin];
+                for (int c = 0; c < b.cols; ++c) column[static_cast<std::size_t>(c)] += w[c] * code;
+            }
             for (int c = 0; c < b.cols; ++c) {
-                double v = 0.0;
-                for (int r = 0; r < b.rows; ++r) v += l.w(b.row_begin + r, b.col_begin + c) * codes[b.row_begin + r];
+                const double v = column[static_cast<std::size_t>(c)];
                 cal.output_range[bi] = std::max(cal.output_range[bi], std::fabs(v) / (w_max[bi] * max_code));
             }
         }
@@ -83,6 +95,9 @@ AnalogNetwork::AnalogNetwork(const Network& net, const Mapping& map, const Confi
                              const std::vector<std::vector<float>>& calibration_images, double adc_range_scale, int threads)
     : net_(net), map_(map), seed_(seed), threads_(threads) {
     tiles_.resize(map.blocks.size());
+    for (const TileBlock& b : map.blocks) {
+        noise_keys_.push_back(Rng::prefix(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(b.tile)}));
+    }
     // Models are created (and their configs validated) in order; programming, the
     // expensive part, runs in parallel and is keyed by tile id, so it is order-free.
     for (auto& t : tiles_) t = Registry<TileModel>::instance().create(tile_section, "hermes");
@@ -104,14 +119,13 @@ void AnalogNetwork::set_time(double t_s) {
 }
 
 void AnalogNetwork::quantize(int layer, const float* x, int n, std::int8_t* codes) const {
-    const double scale = cal_.input_scale[layer];
-    for (int i = 0; i < n; ++i) codes[i] = to_code(x[i], scale, max_code_);
+    const double inv_scale = 1.0 / cal_.input_scale[static_cast<std::size_t>(layer)];
+    for (int i = 0; i < n; ++i) codes[i] = to_code(x[i], inv_scale, max_code_);
 }
 
 void AnalogNetwork::block_mvm(int block, const std::int8_t* block_codes, float* part, std::uint64_t image, int pixel,
                               MvmEnergy& energy) const {
-    const TileBlock& b = map_.blocks[static_cast<std::size_t>(block)];
-    Rng noise(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(b.tile), mvm_noise_id(image, pixel)});
+    Rng noise(noise_keys_[static_cast<std::size_t>(block)], {mvm_noise_id(image, pixel)});
     tiles_[static_cast<std::size_t>(block)]->mvm(block_codes, part, energy, &noise);
 }
 
@@ -119,6 +133,13 @@ void AnalogNetwork::combine_partials(int layer, int col_block, const float* cons
     const LayerPlacement* lp = map_.placement(layer);
     const double scale = cal_.input_scale[static_cast<std::size_t>(layer)];
     const int cols = map_.blocks[static_cast<std::size_t>(lp->block_index(0, col_block))].cols;
+    if (lp->row_blocks == 1) {  // the sum below with one term, without its buffer
+        const TileModel& tile = *tiles_[static_cast<std::size_t>(lp->block_index(0, col_block))];
+        const double undo_gdc = gdc ? 1.0 : 1.0 / tile.gdc_factor();
+        const float* part = parts[0];
+        for (int c = 0; c < cols; ++c) y[c] = static_cast<float>((0.0 + part[c] * undo_gdc) * scale);
+        return;
+    }
     thread_local std::vector<double> acc;
     acc.assign(static_cast<std::size_t>(cols), 0.0);
     for (int rb = 0; rb < lp->row_blocks; ++rb) {

@@ -83,6 +83,7 @@ private:
     int threads_;
     int max_code_ = 127;
     std::vector<std::unique_ptr<TileModel>> tiles_;
+    std::vector<RngKeyPrefix> noise_keys_;  // per block: (seed, MvmNoise, tile id)
 };
 
 }  // namespace aimcsim
