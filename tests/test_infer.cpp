@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -10,7 +11,10 @@
 #include "aimcsim/workload/idx_dataset.h"
 #include "aimcsim/workload/onnx_import.h"
 #include "src/workload/npy.h"
+#include "src/workload/tensor_pb.h"
 #include "tests/test_support.h"
+
+#include <onnx/onnx_pb.h>
 
 using namespace aimcsim;
 
@@ -123,4 +127,131 @@ TEST_CASE("infer: the float preset reproduces forward_float and bad .npy files e
     const test::CommandResult no_model = test::run_cli("infer --input " + in + " --output " + out);
     CHECK(no_model.exit_code == 2);
     CHECK_THAT(no_model.output, Catch::Contains("missing MODEL"));
+}
+
+namespace {
+
+// Serializes a TensorProto built with the protobuf API, as ONNX's numpy_helper does.
+std::string write_proto(const test::TempDir& dir, const std::string& name, const onnx::TensorProto& t) {
+    std::string bytes;
+    REQUIRE(t.SerializeToString(&bytes));
+    return dir.file(name, bytes);
+}
+
+onnx::TensorProto float_tensor(const std::vector<std::int64_t>& dims, const std::vector<float>& values, bool raw) {
+    onnx::TensorProto t;
+    t.set_name("input");
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    for (auto d : dims) t.add_dims(d);
+    if (raw) {
+        std::string bytes(values.size() * 4, '\0');
+        std::memcpy(bytes.data(), values.data(), bytes.size());  // little-endian host, as in ONNX files
+        t.set_raw_data(bytes);
+    } else {
+        for (float v : values) t.add_float_data(v);
+    }
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("tensor .pb: raw_data and float_data read back, round trip, clear errors", "[infer]") {
+    const test::TempDir dir;
+    const std::vector<float> v = {1.0F, -2.5F, 3.25F, 0.0F, 1e-30F, -7.0F};
+    const NpyArray raw = read_tensor_pb(write_proto(dir, "raw.pb", float_tensor({2, 3}, v, true)));
+    CHECK(raw.shape == std::vector<std::size_t>{2, 3});
+    CHECK(raw.data == v);
+    const NpyArray fd = read_tensor_pb(write_proto(dir, "fd.pb", float_tensor({6}, v, false)));
+    CHECK(fd.shape == std::vector<std::size_t>{6});
+    CHECK(fd.data == v);
+    const std::string out = (dir.path / "out.pb").string();
+    write_tensor_pb(out, {1, 6}, v, "y");
+    const NpyArray back = read_tensor_pb(out);
+    CHECK(back.shape == std::vector<std::size_t>{1, 6});
+    CHECK(back.data == v);
+    CHECK(is_tensor_pb_path("a/input_0.pb"));
+    CHECK(is_tensor_pb_path("X.PB"));
+    CHECK_FALSE(is_tensor_pb_path("x.npy"));
+    CHECK_FALSE(is_tensor_pb_path("pb"));
+
+    onnx::TensorProto dbl;
+    dbl.set_data_type(onnx::TensorProto::DOUBLE);
+    dbl.add_dims(2);
+    dbl.add_double_data(1.0);
+    dbl.add_double_data(2.0);
+    onnx::TensorProto both = float_tensor({6}, v, true);
+    for (float x : v) both.add_float_data(x);
+    onnx::TensorProto external = float_tensor({6}, v, false);
+    external.clear_float_data();
+    external.set_data_location(onnx::TensorProto::EXTERNAL);
+    onnx::TensorProto negative = float_tensor({-1}, {}, false);
+    for (const auto& [file, what] : std::vector<std::pair<std::string, std::string>>{
+             {write_proto(dir, "double.pb", dbl), "data type DOUBLE (11), expected FLOAT (1)"},
+             {write_proto(dir, "short_raw.pb", float_tensor({2, 4}, v, true)), "need 32 bytes of raw_data, it has 24"},
+             {write_proto(dir, "short_fd.pb", float_tensor({7}, v, false)), "need 7 values, float_data has 6"},
+             {write_proto(dir, "empty_fd.pb", float_tensor({3}, {}, false)), "no raw_data"},
+             {write_proto(dir, "both.pb", both), "both raw_data and float_data"},
+             {write_proto(dir, "external.pb", external), "external file"},
+             {write_proto(dir, "negative.pb", negative), "negative dimension -1"},
+             {dir.file("garbage.pb", std::string("\xff\xff\xff\xff\x0f not a protobuf", 20)), "do not parse"},
+             {dir.file("empty.pb", ""), "data type UNDEFINED (0)"},
+             {(dir.path / "absent.pb").string(), "cannot open"}}) {
+        INFO(file);
+        CHECK_THROWS_AS(read_tensor_pb(file), InputError);
+        CHECK_THROWS_WITH(read_tensor_pb(file), Catch::Contains(file) && Catch::Contains(what));
+    }
+}
+
+TEST_CASE("infer: an ONNX TensorProto input gives the .npy input's output, bad .pb files exit 2", "[infer]") {
+    const test::TempDir dir;
+    const std::string model = test::source_path("workloads/models/fmnist_cnn_hwa.onnx");
+    const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 1);
+    const std::vector<float> x = test.image(0);
+    const std::string npy_in = (dir.path / "x.npy").string();
+    write_npy(npy_in, {1, 1, 28, 28}, x);
+    // The layout of ONNX test data: test_data_set_0/input_0.pb with raw_data, and float_data too.
+    const std::string pb_raw = write_proto(dir, "input_0.pb", float_tensor({1, 1, 28, 28}, x, true));
+    const std::string pb_fd = write_proto(dir, "input_fd.pb", float_tensor({1, 28, 28}, x, false));
+    const std::string opts = " --config " + test::source_path("configs/hermes64.yaml") +
+                             " --set accuracy.calibration_samples=16 --set simulation.threads=1";
+
+    const std::string y_npy = (dir.path / "y.npy").string();
+    const test::CommandResult a = test::run_cli("infer " + model + " --input " + npy_in + " --output " + y_npy + opts);
+    INFO(a.output);
+    REQUIRE(a.exit_code == 0);
+    const NpyArray ya = read_npy(y_npy);
+
+    const std::string y_pb_npy = (dir.path / "y_pb.npy").string();
+    const test::CommandResult b = test::run_cli("infer " + model + " --input " + pb_raw + " --output " + y_pb_npy + opts);
+    INFO(b.output);
+    REQUIRE(b.exit_code == 0);
+    const NpyArray yb = read_npy(y_pb_npy);
+    CHECK(yb.shape == ya.shape);
+    CHECK(yb.data == ya.data);  // same tensor, same numerics: bit for bit
+
+    // float_data without the batch dimension, output as a TensorProto too.
+    const std::string y_pb = (dir.path / "output_0.pb").string();
+    const test::CommandResult c = test::run_cli("infer " + model + " --input " + pb_fd + " --output " + y_pb + opts);
+    INFO(c.output);
+    REQUIRE(c.exit_code == 0);
+    const NpyArray yc = read_tensor_pb(y_pb);
+    CHECK(yc.shape == std::vector<std::size_t>{10});
+    CHECK(yc.data == ya.data);
+
+    onnx::TensorProto dbl;
+    dbl.set_data_type(onnx::TensorProto::DOUBLE);
+    for (auto d : {1, 1, 28, 28}) dbl.add_dims(d);
+    for (float v : x) dbl.add_double_data(v);
+    for (const auto& [file, what] : std::vector<std::pair<std::string, std::string>>{
+             {write_proto(dir, "wrong_shape.pb", float_tensor({1, 1, 28, 27}, std::vector<float>(756, 0.0F), true)),
+              "dims (1, 1, 28, 27) does not match the input of model 'fmnist_cnn_hwa': expected (1, 28, 28) or (1, 1, 28, 28)"},
+             {write_proto(dir, "double.pb", dbl), "expected FLOAT (1)"},
+             {write_proto(dir, "truncated.pb", float_tensor({1, 1, 28, 28}, std::vector<float>(700, 0.0F), true)),
+              "need 3136 bytes of raw_data, it has 2800"},
+             {dir.file("corrupt.pb", std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11)), "do not parse"}}) {
+        const test::CommandResult r = test::run_cli("infer " + model + " --input " + file + " --output " + y_pb_npy);
+        INFO(r.output);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.output, Catch::Contains(file) && Catch::Contains(what));
+    }
 }

@@ -31,7 +31,7 @@ const char* kUsage =
     "commands:\n"
     "  run CONFIG [--set k=v]... [--out DIR] [--seed N] [--workload FILE]   simulate and report\n"
     "  models [AXIS]                                                        list registered models and parameters\n"
-    "  infer MODEL.onnx --input X.npy --output Y.npy [--config C] [--set k=v]...  one tensor through the chip's numerics\n"
+    "  infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--config C] [--set k=v]...  one tensor through the chip's numerics\n"
     "  sweep SWEEP.yaml --out DIR [--jobs N] [--resume] [--shard I/N]      run a design-space sweep (sweep merge DIR... --out OUT)\n"
     "global option (before or after the command, repeatable):\n"
     "  --plugin PATH.so                                                     load a plugin's models first\n"

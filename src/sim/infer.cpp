@@ -16,15 +16,17 @@
 #include "src/mapping/mapper.h"
 #include "src/sim/run_config.h"
 #include "src/workload/npy.h"
+#include "src/workload/tensor_pb.h"
 
 namespace aimcsim {
 
 namespace {
 
 const char* kInferUsage =
-    "usage: aimcsim infer MODEL.onnx --input X.npy --output Y.npy [--config C] [--set KEY.PATH=VALUE]...\n"
+    "usage: aimcsim infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--config C] [--set KEY.PATH=VALUE]...\n"
     "  runs one float32 tensor (the model's input shape, optionally with a leading batch 1) through the\n"
-    "  configured chip's analog numerics and writes the output tensor as float32 .npy\n";
+    "  configured chip's analog numerics and writes the output tensor; .npy is a NumPy file, .pb an ONNX\n"
+    "  TensorProto (as in ONNX test data: input_0.pb), told apart by the extension\n";
 
 // The dims a tensor of `s` is written with: (C, H, W), or (N,) for a flat vector.
 std::vector<std::size_t> dims_of(const Shape& s) {
@@ -54,19 +56,21 @@ RunConfig infer_config(const InferOptions& o) {
 
 InferResult run_infer(const InferOptions& o) {
     if (o.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
-    if (o.input.empty()) throw InputError("infer: missing --input X.npy");
-    if (o.output.empty()) throw InputError("infer: missing --output Y.npy");
+    if (o.input.empty()) throw InputError("infer: missing --input X.npy (or X.pb)");
+    if (o.output.empty()) throw InputError("infer: missing --output Y.npy (or Y.pb)");
     const RunConfig rc = infer_config(o);
     const Network net = load_onnx(o.model);
 
-    const NpyArray x = read_npy(o.input);
+    const bool pb_input = is_tensor_pb_path(o.input);
+    const NpyArray x = pb_input ? read_tensor_pb(o.input) : read_npy(o.input);
     const std::vector<std::size_t> dims = dims_of(net.input_shape());
     std::vector<std::size_t> batched = dims;
     batched.insert(batched.begin(), 1);
     const bool has_batch = x.shape == batched;
     if (x.shape != dims && !has_batch) {
-        throw InputError("'" + o.input + "': shape " + x.shape_str() + " does not match the input of model '" + net.name +
-                         "': expected " + npy_shape_str(dims) + " or " + npy_shape_str(batched));
+        throw InputError("'" + o.input + "': " + (pb_input ? "dims " : "shape ") + x.shape_str() +
+                         " does not match the input of model '" + net.name + "': expected " + npy_shape_str(dims) +
+                         " or " + npy_shape_str(batched));
     }
 
     const AccuracySettings acc = AccuracySettings::from(AccuracySettings::schema().parse(rc.accuracy, {}));
@@ -95,7 +99,11 @@ InferResult run_infer(const InferOptions& o) {
 
     std::vector<std::size_t> out_dims = dims_of(net.output_shape());
     if (has_batch) out_dims.insert(out_dims.begin(), 1);
-    write_npy(o.output, out_dims, r.output);
+    if (is_tensor_pb_path(o.output)) {
+        write_tensor_pb(o.output, out_dims, r.output, "output");
+    } else {
+        write_npy(o.output, out_dims, r.output);
+    }
     return r;
 }
 

@@ -1,6 +1,7 @@
 // `aimcsim infer MODEL.onnx --input X.npy --output Y.npy [--config C] [--set k=v]...`:
 // one input tensor through the configured chip's numerics, so users can check their
-// own models.
+// own models. Tensors are NumPy .npy files or, when the name ends in .pb, ONNX
+// TensorProto files (the ONNX test-data format, input_0.pb); float32 either way.
 //
 // The numerics are AnalogNetwork's (src/accuracy/analog_network.h), which the
 // SystemC chip's functional mode reproduces bit for bit: the model is mapped on the
@@ -21,8 +22,8 @@ namespace aimcsim {
 
 struct InferOptions {
     std::string model;       // ONNX file
-    std::string input;       // .npy float32, the model's input shape with or without a leading 1
-    std::string output;      // .npy float32 written
+    std::string input;       // .npy or .pb (TensorProto) float32, the model's input shape with or without a leading 1
+    std::string output;      // .npy or .pb (TensorProto) float32 written
     std::string config;      // empty: defaults
     std::vector<std::string> overrides;
 };
