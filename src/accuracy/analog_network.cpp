@@ -87,6 +87,13 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
         matvec_float(l, x, y);
     };
     for (const auto& img : images) (void)forward_network(net, img, range_kernel);
+    // Copies of a replicated layer (the chip's, not the batched path's) see the same products.
+    for (std::size_t b = 0; b < map.blocks.size(); ++b) {
+        const TileBlock& blk = map.blocks[b];
+        if (blk.replica > 0) {
+            cal.output_range[b] = cal.output_range[static_cast<std::size_t>(map.placement(blk.layer)->block_index(blk.block_row, blk.block_col))];
+        }
+    }
     for (double& r : cal.output_range) r = r > 0.0 ? r * range_scale : 1.0;
     return cal;
 }

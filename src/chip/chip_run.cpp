@@ -68,12 +68,6 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     ChipValues values;
     std::unique_ptr<AnalogNetwork> analog;
     if (opts.functional) {
-        for (const LayerPlacement& lp : r.mapping.layers) {
-            if (lp.replicas > 1) {
-                throw InputError("layer '" + lp.name + "' is replicated (chip.replicate / chip.replicate_fill): "
-                                 "replication is timing-only for now; set simulation.functional: false");
-            }
-        }
         for (const Layer& l : net.layers) {
             if (l.has_weights_matrix() && l.weights.empty()) {
                 throw InputError("layer '" + l.name +

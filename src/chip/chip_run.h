@@ -97,7 +97,9 @@ struct ChipRunResult {
 // Functional mode computes what AnalogNetwork computes (src/accuracy/analog_network.h):
 // run_chip builds one on the chip's mapping, calibrated on `calibration`, and the
 // outputs are bit-identical to AnalogNetwork::forward(inputs[n], first_image + n, gdc)
-// for the same tile config, seed and calibration images, whatever `threads`.
+// for the same tile config, seed and calibration images, whatever `threads` -- unless
+// layers are replicated: each copy is then programmed on its own (its own device
+// noise, the original's ADC range), which the batched path (originals only) does not see.
 struct ChipRunOptions {
     std::uint64_t seed = 1;
     int batch = 1;
