@@ -24,7 +24,6 @@ struct BadInputCase {
     bool error_line = true;  // the message is `aimcsim: error: ...`
     int exit_code = 2;
     int timeout_s = 60;
-    bool asan_false_positive = false;  // see cases.yaml
 };
 
 std::vector<BadInputCase> load_cases(const std::string& path) {
@@ -42,11 +41,6 @@ std::vector<BadInputCase> load_cases(const std::string& path) {
         if (const auto* e = item.find("error_line")) c.error_line = e->as_bool();
         if (const auto* e = item.find("exit")) c.exit_code = static_cast<int>(e->as_int());
         if (const auto* t = item.find("timeout_s")) c.timeout_s = static_cast<int>(t->as_int());
-        if (const auto* a = item.find("asan_false_positive")) c.asan_false_positive = a->as_bool();
-#if defined(__SANITIZE_ADDRESS__)
-        if (c.asan_false_positive && c.pending.empty())
-            c.pending = "ASan false positive after a SystemC run (coroutine stacks); checked in the plain build";
-#endif
         cases.push_back(c);
     }
     return cases;
@@ -69,6 +63,10 @@ std::string check(const BadInputCase& c, const Outcome& o) {
     if (o.signal != 0 || o.exit_code >= 128) return "crash: killed by a signal";
     if (o.output.find("Sanitizer") != std::string::npos || o.output.find("runtime error:") != std::string::npos)
         return "sanitizer report";
+    // ASan lost track of the stack (a SystemC coroutine switch it was not told
+    // about, see src/sim/sim_context.h): false reports may follow, real ones be missed.
+    if (o.output.find("ASan is ignoring requested __asan_handle_no_return") != std::string::npos)
+        return "ASan lost track of the stack";
     if (o.exit_code != c.exit_code)
         return "exit status " + std::to_string(o.exit_code) + ", expected " + std::to_string(c.exit_code);
     if (c.error_line && o.output.find("aimcsim: error: ") == std::string::npos) return "no 'aimcsim: error: ' line";

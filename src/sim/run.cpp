@@ -14,6 +14,7 @@
 #include "src/core/resource_guard.h"
 #include "src/sim/report.h"
 #include "src/sim/run_config.h"
+#include "src/sim/sim_context.h"
 #include "src/sim/mvm_workload.h"
 #include "src/sim/tile_bench.h"
 #include "aimcsim/workload/onnx_import.h"
@@ -107,7 +108,11 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
     spdlog::info("simulating {} on a {}x{} chip ({})", net.name, chip.rows, chip.cols,
                  o.functional ? "functional" : "timing only");
     guard_memory(rc, true);
-    const ChipRunResult r = run_chip(rc.tile, chip, net, o);
+    const ChipRunResult r = [&] {
+        // run_chip() calls sc_start(): afterwards ASan needs to be told the stack again (sim_context.h).
+        const SanitizerStackRestore restore;
+        return run_chip(rc.tile, chip, net, o);
+    }();
     RunOutput out;
     out.report = chip_report_json(r);
     out.report["schema"] = kReportSchema;

@@ -112,7 +112,7 @@ TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_n
     MvmController ctrl("controller", wl, block, rc.seed, max_code, r.t_inference_s);
     ctrl.to_tile.bind(tile.in);
     tile.out.bind(ctrl.from_tile);
-    sc_core::sc_start();
+    sim_start();
 
     r.phases = tile.model().phases();
     r.mvms = ctrl.results;
