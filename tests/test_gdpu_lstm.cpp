@@ -29,9 +29,10 @@ struct ChipConfig {
     [[nodiscard]] const ConfigNode& tile() const { return root.at("tile"); }
 };
 
-// hermes64's tile and link parameters on a smaller grid. Its tile: a result
-// leaves 135 cycles after the MVM starts (1 + 128 + 4 array, 2 LDPU), the array
-// takes the next MVM after 133. Links: 32 bits/cycle, 2 cycles per hop.
+// hermes64's tile and link parameters on a smaller grid. Its tile: the array takes
+// the next MVM after 133 cycles (1 + 128 + 4), a result leaves the 128-lane LDPU 1
+// cycle later for blocks of <= 128 columns (134), 2 for more (135). Links: 32
+// bits/cycle, 2 cycles per hop.
 ChipConfig hermes64(int rows, int cols, int gdpus, const std::string& topology = "ideal") {
     ChipConfig c;
     c.root = load_config_file(test::source_path("configs/hermes64.yaml"));
@@ -92,9 +93,9 @@ TEST_CASE("lstm: a bad LSTM layer is an error naming the layer", "[lstm]") {
 TEST_CASE("lstm: each step waits for the previous cell, latency by hand", "[lstm][chip]") {
     // 4 features, 4 hidden units: an 8 x 16 gate matrix on one tile; its GDPU on the
     // same router, so no packet crosses a link. Inputs (32 bits) arrive at 0, 1, 2.
-    // Step t starts when h_{t-1} is back: the MVM result 135 cycles later, the cell
-    // takes ceil(16 gates / 16 lanes) = 1 cycle plus lstm_cell_cycles = 4:
-    // h_0 at 140, h_1 at 280, h_2 at 420, i.e. 3 x (135 + 1 + 4).
+    // Step t starts when h_{t-1} is back: the MVM result 134 cycles later (16
+    // columns), the cell takes ceil(16 gates / 16 lanes) = 1 cycle plus
+    // lstm_cell_cycles = 4: h_0 at 139, h_1 at 278, h_2 at 417, i.e. 3 x (134 + 1 + 4).
     const ChipConfig cfg = hermes64(1, 1, 1);
     REQUIRE(cfg.chip.gdpu_lanes == 16);
     REQUIRE(cfg.chip.lstm_cell_cycles == 4);
@@ -102,14 +103,14 @@ TEST_CASE("lstm: each step waits for the previous cell, latency by hand", "[lstm
     ChipRunOptions opts;
     opts.trace = true;
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
-    CHECK(r.latency_cycles == 420);
+    CHECK(r.latency_cycles == 417);
     CHECK(r.tile_mvms == 3);
     REQUIRE(r.spans.size() == 3);
-    CHECK(r.spans[1].start_cycle == 140);
-    CHECK(r.spans[2].start_cycle == 280);
+    CHECK(r.spans[1].start_cycle == 139);
+    CHECK(r.spans[2].start_cycle == 278);
     REQUIRE(r.gdpu_spans.size() == 3);
-    CHECK(r.gdpu_spans[0].start_cycle == 135);
-    CHECK(r.gdpu_spans[0].end_cycle == 136);
+    CHECK(r.gdpu_spans[0].start_cycle == 134);
+    CHECK(r.gdpu_spans[0].end_cycle == 135);
     REQUIRE(r.gdpus.size() == 1);
     CHECK(r.gdpus[0].values == 3u * 16u);
     CHECK(r.gdpus[0].busy_cycles == 3);
@@ -173,28 +174,28 @@ TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the fl
 TEST_CASE("gdpu: pooling on a GDPU costs its occupancy, and one hop away two packet trips", "[gdpu][chip]") {
     // A 1x1 conv with 32 outputs over 2x2 pixels, then a 2x2 max pool. Input pixels
     // (32 bits) at 0, 1, 2, 3; the conv MVMs start at 0, 133, 266, 399 (the array
-    // is busy 133 cycles), so the last result is ready at 399 + 135 = 534.
+    // is busy 133 cycles), so the last result is ready at 399 + 134 = 533.
     const Network net = net_from(
         "input: {c: 4, h: 2, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n"
         "  - {name: pool, type: maxpool, kernel: 2}\n");
-    // No GDPU: pooled at the tile, pool_cycles = 2 later: 536.
+    // No GDPU: pooled at the tile, pool_cycles = 2 later: 535.
     const ChipConfig none = hermes64(1, 1, 0);
     REQUIRE(none.chip.pool_cycles == 2);
-    CHECK(run_chip(none.tile(), none.chip, net, 1, 1).latency_cycles == 536);
-    // A GDPU on the same router: 32 values at 16 lanes occupy it 2 cycles: 538.
+    CHECK(run_chip(none.tile(), none.chip, net, 1, 1).latency_cycles == 535);
+    // A GDPU on the same router: 32 values at 16 lanes occupy it 2 cycles: 537.
     const ChipConfig same = hermes64(1, 1, 1);
     const ChipRunResult r1 = run_chip(same.tile(), same.chip, net, 1, 1);
-    CHECK(r1.latency_cycles == 538);
+    CHECK(r1.latency_cycles == 537);
     REQUIRE(r1.gdpus.size() == 1);
     CHECK(r1.gdpus[0].values == 32);
     CHECK(r1.gdpus[0].busy_cycles == 2);
     // 1x2 grid: the GDPU sits at tile 1, the conv on tile 0. Each conv pixel (256
-    // bits = 8 flits) arrives 2 + 8 cycles later: the last at 544; pooled at
-    // 544 + 2 + 2 = 548; the result travels back to the controller's tile: 558.
+    // bits = 8 flits) arrives 2 + 8 cycles later: the last at 543; pooled at
+    // 543 + 2 + 2 = 547; the result travels back to the controller's tile: 557.
     const ChipConfig apart = hermes64(1, 2, 1);
     REQUIRE(apart.chip.gdpu_tile(0) == 1);
     const ChipRunResult r2 = run_chip(apart.tile(), apart.chip, net, 1, 1);
-    CHECK(r2.latency_cycles == 558);
+    CHECK(r2.latency_cycles == 557);
     CHECK(r2.net_totals.packets == 4 + 4 + 1);  // inputs (0 hops), conv -> GDPU, GDPU -> controller
     // Eight GDPUs on 8x8: one per grid row, in column 4.
     const ChipConfig big = hermes64(8, 8, 8);

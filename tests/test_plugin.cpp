@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "aimcsim/plugin.h"
 #include "tests/test_support.h"
 
 using Catch::Matchers::Contains;
@@ -117,7 +118,7 @@ TEST_CASE("bad plugins exit 2 with one line naming the file", "[plugin]") {
         {text_file, "plugin '" + text_file + "' is not an aimcsim plugin: not a shared library (no ELF header)"},
         {plugin("no_entry_point"), "plugin '" + plugin("no_entry_point") +
                                        "' is not an aimcsim plugin: it does not export aimcsim_plugin_abi_version()"},
-        {plugin("wrong_abi"), "plugin '" + plugin("wrong_abi") + "' was built for aimcsim ABI 999, this is 1"},
+        {plugin("wrong_abi"), "plugin '" + plugin("wrong_abi") + "' was built for aimcsim ABI 999, this is " + std::to_string(AIMCSIM_PLUGIN_ABI_VERSION)},
         {plugin("old_stdlib"), "plugin '" + plugin("old_stdlib") + "' was built for another C++ standard library ABI "
                                    "(libstdc++, pre-C++11 ABI, this aimcsim uses libstdc++, C++11 ABI)"},
         {plugin("duplicate"), "plugin '" + plugin("duplicate") + "': device model 'pcm' from " +
@@ -141,5 +142,5 @@ TEST_CASE("bad plugins exit 2 with one line naming the file", "[plugin]") {
     const auto r = test::run_cli("run " + cfg + " -q");
     CHECK(r.exit_code == 2);
     CHECK_THAT(error_line(r.output), Contains(cfg + ":4:5: plugins[1]: plugin '" + plugin("wrong_abi") +
-                                              "' was built for aimcsim ABI 999, this is 1"));
+                                              "' was built for aimcsim ABI 999, this is " + std::to_string(AIMCSIM_PLUGIN_ABI_VERSION)));
 }

@@ -67,12 +67,16 @@ HermesTile::HermesTile(const Params& p)
 }
 
 MvmPhases HermesTile::phases() const {
+    return phases_for_columns(crossbar_->cols_used() > 0 ? crossbar_->cols_used() : cols_);
+}
+
+MvmPhases HermesTile::phases_for_columns(int cols_used) const {
     MvmPhases ph;
     ph.input_load = input_.load_cycles();
     ph.integrate = input_.windows() * input_.window_cycles();
     ph.convert = input_.windows() * adc_->conversion_cycles();
     ph.readout = input_.windows() * adc_->readout_cycles();
-    ph.ldpu = ldpu_.cycles(crossbar_->cols_used() > 0 ? crossbar_->cols_used() : cols_);
+    ph.ldpu = ldpu_.cycles(cols_used);
     return ph;
 }
 

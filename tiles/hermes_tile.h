@@ -25,6 +25,7 @@ public:
     [[nodiscard]] double clock_ghz() const override { return clock_ghz_; }
     [[nodiscard]] int input_bits() const override { return input_.bits(); }
     [[nodiscard]] MvmPhases phases() const override;
+    [[nodiscard]] MvmPhases phases_for_columns(int cols_used) const override;
     [[nodiscard]] double static_power_mw() const override { return static_power_mw_ + ldpu_.static_power_mw(); }
 
     void program(const WeightBlock& block, const TileKey& key) override;

@@ -73,6 +73,13 @@ public:
     [[nodiscard]] virtual double clock_ghz() const = 0;
     [[nodiscard]] virtual int input_bits() const = 0;  // signed input codes span +-(2^(bits-1) - 1)
     [[nodiscard]] virtual MvmPhases phases() const = 0;
+    // The phases of an MVM whose block uses `cols_used` columns, for a tile that is
+    // not programmed (timing-only chips): the LDPU, for one, only processes the
+    // used columns. Default: phases().
+    [[nodiscard]] virtual MvmPhases phases_for_columns(int cols_used) const {
+        (void)cols_used;
+        return phases();
+    }
     [[nodiscard]] virtual double static_power_mw() const = 0;
 
     // Programs a weight block: device noise and drift exponents are drawn here, once.

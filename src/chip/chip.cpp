@@ -84,6 +84,29 @@ private:
     TileModel& tile_;
 };
 
+// Timing only: an unprogrammed tile that times its MVMs for its block's columns.
+class BlockShapedTile final : public TileModel {
+public:
+    BlockShapedTile(std::unique_ptr<TileModel> tile, int cols_used) : tile_(std::move(tile)), cols_used_(cols_used) {}
+    [[nodiscard]] int rows() const override { return tile_->rows(); }
+    [[nodiscard]] int cols() const override { return tile_->cols(); }
+    [[nodiscard]] double clock_ghz() const override { return tile_->clock_ghz(); }
+    [[nodiscard]] int input_bits() const override { return tile_->input_bits(); }
+    [[nodiscard]] MvmPhases phases() const override { return tile_->phases_for_columns(cols_used_); }
+    [[nodiscard]] double static_power_mw() const override { return tile_->static_power_mw(); }
+    void program(const WeightBlock& block, const TileKey& key) override { tile_->program(block, key); }
+    void set_time(double t_s) override { tile_->set_time(t_s); }
+    void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const override {
+        tile_->mvm(x, y, energy, noise);
+    }
+    [[nodiscard]] MvmEnergy reference_mvm_energy() const override { return tile_->reference_mvm_energy(); }
+    [[nodiscard]] double gdc_factor() const override { return tile_->gdc_factor(); }
+
+private:
+    std::unique_ptr<TileModel> tile_;
+    int cols_used_;
+};
+
 }  // namespace
 
 Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
@@ -110,7 +133,8 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
         if (functional) {
             models.push_back(std::make_unique<SharedTile>(values->analog->tile(static_cast<int>(b))));
         } else {
-            models.push_back(Registry<TileModel>::instance().create(tile_section, "hermes"));
+            models.push_back(std::make_unique<BlockShapedTile>(Registry<TileModel>::instance().create(tile_section, "hermes"),
+                                                               mapping.blocks[b].cols));
         }
     }
     if (!models.empty()) {
