@@ -206,13 +206,9 @@ layers:
         const std::vector<float>& out = r.outputs[static_cast<std::size_t>(n)];
         REQUIRE(out.size() == ref.size());
         // 8-bit input quantisation per layer is the only error left: a few percent.
-        double err2 = 0, ref2 = 0;
-        for (std::size_t i = 0; i < ref.size(); ++i) {
-            err2 += (out[i] - ref[i]) * (out[i] - ref[i]);
-            ref2 += ref[i] * ref[i];
-        }
-        INFO("inference " << n << " relative rms error " << std::sqrt(err2 / ref2));
-        CHECK(std::sqrt(err2 / ref2) < 0.03);
+        const double error = test::relative_rms_error(out, ref);
+        INFO("inference " << n << " relative rms error " << error);
+        CHECK(error < 0.03);
     }
     // Programming on one thread or several gives the same numbers (PCM this time).
     ChipConfig pcm = hermes64(2, 4);

@@ -20,14 +20,6 @@
 
 using namespace aimcsim;
 
-namespace {
-
-bool identical(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-}  // namespace
-
 TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outputs", "[chip][accuracy]") {
     ConfigNode root = load_config_file(test::source_path("configs/hermes64.yaml"));
     apply_override(root, "tile.device={model: pcm}");
@@ -74,7 +66,7 @@ TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outp
             int same_prediction = 0;
             for (int i = 0; i < n; ++i) {
                 INFO("image " << i);
-                CHECK(identical(r.outputs[static_cast<std::size_t>(i)], ref[static_cast<std::size_t>(i)]));
+                CHECK(test::identical(r.outputs[static_cast<std::size_t>(i)], ref[static_cast<std::size_t>(i)]));
                 same_prediction += argmax(r.outputs[static_cast<std::size_t>(i)]) == argmax(ref[static_cast<std::size_t>(i)]);
             }
             CHECK(same_prediction == n);
@@ -83,5 +75,5 @@ TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outp
     }
 
     // The noise is really there: another image id changes the outputs.
-    CHECK_FALSE(identical(analog.forward(inputs[0], first_image, true), analog.forward(inputs[0], first_image + 1, true)));
+    CHECK_FALSE(test::identical(analog.forward(inputs[0], first_image, true), analog.forward(inputs[0], first_image + 1, true)));
 }

@@ -50,10 +50,6 @@ Network net_from(const std::string& yaml, const std::string& weights = "none") {
 
 double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 
-bool identical(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
 }  // namespace
 
 TEST_CASE("lstm: two steps of a one-unit LSTM equal the hand-computed cell", "[lstm]") {
@@ -149,7 +145,7 @@ TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the fl
     analog.set_time(opts.t_inference_s);
     for (int n = 0; n < 3; ++n) {
         INFO("inference " << n);
-        CHECK(identical(r.outputs[static_cast<std::size_t>(n)], analog.forward(inputs[static_cast<std::size_t>(n)], 40 + n, true)));
+        CHECK(test::identical(r.outputs[static_cast<std::size_t>(n)], analog.forward(inputs[static_cast<std::size_t>(n)], 40 + n, true)));
     }
 
     // Ideal device and a 24-bit ideal ADC: only the 8-bit input quantisation is left.
@@ -161,13 +157,9 @@ TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the fl
         const std::vector<float> ref = forward_float(net, inputs[static_cast<std::size_t>(n)]);
         const std::vector<float>& out = f.outputs[static_cast<std::size_t>(n)];
         REQUIRE(out.size() == ref.size());
-        double err2 = 0, ref2 = 0;
-        for (std::size_t i = 0; i < ref.size(); ++i) {
-            err2 += (out[i] - ref[i]) * (out[i] - ref[i]);
-            ref2 += ref[i] * ref[i];
-        }
-        INFO("inference " << n << " relative rms error " << std::sqrt(err2 / ref2));
-        CHECK(std::sqrt(err2 / ref2) < 0.03);
+        const double error = test::relative_rms_error(out, ref);
+        INFO("inference " << n << " relative rms error " << error);
+        CHECK(error < 0.03);
     }
 }
 

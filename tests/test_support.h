@@ -1,11 +1,14 @@
 // Helpers shared by the tests.
 #pragma once
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "aimcsim/core/error.h"
 #include "src/sim/sim_context.h"
@@ -71,6 +74,21 @@ std::string error_of(F&& f) {
     }
     FAIL("no InputError thrown");
     return {};
+}
+
+// Same floats, bit for bit.
+inline bool identical(const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// sqrt(sum (out - ref)^2 / sum ref^2); sizes must match.
+inline double relative_rms_error(const std::vector<float>& out, const std::vector<float>& ref) {
+    double err2 = 0, ref2 = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+        err2 += (out[i] - ref[i]) * (out[i] - ref[i]);
+        ref2 += ref[i] * ref[i];
+    }
+    return std::sqrt(err2 / ref2);
 }
 
 }  // namespace test
