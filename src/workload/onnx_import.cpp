@@ -460,10 +460,10 @@ private:
                     infer = static_cast<int>(i);
                 else if (to[i] <= 0)
                     fail_node("bad target shape " + dims_str(to));
+                else if (to[i] > total / known)  // checked before multiplying: fuzzed dims overflow int64
+                    fail_node("target shape " + dims_str(to) + " has more elements than " + dims_str(in_dims));
                 else
                     known *= to[i];
-                if (known > total)
-                    fail_node("target shape " + dims_str(to) + " has more elements than " + dims_str(in_dims));
             }
             if (infer >= 0) to[infer] = total % known == 0 ? total / known : -1;
             if (to.size() != 2 || to[0] != 1 || to[1] != total)

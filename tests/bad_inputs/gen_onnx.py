@@ -123,6 +123,10 @@ write("onnx_conv_group",
 write("onnx_reshape_bad",
       model([node("Reshape", ["x", "s"], ["r"], "reshape"), node("Gemm", ["r", "W"], ["y"], "fc")],
             [tensor("s", [2], [2, 2], INT64), tensor("W", [4, 3], W)], X, Y))
+# Found by fuzz_onnx: the element count of the target shape overflowed int64.
+write("onnx_reshape_overflow",
+      model([node("Reshape", ["x", "s"], ["r"], "reshape"), node("Gemm", ["r", "W"], ["y"], "fc")],
+            [tensor("s", [2], [2, 4611686018427387906], INT64), tensor("W", [4, 3], W)], X, Y))
 write("onnx_empty_graph", model([], [], X, Y))
 write("onnx_truncated", good[: len(good) - 20])
 write("onnx_garbage", bytes((i * 131 + 7) % 256 for i in range(300)))
