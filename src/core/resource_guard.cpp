@@ -12,27 +12,26 @@ namespace aimcsim {
 
 namespace {
 
-// A size from a config section, or `dflt` when absent or not a number.
-double size_of(const ConfigNode* section, const std::string& key, double dflt) {
+// A scalar of a config section read by `read`, or `dflt` when absent or of the wrong
+// type: the estimate may run before the section is validated, whose checks report bad values.
+template <typename T, typename Read>
+T scalar_or(const ConfigNode* section, const std::string& key, T dflt, Read read) {
     if (section == nullptr || !section->is_map()) return dflt;
     const ConfigNode* n = section->find(key);
     if (n == nullptr || !n->is_scalar()) return dflt;
     try {
-        return n->as_real();
+        return read(*n);
     } catch (const InputError&) {
         return dflt;
     }
 }
 
+double size_of(const ConfigNode* section, const std::string& key, double dflt) {
+    return scalar_or(section, key, dflt, [](const ConfigNode& n) { return n.as_real(); });
+}
+
 bool flag_of(const ConfigNode* section, const std::string& key) {
-    if (section == nullptr || !section->is_map()) return false;
-    const ConfigNode* n = section->find(key);
-    if (n == nullptr || !n->is_scalar()) return false;
-    try {
-        return n->as_bool();
-    } catch (const InputError&) {
-        return false;
-    }
+    return scalar_or(section, key, false, [](const ConfigNode& n) { return n.as_bool(); });
 }
 
 std::string gib(double bytes) {
