@@ -38,7 +38,7 @@ for t in "${targets[@]}"; do
   case $t in onnx) max_len=65536 ;; *) max_len=8192 ;; esac
   log="$build/fuzz_$t.log"
   # New inputs go to the work corpus; the checked-in seeds are only read.
-  if "$build/fuzz/fuzz_$t" "$work" "$here/fuzz/corpus/$t" -max_total_time="$seconds" -seed="$seed" -timeout=10 \
+  if "$build/fuzz/fuzz_$t" "$work" "$here/fuzz/corpus/$t" -max_total_time="$seconds" -seed="$seed" -timeout=30 \
       -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts" >"$log" 2>&1; then
     result=ok
   else
