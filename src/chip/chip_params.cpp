@@ -16,9 +16,10 @@ ParamSchema chip_schema() {
     s.integer("add_cycles", 2, "cycles", "one residual-add output pixel").at_least(0);
     s.integer("gap_cycles", 2, "cycles", "global average pooling, after its last input pixel").at_least(0);
     s.real("digital_energy_pj", 0.5, "pJ", "energy per value of pooling, residual add and GAP").at_least(0);
-    s.integer("gdpus", 8, "", "global digital processing units (pooling, residual add, GAP, LSTM cell); 0: those ops run at the producing tile").range(0, 1024);
+    s.integer("gdpus", 8, "", "global digital processing units (pooling, residual add, GAP, LSTM cell, softmax); 0: pooling, add, GAP and softmax run at the producing tile").range(0, 1024);
     s.integer("gdpu_lanes", 16, "values/cycle", "values one GDPU processes per cycle").range(1, 4096);
     s.integer("lstm_cell_cycles", 4, "cycles", "LSTM cell latency on a GDPU after the last gate arrived").at_least(0);
+    s.integer("softmax_cycles", 4, "cycles", "assumed (unpublished) latency of the GDPU's lookup pipeline, which a softmax waits for twice: for the last exp before the sum, for 1/sum before normalising").at_least(0);
     s.integer("io_tile", 0, "", "tile whose router the controller uses for inputs and outputs").at_least(0);
     s.integer("io_bits_per_cycle", 64, "bit/cycle", "controller input stream rate").at_least(1);
     s.section("replicate", "copies of conv layers, {layer name: copies}: each copy computes every copies-th output pixel");
@@ -45,6 +46,7 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
     c.gdpus = static_cast<int>(p.integer("gdpus"));
     c.gdpu_lanes = static_cast<int>(p.integer("gdpu_lanes"));
     c.lstm_cell_cycles = static_cast<int>(p.integer("lstm_cell_cycles"));
+    c.softmax_cycles = static_cast<int>(p.integer("softmax_cycles"));
     c.io_tile = static_cast<int>(p.integer("io_tile"));
     c.io_bits_per_cycle = static_cast<int>(p.integer("io_bits_per_cycle"));
     if (c.io_tile >= c.tiles()) throw p.error("io_tile", "io_tile " + std::to_string(c.io_tile) + " is outside the " + std::to_string(c.tiles()) + "-tile grid");

@@ -25,6 +25,7 @@ struct ChipParams {
     int gdpus = 8;                      // global digital units (0: pooling, add, GAP at the producing tile)
     int gdpu_lanes = 16;                // values a GDPU takes per cycle
     int lstm_cell_cycles = 4;           // LSTM cell latency after its gates are in (sigmoid/tanh lookups, products)
+    int softmax_cycles = 4;             // latency of a GDPU's exp/reciprocal lookup pipeline (softmax waits for it twice)
     int io_tile = 0;                    // tile whose router the controller injects into and reads from
     int io_bits_per_cycle = 64;         // controller input stream rate
     ConfigNode interconnect;            // `interconnect:` section (topology model + link params)

@@ -39,6 +39,44 @@ MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Map
     return e;
 }
 
+namespace {
+
+// A softmax's row of the per-layer table: no tiles, its GDPU, its digital energy.
+LayerResult softmax_row(const Network& net, const ChipSchedule& s, const GdpuLayerTiming& t, int batch,
+                        double ns_per_cycle) {
+    const Layer& l = net.layers[static_cast<std::size_t>(t.layer)];
+    LayerResult lr;
+    lr.name = l.name;
+    lr.op = op_name(l.op);
+    lr.gdpu = t.gdpu;
+    lr.start_ns = static_cast<double>(t.first_input_cycle) * ns_per_cycle;
+    lr.end_ns = static_cast<double>(t.last_output_cycle) * ns_per_cycle;
+    lr.energy_pj = s.digital_layer_energy_pj()[static_cast<std::size_t>(t.layer)] / batch;
+    return lr;
+}
+
+// " (busy cycles: MaxPool 12, Softmax 30)" of the ops a GDPU served.
+std::string busy_by_op_text(const GdpuStats& g) {
+    std::string text;
+    for (int op = 0; op < kOpCount; ++op) {
+        const std::uint64_t cycles = g.busy_cycles_by_op[static_cast<std::size_t>(op)];
+        if (cycles > 0) text += (text.empty() ? " (busy cycles: " : ", ") + std::string(op_name(static_cast<Op>(op))) + " " + std::to_string(cycles);
+    }
+    return text.empty() ? text : text + ")";
+}
+
+// {op name: busy cycles} of the ops a GDPU served.
+nlohmann::json busy_by_op_json(const GdpuStats& g) {
+    nlohmann::json j = nlohmann::json::object();
+    for (int op = 0; op < kOpCount; ++op) {
+        const std::uint64_t cycles = g.busy_cycles_by_op[static_cast<std::size_t>(op)];
+        if (cycles > 0) j[op_name(static_cast<Op>(op))] = cycles;
+    }
+    return j;
+}
+
+}  // namespace
+
 ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net, std::uint64_t seed,
                        int batch) {
     ChipRunOptions opts;
@@ -171,6 +209,7 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
         const LayerTiming& lt = s.layer_timing()[i];
         LayerResult lr;
         lr.name = lp.name;
+        lr.op = op_name(net.layers[static_cast<std::size_t>(lp.layer)].op);
         lr.tiles = lp.all_tiles();
         lr.replicas = lp.replicas;
         lr.row_blocks = lp.row_blocks;
@@ -181,6 +220,7 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
         lr.energy_pj = layer_energy[i] / batch;
         r.layers.push_back(lr);
     }
+    for (const GdpuLayerTiming& t : s.softmax_timing()) r.layers.push_back(softmax_row(net, s, t, batch, ns_per_cycle));
     r.spans = s.spans();
     r.gdpus = s.gdpus();
     for (const Layer& l : net.layers) r.layer_names.push_back(l.name);
@@ -266,12 +306,15 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
                          {"values", s.values},
                          {"busy_cycles", s.busy_cycles},
                          {"queue_cycles", s.queue_cycles},
+                         {"busy_cycles_by_op", busy_by_op_json(s)},
                          {"utilization", span > 0 ? static_cast<double>(s.busy_cycles) / span : 0.0}});
     }
     j["gdpus"] = gdpus;
     json layers = json::array();
     for (const LayerResult& l : r.layers) {
         layers.push_back({{"name", l.name},
+                          {"op", l.op},
+                          {"gdpu", l.gdpu >= 0 ? nlohmann::json(l.gdpu) : nlohmann::json(nullptr)},
                           {"tiles", l.tiles},
                           {"replicas", l.replicas},
                           {"row_blocks", l.row_blocks},
@@ -313,8 +356,14 @@ std::string chip_report_text(const ChipRunResult& r) {
     for (std::size_t i = 0; i < r.layers.size(); ++i) {
         const LayerResult& l = r.layers[i];
         char line[200];
-        std::snprintf(line, sizeof line, "  %-3zu %-25s %5d  %2dx%-3d %10.1f %10.1f %11.2f\n", i, l.name.c_str(), l.tiles,
-                      l.row_blocks, l.col_blocks, l.start_ns, l.end_ns, l.energy_pj * 1e-3);
+        if (l.op == op_name(Op::Softmax)) {  // no tiles: where it ran instead of the blocks
+            const std::string unit = l.gdpu >= 0 ? "gdpu " + std::to_string(l.gdpu) : "tile";
+            std::snprintf(line, sizeof line, "  %-3zu %-25s %5s  %-6s %10.1f %10.1f %11.2f\n", i, l.name.c_str(), "-",
+                          unit.c_str(), l.start_ns, l.end_ns, l.energy_pj * 1e-3);
+        } else {
+            std::snprintf(line, sizeof line, "  %-3zu %-25s %5d  %2dx%-3d %10.1f %10.1f %11.2f\n", i, l.name.c_str(),
+                          l.tiles, l.row_blocks, l.col_blocks, l.start_ns, l.end_ns, l.energy_pj * 1e-3);
+        }
         os << line;
     }
     if (!r.steady_state) {
@@ -342,7 +391,8 @@ std::string chip_report_text(const ChipRunResult& r) {
         const GdpuStats& g = r.gdpus[busiest];
         os << "gdpus: " << r.gdpus.size() << ", " << values << " values processed; busiest: gdpu " << busiest << " at ("
            << g.tile / r.grid_cols << "," << g.tile % r.grid_cols << "), utilisation "
-           << (span > 0 ? static_cast<double>(g.busy_cycles) / span : 0.0) << ", " << g.queue_cycles << " queue cycles\n";
+           << (span > 0 ? static_cast<double>(g.busy_cycles) / span : 0.0) << ", " << g.queue_cycles << " queue cycles"
+           << busy_by_op_text(g) << "\n";
     }
     return os.str();
 }
@@ -405,10 +455,11 @@ nlohmann::json chip_trace_json(const ChipRunResult& r) {
 
 std::string layers_csv(const ChipRunResult& r) {
     std::ostringstream os;
-    os << "name,tiles,row_blocks,col_blocks,mvms,start_ns,end_ns,latency_ns,energy_pj\n";
+    os << "name,op,tiles,row_blocks,col_blocks,mvms,start_ns,end_ns,latency_ns,energy_pj,gdpu\n";
     for (const LayerResult& l : r.layers) {
-        os << l.name << ',' << l.tiles << ',' << l.row_blocks << ',' << l.col_blocks << ',' << l.mvms << ','
-           << l.start_ns << ',' << l.end_ns << ',' << (l.end_ns - l.start_ns) << ',' << l.energy_pj << '\n';
+        os << l.name << ',' << l.op << ',' << l.tiles << ',' << l.row_blocks << ',' << l.col_blocks << ',' << l.mvms
+           << ',' << l.start_ns << ',' << l.end_ns << ',' << (l.end_ns - l.start_ns) << ',' << l.energy_pj << ','
+           << (l.gdpu >= 0 ? std::to_string(l.gdpu) : std::string()) << '\n';
     }
     return os.str();
 }

@@ -41,14 +41,18 @@ struct EnergyBreakdown {  // pJ, whole run
     [[nodiscard]] double total() const { return input + pwm + array + adc + ldpu + gdpu + interconnect + static_; }
 };
 
+// A row of the per-layer table: a weight layer on its tiles, or a softmax, which
+// runs as a whole vector on one GDPU (weight layers first, in mapping order).
 struct LayerResult {
     std::string name;
+    std::string op;                   // op_name(): Conv, Dense, LSTM, Softmax
     int tiles = 0;
     int row_blocks = 0, col_blocks = 0;
     int replicas = 1;                 // copies of its blocks (tiles counts them all)
     std::uint64_t mvms = 0;           // whole run
-    double start_ns = 0, end_ns = 0;  // inference 0: first input at a tile, last output ready
-    double energy_pj = 0;             // tile dynamic energy per inference
+    double start_ns = 0, end_ns = 0;  // inference 0: first input at a tile (GDPU), last output ready
+    double energy_pj = 0;             // tile dynamic energy per inference (softmax: its GDPU ops)
+    int gdpu = -1;                    // softmax: the GDPU it runs on (-1: a tile's digital unit, chip.gdpus = 0)
 };
 
 struct ChipRunResult {
@@ -81,7 +85,7 @@ struct ChipRunResult {
     std::uint64_t psum_adds = 0;
     NetworkTotals net_totals;
     double max_link_utilization = 0;
-    std::vector<LayerResult> layers;          // weight layers
+    std::vector<LayerResult> layers;          // weight layers (index = placement), then softmax layers
     std::vector<std::string> layer_names;     // every Network layer (GDPU spans name them)
     double wall_s = 0;                    // mapping, elaboration (and programming) and simulation
     double simulate_wall_s = 0;           // sc_start() alone

@@ -32,6 +32,15 @@ int overlap(int a_lo, int a_hi, int b_lo, int b_hi) { return std::max(0, std::mi
 
 bool is_windowed(Op op) { return op == Op::Conv || op == Op::MaxPool || op == Op::AvgPool; }
 
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+
+// Levels of a binary reduction tree over `lanes` values.
+std::uint64_t tree_levels(int lanes) {
+    std::uint64_t levels = 0;
+    while ((std::uint64_t{1} << levels) < static_cast<std::uint64_t>(lanes)) ++levels;
+    return levels;
+}
+
 }  // namespace
 
 ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, LinkScheduler& links,
@@ -44,11 +53,13 @@ ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const Chi
     build_templates();
     layer_timing_.assign(map_.layers.size(), LayerTiming{});
     block_mvms_.assign(map_.blocks.size(), 0);
+    digital_layer_energy_pj_.assign(net_.layers.size(), 0.0);
 }
 
 void ChipSchedule::build_tensors() {
     tensors_.assign(net_.tensors.size(), TensorInfo{});
     lstm_of_tensor_.assign(net_.tensors.size(), -1);
+    softmax_slot_.assign(net_.layers.size(), -1);
     const Shape& in = net_.input_shape();
     TensorInfo& ti = tensors_.at(static_cast<std::size_t>(net_.input));
     ti.h = in.h;
@@ -86,6 +97,10 @@ void ChipSchedule::build_tensors() {
             // CHW order: a channel slice of the input is a contiguous slice of the vector.
             const int hw = first.pixels();
             for (const Part& p : first.parts) to.parts.push_back(Part{p.tile, p.lo * hw, p.hi * hw, p.gdpu});
+        } else if (l.op == Op::Softmax) {
+            to.parts = {softmax_part(first, out.c)};
+            softmax_slot_[li] = static_cast<int>(softmax_timing_.size());
+            softmax_timing_.push_back(GdpuLayerTiming{static_cast<int>(li), to.parts.front().gdpu});
         } else if (l.op == Op::Relu) {
             to.parts = first.parts;  // in the LDPU, wherever each pixel is
             to.replicated = first.replicated;
@@ -172,6 +187,8 @@ void ChipSchedule::build_templates() {
             for (std::size_t k = 0; k < tout.parts.size(); ++k) need.insert(need.end(), window_count.begin(), window_count.end());
         } else if (l.op == Op::GlobalAvgPool || l.op == Op::Flatten) {
             template_.op_need[li].assign(tout.parts.size(), tin.pixels());
+        } else if (l.op == Op::Softmax) {
+            template_.op_need[li].assign(static_cast<std::size_t>(tout.pixels()), static_cast<int>(tin.parts.size()));
         } else if (l.op == Op::Add) {
             const TensorInfo& tb = tensors_.at(static_cast<std::size_t>(l.inputs.at(1)));
             add_dests_[li].assign(tb.parts.size(), {});
@@ -241,6 +258,7 @@ void ChipSchedule::handle(const Event& e) {
         case Kind::PsumArrive: psum_arrive(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::GatesReady: column_ready(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::GatesArrive: gates_arrive(e.inference, e.a, e.pixel, e.cycle); break;
+        case Kind::SoftmaxSlice: softmax_slice(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::OutputArrive: {
             InferenceState& s = inf_[static_cast<std::size_t>(e.inference)];
             if (--s.outputs_left == 0) s.done_cycle = e.cycle;
@@ -308,6 +326,7 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
             case Op::Flatten:
                 to_op(inference, c.layer, src, src_tile, part, src.hi - src.lo, pixel, now);  // output part k reads input part k
                 break;
+            case Op::Softmax: to_softmax(inference, c.layer, part, src_tile, pixel, now); break;
             case Op::Add:
                 if (c.slot == 0) {
                     to_op(inference, c.layer, src, src_tile, part, src.hi - src.lo, pixel, now);
@@ -340,19 +359,73 @@ void ChipSchedule::to_op(int inference, int layer, const Part& src, int src_tile
 
 std::uint64_t ChipSchedule::digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel,
                                        std::uint64_t now) {
+    // A tile's digital unit has no occupancy modelled: the op takes its latency.
+    const std::uint64_t occupancy =
+        gdpu < 0 ? 0 : std::max<std::uint64_t>(1, ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes)));
+    return serve(gdpu, values, occupancy, static_cast<std::uint64_t>(latency), layer, inference, pixel, now);
+}
+
+std::uint64_t ChipSchedule::serve(int gdpu, int values, std::uint64_t occupancy, std::uint64_t latency, int layer,
+                                  int inference, int pixel, std::uint64_t now) {
+    const double energy_pj = values * chip_.digital_energy_pj;
     digital_.digital_ops += static_cast<std::uint64_t>(values);
-    digital_.energy_pj += values * chip_.digital_energy_pj;
-    if (gdpu < 0) return now + static_cast<std::uint64_t>(latency);  // a tile's digital unit: no queue modelled
+    digital_.energy_pj += energy_pj;
+    digital_layer_energy_pj_[static_cast<std::size_t>(layer)] += energy_pj;
+    if (gdpu < 0) return now + occupancy + latency;  // a tile's digital unit: no queue modelled
     GdpuStats& g = gdpus_[static_cast<std::size_t>(gdpu)];
     const std::uint64_t start = std::max(now, g.busy_until);
-    const auto lanes = static_cast<std::uint64_t>(chip_.gdpu_lanes);
-    const std::uint64_t occupancy = std::max<std::uint64_t>(1, (static_cast<std::uint64_t>(values) + lanes - 1) / lanes);
     g.queue_cycles += start - now;
     g.busy_until = start + occupancy;
     g.busy_cycles += occupancy;
+    g.busy_cycles_by_op[static_cast<std::size_t>(net_.layers[static_cast<std::size_t>(layer)].op)] += occupancy;
     g.values += static_cast<std::uint64_t>(values);
     if (record_spans_) gdpu_spans_.push_back(GdpuSpan{gdpu, layer, inference, pixel, start, start + occupancy});
-    return start + occupancy + static_cast<std::uint64_t>(latency);
+    return start + occupancy + latency;
+}
+
+ChipSchedule::Part ChipSchedule::softmax_part(const TensorInfo& in, int channels) {
+    const Part& first = in.parts.front();
+    if (first.gdpu >= 0) return Part{first.tile, 0, channels, first.gdpu};  // already on a GDPU: stay there
+    if (gdpus_.empty()) return Part{first.tile, 0, channels, -1};
+    const int g = choose_gdpu(first.tile);
+    return Part{gdpus_[static_cast<std::size_t>(g)].tile, 0, channels, g};
+}
+
+void ChipSchedule::to_softmax(int inference, int layer, int src_part, int src_tile, int pixel, std::uint64_t now) {
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    const Part& src = tensors_[static_cast<std::size_t>(l.inputs[0])].parts[static_cast<std::size_t>(src_part)];
+    const Part& dst = tensors_[static_cast<std::size_t>(l.output)].parts.front();
+    if (src_tile == dst.tile && src.gdpu == dst.gdpu) {
+        softmax_slice(inference, layer, src_part, pixel, now);
+    } else {
+        send(src_tile, dst.tile, src.hi - src.lo, chip_.activation_bits, now, Kind::SoftmaxSlice, inference, layer,
+             src_part, pixel);
+    }
+}
+
+std::uint64_t ChipSchedule::softmax_finish_cycles(int values) const {
+    const std::uint64_t pass = ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes));
+    const std::uint64_t tree = tree_levels(chip_.gdpu_lanes);
+    const auto lookup = static_cast<std::uint64_t>(chip_.softmax_cycles);
+    return tree + pass + lookup    // max over the lanes; exp pass with lane-wise sums; last exp out
+           + tree + lookup + pass;  // sum over the lanes; 1/sum; normalisation
+}
+
+void ChipSchedule::softmax_slice(int inference, int layer, int src_part, int pixel, std::uint64_t now) {
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    const Part& src = tensors_[static_cast<std::size_t>(l.inputs[0])].parts[static_cast<std::size_t>(src_part)];
+    const Part& unit = tensors_[static_cast<std::size_t>(l.output)].parts.front();
+    GdpuLayerTiming& timing = softmax_timing_[static_cast<std::size_t>(softmax_slot_[static_cast<std::size_t>(layer)])];
+    if (inference == 0) timing.first_input_cycle = std::min(timing.first_input_cycle, now);
+    const std::uint64_t maxed = digital_op(unit.gdpu, src.hi - src.lo, 0, layer, inference, pixel, now);  // running max
+    auto& need = inf_[static_cast<std::size_t>(inference)].op_need[static_cast<std::size_t>(layer)];
+    if (--need[static_cast<std::size_t>(pixel)] != 0) return;
+    if (functional_) compute_softmax(inference, l, pixel);
+    const int n = unit.hi - unit.lo;
+    // The exp and normalisation passes each touch every value; the GDPU stays on the vector throughout.
+    const std::uint64_t ready = serve(unit.gdpu, 2 * n, softmax_finish_cycles(n), 0, layer, inference, pixel, maxed);
+    if (inference == 0) timing.last_output_cycle = std::max(timing.last_output_cycle, ready);
+    push(Kind::TensorReady, ready, inference, l.output, 0, pixel);
 }
 
 int ChipSchedule::choose_gdpu(int near_tile) {
@@ -692,6 +765,14 @@ void ChipSchedule::compute_add(int inference, const Layer& l, int part, int pixe
         const std::size_t i = static_cast<std::size_t>(c) * t.pixels() + pixel;
         out[i] = a[i] + b[i];
     }
+}
+
+void ChipSchedule::compute_softmax(int inference, const Layer& l, int pixel) {
+    auto& v = values_[static_cast<std::size_t>(inference)];
+    const TensorInfo& t = tensors_[static_cast<std::size_t>(l.output)];
+    const int channels = net_.shape(l.output).c;
+    softmax(v[static_cast<std::size_t>(l.inputs[0])].data() + pixel, channels, static_cast<std::size_t>(t.pixels()),
+            v[static_cast<std::size_t>(l.output)].data() + pixel);
 }
 
 void ChipSchedule::compute_lstm_cell(int inference, int layer, int pixel) {

@@ -21,6 +21,17 @@
 //   per value) go to the layer's GDPU, which runs the cell (sigmoid/tanh lookups
 //   and products, 4*hidden values) and sends h_t to the consumers and back to the
 //   blocks that hold the recurrent rows, for step t + 1.
+// - Softmax needs the whole vector in one place: every input slice (activation_bits
+//   per value) goes to the layer's GDPU (the one holding the first slice, else the
+//   nearest to it, ties: the least loaded; with chip.gdpus = 0 the first slice's
+//   tile, which then takes the cycles below without queueing). Each slice, as it
+//   arrives, is buffered and folded into a lane-wise running max (ceil(slice /
+//   lanes) cycles). After the last one the unit, dedicated to the vector, runs: a
+//   max tree over the lanes (ceil(log2 lanes)), the exp pass (ceil(N / lanes), x -
+//   max through the exp lookup, lane-wise sums), the lookup pipeline's drain
+//   (softmax_cycles), a sum tree (ceil(log2 lanes)), 1/sum through the lookup
+//   (softmax_cycles) and the normalisation pass (ceil(N / lanes)). An NCHW input
+//   gets one such softmax over the channels per pixel.
 // - A conv output pixel is computed (one MVM per block) as soon as every input
 //   pixel of its window has arrived at that block's tile; a Dense layer when its
 //   whole input has. Tiles run their MVMs in the order they became ready; the
@@ -30,6 +41,7 @@
 //   Buffers are unbounded (no back-pressure).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -73,7 +85,7 @@ struct LayerTiming {
 
 struct DigitalStats {
     std::uint64_t psum_adds = 0;    // partial-sum values added
-    std::uint64_t digital_ops = 0;  // values through pooling, residual add, GAP, LSTM cells
+    std::uint64_t digital_ops = 0;  // values through pooling, residual add, GAP, LSTM cells, softmax passes
     double energy_pj = 0.0;
 };
 
@@ -84,6 +96,15 @@ struct GdpuStats {
     std::uint64_t busy_cycles = 0;
     std::uint64_t queue_cycles = 0;   // work waited for the unit, summed
     std::uint64_t busy_until = 0;
+    std::array<std::uint64_t, kOpCount> busy_cycles_by_op{};  // busy_cycles split by the op served
+};
+
+// A layer that runs on a GDPU as a whole vector (softmax), for the per-layer table.
+struct GdpuLayerTiming {
+    int layer = 0;  // Network layer index
+    int gdpu = -1;  // -1: the first input slice's tile (chip.gdpus = 0)
+    std::uint64_t first_input_cycle = std::numeric_limits<std::uint64_t>::max();  // inference 0: first slice there
+    std::uint64_t last_output_cycle = 0;  // inference 0: last result ready
 };
 
 // One GDPU operation on the timeline (for the trace).
@@ -127,7 +148,7 @@ public:
     // input scales quantise each weight layer's inputs, its combine_partials() adds
     // the row blocks of an output pixel (buffered until all have arrived, then added
     // in row-block order), and inference n is image first_image + n for the
-    // per-read noise. Bias, ReLU, pooling, GAP, Add and Flatten repeat, pixel by
+    // per-read noise. Bias, ReLU, pooling, GAP, Add, Flatten and Softmax repeat, pixel by
     // pixel, the arithmetic of forward_network(), so the outputs are bit-identical
     // to analog.forward(input, first_image + n, gdc).
     void enable_values(std::vector<std::vector<float>> inputs, const AnalogNetwork& analog, bool gdc,
@@ -152,6 +173,10 @@ public:
     // Per weight layer (index in Mapping::layers).
     [[nodiscard]] const std::vector<LayerTiming>& layer_timing() const { return layer_timing_; }
     [[nodiscard]] const DigitalStats& digital() const { return digital_; }
+    // Softmax layers, in network order.
+    [[nodiscard]] const std::vector<GdpuLayerTiming>& softmax_timing() const { return softmax_timing_; }
+    // Energy of the digital work of each Network layer (pooling, add, GAP, LSTM cell, softmax), whole run.
+    [[nodiscard]] const std::vector<double>& digital_layer_energy_pj() const { return digital_layer_energy_pj_; }
     [[nodiscard]] std::uint64_t mvms_issued() const { return jobs_.size(); }
     // MVMs run per mapping block.
     [[nodiscard]] const std::vector<std::uint64_t>& block_mvms() const { return block_mvms_; }
@@ -178,7 +203,10 @@ private:
         int values = 0;
     };
     // BlockInput's b: 0 input pixel, 1 recurrent h of step `pixel` (LSTM), 2 initial LSTM state.
-    enum class Kind : std::uint8_t { TensorReady, BlockInput, OpInput, PsumArrive, GatesReady, GatesArrive, OutputArrive };
+    // SoftmaxSlice's a: the softmax layer, b: the input part that arrived.
+    enum class Kind : std::uint8_t {
+        TensorReady, BlockInput, OpInput, PsumArrive, GatesReady, GatesArrive, SoftmaxSlice, OutputArrive
+    };
     struct Event {
         std::uint64_t cycle = 0;
         std::uint64_t seq = 0;
@@ -191,7 +219,7 @@ private:
     };
     struct InferenceState {
         std::vector<std::vector<int>> block_need;  // [block][out pixel]: input pixels still missing
-        std::vector<std::vector<int>> op_need;     // [layer][part * pixels + pixel] (pool, add, GAP, flatten)
+        std::vector<std::vector<int>> op_need;     // [layer][part * pixels + pixel] (pool, add, GAP, flatten; softmax: input slices)
         std::vector<std::vector<int>> psum_need;   // [placement][col block * pixels + pixel]
         std::vector<std::vector<int>> cell_need;   // [layer][step]: LSTM gate column blocks still missing
         int outputs_left = 0;
@@ -218,6 +246,18 @@ private:
     void gates_arrive(int inference, int layer, int pixel, std::uint64_t now);
     // Serves `values` on GDPU `gdpu` (-1: a tile's digital unit) from `now`; returns when the result is ready.
     std::uint64_t digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel, std::uint64_t now);
+    // The same with the occupancy given: a GDPU takes the work at max(now, busy) and is busy `occupancy`
+    // cycles, the result follows `latency` later; a tile's unit (no queue modelled) takes occupancy + latency.
+    std::uint64_t serve(int gdpu, int values, std::uint64_t occupancy, std::uint64_t latency, int layer, int inference,
+                        int pixel, std::uint64_t now);
+    // Where a softmax of the tensor `in` runs: on the GDPU holding or nearest its first slice, or that slice's tile.
+    Part softmax_part(const TensorInfo& in, int channels);
+    // Moves input part `src_part` of a softmax layer's pixel to where the softmax runs.
+    void to_softmax(int inference, int layer, int src_part, int src_tile, int pixel, std::uint64_t now);
+    // An input slice of a softmax has arrived: fold it into the running max; after the last, normalise.
+    void softmax_slice(int inference, int layer, int src_part, int pixel, std::uint64_t now);
+    // Cycles after the last slice's max pass: max tree, exp pass, lookup drain, sum tree, 1/sum, normalisation.
+    [[nodiscard]] std::uint64_t softmax_finish_cycles(int values) const;
     int choose_gdpu(int near_tile);
     void send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind, int inference,
               int a, int b, int pixel);
@@ -234,6 +274,7 @@ private:
     void compute_gap_or_flatten(int inference, const Layer& l, int part);
     void compute_add(int inference, const Layer& l, int part, int pixel);
     void compute_lstm_cell(int inference, int layer, int pixel);
+    void compute_softmax(int inference, const Layer& l, int pixel);
 
     const Network& net_;
     const Mapping& map_;
@@ -254,6 +295,9 @@ private:
     std::vector<MvmJob> jobs_;
     std::vector<LayerTiming> layer_timing_;
     DigitalStats digital_;
+    std::vector<double> digital_layer_energy_pj_;  // [network layer]
+    std::vector<GdpuLayerTiming> softmax_timing_;
+    std::vector<int> softmax_slot_;                // [network layer] -> index in softmax_timing_, or -1
     std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
     std::uint64_t seq_ = 0;
 

@@ -48,7 +48,7 @@ ParamSchema layer_schema(const std::string& type) {
 
 const std::vector<std::string>& layer_types() {
     static const std::vector<std::string> types = {"conv", "dense", "relu", "maxpool", "avgpool",
-                                                   "global_avgpool", "add", "flatten", "lstm"};
+                                                   "global_avgpool", "add", "flatten", "lstm", "softmax"};
     return types;
 }
 
@@ -102,7 +102,7 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
     for (const ConfigNode& ln : layers.items()) {
         if (!ln.is_map()) throw ln.error("a layer must be a map {name, type, ...}");
         const ConfigNode* type_node = ln.find("type");
-        if (type_node == nullptr) throw ln.error("missing `type:` (one of conv, dense, relu, maxpool, avgpool, global_avgpool, add, flatten, lstm)");
+        if (type_node == nullptr) throw ln.error("missing `type:` (one of conv, dense, relu, maxpool, avgpool, global_avgpool, add, flatten, lstm, softmax)");
         const std::string type = type_node->as_string();
         bool known = false;
         for (const auto& t : layer_types()) known = known || t == type;
@@ -170,6 +170,8 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
                 out = net.add_global_avg_pool(name, in);
             } else if (type == "flatten") {
                 out = net.add_flatten(name, in);
+            } else if (type == "softmax") {
+                out = net.add_softmax(name, in);
             } else {  // add
                 const ConfigNode* inputs = ln.find("inputs");
                 if (inputs == nullptr || !inputs->is_seq() || inputs->items().size() != 2) {

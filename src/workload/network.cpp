@@ -38,6 +38,7 @@ const char* op_name(Op op) {
         case Op::Add: return "Add";
         case Op::Flatten: return "Flatten";
         case Op::Lstm: return "LSTM";
+        case Op::Softmax: return "Softmax";
     }
     return "?";
 }
@@ -208,6 +209,16 @@ int Network::add_add(const std::string& layer, int a, int b) {
     return add_layer(std::move(l), s);
 }
 
+int Network::add_softmax(const std::string& layer, int in) {
+    check_tensor(layer, in);
+    Layer l;
+    l.name = layer;
+    l.op = Op::Softmax;
+    l.inputs = {in};
+    const Shape s = shape(in);
+    return add_layer(std::move(l), s);
+}
+
 int Network::add_flatten(const std::string& layer, int in) {
     check_tensor(layer, in);
     Layer l;
@@ -354,6 +365,22 @@ void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h
     }
 }
 
+void softmax(const float* in, int channels, std::size_t stride, float* out) {
+    float max = -std::numeric_limits<float>::infinity();
+    for (int k = 0; k < channels; ++k) max = std::max(max, in[static_cast<std::size_t>(k) * stride]);
+    // Subtracting the max keeps every exponent <= 0: no overflow, and the largest term is 1.
+    double sum = 0.0;
+    for (int k = 0; k < channels; ++k) {
+        const std::size_t i = static_cast<std::size_t>(k) * stride;
+        out[i] = std::exp(in[i] - max);
+        sum += out[i];
+    }
+    for (int k = 0; k < channels; ++k) {
+        const std::size_t i = static_cast<std::size_t>(k) * stride;
+        out[i] = static_cast<float>(out[i] / sum);
+    }
+}
+
 std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw, const WeightKernel& kernel) {
     if (net.input < 0) throw InputError("network '" + net.name + "' has no input");
     if (input_chw.size() != net.input_shape().size())
@@ -411,6 +438,11 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
                 break;
             }
             case Op::Flatten: std::copy(in, in + out.size(), out.begin()); break;
+            case Op::Softmax: {
+                const std::size_t pixels = static_cast<std::size_t>(so.h) * so.w;
+                for (std::size_t p = 0; p < pixels; ++p) softmax(in + p, so.c, pixels, out.data() + p);
+                break;
+            }
             case Op::Lstm: {
                 const Shape& si = net.shape(l.inputs[0]);
                 const int hidden = l.hidden();

@@ -7,6 +7,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -21,7 +22,7 @@ namespace aimcsim {
 
 const char* onnx_supported_ops() {
     return "Conv, Gemm, MatMul, Relu, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, Add, "
-           "Flatten, Reshape, Identity, Dropout, Constant";
+           "Flatten, Reshape, Softmax, Identity, Dropout, Constant";
 }
 
 namespace {
@@ -47,9 +48,17 @@ struct Value {
     int rank = 4;
 };
 
+// The model's version of the default (ai.onnx) operator set, 0 if it declares none.
+int64_t default_opset(const onnx::ModelProto& model) {
+    int64_t version = 0;
+    for (const auto& o : model.opset_import())
+        if (o.domain().empty() || o.domain() == "ai.onnx") version = std::max(version, o.version());
+    return version;
+}
+
 class Importer {
 public:
-    explicit Importer(const onnx::GraphProto& g) : g_(g) {}
+    Importer(const onnx::GraphProto& g, int64_t opset) : g_(g), opset_(opset) {}
 
     Network run(const std::string& net_name) {
         net_.name = net_name;
@@ -66,6 +75,7 @@ public:
 
 private:
     const onnx::GraphProto& g_;
+    int64_t opset_;  // ai.onnx operator set version (0: not declared)
     Network net_;
     std::map<std::string, const onnx::TensorProto*> consts_;
     std::deque<onnx::TensorProto> constant_nodes_;  // owns Constant node values (stable addresses)
@@ -271,6 +281,29 @@ private:
         return w;
     }
 
+    // Checks that a Softmax normalises over what Network::add_softmax does: the
+    // features of [1, N], or the channels of NCHW at each pixel.
+    void check_softmax_axis(const onnx::NodeProto& n, const Value& x) const {
+        const bool has_axis = attr(n, "axis", onnx::AttributeProto_AttributeType_INT) != nullptr;
+        if (!has_axis && opset_ == 0 && x.rank != 2)
+            fail_node("the model declares no ai.onnx opset, so the default axis is unknown; give the axis");
+        // Opset 13 made the default -1; before it, 1 (with the input coerced to 2-D at the axis).
+        const bool coerce_2d = opset_ != 0 && opset_ < 13;
+        const int64_t given = attr_i(n, "axis", coerce_2d ? 1 : -1);
+        if (given < -x.rank || given >= x.rank)
+            fail_node("axis " + std::to_string(given) + " is out of range for a rank-" + std::to_string(x.rank) +
+                      " input");
+        const int64_t axis = given < 0 ? given + x.rank : given;
+        const Shape s = net_.shape(x.tensor);
+        const bool over_features = axis == 1 && (x.rank == 2 || !coerce_2d || s.h * s.w == 1);
+        if (over_features) return;
+        const std::string what = x.rank == 2 ? "the features [1, N] (axis 1 or -1)" : "the channels of NCHW (axis 1)";
+        if (axis == 1)  // opset < 13 on a spatial tensor: one softmax over C*H*W together
+            fail_node("at opset " + std::to_string(opset_) + ", axis 1 means one softmax over all of C*H*W = " +
+                      s.str() + ", which is not supported; add a Flatten before it (a softmax over [1, N])");
+        fail_node("axis " + std::to_string(given) + " is not supported; only softmax over " + what);
+    }
+
     // ---- nodes -------------------------------------------------------------------
 
     void define(const onnx::NodeProto& n, Value v) {
@@ -435,6 +468,10 @@ private:
             Window win = window(n, net_.shape(x.tensor), kernel);
             win.count_include_pad = op == "AveragePool" && attr_i(n, "count_include_pad", 0) != 0;
             define(n, {net_.add_pool(name, op == "MaxPool" ? Op::MaxPool : Op::AvgPool, x.tensor, win), 4});
+        } else if (op == "Softmax") {
+            const Value x = activation(n.input(0), "input");
+            check_softmax_axis(n, x);
+            define(n, {net_.add_softmax(name, x.tensor), x.rank});
         } else if (op == "GlobalAveragePool") {
             const Value x = activation(n.input(0), "input");
             if (x.rank != 4) fail_node("input must be NCHW");
@@ -494,7 +531,7 @@ Network load_onnx(const std::string& path) {
     if (!model.has_graph() || model.graph().node_size() == 0)
         throw InputError(path + ": not a valid ONNX model (no graph with nodes; the file is truncated or corrupt)");
     try {
-        return Importer(model.graph()).run(std::filesystem::path(path).stem().string());
+        return Importer(model.graph(), default_opset(model)).run(std::filesystem::path(path).stem().string());
     } catch (const std::exception& e) {
         // InputErrors from the builders, and bad_alloc or out_of_range from anything we missed.
         throw InputError(path + ": " + e.what());

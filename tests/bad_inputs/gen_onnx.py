@@ -95,7 +95,11 @@ good_nodes = [node("Gemm", ["x", "W"], ["h"], "fc"), node("Relu", ["h"], ["y"], 
 good = model(good_nodes, [tensor("W", [4, 3], W)], X, Y)
 
 write("onnx_unsupported_op",
-      model([node("Gemm", ["x", "W"], ["h"], "fc"), node("Softmax", ["h"], ["y"], "softmax")],
+      model([node("Gemm", ["x", "W"], ["h"], "fc"), node("Hardmax", ["h"], ["y"], "hardmax")],
+            [tensor("W", [4, 3], W)], X, Y))
+# Softmax over axis 0 of [1, 3]: the batch axis, not the features.
+write("onnx_softmax_axis",
+      model([node("Gemm", ["x", "W"], ["h"], "fc"), node("Softmax", ["h"], ["y"], "softmax", [attr_int("axis", 0)])],
             [tensor("W", [4, 3], W)], X, Y))
 write("onnx_missing_initializer", model(good_nodes, [], X, Y))
 write("onnx_shape_mismatch", model(good_nodes, [tensor("W", [5, 3], [0.0] * 15)], X, Y))
@@ -136,6 +140,10 @@ seeds = os.path.join(HERE, "..", "..", "fuzz", "corpus", "onnx")
 os.makedirs(seeds, exist_ok=True)
 with open(os.path.join(seeds, "mlp.onnx"), "wb") as f:
     f.write(good)
+# Gemm -> Softmax (opset 13, default axis): a classifier's usual end.
+with open(os.path.join(seeds, "mlp_softmax.onnx"), "wb") as f:
+    f.write(model([node("Gemm", ["x", "W"], ["h"], "fc"), node("Softmax", ["h"], ["y"], "softmax")],
+                  [tensor("W", [4, 3], W)], X, Y))
 
 
 def attr_ints(name, vs):

@@ -12,7 +12,10 @@
 
 namespace aimcsim {
 
-enum class Op { Conv, Dense, Relu, MaxPool, AvgPool, GlobalAvgPool, Add, Flatten, Lstm };
+enum class Op { Conv, Dense, Relu, MaxPool, AvgPool, GlobalAvgPool, Add, Flatten, Lstm, Softmax };
+
+// Number of Op values (for tables indexed by op).
+inline constexpr int kOpCount = static_cast<int>(Op::Softmax) + 1;
 
 [[nodiscard]] const char* op_name(Op op);
 
@@ -100,6 +103,9 @@ public:
     // A single-layer LSTM over the input sequence {features, 1, T}; zero initial state.
     int add_lstm(const std::string& layer, int in, int hidden, std::vector<float> weights = {},
                  std::vector<float> bias = {});
+    // Softmax over the channels, at every pixel on its own: over the features of a
+    // flat vector {n, 1, 1} (ONNX [1, n]), over C of each (h, w) of an NCHW tensor.
+    int add_softmax(const std::string& layer, int in);
 
     [[nodiscard]] const Shape& shape(int tensor) const { return tensors.at(tensor).shape; }
     [[nodiscard]] const Shape& input_shape() const { return shape(input); }
@@ -147,12 +153,18 @@ void matvec_float(const Layer& l, const float* x, float* y);
 // c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g), h_t = sigmoid(o) tanh(c_t).
 void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h_stride);
 
+// Numerically stable softmax of `channels` values in[k * stride], k < channels,
+// into out[k * stride]: exp(x_k - max x) / sum_j exp(x_j - max x), the sum in
+// double in index order (so every executor gets the same bits).
+void softmax(const float* in, int channels, std::size_t stride, float* out);
+
 // Computes a weight layer's W x for one input vector (no bias: the executor adds it).
 // `pixel` is oy * out_w + ox for Conv, 0 for Dense, the time step for Lstm.
 using WeightKernel = std::function<void(int layer_index, int pixel, const float* x, float* y)>;
 
 // Runs every layer in order; weight layers go through `kernel` (float, analog, ...),
-// everything else (bias, ReLU, pooling, Add, Flatten) is computed here in float.
+// everything else (bias, ReLU, pooling, Add, Flatten, LSTM cell, Softmax) is computed
+// here in float.
 [[nodiscard]] std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw,
                                                  const WeightKernel& kernel);
 
