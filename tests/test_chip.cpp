@@ -16,30 +16,18 @@
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
 #include "src/mapping/layer_list.h"
+#include "tests/chip_test_support.h"
 #include "tests/test_support.h"
 
 using namespace aimcsim;
 
 namespace {
 
-struct ChipConfig {
-    ConfigNode root;
-    ChipParams chip;
-    [[nodiscard]] const ConfigNode& tile() const { return root.at("tile"); }
-};
+using test::ChipConfig;
+using test::layer_list_net;
 
 ChipConfig hermes64(int rows = 8, int cols = 8, const std::string& topology = "hermes") {
-    ChipConfig c;
-    c.root = load_config_file(test::source_path("configs/hermes64.yaml"));
-    apply_override(c.root, "chip.interconnect.model=" + topology);
-    c.chip = parse_chip_params(c.root.at("chip"));
-    c.chip.rows = rows;
-    c.chip.cols = cols;
-    return c;
-}
-
-Network net_from(const std::string& yaml) {
-    return load_layer_list(ConfigNode::parse_yaml("kind: layer_list\nweights: none\n" + yaml, "net.yaml"), 1);
+    return test::hermes64_chip(rows, cols, {"chip.interconnect.model=" + topology});
 }
 
 }  // namespace
@@ -51,7 +39,7 @@ Network net_from(const std::string& yaml) {
 
 TEST_CASE("chip: two dense layers, latency by hand", "[chip]") {
     const ChipConfig cfg = hermes64(1, 2);
-    const Network net = net_from("input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
+    const Network net = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     REQUIRE(r.phases.array_busy() == 133);
     REQUIRE(r.phases.latency() == 135);
@@ -71,7 +59,7 @@ TEST_CASE("chip: two dense layers, latency by hand", "[chip]") {
 
 TEST_CASE("chip: two pixels pipeline through two conv layers", "[chip]") {
     const ChipConfig cfg = hermes64(1, 2);
-    const Network net = net_from(
+    const Network net = layer_list_net(
         "input: {c: 32, h: 1, w: 2}\nlayers:\n  - {name: c1, type: conv, out: 32, kernel: 1}\n"
         "  - {name: c2, type: conv, out: 16, kernel: 1}\n");
     ChipRunOptions opts;
@@ -108,7 +96,7 @@ TEST_CASE("chip: two pixels pipeline through two conv layers", "[chip]") {
 
 TEST_CASE("chip: a row-split layer adds partial sums from its second tile", "[chip]") {
     const ChipConfig cfg = hermes64(1, 2);
-    const Network net = net_from("input: {c: 300}\nlayers:\n  - {name: fc, type: dense, out: 16}\n");
+    const Network net = layer_list_net("input: {c: 300}\nlayers:\n  - {name: fc, type: dense, out: 16}\n");
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     REQUIRE(r.mapping.layers[0].row_blocks == 2);
     // Rows 0..255 on tile 0 (input there at 0, result 134: 16 columns, 1 LDPU cycle);
@@ -249,7 +237,7 @@ TEST_CASE("chip: power-gating the unused tiles removes exactly their static ener
     // Two dense layers on a 2x2 grid use 2 of the 4 tiles; the run's length does not
     // change, so gating saves 2 x (a tile's static power) x simulated time.
     ChipConfig cfg = hermes64(2, 2);
-    const Network net = net_from("input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
+    const Network net = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
     const ChipRunResult on = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     cfg.chip.power_gate_unused_tiles = true;
     const ChipRunResult gated = run_chip(cfg.tile(), cfg.chip, net, 1, 1);

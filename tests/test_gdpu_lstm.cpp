@@ -17,35 +17,19 @@
 #include "src/chip/chip_run.h"
 #include "src/mapping/layer_list.h"
 #include "src/mapping/mapper.h"
+#include "tests/chip_test_support.h"
 #include "tests/test_support.h"
 
 using namespace aimcsim;
 
 namespace {
 
-struct ChipConfig {
-    ConfigNode root;
-    ChipParams chip;
-    [[nodiscard]] const ConfigNode& tile() const { return root.at("tile"); }
-};
+using test::ChipConfig;
+using test::layer_list_net;
 
-// hermes64's tile and link parameters on a smaller grid. Its tile: the array takes
-// the next MVM after 133 cycles (1 + 128 + 4), a result leaves the 128-lane LDPU 1
-// cycle later for blocks of <= 128 columns (134), 2 for more (135). Links: 32
-// bits/cycle, 2 cycles per hop.
+// hermes64's tile and links (timing in tests/chip_test_support.h) on a smaller grid.
 ChipConfig hermes64(int rows, int cols, int gdpus, const std::string& topology = "ideal") {
-    ChipConfig c;
-    c.root = load_config_file(test::source_path("configs/hermes64.yaml"));
-    apply_override(c.root, "chip.interconnect.model=" + topology);
-    apply_override(c.root, "chip.gdpus=" + std::to_string(gdpus));
-    c.chip = parse_chip_params(c.root.at("chip"));
-    c.chip.rows = rows;
-    c.chip.cols = cols;
-    return c;
-}
-
-Network net_from(const std::string& yaml, const std::string& weights = "none") {
-    return load_layer_list(ConfigNode::parse_yaml("kind: layer_list\nweights: " + weights + "\n" + yaml, "net.yaml"), 3);
+    return test::hermes64_chip(rows, cols, {"chip.interconnect.model=" + topology, "chip.gdpus=" + std::to_string(gdpus)});
 }
 
 double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
@@ -76,13 +60,13 @@ TEST_CASE("lstm: two steps of a one-unit LSTM equal the hand-computed cell", "[l
 }
 
 TEST_CASE("lstm: a bad LSTM layer is an error naming the layer", "[lstm]") {
-    CHECK_THROWS_WITH(net_from("input: {c: 4, h: 2, w: 3}\nlayers:\n  - {name: rnn, type: lstm, hidden: 8}\n"),
+    CHECK_THROWS_WITH(layer_list_net("input: {c: 4, h: 2, w: 3}\nlayers:\n  - {name: rnn, type: lstm, hidden: 8}\n"),
                       Catch::Contains("rnn") && Catch::Contains("sequence"));
-    CHECK_THROWS_WITH(net_from("input: {c: 4, h: 1, w: 3}\nlayers:\n  - {name: rnn, type: lstm}\n"),
+    CHECK_THROWS_WITH(layer_list_net("input: {c: 4, h: 1, w: 3}\nlayers:\n  - {name: rnn, type: lstm}\n"),
                       Catch::Contains("hidden"));
     // Without GDPUs there is nowhere to run the cell.
     const ChipConfig cfg = hermes64(1, 1, 0);
-    const Network net = net_from("input: {c: 4, h: 1, w: 3}\nlayers:\n  - {name: rnn, type: lstm, hidden: 4}\n");
+    const Network net = layer_list_net("input: {c: 4, h: 1, w: 3}\nlayers:\n  - {name: rnn, type: lstm, hidden: 4}\n");
     CHECK_THROWS_WITH(run_chip(cfg.tile(), cfg.chip, net, 1, 1), Catch::Contains("rnn") && Catch::Contains("gdpus"));
 }
 
@@ -95,7 +79,7 @@ TEST_CASE("lstm: each step waits for the previous cell, latency by hand", "[lstm
     const ChipConfig cfg = hermes64(1, 1, 1);
     REQUIRE(cfg.chip.gdpu_lanes == 16);
     REQUIRE(cfg.chip.lstm_cell_cycles == 4);
-    const Network net = net_from("input: {c: 4, h: 1, w: 3}\nlayers:\n  - {name: rnn, type: lstm, hidden: 4}\n");
+    const Network net = layer_list_net("input: {c: 4, h: 1, w: 3}\nlayers:\n  - {name: rnn, type: lstm, hidden: 4}\n");
     ChipRunOptions opts;
     opts.trace = true;
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
@@ -115,7 +99,7 @@ TEST_CASE("lstm: each step waits for the previous cell, latency by hand", "[lstm
 TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the float network with ideal numerics", "[lstm][chip][accuracy]") {
     // 300 features + 8 hidden = 308 rows: two row blocks, the first holding only x
     // rows (it runs ahead of the recurrence), the second x and h rows; then a per-step decoder.
-    const Network net = net_from(
+    const Network net = layer_list_net(
         "input: {c: 300, h: 1, w: 5}\nlayers:\n  - {name: rnn, type: lstm, hidden: 8}\n"
         "  - {name: decoder, type: conv, out: 10, kernel: 1}\n",
         "random");
@@ -167,7 +151,7 @@ TEST_CASE("gdpu: pooling on a GDPU costs its occupancy, and one hop away two pac
     // A 1x1 conv with 32 outputs over 2x2 pixels, then a 2x2 max pool. Input pixels
     // (32 bits) at 0, 1, 2, 3; the conv MVMs start at 0, 133, 266, 399 (the array
     // is busy 133 cycles), so the last result is ready at 399 + 134 = 533.
-    const Network net = net_from(
+    const Network net = layer_list_net(
         "input: {c: 4, h: 2, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n"
         "  - {name: pool, type: maxpool, kernel: 2}\n");
     // No GDPU: pooled at the tile, pool_cycles = 2 later: 535.
@@ -198,7 +182,7 @@ TEST_CASE("gdpu: a busy GDPU makes the next operation wait", "[gdpu][chip]") {
     // A conv with 256 outputs over two pixels, then a 1x1 max pool (one GDPU op per
     // pixel). With one lane an op occupies the GDPU 256 cycles, but the conv results
     // come 133 cycles apart (135 and 268): the second op waits 256 - 133 = 123 cycles.
-    const Network net = net_from(
+    const Network net = layer_list_net(
         "input: {c: 4, h: 1, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 256, kernel: 1}\n"
         "  - {name: pool, type: maxpool, kernel: 1}\n");
     ChipConfig cfg = hermes64(1, 1, 1);

@@ -11,6 +11,7 @@
 #include "src/chip/chip_run.h"
 #include "src/mapping/layer_list.h"
 #include "src/mapping/mapper.h"
+#include "tests/chip_test_support.h"
 #include "tests/test_support.h"
 
 using namespace aimcsim;
@@ -30,9 +31,7 @@ ChipParams chip_with(const std::string& overrides, ConfigNode& root) {
     return parse_chip_params(root.at("chip"));
 }
 
-Network net_from(const std::string& yaml) {
-    return load_layer_list(ConfigNode::parse_yaml("kind: layer_list\nweights: none\n" + yaml, "net.yaml"), 1);
-}
+using test::layer_list_net;
 
 const char* kConvDense =
     "input: {c: 4, h: 4, w: 4}\nlayers:\n  - {name: conv, type: conv, out: 16, kernel: 3, pad: 1}\n"
@@ -41,7 +40,7 @@ const char* kConvDense =
 }  // namespace
 
 TEST_CASE("replication: copies sit after the original in snake order and count in the tile total", "[replication]") {
-    const Network net = net_from(kConvDense);
+    const Network net = layer_list_net(kConvDense);
     Replication rep;
     rep.copies = {3};  // layer 0 (conv): three copies
     const Mapping m = map_network(net, 256, 256, 2, 3, rep);
@@ -69,7 +68,7 @@ TEST_CASE("replication: copies sit after the original in snake order and count i
 TEST_CASE("replication: fill gives the free tiles to the conv layer with the most pixels per copy", "[replication]") {
     // conv (16 output pixels, 1 tile) and fc (256 rows, 1 tile) on 1x4: two free tiles, both
     // go to conv (16/1, then 16/2 pixels per copy; fc cannot be replicated).
-    const Network net = net_from(kConvDense);
+    const Network net = layer_list_net(kConvDense);
     Replication rep;
     rep.fill = true;
     const Mapping m = map_network(net, 256, 256, 1, 4, rep);
@@ -87,7 +86,7 @@ TEST_CASE("replication: two copies of a conv halve its pipeline, latency by hand
     // at 1 + 3 = 4 and 3 + 3 = 6: MVMs at 4 and 137, results at 138 and 271, each 256
     // bits back to tile 0 in 2 + 8 cycles: 148 and 281. Without a copy: MVMs at 0,
     // 133, 266, 399 on tile 0, last result at 533.
-    const Network net = net_from("input: {c: 4, h: 1, w: 4}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n");
+    const Network net = layer_list_net("input: {c: 4, h: 1, w: 4}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n");
     ConfigNode root;
     ChipParams one = chip_with("chip.gdpus=0", root);
     one.rows = 1;
@@ -155,7 +154,7 @@ TEST_CASE("replication: functional copies compute the same network (exactly, wit
 }
 
 TEST_CASE("replication: a misspelled layer is a clear error", "[replication]") {
-    const Network net = net_from(kConvDense);
+    const Network net = layer_list_net(kConvDense);
     ConfigNode root;
     const ChipParams chip = chip_with("chip.replicate={cnv: 2}", root);
     CHECK_THROWS_WITH(chip_replication(chip, net), Catch::Contains("no layer 'cnv'") && Catch::Contains("did you mean 'conv'"));

@@ -29,6 +29,7 @@
 #include "src/sim/infer.h"
 #include "src/workload/npy.h"
 #include "tests/onnx_model_builder.h"
+#include "tests/chip_test_support.h"
 #include "tests/test_support.h"
 
 using namespace aimcsim;
@@ -40,29 +41,12 @@ using test::onnx_model::set_int;
 
 namespace {
 
-struct ChipConfig {
-    ConfigNode root;
-    ChipParams chip;
-    [[nodiscard]] const ConfigNode& tile() const { return root.at("tile"); }
-};
+using test::ChipConfig;
+using test::layer_list_net;
 
-// hermes64's tile and links on a smaller grid. Tile: the array takes the next MVM
-// after 133 cycles (1 + 128 + 4); a result leaves the 128-lane LDPU 1 cycle later
-// for blocks of <= 128 columns (134), 2 for more (135). Links: 32 bits/cycle, 2
-// cycles per hop: b bits over one hop arrive 2 + ceil(b / 32) cycles after sending.
+// hermes64's tile and links (timing in tests/chip_test_support.h) on a smaller grid.
 ChipConfig hermes64(int rows, int cols, int gdpus) {
-    ChipConfig c;
-    c.root = load_config_file(test::source_path("configs/hermes64.yaml"));
-    apply_override(c.root, "chip.interconnect.model=hermes");
-    apply_override(c.root, "chip.gdpus=" + std::to_string(gdpus));
-    c.chip = parse_chip_params(c.root.at("chip"));
-    c.chip.rows = rows;
-    c.chip.cols = cols;
-    return c;
-}
-
-Network net_from(const std::string& yaml, const std::string& weights = "none") {
-    return load_layer_list(ConfigNode::parse_yaml("kind: layer_list\nweights: " + weights + "\n" + yaml, "net.yaml"), 3);
+    return test::hermes64_chip(rows, cols, {"chip.interconnect.model=hermes", "chip.gdpus=" + std::to_string(gdpus)});
 }
 
 // A flat input of x.size() features straight into a softmax.
@@ -143,7 +127,7 @@ TEST_CASE("softmax: an NCHW tensor is normalised over its channels at every pixe
 }
 
 TEST_CASE("softmax: a layer list's `type: softmax`", "[softmax]") {
-    const Network net = net_from("input: {c: 8}\nlayers:\n  - {name: fc, type: dense, out: 5}\n  - {name: sm, type: softmax}\n");
+    const Network net = layer_list_net("input: {c: 8}\nlayers:\n  - {name: fc, type: dense, out: 5}\n  - {name: sm, type: softmax}\n");
     REQUIRE(net.layers.size() == 2);
     CHECK(net.layers[1].op == Op::Softmax);
     CHECK(std::string(op_name(Op::Softmax)) == "Softmax");
@@ -224,7 +208,7 @@ TEST_CASE("softmax: on its GDPU after both column blocks arrived, latency by han
     //   lookup drain softmax_cycles = 4, sum tree 4, 1/sum lookup 4, normalisation
     //   19: 54 cycles, 217..271.
     //   The 300 probabilities (2400 bits, 75 flits) go back to tile 0: 271 + 2 + 75 = 348.
-    const Network net = net_from("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
+    const Network net = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
     const ChipConfig cfg = hermes64(1, 2, 1);
     REQUIRE(cfg.chip.gdpu_tile(0) == 1);
     REQUIRE(cfg.chip.gdpu_lanes == 16);
@@ -293,7 +277,7 @@ TEST_CASE("softmax: without GDPUs it runs at the first slice's tile, latency by 
     // at 135, the max folded in as it comes, no occupancy modelled at a tile).
     // Slice 1 (44 x 8 = 352 bits, 11 flits) from tile 1 at 152: 152 + 2 + 11 = 165;
     // then the same 54 cycles: 219; the controller is on tile 0, so no trip back.
-    const Network net = net_from("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
+    const Network net = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
     const ChipConfig cfg = hermes64(1, 2, 0);
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     CHECK(r.latency_cycles == 219);
@@ -308,9 +292,9 @@ TEST_CASE("softmax: without GDPUs it runs at the first slice's tile, latency by 
 TEST_CASE("softmax: the functional chip equals the batched numerics bit for bit", "[softmax][chip][accuracy]") {
     // Dense 64 -> 300 (two column blocks) then softmax; and a 1x1 conv with a
     // per-pixel softmax over its channels. With and without GDPUs.
-    const Network dense = net_from(
+    const Network dense = layer_list_net(
         "input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n", "random");
-    const Network conv = net_from(
+    const Network conv = layer_list_net(
         "input: {c: 4, h: 2, w: 3}\nlayers:\n  - {name: c1, type: conv, out: 20, kernel: 1}\n  - {name: sm, type: softmax}\n",
         "random");
     for (const Network* net : {&dense, &conv}) {
