@@ -381,3 +381,27 @@ TEST_CASE("softmax: accuracy and infer on a model that ends in Softmax", "[softm
     CHECK(sum_of(y.data) == Approx(1.0).epsilon(1e-5));
     CHECK(argmax(y.data) == argmax(logits));
 }
+
+TEST_CASE("softmax: a softmax between weight layers is listed in network order", "[softmax][chip]") {
+    // fc1 -> sm -> fc2: the table lists fc1, sm, fc2; the tile map numbers only the
+    // weight layers (fc1 = 0, fc2 = 1), and mapping.tiles[] names each block's layer.
+    const Network net = layer_list_net(
+        "input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 6}\n  - {name: sm, type: softmax}\n"
+        "  - {name: fc2, type: dense, out: 4}\n");
+    const ChipConfig cfg = hermes64(1, 2, 1);
+    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, ChipRunOptions{});
+    REQUIRE(r.layers.size() == 3);
+    CHECK(r.layers[0].name == "fc1");
+    CHECK(r.layers[1].name == "sm");
+    CHECK(r.layers[2].name == "fc2");
+    // The softmax starts after fc1's result and ends before fc2 starts.
+    CHECK(r.layers[1].start_ns >= r.layers[0].end_ns);
+    CHECK(r.layers[2].start_ns >= r.layers[1].end_ns);
+    const nlohmann::json j = chip_report_json(r);
+    CHECK(j["mapping"]["tiles"][0]["layer"] == "fc1");
+    CHECK(j["mapping"]["tiles"][1]["layer"] == "fc2");
+    const std::string text = chip_report_text(r);
+    CHECK(text.find("  0   fc1") != std::string::npos);
+    CHECK(text.find("  -   sm") != std::string::npos);
+    CHECK(text.find("  1   fc2") != std::string::npos);
+}

@@ -204,6 +204,8 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     r.tops_per_w = ops / r.energy_pj.total();
     r.energy_per_inference_nj = r.energy_pj.total() / batch * 1e-3;
 
+    // Rows in network order: weight layers and the softmax layers between them.
+    std::vector<std::pair<int, LayerResult>> rows;
     for (std::size_t i = 0; i < r.mapping.layers.size(); ++i) {
         const LayerPlacement& lp = r.mapping.layers[i];
         const LayerTiming& lt = s.layer_timing()[i];
@@ -218,9 +220,11 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
         lr.start_ns = static_cast<double>(lt.first_input_cycle) * ns_per_cycle;
         lr.end_ns = static_cast<double>(lt.last_output_cycle) * ns_per_cycle;
         lr.energy_pj = layer_energy[i] / batch;
-        r.layers.push_back(lr);
+        rows.emplace_back(lp.layer, lr);
     }
-    for (const GdpuLayerTiming& t : s.softmax_timing()) r.layers.push_back(softmax_row(net, s, t, batch, ns_per_cycle));
+    for (const GdpuLayerTiming& t : s.softmax_timing()) rows.emplace_back(t.layer, softmax_row(net, s, t, batch, ns_per_cycle));
+    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& row : rows) r.layers.push_back(std::move(row.second));
     r.spans = s.spans();
     r.gdpus = s.gdpus();
     for (const Layer& l : net.layers) r.layer_names.push_back(l.name);
@@ -256,7 +260,7 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
         tiles.push_back({{"tile", b.tile},
                          {"row", b.grid_row},
                          {"col", b.grid_col},
-                         {"layer", r.layers.at(static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)])).name},
+                         {"layer", r.mapping.layers.at(static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)])).name},
                          {"block_row", b.block_row},
                          {"block_col", b.block_col},
                          {"replica", b.replica},
@@ -353,16 +357,16 @@ std::string chip_report_text(const ChipRunResult& r) {
         os << "\n";
     }
     os << "layers (inference 0):\n  #   name                      tiles  blocks   start_ns     end_ns   energy_nJ\n";
-    for (std::size_t i = 0; i < r.layers.size(); ++i) {
-        const LayerResult& l = r.layers[i];
+    std::size_t weight_layer = 0;  // # = the weight layer's number in the tile map above
+    for (const LayerResult& l : r.layers) {
         char line[200];
         if (l.op == op_name(Op::Softmax)) {  // no tiles: where it ran instead of the blocks
             const std::string unit = l.gdpu >= 0 ? "gdpu " + std::to_string(l.gdpu) : "tile";
-            std::snprintf(line, sizeof line, "  %-3zu %-25s %5s  %-6s %10.1f %10.1f %11.2f\n", i, l.name.c_str(), "-",
+            std::snprintf(line, sizeof line, "  %-3s %-25s %5s  %-6s %10.1f %10.1f %11.2f\n", "-", l.name.c_str(), "-",
                           unit.c_str(), l.start_ns, l.end_ns, l.energy_pj * 1e-3);
         } else {
-            std::snprintf(line, sizeof line, "  %-3zu %-25s %5d  %2dx%-3d %10.1f %10.1f %11.2f\n", i, l.name.c_str(),
-                          l.tiles, l.row_blocks, l.col_blocks, l.start_ns, l.end_ns, l.energy_pj * 1e-3);
+            std::snprintf(line, sizeof line, "  %-3zu %-25s %5d  %2dx%-3d %10.1f %10.1f %11.2f\n", weight_layer++,
+                          l.name.c_str(), l.tiles, l.row_blocks, l.col_blocks, l.start_ns, l.end_ns, l.energy_pj * 1e-3);
         }
         os << line;
     }
@@ -422,7 +426,7 @@ nlohmann::json chip_trace_json(const ChipRunResult& r) {
     };
     const auto layer_name = [&](int network_layer) -> std::string {
         const int p = r.mapping.placement_of_layer[static_cast<std::size_t>(network_layer)];
-        return p >= 0 ? r.layers[static_cast<std::size_t>(p)].name : "layer " + std::to_string(network_layer);
+        return p >= 0 ? r.mapping.layers[static_cast<std::size_t>(p)].name : "layer " + std::to_string(network_layer);
     };
     name_process(0, "tiles");
     for (const TileBlock& b : r.mapping.blocks) name_track(0, b.tile, "tile " + std::to_string(b.tile) + " " + where(b.tile));
