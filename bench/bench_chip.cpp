@@ -2,6 +2,7 @@
 // second, timing-only and functional, on the shipped workloads; the modelled
 // figures (latency, throughput, TOPS/W) are printed beside them.
 //   build/bench/bench_chip [quick]     (quick: ResNet-18 and functional ResNet-9 only)
+//   build/bench/bench_chip placement   (snake vs traffic placement: bit-hops, bytes, stalls, latency, search time)
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -38,12 +39,38 @@ void bench(const std::string& config, const std::string& workload, int batch, co
                 static_cast<unsigned long long>(r.tile_mvms), r.tile_mvms / r.simulate_wall_s * 1e-6);
 }
 
+// One timing-only run with chip.placement = `method`: what the placement changes.
+void bench_placement(const std::string& config, const std::string& workload, int batch, const std::string& method) {
+    ConfigNode root = load_config_file(source(config));
+    apply_override(root, "chip.placement=" + method);
+    const ChipParams chip = parse_chip_params(root.at("chip"));
+    const Network net = load_layer_list_file(source(workload), 1);
+    const ChipRunResult r = run_chip(root.at("tile"), chip, net, 1, batch);
+    const PlacementSummary& p = r.placement;
+    std::printf("%-28s %-22s batch %d %-7s: cost %12llu bit-hops/inf (snake %12llu), simulated %12llu bit-hops, "
+                "%12.0f bytes, %9llu stall cycles, latency %8.2f us, %8.0f inf/s | search %.3f s (%d passes, %d moves, %s)\n",
+                workload.c_str(), config.c_str(), batch, method.c_str(), static_cast<unsigned long long>(p.cost_bit_hops),
+                static_cast<unsigned long long>(p.snake_cost_bit_hops), static_cast<unsigned long long>(r.net_totals.bit_hops),
+                r.net_totals.bytes(), static_cast<unsigned long long>(r.net_totals.stall_cycles),
+                r.latency_ns * 1e-3, r.throughput_inferences_per_s, p.search_wall_s, p.search.passes, p.search.moves,
+                p.method == PlacementMethod::Snake ? "-" : p.search.converged ? "converged" : "budget spent");
+    std::string hist;
+    for (std::uint64_t n : r.net_totals.hop_histogram) hist += " " + std::to_string(n);
+    std::printf("    hop histogram (packets by hops 0..):%s\n", hist.c_str());
+}
+
 }  // namespace
 
 // libsystemc provides main(); entry points of programs linked with it are sc_main.
 int sc_main(int argc, char** argv) {
     const bool quick = argc > 1 && std::strcmp(argv[1], "quick") == 0;
+    const bool placement = argc > 1 && std::strcmp(argv[1], "placement") == 0;
     try {
+        if (placement) {
+            for (const char* method : {"snake", "traffic"}) bench_placement("configs/hermes64.yaml", "workloads/resnet9_cifar10.yaml", 8, method);
+            for (const char* method : {"snake", "traffic"}) bench_placement("configs/hermes_large.yaml", "workloads/resnet18_imagenet.yaml", 1, method);
+            return 0;
+        }
         bench("configs/hermes_large.yaml", "workloads/resnet18_imagenet.yaml", 1);
         bench("configs/hermes64.yaml", "workloads/resnet9_cifar10.yaml", 1, "", true);
         if (quick) return 0;

@@ -24,6 +24,7 @@ ParamSchema chip_schema() {
     s.integer("io_bits_per_cycle", 64, "bit/cycle", "controller input stream rate").at_least(1);
     s.section("replicate", "copies of conv layers, {layer name: copies}: each copy computes every copies-th output pixel");
     s.boolean("replicate_fill", false, "fill the free tiles with copies of the conv layers that have the most output pixels per copy");
+    s.string("placement", "snake", "where the blocks go: snake (grid in snake order, layer after layer) or traffic (snake improved by a deterministic local search for the fewest bits x hops per inference between communicating blocks, GDPUs and the I/O port)").choices({"snake", "traffic"});
     s.section("interconnect", "topology (`model: hermes|mesh2d|ideal`) and link parameters");
     return s;
 }
@@ -53,8 +54,18 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
     c.interconnect = p.section("interconnect");
     c.replicate = p.section("replicate");
     c.replicate_fill = p.flag("replicate_fill");
+    c.placement = parse_placement_method(p.str("placement"));
     if (!c.replicate.is_null() && !c.replicate.is_map()) throw c.replicate.error("replicate: expected a map {conv layer name: copies}");
     return c;
+}
+
+TrafficParams ChipParams::traffic_params() const {
+    TrafficParams t;
+    t.activation_bits = activation_bits;
+    t.psum_bits = psum_bits;
+    t.io_tile = io_tile;
+    for (int g = 0; g < gdpus; ++g) t.gdpu_tiles.push_back(gdpu_tile(g));
+    return t;
 }
 
 Replication chip_replication(const ChipParams& chip, const Network& net) {

@@ -6,6 +6,7 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/params.h"
 #include "src/mapping/mapper.h"
+#include "src/mapping/placement.h"
 
 namespace aimcsim {
 
@@ -31,6 +32,10 @@ struct ChipParams {
     ConfigNode interconnect;            // `interconnect:` section (topology model + link params)
     ConfigNode replicate;               // `replicate:` {conv layer name: copies} (null: none)
     bool replicate_fill = false;        // add copies of the slowest conv layers while tiles are free
+    // Where the blocks go: snake order (layer after layer), or that order improved for
+    // the fewest bit-hops per inference (src/mapping/placement.h). The code default
+    // stays snake so hand-derived timelines built on ChipParams keep their tiles.
+    PlacementMethod placement = PlacementMethod::Snake;
 
     [[nodiscard]] int tiles() const { return rows * cols; }
     // The tile whose router GDPU g is attached to: GDPUs are spread evenly over the
@@ -39,6 +44,8 @@ struct ChipParams {
     [[nodiscard]] int gdpu_tile(int g) const {
         return static_cast<int>(((2LL * g + 1) * tiles()) / (2LL * gdpus));
     }
+    // What the placement's traffic model needs of the chip.
+    [[nodiscard]] TrafficParams traffic_params() const;
 };
 
 [[nodiscard]] ParamSchema chip_schema();

@@ -100,7 +100,11 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     r.workload_name = net.name;
     r.macs_per_inference = net.macs_per_inference();
     r.inferences = batch;
-    r.mapping = map_network(net, probe->rows(), probe->cols(), chip.rows, chip.cols, chip_replication(chip, net));
+    {
+        ChipMapping cm = map_on_chip(net, probe->rows(), probe->cols(), chip);
+        r.mapping = std::move(cm.mapping);
+        r.placement = cm.placement;
+    }
     const double ns_per_cycle = 1.0 / r.clock_ghz;
 
     ChipValues values;
@@ -270,6 +274,9 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
     j["mapping"] = {{"tiles_used", r.mapping.tiles_used()},
                     {"cell_utilization", r.mapping.cell_utilization()},
                     {"chip_cell_utilization", r.mapping.chip_cell_utilization()},
+                    {"placement", placement_method_name(r.placement.method)},
+                    {"placement_cost_bit_hops", r.placement.cost_bit_hops},
+                    {"placement_cost_bit_hops_snake", r.placement.snake_cost_bit_hops},
                     {"tiles", tiles}};
     j["performance"] = {{"latency_ns", r.latency_ns},
                         {"latency_cycles", r.latency_cycles},
@@ -344,6 +351,8 @@ std::string chip_report_text(const ChipRunResult& r) {
        << " inference(s), " << (r.functional ? "functional" : "timing only") << "\n";
     os << "mapping: " << r.mapping.tiles_used() << " tiles used, cell utilisation " << 100.0 * r.mapping.cell_utilization()
        << " % of used tiles\n";
+    os << "placement: " << placement_method_name(r.placement.method) << ", " << r.placement.cost_bit_hops
+       << " bit-hops per inference (snake order: " << r.placement.snake_cost_bit_hops << ")\n";
     // Tile map: the weight layer number on each tile ('.' = free).
     os << "tile map (layer number per tile):\n";
     for (int row = 0; row < r.grid_rows; ++row) {

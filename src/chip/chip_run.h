@@ -14,6 +14,7 @@
 #include "aimcsim/tile.h"
 #include "aimcsim/workload/network.h"
 #include "interconnect/link_scheduler.h"
+#include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/schedule.h"
 #include "src/mapping/mapper.h"
@@ -65,6 +66,7 @@ struct ChipRunResult {
     std::uint64_t macs_per_inference = 0;
     int inferences = 0;
     Mapping mapping;
+    PlacementSummary placement;           // how the blocks were placed, and its bit-hop cost
     std::uint64_t latency_cycles = 0;     // inference 0: first input pixel injected to last output at the controller
     std::vector<std::uint64_t> done_cycles;
     double latency_ns = 0;

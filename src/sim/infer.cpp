@@ -12,6 +12,7 @@
 #include "aimcsim/workload/onnx_import.h"
 #include "src/accuracy/analog_network.h"
 #include "src/accuracy/evaluator.h"
+#include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
 #include "src/mapping/mapper.h"
 #include "src/sim/run_config.h"
@@ -89,7 +90,7 @@ InferResult run_infer(const InferOptions& o) {
 
     const ChipParams chip = parse_chip_params(rc.chip);
     const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(rc.tile, "hermes");
-    const Mapping map = map_network(net, probe->rows(), probe->cols(), chip.rows, chip.cols);
+    const Mapping map = map_on_chip(net, probe->rows(), probe->cols(), chip).mapping;  // the chip's tiles: its noise
     for (const Layer& l : net.layers) {
         if (l.has_weights_matrix() && l.weights.empty()) throw InputError("layer '" + l.name + "' has no weights");
     }
