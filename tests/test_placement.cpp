@@ -19,6 +19,7 @@
 #include "src/mapping/layer_list.h"
 #include "src/mapping/mapper.h"
 #include "src/mapping/placement.h"
+#include "tests/chip_test_support.h"
 #include "tests/test_support.h"
 
 using namespace aimcsim;
@@ -26,9 +27,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-Network net_from(const std::string& yaml) {
-    return load_layer_list(ConfigNode::parse_yaml("kind: layer_list\nweights: none\n" + yaml, "net.yaml"), 1);
-}
+using test::ChipConfig;
+using test::layer_list_net;
 
 std::unique_ptr<Topology> topology(const std::string& model, int rows, int cols) {
     auto t = Registry<Topology>::instance().create(ConfigNode::parse_yaml("model: " + model + "\n", "topology.yaml"), "hermes");
@@ -52,19 +52,8 @@ std::vector<int> tiles_of(const Mapping& m) {
     return t;
 }
 
-struct ChipSetup {
-    ConfigNode root;
-    ChipParams chip;
-    [[nodiscard]] const ConfigNode& tile() const { return root.at("tile"); }
-};
-
-ChipSetup hermes64_with(const std::vector<std::string>& overrides) {
-    ChipSetup s;
-    s.root = load_config_file(test::source_path("configs/hermes64.yaml"));
-    for (const std::string& o : overrides) apply_override(s.root, o);
-    s.chip = parse_chip_params(s.root.at("chip"));
-    return s;
-}
+// configs/hermes64.yaml's 8x8 chip with `overrides`.
+ChipConfig hermes64_with(const std::vector<std::string>& overrides) { return test::hermes64_chip(8, 8, overrides); }
 
 }  // namespace
 
@@ -78,7 +67,7 @@ ChipSetup hermes64_with(const std::vector<std::string>& overrides) {
 // Hand-drawn: b0 tile 4 (1,1), b1 tile 0 (0,0), b2 tile 5 (1,2).
 //   hermes: 32x2 + 0 + 64x2 + 32x1 + 32x2 = 288      mesh2d: 32x2 + 0 + 64x2 + 32x1 + 32x3 = 320
 TEST_CASE("placement: bit-hop cost of a 3-block mapping by hand, hermes and mesh2d", "[placement]") {
-    const Network net = net_from("input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 4}\n  - {name: fc2, type: dense, out: 4}\n");
+    const Network net = layer_list_net("input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 4}\n  - {name: fc2, type: dense, out: 4}\n");
     const Mapping m = map_network(net, 4, 4, 2, 3);
     REQUIRE(m.blocks.size() == 3);
     REQUIRE(tiles_of(m) == std::vector<int>{0, 1, 2});
@@ -114,7 +103,7 @@ TEST_CASE("placement: bit-hop cost of a 3-block mapping by hand, hermes and mesh
 // so the optimum is the reducer in the middle (r1, r2 on either side, same cost).
 // The search visits block r0 first and tile 1 first: it swaps r0 with r1.
 TEST_CASE("placement: snake leaves the reducer at the row end, the search puts it in the middle", "[placement]") {
-    const Network net = net_from("input: {c: 12}\nlayers:\n  - {name: fc, type: dense, out: 4}\n");
+    const Network net = layer_list_net("input: {c: 12}\nlayers:\n  - {name: fc, type: dense, out: 4}\n");
     Mapping m = map_network(net, 4, 4, 1, 3);
     REQUIRE(m.layers.at(0).row_blocks == 3);
     const std::vector<Flow> flows = traffic_flows(net, m, plain_traffic());
@@ -148,7 +137,7 @@ TEST_CASE("placement: snake leaves the reducer at the row end, the search puts i
 // are 0, 1, 2 (tile 3 free) and the optimum is still 256 (reducer on tile 1, its
 // row blocks on 0 and 2); nothing on tile 3 can do better (it is farther from all).
 TEST_CASE("placement: moves to free tiles keep the optimum and every block on its own tile", "[placement]") {
-    const Network net = net_from("input: {c: 12}\nlayers:\n  - {name: fc, type: dense, out: 4}\n");
+    const Network net = layer_list_net("input: {c: 12}\nlayers:\n  - {name: fc, type: dense, out: 4}\n");
     Mapping m = map_network(net, 4, 4, 1, 4);
     const std::vector<Flow> flows = traffic_flows(net, m, plain_traffic());
     const auto mesh = topology("mesh2d", 1, 4);
@@ -159,11 +148,47 @@ TEST_CASE("placement: moves to free tiles keep the optimum and every block on it
     CHECK(m.block_of_tile[3] == -1);
 }
 
+// Candidate tiles bound where blocks may go (and which tile pairs are routed): the
+// same 3-row-block layer on a 1x4 mesh, controller at tile 3 this time. With every
+// tile a candidate the reducer r0 moves next to the controller; limited to {0, 1, 2}
+// it cannot use tile 3. Reducer on tile t, row blocks on the other two candidates,
+// hops to the controller 3 - t. Candidates {0, 1, 2}: the inputs always cost
+// 32 x (3 + 2 + 1) = 192;
+//   r0 on 0 (snake): sums 64 x (1 + 2), output 32 x 3 = 480
+//   r0 on 1:         sums 64 x (1 + 1), output 32 x 2 = 384 (the optimum)
+//   r0 on 2:         sums 64 x (2 + 1), output 32 x 1 = 416
+// All tiles: r0 on 2, r1/r2 on 1 and 3: inputs 32 x (1 + 2 + 0), sums 64 x 2,
+// output 32 = 256 (r0 on 3: 96 + 64 x 3 + 0 = 288).
+TEST_CASE("placement: the search only uses its candidate tiles, and only their hops are routed", "[placement]") {
+    const Network net = layer_list_net("input: {c: 12}\nlayers:\n  - {name: fc, type: dense, out: 4}\n");
+    TrafficParams traffic = plain_traffic();
+    traffic.io_tile = 3;
+    const auto mesh = topology("mesh2d", 1, 4);
+
+    Mapping limited = map_network(net, 4, 4, 1, 4);
+    const std::vector<Flow> flows = traffic_flows(net, limited, traffic);
+    const HopTable three(*mesh, 1, 4, {}, 3, {2, 0, 1});
+    CHECK(three.candidate_tiles() == std::vector<int>{0, 1, 2});
+    CHECK(three.hops(0, 3) == 3);  // the controller's router is a site even if no candidate
+    CHECK(three.hops(2, 0) == 2);
+    CHECK(placement_cost_bit_hops(flows, three, limited) == 480);
+    const PlacementSearchStats st = optimise_placement(limited, flows, three);
+    CHECK(st.cost == 384);
+    CHECK(limited.blocks[0].tile == 1);
+    CHECK(limited.block_of_tile[3] == -1);
+
+    Mapping all = map_network(net, 4, 4, 1, 4);
+    const HopTable every(*mesh, 1, 4, {}, 3);
+    CHECK(every.candidate_tiles().size() == 4);
+    CHECK(optimise_placement(all, flows, every).cost == 256);
+    CHECK(all.blocks[0].tile == 2);
+}
+
 TEST_CASE("placement: ResNet-9 on hermes64, never above snake, same result twice", "[placement]") {
     const Network net = load_layer_list_file(test::source_path("workloads/resnet9_cifar10.yaml"), 1);
     for (const char* model : {"hermes", "mesh2d", "ideal"}) {
         INFO(model);
-        ChipSetup s = hermes64_with({std::string("chip.interconnect.model=") + model, "chip.placement=traffic"});
+        ChipConfig s = hermes64_with({std::string("chip.interconnect.model=") + model, "chip.placement=traffic"});
         const ChipMapping a = map_on_chip(net, 256, 256, s.chip);
         const ChipMapping b = map_on_chip(net, 256, 256, s.chip);
         CHECK(a.placement.cost_bit_hops <= a.placement.snake_cost_bit_hops);
@@ -200,7 +225,7 @@ TEST_CASE("placement: simulated interconnect bit-hops match the cost model and d
             std::vector<std::string> overrides = variant;
             overrides.push_back(std::string("chip.placement=") + method);
             INFO((variant.empty() ? std::string("hermes64") : variant.front()) << ", " << method);
-            const ChipSetup s = hermes64_with(overrides);
+            const ChipConfig s = hermes64_with(overrides);
             const ChipRunResult r = run_chip(s.tile(), s.chip, net, 1, batch);
             CHECK(r.net_totals.bit_hops == r.placement.cost_bit_hops * batch);
             sim_bit_hops[i++] = r.net_totals.bit_hops;
@@ -210,8 +235,8 @@ TEST_CASE("placement: simulated interconnect bit-hops match the cost model and d
 }
 
 TEST_CASE("placement: report names the method and both costs", "[placement][chip]") {
-    const Network net = net_from("input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 4}\n  - {name: fc2, type: dense, out: 4}\n");
-    ChipSetup s = hermes64_with({"chip.placement=traffic"});
+    const Network net = layer_list_net("input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 4}\n  - {name: fc2, type: dense, out: 4}\n");
+    ChipConfig s = hermes64_with({"chip.placement=traffic"});
     const ChipRunResult r = run_chip(s.tile(), s.chip, net, 1, 1);
     const auto j = chip_report_json(r);
     CHECK(j["mapping"]["placement"] == "traffic");

@@ -1,5 +1,6 @@
 #include "src/chip/chip_mapping.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -7,6 +8,27 @@
 #include "aimcsim/topology.h"
 
 namespace aimcsim {
+
+namespace {
+
+// Where the placement may put blocks: snake order fills the first tiles_used tiles
+// of the snake; the search may use every tile of chips up to kSearchAllTiles, and
+// on larger ones the first max(kSearchAllTiles, 2 x used) tiles in snake order,
+// which keeps its hop table (and time) bounded on huge, mostly empty grids.
+constexpr int kSearchAllTiles = 1024;
+
+std::vector<int> candidate_tiles(const Mapping& map, PlacementMethod method) {
+    const int tiles = map.grid_rows * map.grid_cols;
+    const int used = map.tiles_used();
+    const int n = method == PlacementMethod::Snake ? used
+                  : tiles <= kSearchAllTiles       ? tiles
+                                                   : std::min(tiles, std::max(kSearchAllTiles, 2 * used));
+    std::vector<int> c(static_cast<std::size_t>(n));
+    for (int k = 0; k < n; ++k) c[static_cast<std::size_t>(k)] = snake_tile(k, map.grid_rows, map.grid_cols);
+    return c;
+}
+
+}  // namespace
 
 ChipMapping map_on_chip(const Network& net, int tile_rows, int tile_cols, const ChipParams& chip) {
     ChipMapping cm;
@@ -16,7 +38,8 @@ ChipMapping map_on_chip(const Network& net, int tile_rows, int tile_cols, const 
     const std::unique_ptr<Topology> topology = Registry<Topology>::instance().create(chip.interconnect, "hermes");
     topology->setup(chip.rows, chip.cols);
     const TrafficParams traffic = chip.traffic_params();
-    const HopTable hops(*topology, chip.rows, chip.cols, traffic.gdpu_tiles, traffic.io_tile);
+    const HopTable hops(*topology, chip.rows, chip.cols, traffic.gdpu_tiles, traffic.io_tile,
+                        candidate_tiles(cm.mapping, chip.placement));
     const std::vector<Flow> flows = traffic_flows(net, cm.mapping, traffic);
     PlacementSummary& p = cm.placement;
     p.method = chip.placement;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <numeric>
 #include <stdexcept>
 #include <utility>
 
@@ -318,8 +319,8 @@ public:
             improved = false;
             ++st.passes;
             for (int b = 0; b < blocks && evaluations_ < budget; ++b) {
-                for (int t = 0; t < hops_.tiles() && evaluations_ < budget; ++t) {
-                    if (t != tile_of_block_[static_cast<std::size_t>(b)] && try_move(b, t)) {
+                for (auto t = hops_.candidate_tiles().begin(); t != hops_.candidate_tiles().end() && evaluations_ < budget; ++t) {
+                    if (*t != tile_of_block_[static_cast<std::size_t>(b)] && try_move(b, *t)) {
                         improved = true;
                         ++st.moves;
                     }
@@ -399,15 +400,16 @@ std::vector<Flow> traffic_flows(const Network& net, const Mapping& map, const Tr
     return FlowBuilder(net, map, params).build();
 }
 
-HopTable::HopTable(const Topology& topology, int grid_rows, int grid_cols, const std::vector<int>& gdpu_tiles, int io_tile)
-    : tiles_(grid_rows * grid_cols), io_tile_(io_tile) {
+HopTable::HopTable(const Topology& topology, int grid_rows, int grid_cols, const std::vector<int>& gdpu_tiles, int io_tile,
+                   std::vector<int> candidate_tiles)
+    : tiles_(grid_rows * grid_cols), io_tile_(io_tile), candidates_(std::move(candidate_tiles)) {
     const auto n = static_cast<std::size_t>(tiles_);
-    hops_.assign(n * n, 0);
-    for (int s = 0; s < tiles_; ++s) {
-        for (int d = 0; d < tiles_; ++d) {
-            if (s != d) hops_[static_cast<std::size_t>(s) * n + static_cast<std::size_t>(d)] = static_cast<int>(topology.route(s, d).size());
-        }
+    if (candidates_.empty()) {
+        candidates_.resize(n);
+        std::iota(candidates_.begin(), candidates_.end(), 0);
     }
+    std::sort(candidates_.begin(), candidates_.end());
+    candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
     // The schedule's choice: the nearest by grid Manhattan distance (ties: lowest index here, see placement.h).
     nearest_gdpu_tile_.resize(n);
     for (int t = 0; t < tiles_; ++t) {
@@ -421,6 +423,20 @@ HopTable::HopTable(const Topology& topology, int grid_rows, int grid_cols, const
             }
         }
         nearest_gdpu_tile_[static_cast<std::size_t>(t)] = best;
+    }
+    std::vector<int> sites = candidates_;
+    sites.insert(sites.end(), gdpu_tiles.begin(), gdpu_tiles.end());
+    sites.push_back(io_tile);
+    std::sort(sites.begin(), sites.end());
+    sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
+    sites_ = sites.size();
+    site_of_tile_.assign(n, -1);
+    for (std::size_t i = 0; i < sites_; ++i) site_of_tile_[static_cast<std::size_t>(sites[i])] = static_cast<int>(i);
+    hops_.assign(sites_ * sites_, 0);
+    for (std::size_t s = 0; s < sites_; ++s) {
+        for (std::size_t d = 0; d < sites_; ++d) {
+            if (s != d) hops_[s * sites_ + d] = static_cast<int>(topology.route(sites[s], sites[d]).size());
+        }
     }
 }
 

@@ -32,7 +32,9 @@
 // swap the block with the tile's block (or move it to the free tile) if that
 // strictly lowers the cost; passes repeat until one brings no gain or a fixed
 // budget of flow evaluations is spent. Integer costs, one thread, no clock in the
-// loop: the same input gives the same placement.
+// loop: the same input gives the same placement. It tries the HopTable's candidate
+// tiles only (map_on_chip: every tile up to 1024 tiles, else the first
+// max(1024, 2 x used) in snake order).
 #pragma once
 
 #include <cstdint>
@@ -76,13 +78,19 @@ struct Flow {
 // Every flow of one inference, merged per (src, dst), in a fixed order.
 [[nodiscard]] std::vector<Flow> traffic_flows(const Network& net, const Mapping& map, const TrafficParams& params);
 
-// Hops between every pair of tiles under a topology, and each tile's nearest GDPU.
+// Hops under a topology between the sites that matter, and each tile's nearest GDPU.
+// Sites: the candidate tiles (where blocks may be), the GDPUs and the I/O port.
+// Only those pairs are routed, so a huge, mostly empty grid costs O(sites^2), not
+// O(tiles^2) (a 64x64 grid has 16.7 M tile pairs).
 class HopTable {
 public:
-    // `topology` must be set up for the grid.
-    HopTable(const Topology& topology, int grid_rows, int grid_cols, const std::vector<int>& gdpu_tiles, int io_tile);
+    // `topology` must be set up for the grid. `candidate_tiles` empty: every tile.
+    HopTable(const Topology& topology, int grid_rows, int grid_cols, const std::vector<int>& gdpu_tiles, int io_tile,
+             std::vector<int> candidate_tiles = {});
+    // Both tiles must be sites.
     [[nodiscard]] int hops(int src_tile, int dst_tile) const {
-        return hops_[static_cast<std::size_t>(src_tile) * static_cast<std::size_t>(tiles_) + static_cast<std::size_t>(dst_tile)];
+        return hops_[static_cast<std::size_t>(site_of_tile_[static_cast<std::size_t>(src_tile)]) * sites_ +
+                     static_cast<std::size_t>(site_of_tile_[static_cast<std::size_t>(dst_tile)])];
     }
     // The router a flow end sits at, for blocks on the tiles `tile_of_block`.
     [[nodiscard]] int site(const FlowEnd& e, const std::vector<int>& tile_of_block) const {
@@ -90,11 +98,16 @@ public:
         return e.at_gdpu ? nearest_gdpu_tile_[static_cast<std::size_t>(tile)] : tile;
     }
     [[nodiscard]] int tiles() const { return tiles_; }
+    // Where blocks may be placed, ascending.
+    [[nodiscard]] const std::vector<int>& candidate_tiles() const { return candidates_; }
 
 private:
     int tiles_ = 0;
     int io_tile_ = 0;
-    std::vector<int> hops_;               // [src * tiles + dst]
+    std::vector<int> candidates_;
+    std::size_t sites_ = 0;
+    std::vector<int> site_of_tile_;       // [tile]: index among the sites, -1 for other tiles
+    std::vector<int> hops_;               // [src site * sites + dst site]
     std::vector<int> nearest_gdpu_tile_;  // [tile]; the tile itself without GDPUs
 };
 
