@@ -1,5 +1,6 @@
 #include "src/sweep/sweep_spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -137,6 +138,34 @@ std::string quote_if_needed(const std::string& s) {
 
 std::string strip_prefix(const std::string& s, const std::string& prefix) {
     return s.compare(0, prefix.size(), prefix) == 0 ? s.substr(prefix.size()) : s;
+}
+
+// The points are expanded in memory (ids, values, overrides); a sweep too large for
+// that is refused before anything is allocated, with what to do about it.
+constexpr std::size_t kMaxPoints = 100000;
+constexpr std::size_t kMaxExpandedBytes = std::size_t{256} << 20;
+
+// Bytes one expanded point takes at most: its strings and their objects.
+std::size_t point_bytes(const SweepSpec& spec) {
+    std::size_t bytes = sizeof(SweepPoint) + 16;
+    for (const auto& f : spec.fixed) bytes += sizeof(std::string) + f.first.size() + f.second.size() + 1;
+    for (const auto& p : spec.params) {
+        std::size_t longest = 0;
+        for (const auto& v : p.values) longest = std::max(longest, v.size());
+        bytes += 3 * sizeof(std::string) + 2 * (p.key.size() + longest) + 1;  // values pair + "key=value"
+    }
+    return bytes;
+}
+
+void check_expansion_size(const SweepSpec& spec, std::size_t count, const ConfigNode& params) {
+    if (count > kMaxPoints) {
+        throw params.error("the sweep has more than 100000 points; split it into several sweep files");
+    }
+    const std::size_t bytes = count * point_bytes(spec);
+    if (bytes > kMaxExpandedBytes) {
+        throw params.error("expanding its " + std::to_string(count) + " points would take about " +
+                           std::to_string(bytes >> 20) + " MiB (limit 256 MiB); shorten the keys or values, or split the sweep");
+    }
 }
 
 }  // namespace
@@ -334,9 +363,10 @@ SweepSpec load_sweep_spec(const std::string& path) {
     } else {
         for (const auto& p : spec.params) {
             count *= p.values.size();
-            if (count > 1000000) throw params->error("more than a million points");
+            if (count > kMaxPoints) break;  // count stays below 1e5 x 1e6: no overflow
         }
     }
+    check_expansion_size(spec, count, *params);
     const int width = std::max<int>(4, static_cast<int>(std::to_string(count - 1).size()));
     for (size_t i = 0; i < count; ++i) {
         SweepPoint pt;
