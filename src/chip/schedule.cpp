@@ -7,28 +7,17 @@
 
 #include "aimcsim/core/error.h"
 #include "src/accuracy/analog_network.h"
+#include "src/mapping/grid_geometry.h"
 
 namespace aimcsim {
 
 namespace {
-
-// Floor division that is right for negative numerators too.
-int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 // Inputs [lo, hi] of the window of output `o` along one axis, clipped to the input.
 std::pair<int, int> window_inputs(int o, int kernel, int stride, int pad_begin, int in_size) {
     const int lo = o * stride - pad_begin;
     return {std::max(0, lo), std::min(in_size - 1, lo + kernel - 1)};
 }
-
-// Outputs [lo, hi] whose window covers input `i` along one axis (lo > hi if none).
-std::pair<int, int> outputs_covering(int i, int kernel, int stride, int pad_begin, int out_size) {
-    const int lo = std::max(0, floor_div(i + pad_begin - kernel, stride) + 1);
-    const int hi = std::min(out_size - 1, floor_div(i + pad_begin, stride));
-    return {lo, hi};
-}
-
-int overlap(int a_lo, int a_hi, int b_lo, int b_hi) { return std::max(0, std::min(a_hi, b_hi) - std::max(a_lo, b_lo)); }
 
 bool is_windowed(Op op) { return op == Op::Conv || op == Op::MaxPool || op == Op::AvgPool; }
 

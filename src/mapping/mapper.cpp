@@ -1,10 +1,10 @@
 #include "src/mapping/mapper.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <sstream>
 
 #include "aimcsim/core/error.h"
+#include "src/mapping/grid_geometry.h"
 
 namespace aimcsim {
 
@@ -52,9 +52,7 @@ const LayerPlacement* Mapping::placement(int network_layer) const {
     return i < 0 ? nullptr : &layers[static_cast<std::size_t>(i)];
 }
 
-int Mapping::manhattan(int a, int b) const {
-    return std::abs(a / grid_cols - b / grid_cols) + std::abs(a % grid_cols - b % grid_cols);
-}
+int Mapping::manhattan(int a, int b) const { return grid_manhattan(a, b, grid_cols); }
 
 std::string Mapping::tile_map_text(const Network& net) const {
     std::ostringstream os;

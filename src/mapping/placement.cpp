@@ -1,11 +1,12 @@
 #include "src/mapping/placement.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <numeric>
 #include <stdexcept>
 #include <utility>
+
+#include "src/mapping/grid_geometry.h"
 
 namespace aimcsim {
 
@@ -18,18 +19,6 @@ PlacementMethod parse_placement_method(const std::string& name) {
 }
 
 namespace {
-
-// Channels [lo, hi) shared by two half-open ranges (as the schedule counts them).
-int overlap(int a_lo, int a_hi, int b_lo, int b_hi) { return std::max(0, std::min(a_hi, b_hi) - std::max(a_lo, b_lo)); }
-
-int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-// Outputs [lo, hi] whose window covers input `i` along one axis (the schedule's rule).
-std::pair<int, int> outputs_covering(int i, int kernel, int stride, int pad_begin, int out_size) {
-    const int lo = std::max(0, floor_div(i + pad_begin - kernel, stride) + 1);
-    const int hi = std::min(out_size - 1, floor_div(i + pad_begin, stride));
-    return {lo, hi};
-}
 
 // Pixels p in [0, pixels) with p % copies == copy: what one replica computes.
 std::uint64_t pixels_of_copy(int pixels, int copies, int copy) {
@@ -416,7 +405,7 @@ HopTable::HopTable(const Topology& topology, int grid_rows, int grid_cols, const
         int best = t;
         int best_d = -1;
         for (int g : gdpu_tiles) {
-            const int d = std::abs(t / grid_cols - g / grid_cols) + std::abs(t % grid_cols - g % grid_cols);
+            const int d = grid_manhattan(t, g, grid_cols);
             if (best_d < 0 || d < best_d) {
                 best = g;
                 best_d = d;
