@@ -81,6 +81,15 @@ int Network::add_layer(Layer layer, Shape out_shape) {
 
 namespace {
 
+// A layer's identity; the builders add what their op needs and its output shape.
+Layer new_layer(const std::string& name, Op op, std::vector<int> inputs) {
+    Layer l;
+    l.name = name;
+    l.op = op;
+    l.inputs = std::move(inputs);
+    return l;
+}
+
 void check_window(const std::string& layer, const Window& win, bool is_pool) {
     if (win.kernel_h <= 0 || win.kernel_w <= 0) fail(layer, "kernel size must be positive");
     if (win.stride_h <= 0 || win.stride_w <= 0) fail(layer, "stride must be positive");
@@ -123,10 +132,7 @@ int Network::add_conv(const std::string& layer, int in, int out_channels, const 
     if (out_channels <= 0) fail(layer, "output channels must be positive");
     if (win.count_include_pad) fail(layer, "count_include_pad applies to AvgPool only");
     const Shape& s = shape(in);
-    Layer l;
-    l.name = layer;
-    l.op = Op::Conv;
-    l.inputs = {in};
+    Layer l = new_layer(layer, Op::Conv, {in});
     l.window = win;
     const Shape out = window_output(layer, s, out_channels, win, false);
     set_matrix(l, s.c * win.kernel_h * win.kernel_w, out_channels, std::move(weights), std::move(bias));
@@ -137,10 +143,7 @@ int Network::add_dense(const std::string& layer, int in, int out_features, std::
                        std::vector<float> bias) {
     check_tensor(layer, in);
     if (out_features <= 0) fail(layer, "output features must be positive");
-    Layer l;
-    l.name = layer;
-    l.op = Op::Dense;
-    l.inputs = {in};
+    Layer l = new_layer(layer, Op::Dense, {in});
     const std::size_t rows = shape(in).size();
     check_size(layer, "the input", rows);
     set_matrix(l, static_cast<int>(rows), out_features, std::move(weights), std::move(bias));
@@ -153,10 +156,7 @@ int Network::add_lstm(const std::string& layer, int in, int hidden, std::vector<
     if (hidden <= 0) fail(layer, "hidden size must be positive");
     const Shape& s = shape(in);
     if (s.h != 1) fail(layer, "an LSTM reads a sequence {features, 1, steps}, got " + s.str());
-    Layer l;
-    l.name = layer;
-    l.op = Op::Lstm;
-    l.inputs = {in};
+    Layer l = new_layer(layer, Op::Lstm, {in});
     check_size(layer, "the gate matrix", (static_cast<std::size_t>(s.c) + hidden) * 4 * static_cast<std::size_t>(hidden));
     set_matrix(l, s.c + hidden, 4 * hidden, std::move(weights), std::move(bias));
     return add_layer(std::move(l), {hidden, 1, s.w});
@@ -164,10 +164,7 @@ int Network::add_lstm(const std::string& layer, int in, int hidden, std::vector<
 
 int Network::add_relu(const std::string& layer, int in) {
     check_tensor(layer, in);
-    Layer l;
-    l.name = layer;
-    l.op = Op::Relu;
-    l.inputs = {in};
+    Layer l = new_layer(layer, Op::Relu, {in});
     const Shape s = shape(in);
     return add_layer(std::move(l), s);
 }
@@ -176,10 +173,7 @@ int Network::add_pool(const std::string& layer, Op op, int in, const Window& win
     check_tensor(layer, in);
     if (op != Op::MaxPool && op != Op::AvgPool) fail(layer, "add_pool needs MaxPool or AvgPool");
     if (op == Op::MaxPool && win.count_include_pad) fail(layer, "count_include_pad applies to AvgPool only");
-    Layer l;
-    l.name = layer;
-    l.op = op;
-    l.inputs = {in};
+    Layer l = new_layer(layer, op, {in});
     l.window = win;
     const Shape out = window_output(layer, shape(in), shape(in).c, win, true);
     return add_layer(std::move(l), out);
@@ -187,10 +181,7 @@ int Network::add_pool(const std::string& layer, Op op, int in, const Window& win
 
 int Network::add_global_avg_pool(const std::string& layer, int in) {
     check_tensor(layer, in);
-    Layer l;
-    l.name = layer;
-    l.op = Op::GlobalAvgPool;
-    l.inputs = {in};
+    Layer l = new_layer(layer, Op::GlobalAvgPool, {in});
     const int c = shape(in).c;
     return add_layer(std::move(l), {c, 1, 1});
 }
@@ -201,30 +192,21 @@ int Network::add_add(const std::string& layer, int a, int b) {
     if (shape(a) != shape(b))
         fail(layer, "Add of shapes " + shape(a).str() + " and " + shape(b).str() +
                         " (broadcasting is not supported; the shapes must be equal)");
-    Layer l;
-    l.name = layer;
-    l.op = Op::Add;
-    l.inputs = {a, b};
+    Layer l = new_layer(layer, Op::Add, {a, b});
     const Shape s = shape(a);
     return add_layer(std::move(l), s);
 }
 
 int Network::add_softmax(const std::string& layer, int in) {
     check_tensor(layer, in);
-    Layer l;
-    l.name = layer;
-    l.op = Op::Softmax;
-    l.inputs = {in};
+    Layer l = new_layer(layer, Op::Softmax, {in});
     const Shape s = shape(in);
     return add_layer(std::move(l), s);
 }
 
 int Network::add_flatten(const std::string& layer, int in) {
     check_tensor(layer, in);
-    Layer l;
-    l.name = layer;
-    l.op = Op::Flatten;
-    l.inputs = {in};
+    Layer l = new_layer(layer, Op::Flatten, {in});
     const int n = static_cast<int>(shape(in).size());
     return add_layer(std::move(l), {n, 1, 1});
 }
