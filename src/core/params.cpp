@@ -1,6 +1,7 @@
 #include "aimcsim/core/params.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -80,6 +81,10 @@ ParamSpec& ParamSchema::last() {
 ParamSchema& ParamSchema::integer(const std::string& name, long long def, const std::string& unit, const std::string& desc) {
     ParamSpec s = make_spec(name, ParamType::Int, unit, desc);
     s.default_value = def;
+    // Models read integer parameters into C++ ints: a wider value would be truncated
+    // silently, so it is refused unless the declaration widens the range (the seed).
+    s.min = std::numeric_limits<int>::min();
+    s.max = std::numeric_limits<int>::max();
     specs_.push_back(s);
     return *this;
 }

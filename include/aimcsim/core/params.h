@@ -41,6 +41,7 @@ class Params;
 // Fluent declaration: schema.real("g_max_us", 25.0, "uS", "...").range(0, 100, true);
 class ParamSchema {
 public:
+    // Integers are bounded to the range of an int unless range() widens it.
     ParamSchema& integer(const std::string& name, long long def, const std::string& unit, const std::string& desc);
     ParamSchema& real(const std::string& name, double def, const std::string& unit, const std::string& desc);
     ParamSchema& boolean(const std::string& name, bool def, const std::string& desc);
