@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <string>
 
-#include "aimcsim/workload/idx_dataset.h"
-#include "aimcsim/workload/onnx_import.h"
-#include "src/accuracy/analog_network.h"
-#include "src/accuracy/evaluator.h"
+#include "src/import/idx_dataset.h"
+#include "src/import/onnx_import.h"
+#include "src/functional/analog_network.h"
+#include "src/functional/evaluator.h"
 #include "src/core/parallel.h"
 
 using namespace aimcsim;
@@ -22,7 +22,7 @@ static double seconds_since(Clock::time_point t) { return std::chrono::duration<
 
 // libsystemc provides main(); entry points of programs linked with it are sc_main.
 int sc_main(int argc, char** argv) {
-    const std::string model = argc > 1 && argv[1][0] != 0 ? argv[1] : std::string(AIMCSIM_SOURCE_DIR) + "/workloads/models/fmnist_cnn_hwa.onnx";
+    const std::string model = argc > 1 && argv[1][0] != 0 ? argv[1] : std::string(AIMCSIM_SOURCE_DIR) + "/workloads/onnx/fmnist_cnn_hwa.onnx";
     const std::size_t samples = argc > 2 ? std::stoul(argv[2]) : 10000;
     const int threads = argc > 3 ? std::stoi(argv[3]) : 0;
     try {

@@ -13,7 +13,7 @@
 #include "aimcsim/core/config.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
-#include "src/mapping/layer_list.h"
+#include "src/import/layer_list.h"
 
 using namespace aimcsim;
 

@@ -8,7 +8,7 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/params.h"
-#include "src/sim/run_config.h"
+#include "src/app/run_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "aimcsim/core/error.h"
-#include "aimcsim/workload/onnx_import.h"
+#include "src/import/onnx_import.h"
 
 namespace {
 

@@ -17,7 +17,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 # switch with __sanitizer_start_switch_fiber(nullptr, ...), which throws away the
 # thread's fake stack (where this mode keeps locals) on every switch.
 # The other half of SystemC's incomplete announcements (ASan losing the main stack
-# after sc_start) is handled in code: aimcsim::sim_start(), src/sim/sim_context.h.
+# after sc_start) is handled in code: aimcsim::sim_start(), src/core/sim_context.h.
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=0:detect_stack_use_after_return=0:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 cd "$here/build-asan"

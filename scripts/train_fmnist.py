@@ -10,10 +10,10 @@ Run with Debian's interpreter (the pyenv python3 first on PATH has no torch):
     /usr/bin/python3 scripts/train_fmnist.py [--data DIR] [--out DIR] [--epochs N]
 
 Input normalisation: pixel / 255, so inputs lie in [0, 1]. The C++ reader
-(src/workload/idx_dataset.cpp) uses exactly the same, so the float accuracy the
+(src/import/idx_dataset.cpp) uses exactly the same, so the float accuracy the
 simulator measures equals the one recorded here.
 
-Outputs, per model <name> in workloads/models/:
+Outputs, per model <name> in workloads/onnx/:
     <name>.onnx  opset 13, input "input" of shape [1, 1, 28, 28], output "logits" [1, 10]
     <name>.json  float top-1 on the full t10k set (and on its first 1000 images,
                  which the C++ test reproduces exactly), normalisation, HWA settings.

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "aimcsim/core/config.h"
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 #include "src/chip/chip_params.h"
-#include "src/mapping/layer_list.h"
-#include "src/sim/run_config.h"
+#include "src/import/layer_list.h"
+#include "src/app/run_config.h"
 #include "tests/test_support.h"
 
 namespace test {

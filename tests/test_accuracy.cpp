@@ -5,12 +5,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "aimcsim/workload/idx_dataset.h"
-#include "aimcsim/workload/onnx_import.h"
-#include "src/accuracy/analog_network.h"
-#include "src/accuracy/evaluator.h"
+#include "src/import/idx_dataset.h"
+#include "src/import/onnx_import.h"
+#include "src/functional/analog_network.h"
+#include "src/functional/evaluator.h"
 #include "src/core/parallel.h"
-#include "src/sim/run_config.h"
+#include "src/app/run_config.h"
 #include "tests/test_support.h"
 
 using namespace aimcsim;
@@ -23,7 +23,7 @@ struct Fixture {
     Dataset test;
     std::vector<std::vector<float>> calib;
     explicit Fixture(const std::string& model, std::size_t samples) {
-        net = load_onnx(test::source_path("workloads/models/" + model + ".onnx"));
+        net = load_onnx(test::source_path("workloads/onnx/" + model + ".onnx"));
         map = map_network(net, 256, 256, 8, 8);
         test = load_fashion_mnist(kFashionMnistDir, "t10k", samples);
         const Dataset train = load_fashion_mnist(kFashionMnistDir, "train", 64);
@@ -87,7 +87,7 @@ TEST_CASE("hardware-aware training keeps accuracy under PCM noise and drift with
     settings.samples = 3000;
     settings.dataset_dir = kFashionMnistDir;
     auto run = [&](const std::string& model) {
-        const Network net = load_onnx(test::source_path("workloads/models/" + model + ".onnx"));
+        const Network net = load_onnx(test::source_path("workloads/onnx/" + model + ".onnx"));
         const Mapping map = map_network(net, 256, 256, 8, 8);
         const AccuracyJob job{&net, &map, &tile, 1, {3600.0, 86400.0}, true, 2};
         return evaluate_accuracy(job, settings);
@@ -109,7 +109,7 @@ TEST_CASE("the float preset reproduces the float accuracy on the full test set",
     // configs/hermes64_float.yaml's tile: ideal devices, 24-bit ideal ADC, no GDC. Only
     // the 8-bit activations remain; top-1 must stay within 0.1 points of float.
     const RunConfig rc = load_run_config(test::source_path("configs/hermes64_float.yaml"), {});
-    const Network net = load_onnx(test::source_path("workloads/models/fmnist_cnn_hwa.onnx"));
+    const Network net = load_onnx(test::source_path("workloads/onnx/fmnist_cnn_hwa.onnx"));
     const Mapping map = map_network(net, 256, 256, 8, 8);
     AccuracySettings settings;
     settings.samples = 0;  // all 10,000
@@ -119,7 +119,7 @@ TEST_CASE("the float preset reproduces the float accuracy on the full test set",
     const AccuracyResult r = evaluate_accuracy(job, settings);
     CHECK(r.samples == 10000);
     // The float accuracy torch measured when it exported the model.
-    std::ifstream recorded(test::source_path("workloads/models/fmnist_cnn_hwa.json"));
+    std::ifstream recorded(test::source_path("workloads/onnx/fmnist_cnn_hwa.json"));
     CHECK(r.top1_float == Approx(nlohmann::json::parse(recorded)["float_top1"].get<double>()).margin(1e-4));
     CHECK(std::fabs(r.vs_time[0].top1 - r.top1_float) <= 0.001);
 }

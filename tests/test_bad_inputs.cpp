@@ -64,7 +64,7 @@ std::string check(const BadInputCase& c, const Outcome& o) {
     if (o.output.find("Sanitizer") != std::string::npos || o.output.find("runtime error:") != std::string::npos)
         return "sanitizer report";
     // ASan lost track of the stack (a SystemC coroutine switch it was not told
-    // about, see src/sim/sim_context.h): false reports may follow, real ones be missed.
+    // about, see src/core/sim_context.h): false reports may follow, real ones be missed.
     if (o.output.find("ASan is ignoring requested __asan_handle_no_return") != std::string::npos)
         return "ASan lost track of the stack";
     if (o.exit_code != c.exit_code)

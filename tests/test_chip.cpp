@@ -11,11 +11,11 @@
 #include "aimcsim/core/registry.h"
 #include "aimcsim/core/rng.h"
 #include "aimcsim/tile.h"
-#include "aimcsim/workload/onnx_import.h"
-#include "src/sim/run_config.h"
+#include "src/import/onnx_import.h"
+#include "src/app/run_config.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
-#include "src/mapping/layer_list.h"
+#include "src/import/layer_list.h"
 #include "tests/chip_test_support.h"
 #include "tests/test_support.h"
 
@@ -224,7 +224,7 @@ TEST_CASE("chip: shipped chip configs load and an ONNX model runs on hermes64", 
         CHECK(chip.tiles() == (std::string(file).find("large") != std::string::npos ? 256 : 64));
     }
     const ChipConfig cfg = hermes64();
-    const Network cnn = load_onnx(test::source_path("workloads/models/fmnist_cnn.onnx"));
+    const Network cnn = load_onnx(test::source_path("workloads/onnx/fmnist_cnn.onnx"));
     ChipRunOptions opts;
     opts.functional = true;
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, cnn, opts);

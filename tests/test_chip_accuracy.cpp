@@ -9,10 +9,10 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
-#include "aimcsim/workload/idx_dataset.h"
-#include "aimcsim/workload/onnx_import.h"
-#include "src/accuracy/analog_network.h"
-#include "src/accuracy/evaluator.h"
+#include "src/import/idx_dataset.h"
+#include "src/import/onnx_import.h"
+#include "src/functional/analog_network.h"
+#include "src/functional/evaluator.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
 #include "src/mapping/mapper.h"
@@ -27,7 +27,7 @@ TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outp
     chip.rows = 8;
     chip.cols = 8;
     const ConfigNode& tile = root.at("tile");
-    const Network net = load_onnx(test::source_path("workloads/models/fmnist_cnn_hwa.onnx"));
+    const Network net = load_onnx(test::source_path("workloads/onnx/fmnist_cnn_hwa.onnx"));
 
     const int n = 8;
     const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", n);

@@ -5,7 +5,7 @@
 #include "aimcsim/core/params.h"
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
-#include "src/sim/run_config.h"
+#include "src/app/run_config.h"
 #include "tests/test_support.h"
 
 using namespace aimcsim;

@@ -27,7 +27,7 @@ std::string slurp(const std::string& path) {
 }
 
 // The fields of report.json that measure the host, not the simulated chip:
-// simulation.wall_s and accuracy.wall_s (src/sim/run.cpp) and
+// simulation.wall_s and accuracy.wall_s (src/app/run.cpp) and
 // accuracy.analog_images_per_s (images / accuracy wall time).
 const char* const kWallClockFields[] = {"wall_s", "analog_images_per_s"};
 constexpr int kWallClockFieldCount = 3;  // wall_s twice

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "aimcsim/core/error.h"
-#include "aimcsim/workload/idx_dataset.h"
+#include "src/import/idx_dataset.h"
 
 using namespace aimcsim;
 namespace fs = std::filesystem;

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "aimcsim/core/error.h"
-#include "aimcsim/workload/idx_dataset.h"
-#include "aimcsim/workload/onnx_import.h"
-#include "src/workload/npy.h"
-#include "src/workload/tensor_pb.h"
+#include "src/import/idx_dataset.h"
+#include "src/import/onnx_import.h"
+#include "src/import/npy.h"
+#include "src/import/tensor_pb.h"
 #include "tests/test_support.h"
 
 #include <onnx/onnx_pb.h>
@@ -66,7 +66,7 @@ TEST_CASE("npy: round trip, shapes and clear errors", "[infer]") {
 
 TEST_CASE("infer: the float preset reproduces forward_float and bad .npy files exit 2 naming the file", "[infer]") {
     const test::TempDir dir;
-    const std::string model = test::source_path("workloads/models/fmnist_cnn.onnx");
+    const std::string model = test::source_path("workloads/onnx/fmnist_cnn.onnx");
     const Network net = load_onnx(model);
     const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 1);
     const std::vector<float> x = test.image(0);
@@ -204,7 +204,7 @@ TEST_CASE("tensor .pb: raw_data and float_data read back, round trip, clear erro
 
 TEST_CASE("infer: an ONNX TensorProto input gives the .npy input's output, bad .pb files exit 2", "[infer]") {
     const test::TempDir dir;
-    const std::string model = test::source_path("workloads/models/fmnist_cnn_hwa.onnx");
+    const std::string model = test::source_path("workloads/onnx/fmnist_cnn_hwa.onnx");
     const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 1);
     const std::vector<float> x = test.image(0);
     const std::string npy_in = (dir.path / "x.npy").string();

@@ -6,7 +6,7 @@
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
-#include "src/mapping/layer_list.h"
+#include "src/import/layer_list.h"
 #include "src/mapping/mapper.h"
 #include "tests/test_support.h"
 

@@ -19,16 +19,16 @@
 #include <unistd.h>
 
 #include "aimcsim/core/error.h"
-#include "aimcsim/workload/idx_dataset.h"
-#include "aimcsim/workload/network.h"
-#include "aimcsim/workload/onnx_import.h"
+#include "src/import/idx_dataset.h"
+#include "aimcsim/network.h"
+#include "src/import/onnx_import.h"
 
 using namespace aimcsim;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kModels = std::string(AIMCSIM_SOURCE_DIR) + "/workloads/models/";
+const std::string kModels = std::string(AIMCSIM_SOURCE_DIR) + "/workloads/onnx/";
 
 fs::path temp_dir() {
     static int counter = 0;

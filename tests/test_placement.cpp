@@ -16,7 +16,7 @@
 #include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
-#include "src/mapping/layer_list.h"
+#include "src/import/layer_list.h"
 #include "src/mapping/mapper.h"
 #include "src/mapping/placement.h"
 #include "tests/chip_test_support.h"

@@ -9,7 +9,7 @@
 #include "aimcsim/core/error.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
-#include "src/mapping/layer_list.h"
+#include "src/import/layer_list.h"
 #include "src/mapping/mapper.h"
 #include "tests/chip_test_support.h"
 #include "tests/test_support.h"

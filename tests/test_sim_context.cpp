@@ -1,5 +1,5 @@
 // SystemC runs and AddressSanitizer: after sim_start() ASan must know the thread's
-// stack again (src/sim/sim_context.h says why Debian's SystemC 2.3.4 loses it), so
+// stack again (src/core/sim_context.h says why Debian's SystemC 2.3.4 loses it), so
 // that exceptions thrown after a simulation neither give false reports nor hide real
 // ones. Without ASan only the simulation part runs.
 #include <catch2/catch.hpp>
@@ -8,7 +8,7 @@
 #include <string>
 #include <systemc>
 
-#include "src/sim/sim_context.h"
+#include "src/core/sim_context.h"
 #include "test_support.h"
 
 #if defined(__SANITIZE_ADDRESS__)

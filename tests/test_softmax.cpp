@@ -17,17 +17,17 @@
 #include "aimcsim/core/registry.h"
 #include "aimcsim/core/rng.h"
 #include "aimcsim/tile.h"
-#include "aimcsim/workload/idx_dataset.h"
-#include "aimcsim/workload/network.h"
-#include "aimcsim/workload/onnx_import.h"
-#include "src/accuracy/analog_network.h"
-#include "src/accuracy/evaluator.h"
+#include "src/import/idx_dataset.h"
+#include "aimcsim/network.h"
+#include "src/import/onnx_import.h"
+#include "src/functional/analog_network.h"
+#include "src/functional/evaluator.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
-#include "src/mapping/layer_list.h"
+#include "src/import/layer_list.h"
 #include "src/mapping/mapper.h"
-#include "src/sim/infer.h"
-#include "src/workload/npy.h"
+#include "src/app/infer.h"
+#include "src/import/npy.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/chip_test_support.h"
 #include "tests/test_support.h"
@@ -77,7 +77,7 @@ std::vector<float> random_input(std::size_t n, std::uint64_t stream) {
 // The shipped MLP with a Softmax appended after its logits, saved in `dir`.
 std::string mlp_with_softmax(const test::TempDir& dir) {
     onnx::ModelProto m;
-    std::ifstream in(test::source_path("workloads/models/fmnist_mlp.onnx"), std::ios::binary);
+    std::ifstream in(test::source_path("workloads/onnx/fmnist_mlp.onnx"), std::ios::binary);
     REQUIRE(m.ParseFromIstream(&in));
     auto* out = m.mutable_graph()->mutable_output(0);
     const std::string logits = out->name();
@@ -336,7 +336,7 @@ TEST_CASE("softmax: accuracy and infer on a model that ends in Softmax", "[softm
     // The shipped MLP with a Softmax after its logits: the same top-1 (argmax is
     // unchanged by a softmax), and infer writes the probabilities of the logits.
     const test::TempDir dir;
-    const std::string plain_path = test::source_path("workloads/models/fmnist_mlp.onnx");
+    const std::string plain_path = test::source_path("workloads/onnx/fmnist_mlp.onnx");
     const std::string softmax_path = mlp_with_softmax(dir);
     const Network plain = load_onnx(plain_path);
     const Network probs = load_onnx(softmax_path);

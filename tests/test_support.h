@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "aimcsim/core/error.h"
-#include "src/sim/sim_context.h"
+#include "src/core/sim_context.h"
 
 namespace test {
 

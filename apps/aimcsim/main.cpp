@@ -17,9 +17,9 @@
 #include "aimcsim/plugin.h"
 #include "aimcsim/tile.h"
 #include "aimcsim/topology.h"
-#include "src/sim/run.h"
+#include "src/app/run.h"
 #include "src/sweep/sweep_command.h"
-#include "src/sim/infer.h"
+#include "src/app/infer.h"
 
 namespace po = boost::program_options;
 using namespace aimcsim;

@@ -5,7 +5,7 @@
 
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/registry.h"
-#include "src/accuracy/analog_network.h"
+#include "src/functional/analog_network.h"
 
 namespace aimcsim {
 

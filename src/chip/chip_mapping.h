@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 #include "src/chip/chip_params.h"
 #include "src/mapping/mapper.h"
 #include "src/mapping/placement.h"

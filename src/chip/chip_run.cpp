@@ -8,9 +8,9 @@
 #include "aimcsim/core/registry.h"
 #include "aimcsim/core/rng.h"
 #include "aimcsim/core/error.h"
-#include "src/accuracy/analog_network.h"
+#include "src/functional/analog_network.h"
 #include "src/chip/chip.h"
-#include "src/sim/sim_context.h"
+#include "src/core/sim_context.h"
 
 namespace aimcsim {
 

@@ -12,7 +12,7 @@
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/tile.h"
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 #include "interconnect/link_scheduler.h"
 #include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
@@ -100,7 +100,7 @@ struct ChipRunResult {
     std::vector<Link> links;                  // the topology's links (ids of link_spans)
 };
 
-// Functional mode computes what AnalogNetwork computes (src/accuracy/analog_network.h):
+// Functional mode computes what AnalogNetwork computes (src/functional/analog_network.h):
 // run_chip builds one on the chip's mapping, calibrated on `calibration`, and the
 // outputs are bit-identical to AnalogNetwork::forward(inputs[n], first_image + n, gdc)
 // for the same tile config, seed and calibration images, whatever `threads` -- unless

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "aimcsim/core/error.h"
-#include "src/accuracy/analog_network.h"
+#include "src/functional/analog_network.h"
 #include "src/mapping/grid_geometry.h"
 
 namespace aimcsim {

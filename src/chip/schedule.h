@@ -49,7 +49,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 #include "interconnect/link_scheduler.h"
 #include "src/chip/chip_params.h"
 #include "src/mapping/mapper.h"

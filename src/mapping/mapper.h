@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 
 namespace aimcsim {
 

@@ -42,7 +42,7 @@
 #include <vector>
 
 #include "aimcsim/topology.h"
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 #include "src/mapping/mapper.h"
 
 namespace aimcsim {

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "aimcsim/core/params.h"
-#include "src/sim/run.h"
+#include "src/app/run.h"
 
 namespace fs = std::filesystem;
 

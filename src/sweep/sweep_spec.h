@@ -57,7 +57,7 @@ struct SweepSpec {
 // zip of unequal lengths, bad ranges) are ConfigErrors with file:line:col.
 [[nodiscard]] SweepSpec load_sweep_spec(const std::string& path);
 
-// Validates every point's config with validate_run (src/sim/run.h), as `aimcsim run`
+// Validates every point's config with validate_run (src/app/run.h), as `aimcsim run`
 // would before simulating. A problem is an InputError naming the sweep file's line of
 // the parameter at fault and the point.
 void validate_points(const SweepSpec& spec);

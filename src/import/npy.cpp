@@ -1,4 +1,4 @@
-#include "src/workload/npy.h"
+#include "src/import/npy.h"
 
 #include <cstdint>
 #include <cstring>

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "aimcsim/core/params.h"
-#include "aimcsim/workload/idx_dataset.h"
-#include "aimcsim/workload/network.h"
+#include "src/import/idx_dataset.h"
+#include "aimcsim/network.h"
 #include "src/mapping/mapper.h"
 
 namespace aimcsim {

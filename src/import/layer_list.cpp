@@ -1,4 +1,4 @@
-#include "src/mapping/layer_list.h"
+#include "src/import/layer_list.h"
 
 #include <cmath>
 #include <fstream>

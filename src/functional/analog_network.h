@@ -11,7 +11,7 @@
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/tile.h"
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 #include "src/mapping/mapper.h"
 
 namespace aimcsim {

@@ -1,4 +1,4 @@
-#include "src/sim/run.h"
+#include "src/app/run.h"
 
 #include <chrono>
 #include <fstream>
@@ -7,20 +7,20 @@
 #include <spdlog/spdlog.h>
 
 #include "aimcsim/core/error.h"
-#include "src/accuracy/evaluator.h"
+#include "src/functional/evaluator.h"
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
 #include "aimcsim/topology.h"
 #include "src/core/resource_guard.h"
-#include "src/sim/report.h"
-#include "src/sim/run_config.h"
-#include "src/sim/sim_context.h"
-#include "src/sim/mvm_workload.h"
-#include "src/sim/tile_bench.h"
-#include "aimcsim/workload/onnx_import.h"
+#include "src/app/report.h"
+#include "src/app/run_config.h"
+#include "src/core/sim_context.h"
+#include "src/import/mvm_workload.h"
+#include "src/app/tile_bench.h"
+#include "src/import/onnx_import.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
-#include "src/mapping/layer_list.h"
+#include "src/import/layer_list.h"
 
 namespace aimcsim {
 

@@ -3,7 +3,7 @@
 // or Constant node) or an activation tensor of the Network. Biases and
 // BatchNormalization after a weight layer are folded into that layer, which is only
 // correct when nothing else reads the layer's raw output, so uses are counted first.
-#include "aimcsim/workload/onnx_import.h"
+#include "src/import/onnx_import.h"
 
 #include <onnx/onnx_pb.h>
 

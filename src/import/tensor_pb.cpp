@@ -1,4 +1,4 @@
-#include "src/workload/tensor_pb.h"
+#include "src/import/tensor_pb.h"
 
 #include <onnx/onnx_pb.h>
 

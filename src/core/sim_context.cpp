@@ -1,4 +1,4 @@
-#include "src/sim/sim_context.h"
+#include "src/core/sim_context.h"
 
 #include <systemc>
 

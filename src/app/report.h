@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "src/sim/run_config.h"
-#include "src/sim/tile_bench.h"
+#include "src/app/run_config.h"
+#include "src/app/tile_bench.h"
 
 namespace aimcsim {
 

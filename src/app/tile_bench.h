@@ -7,8 +7,8 @@
 
 #include "aimcsim/core/stats.h"
 #include "aimcsim/tile.h"
-#include "src/sim/mvm_workload.h"
-#include "src/sim/run_config.h"
+#include "src/import/mvm_workload.h"
+#include "src/app/run_config.h"
 
 namespace aimcsim {
 

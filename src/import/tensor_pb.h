@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "src/workload/npy.h"
+#include "src/import/npy.h"
 
 namespace aimcsim {
 

@@ -1,4 +1,4 @@
-#include "src/sim/report.h"
+#include "src/app/report.h"
 
 #include <cstdio>
 #include <filesystem>

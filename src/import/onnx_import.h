@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 
 namespace aimcsim {
 

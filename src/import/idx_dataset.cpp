@@ -1,4 +1,4 @@
-#include "aimcsim/workload/idx_dataset.h"
+#include "src/import/idx_dataset.h"
 
 #include <zlib.h>
 

@@ -1,4 +1,4 @@
-#include "src/sim/run_config.h"
+#include "src/app/run_config.h"
 
 #include "aimcsim/plugin.h"
 

@@ -1,4 +1,4 @@
-#include "src/sim/mvm_workload.h"
+#include "src/import/mvm_workload.h"
 
 namespace aimcsim {
 

@@ -1,10 +1,10 @@
-#include "src/accuracy/evaluator.h"
+#include "src/functional/evaluator.h"
 
 #include <chrono>
 
 #include <spdlog/spdlog.h>
 
-#include "src/accuracy/analog_network.h"
+#include "src/functional/analog_network.h"
 #include "src/core/parallel.h"
 
 namespace aimcsim {

@@ -1,4 +1,4 @@
-#include "src/sim/infer.h"
+#include "src/app/infer.h"
 
 #include <filesystem>
 #include <iostream>
@@ -8,16 +8,16 @@
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
-#include "aimcsim/workload/idx_dataset.h"
-#include "aimcsim/workload/onnx_import.h"
-#include "src/accuracy/analog_network.h"
-#include "src/accuracy/evaluator.h"
+#include "src/import/idx_dataset.h"
+#include "src/import/onnx_import.h"
+#include "src/functional/analog_network.h"
+#include "src/functional/evaluator.h"
 #include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
 #include "src/mapping/mapper.h"
-#include "src/sim/run_config.h"
-#include "src/workload/npy.h"
-#include "src/workload/tensor_pb.h"
+#include "src/app/run_config.h"
+#include "src/import/npy.h"
+#include "src/import/tensor_pb.h"
 
 namespace aimcsim {
 

@@ -1,4 +1,4 @@
-#include "src/accuracy/analog_network.h"
+#include "src/functional/analog_network.h"
 
 #include <algorithm>
 #include <cmath>

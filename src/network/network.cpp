@@ -1,4 +1,4 @@
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@
 // own models. Tensors are NumPy .npy files or, when the name ends in .pb, ONNX
 // TensorProto files (the ONNX test-data format, input_0.pb); float32 either way.
 //
-// The numerics are AnalogNetwork's (src/accuracy/analog_network.h), which the
+// The numerics are AnalogNetwork's (src/functional/analog_network.h), which the
 // SystemC chip's functional mode reproduces bit for bit: the model is mapped on the
 // config's grid, its tiles programmed with the config's seed and moved to the first
 // simulation.t_inference_s, drift compensation as the tile config says, image id 0.

@@ -23,7 +23,7 @@
 #include <string>
 
 #include "aimcsim/core/config.h"
-#include "aimcsim/workload/network.h"
+#include "aimcsim/network.h"
 
 namespace aimcsim {
 

@@ -1,4 +1,4 @@
-#include "src/sim/tile_bench.h"
+#include "src/app/tile_bench.h"
 
 #include <systemc>
 #include <tlm>
@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "aimcsim/core/registry.h"
-#include "src/sim/sim_context.h"
+#include "src/core/sim_context.h"
 #include "tiles/tile_module.h"
 
 namespace aimcsim {
