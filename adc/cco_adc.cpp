@@ -33,16 +33,13 @@ ParamSchema CcoAdc::schema() {
 
 CcoAdc::CcoAdc(const Params& p)
     : max_count_(static_cast<int>(std::floor(p.real("window_ns") * 1000.0 / p.real("ps_per_lsb") / 2.0))),
-      readout_cycles_(static_cast<int>(p.integer("readout_cycles"))),
-      gain_sigma_(p.real("gain_sigma")),
-      offset_sigma_lsb_(p.real("offset_sigma_lsb")),
-      noise_lsb_(p.real("noise_lsb")),
-      inl_lsb_(p.real("inl_lsb")),
-      energy_fixed_pj_(p.real("energy_fixed_pj")),
-      energy_per_count_pj_(p.real("energy_per_count_pj")) {
+      readout_cycles_(static_cast<int>(p.integer("readout_cycles"))), gain_sigma_(p.real("gain_sigma")),
+      offset_sigma_lsb_(p.real("offset_sigma_lsb")), noise_lsb_(p.real("noise_lsb")), inl_lsb_(p.real("inl_lsb")),
+      energy_fixed_pj_(p.real("energy_fixed_pj")), energy_per_count_pj_(p.real("energy_per_count_pj")) {
     if (max_count_ < 1) {
         throw p.error("ps_per_lsb", "max_count = floor(window_ns*1000/ps_per_lsb/2) is 0 for window_ns " +
-                                        std::to_string(p.real("window_ns")) + " ns: the window must hold at "
+                                        std::to_string(p.real("window_ns")) +
+                                        " ns: the window must hold at "
                                         "least 2 oscillator periods");
     }
 }

@@ -17,8 +17,7 @@ ParamSchema IdealAdc::schema() {
 }
 
 IdealAdc::IdealAdc(const Params& p)
-    : max_count_((1 << (p.integer("bits") - 1)) - 1),
-      readout_cycles_(static_cast<int>(p.integer("readout_cycles"))),
+    : max_count_((1 << (p.integer("bits") - 1)) - 1), readout_cycles_(static_cast<int>(p.integer("readout_cycles"))),
       energy_per_conversion_pj_(p.real("energy_per_conversion_pj")) {}
 
 void IdealAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* /*noise_rng*/) const {

@@ -22,7 +22,8 @@ static double seconds_since(Clock::time_point t) { return std::chrono::duration<
 
 // libsystemc provides main(); entry points of programs linked with it are sc_main.
 int sc_main(int argc, char** argv) {
-    const std::string model = argc > 1 && argv[1][0] != 0 ? argv[1] : std::string(AIMCSIM_SOURCE_DIR) + "/workloads/onnx/fmnist_cnn_hwa.onnx";
+    const std::string model =
+        argc > 1 && argv[1][0] != 0 ? argv[1] : std::string(AIMCSIM_SOURCE_DIR) + "/workloads/onnx/fmnist_cnn_hwa.onnx";
     const std::size_t samples = argc > 2 ? std::stoul(argv[2]) : 10000;
     const int threads = argc > 3 ? std::stoi(argv[3]) : 0;
     try {
@@ -40,8 +41,8 @@ int sc_main(int argc, char** argv) {
         const AccuracyResult r = evaluate_accuracy(job, settings);
         const double total_s = seconds_since(t0);
         std::printf("model %s, %zu images, %d threads\n", net.name.c_str(), r.samples, resolve_threads(threads));
-        std::printf("  evaluation: %.2f s wall (float + calibration + programming + analog), analog %.0f images/s\n", total_s,
-                    r.images_per_s);
+        std::printf("  evaluation: %.2f s wall (float + calibration + programming + analog), analog %.0f images/s\n",
+                    total_s, r.images_per_s);
         std::printf("  top-1 float %.4f, analog (pcm, 1 h, GDC) %.4f\n", r.top1_float, r.vs_time[0].top1);
 
         // 2. Analog MVMs with noise vs float GEMM over the same layer shapes and inputs.
@@ -63,8 +64,8 @@ int sc_main(int argc, char** argv) {
         }
         const double macs = static_cast<double>(net.macs_per_inference()) * static_cast<double>(test.count);
         const double cores = resolve_threads(threads);
-        std::printf("  analog MVMs with noise: %.2f GMAC/s; float GEMM: %.2f GMAC/s; ratio %.2f\n", macs / analog_s / 1e9,
-                    macs / float_s / 1e9, float_s / analog_s);
+        std::printf("  analog MVMs with noise: %.2f GMAC/s; float GEMM: %.2f GMAC/s; ratio %.2f\n",
+                    macs / analog_s / 1e9, macs / float_s / 1e9, float_s / analog_s);
         std::printf("  per core: analog %.0f images/s, float %.0f images/s (%zu images, best of 3)\n",
                     test.count / analog_s / cores, test.count / float_s / cores, test.count);
     } catch (const std::exception& e) {

@@ -31,12 +31,13 @@ void bench(const std::string& config, const std::string& workload, int batch, co
     opts.batch = batch;
     opts.functional = functional;
     const ChipRunResult r = run_chip(root.at("tile"), chip, net, opts);
-    std::printf("%-12s %-28s %-22s %-36s batch %2d: %3d tiles, latency %9.1f us, %9.0f inf/s, %5.2f TOPS/W | wall %.3f s, "
-                "sc_start %.3f s, %llu MVMs, %.2f M MVM/s\n",
-                functional ? "functional" : "timing-only", workload.c_str(), config.c_str(),
-                overrides.empty() ? "-" : overrides.c_str(), batch, r.mapping.tiles_used(), r.latency_ns * 1e-3,
-                r.throughput_inferences_per_s, r.tops_per_w, r.wall_s, r.simulate_wall_s,
-                static_cast<unsigned long long>(r.tile_mvms), r.tile_mvms / r.simulate_wall_s * 1e-6);
+    std::printf(
+        "%-12s %-28s %-22s %-36s batch %2d: %3d tiles, latency %9.1f us, %9.0f inf/s, %5.2f TOPS/W | wall %.3f s, "
+        "sc_start %.3f s, %llu MVMs, %.2f M MVM/s\n",
+        functional ? "functional" : "timing-only", workload.c_str(), config.c_str(),
+        overrides.empty() ? "-" : overrides.c_str(), batch, r.mapping.tiles_used(), r.latency_ns * 1e-3,
+        r.throughput_inferences_per_s, r.tops_per_w, r.wall_s, r.simulate_wall_s,
+        static_cast<unsigned long long>(r.tile_mvms), r.tile_mvms / r.simulate_wall_s * 1e-6);
 }
 
 // One timing-only run with chip.placement = `method`: what the placement changes.
@@ -47,13 +48,16 @@ void bench_placement(const std::string& config, const std::string& workload, int
     const Network net = load_layer_list_file(source(workload), 1);
     const ChipRunResult r = run_chip(root.at("tile"), chip, net, 1, batch);
     const PlacementSummary& p = r.placement;
-    std::printf("%-28s %-22s batch %d %-7s: cost %12llu bit-hops/inf (snake %12llu), simulated %12llu bit-hops, "
-                "%12.0f bytes, %9llu stall cycles, latency %8.2f us, %8.0f inf/s | search %.3f s (%d passes, %d moves, %s)\n",
-                workload.c_str(), config.c_str(), batch, method.c_str(), static_cast<unsigned long long>(p.cost_bit_hops),
-                static_cast<unsigned long long>(p.snake_cost_bit_hops), static_cast<unsigned long long>(r.net_totals.bit_hops),
-                r.net_totals.bytes(), static_cast<unsigned long long>(r.net_totals.stall_cycles),
-                r.latency_ns * 1e-3, r.throughput_inferences_per_s, p.search_wall_s, p.search.passes, p.search.moves,
-                p.method == PlacementMethod::Snake ? "-" : p.search.converged ? "converged" : "budget spent");
+    std::printf(
+        "%-28s %-22s batch %d %-7s: cost %12llu bit-hops/inf (snake %12llu), simulated %12llu bit-hops, "
+        "%12.0f bytes, %9llu stall cycles, latency %8.2f us, %8.0f inf/s | search %.3f s (%d passes, %d moves, %s)\n",
+        workload.c_str(), config.c_str(), batch, method.c_str(), static_cast<unsigned long long>(p.cost_bit_hops),
+        static_cast<unsigned long long>(p.snake_cost_bit_hops), static_cast<unsigned long long>(r.net_totals.bit_hops),
+        r.net_totals.bytes(), static_cast<unsigned long long>(r.net_totals.stall_cycles), r.latency_ns * 1e-3,
+        r.throughput_inferences_per_s, p.search_wall_s, p.search.passes, p.search.moves,
+        p.method == PlacementMethod::Snake ? "-"
+        : p.search.converged               ? "converged"
+                                           : "budget spent");
     std::string hist;
     for (std::uint64_t n : r.net_totals.hop_histogram) hist += " " + std::to_string(n);
     std::printf("    hop histogram (packets by hops 0..):%s\n", hist.c_str());
@@ -67,8 +71,10 @@ int sc_main(int argc, char** argv) {
     const bool placement = argc > 1 && std::strcmp(argv[1], "placement") == 0;
     try {
         if (placement) {
-            for (const char* method : {"snake", "traffic"}) bench_placement("configs/hermes64.yaml", "workloads/resnet9_cifar10.yaml", 8, method);
-            for (const char* method : {"snake", "traffic"}) bench_placement("configs/hermes_large.yaml", "workloads/resnet18_imagenet.yaml", 1, method);
+            for (const char* method : {"snake", "traffic"})
+                bench_placement("configs/hermes64.yaml", "workloads/resnet9_cifar10.yaml", 8, method);
+            for (const char* method : {"snake", "traffic"})
+                bench_placement("configs/hermes_large.yaml", "workloads/resnet18_imagenet.yaml", 1, method);
             return 0;
         }
         bench("configs/hermes_large.yaml", "workloads/resnet18_imagenet.yaml", 1);

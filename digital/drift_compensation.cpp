@@ -6,13 +6,14 @@ ParamSchema DriftCompensation::schema() {
     ParamSchema s;
     s.boolean("enabled", true, "rescale outputs by the drift measured on calibration inputs");
     s.integer("vectors", 16, "", "calibration input vectors read per measurement").range(1, 4096);
-    s.real("t_reference_s", 20.0, "s", "when the reference is read after programming (# assumed: right after the programming pass)").at_least(0);
+    s.real("t_reference_s", 20.0, "s",
+           "when the reference is read after programming (# assumed: right after the programming pass)")
+        .at_least(0);
     return s;
 }
 
 DriftCompensation::DriftCompensation(const Params& p)
-    : enabled_(p.flag("enabled")),
-      vectors_(static_cast<int>(p.integer("vectors"))),
+    : enabled_(p.flag("enabled")), vectors_(static_cast<int>(p.integer("vectors"))),
       t_reference_s_(p.real("t_reference_s")) {}
 
 std::vector<std::int8_t> DriftCompensation::calibration_inputs(int rows, int max_code, const Rng& base) const {

@@ -20,8 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         root.erase("plugins");  // never dlopen fuzzed paths
         const aimcsim::Params top = aimcsim::run_config_schema().parse(root, {});
         (void)aimcsim::simulation_schema().parse(top.section("simulation"), {});
-    } catch (const aimcsim::InputError&) {
-    }
+    } catch (const aimcsim::InputError&) {}
     return 0;
 }
 

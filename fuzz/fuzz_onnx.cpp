@@ -38,8 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fclose(f);
     try {
         (void)aimcsim::load_onnx(path);
-    } catch (const aimcsim::InputError&) {
-    }
+    } catch (const aimcsim::InputError&) {}
     return 0;
 }
 

@@ -42,8 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         const aimcsim::sweep::SweepSpec spec = aimcsim::sweep::load_sweep_spec(path);
         (void)spec.fingerprint();
-    } catch (const aimcsim::InputError&) {
-    }
+    } catch (const aimcsim::InputError&) {}
     return 0;
 }
 

@@ -13,8 +13,7 @@ void add_link_params(ParamSchema& schema) {
         .integer("width_bits", 32, "bit",
                  "bits a link moves per cycle (one flit); # assumed, the 64-core chip's link width is unpublished")
         .range(1, 65536)
-        .integer("hop_latency_cycles", 2, "cycle",
-                 "router + wire latency of one hop for the head flit; # assumed")
+        .integer("hop_latency_cycles", 2, "cycle", "router + wire latency of one hop for the head flit; # assumed")
         .range(0, 1000000)
         .integer("buffer_depth_flits", 4, "flit",
                  "input buffer of a router port: a blocked packet longer than this holds the links behind it "
@@ -78,7 +77,8 @@ void GridTopology::reset_ports(int ports_per_tile) {
 
 void GridTopology::add_port_link(int src_tile, int port, int dst_row, int dst_col) {
     if (dst_row < 0 || dst_row >= rows_ || dst_col < 0 || dst_col >= cols_) return;  // grid edge
-    out_port_[static_cast<std::size_t>(src_tile) * ports_per_tile_ + port] = add_link(src_tile, tile_at(dst_row, dst_col));
+    out_port_[static_cast<std::size_t>(src_tile) * ports_per_tile_ + port] =
+        add_link(src_tile, tile_at(dst_row, dst_col));
 }
 
 int GridTopology::port_link(int tile, int port) const {

@@ -37,7 +37,8 @@ int HermesTopology::next_link(int cur_tile, int dst_tile) const {
     return port_link(cur_tile, row_of(dst_tile) > row_of(cur_tile) ? kSouth : kNorth);
 }
 
-AIMCSIM_REGISTER(Topology, HermesTopology, "hermes",
-                 "IBM 64-core chip: direct links 1 and 2 tiles away in a row, 1 away in a column; static shortest routes");
+AIMCSIM_REGISTER(
+    Topology, HermesTopology, "hermes",
+    "IBM 64-core chip: direct links 1 and 2 tiles away in a row, 1 away in a column; static shortest routes");
 
 }  // namespace aimcsim

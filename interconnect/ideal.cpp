@@ -14,8 +14,9 @@ ParamSchema IdealTopology::schema() {
 
 void IdealTopology::build_links() {
     if (tiles() > kMaxTiles) {
-        throw InputError("interconnect: the ideal topology builds one virtual link per tile pair and supports at most " +
-                         std::to_string(kMaxTiles) + " tiles; the grid has " + std::to_string(tiles()));
+        throw InputError(
+            "interconnect: the ideal topology builds one virtual link per tile pair and supports at most " +
+            std::to_string(kMaxTiles) + " tiles; the grid has " + std::to_string(tiles()));
     }
     // Ids follow next_link(): src-major, dst ascending, skipping dst == src.
     for (int s = 0; s < tiles(); ++s) {

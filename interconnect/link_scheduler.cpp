@@ -5,14 +5,12 @@
 namespace aimcsim {
 
 LinkScheduler::LinkScheduler(const Topology& topology)
-    : topology_(topology),
-      params_(topology.link_params()),
-      contention_(topology.has_contention()),
+    : topology_(topology), params_(topology.link_params()), contention_(topology.has_contention()),
       links_(topology.links().size()) {}
 
 const std::vector<int>& LinkScheduler::route(int src_tile, int dst_tile) {
-    const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src_tile)) << 32) |
-                              static_cast<std::uint32_t>(dst_tile);
+    const std::uint64_t key =
+        (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src_tile)) << 32) | static_cast<std::uint32_t>(dst_tile);
     auto it = routes_.find(key);
     if (it == routes_.end()) it = routes_.emplace(key, topology_.route(src_tile, dst_tile)).first;
     return it->second;
@@ -58,8 +56,8 @@ HopReservation LinkScheduler::reserve_hop(int link, std::uint64_t head_cycle, st
     return hop;
 }
 
-void LinkScheduler::record_delivery(std::uint64_t bits, int hops, std::uint64_t stall_cycles,
-                                    std::uint64_t ready_cycle, std::uint64_t arrival_cycle) {
+void LinkScheduler::record_delivery(std::uint64_t bits, int hops, std::uint64_t stall_cycles, std::uint64_t ready_cycle,
+                                    std::uint64_t arrival_cycle) {
     first_ready_cycle_ = totals_.packets == 0 ? ready_cycle : std::min(first_ready_cycle_, ready_cycle);
     last_arrival_cycle_ = std::max(last_arrival_cycle_, arrival_cycle);
     totals_.packets += 1;

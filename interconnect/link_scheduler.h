@@ -38,7 +38,7 @@ namespace aimcsim {
 struct Delivery {
     std::uint64_t arrival_cycle = 0;  // the last bit is at the destination tile
     int hops = 0;
-    std::uint64_t stall_cycles = 0;   // waiting for busy links, summed over hops
+    std::uint64_t stall_cycles = 0;  // waiting for busy links, summed over hops
 };
 
 struct HopReservation {

@@ -7,13 +7,8 @@ namespace aimcsim {
 using sc_core::sc_time;
 
 Router::Router(const sc_core::sc_module_name& name, int tile, Interconnect& net)
-    : sc_core::sc_module(name),
-      from_tile("from_tile"),
-      to_tile("to_tile"),
-      link_in("link_in"),
-      link_out("link_out"),
-      tile_(tile),
-      net_(net) {
+    : sc_core::sc_module(name), from_tile("from_tile"), to_tile("to_tile"), link_in("link_in"), link_out("link_out"),
+      tile_(tile), net_(net) {
     from_tile.register_b_transport(this, &Router::inject);
     link_in.register_b_transport(this, &Router::receive);
 }
@@ -26,8 +21,9 @@ void Router::inject(tlm::tlm_generic_payload& trans, sc_time& delay) {
         return;
     }
     if (ext->src_tile != tile_) {
-        SC_REPORT_ERROR(name(), ("packet src_tile " + std::to_string(ext->src_tile) + " injected at tile " +
-                                 std::to_string(tile_)).c_str());
+        SC_REPORT_ERROR(
+            name(), ("packet src_tile " + std::to_string(ext->src_tile) + " injected at tile " + std::to_string(tile_))
+                        .c_str());
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return;
     }

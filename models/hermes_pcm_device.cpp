@@ -21,8 +21,7 @@ ParamSchema HermesPcmDevice::schema() {
 }
 
 HermesPcmDevice::HermesPcmDevice(const Params& p)
-    : prog_noise_scale_(p.real("prog_noise_scale")),
-      drift_scale_(p.real("drift_scale")),
+    : prog_noise_scale_(p.real("prog_noise_scale")), drift_scale_(p.real("drift_scale")),
       read_noise_scale_(p.real("read_noise_scale")) {}
 
 void HermesPcmDevice::configure_cell(int devices_per_polarity) {

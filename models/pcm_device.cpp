@@ -20,10 +20,8 @@ ParamSchema PcmDevice::schema() {
 }
 
 PcmDevice::PcmDevice(const Params& p)
-    : g_max_us_(p.real("g_max_us")),
-      timing_{p.real("t0_s"), p.real("t_read_s")},
-      prog_noise_scale_(p.real("prog_noise_scale")),
-      drift_scale_(p.real("drift_scale")),
+    : g_max_us_(p.real("g_max_us")), timing_{p.real("t0_s"), p.real("t_read_s")},
+      prog_noise_scale_(p.real("prog_noise_scale")), drift_scale_(p.real("drift_scale")),
       read_noise_scale_(p.real("read_noise_scale")) {}
 
 pcm::ProgStats PcmDevice::prog_stats(double r) {

@@ -27,7 +27,7 @@ struct ProgStats {
 
 // Times of a PCM fit.
 struct Timing {
-    double t0_s = 20.0;       // time from programming to the first reference read
+    double t0_s = 20.0;        // time from programming to the first reference read
     double t_read_s = 250e-9;  // duration of one read (lower cut-off of the 1/f noise)
 };
 

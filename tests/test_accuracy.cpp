@@ -31,13 +31,16 @@ struct Fixture {
     }
 };
 
-ConfigNode tile_config(const std::string& yaml) { return ConfigNode::parse_yaml("model: hermes\n" + yaml, "tile.yaml"); }
+ConfigNode tile_config(const std::string& yaml) {
+    return ConfigNode::parse_yaml("model: hermes\n" + yaml, "tile.yaml");
+}
 
 }  // namespace
 
 TEST_CASE("ideal devices and a fine ADC follow the float network", "[accuracy]") {
     Fixture f("fmnist_cnn", 300);
-    const ConfigNode tile = tile_config("device: {model: ideal}\nadc: {model: ideal, bits: 24}\ngdc: {enabled: false}\n");
+    const ConfigNode tile =
+        tile_config("device: {model: ideal}\nadc: {model: ideal, bits: 24}\ngdc: {enabled: false}\n");
     AnalogNetwork chip(f.net, f.map, tile, 1, f.calib, 1.0, 2);
     chip.set_time(3600.0);
     int agree = 0;

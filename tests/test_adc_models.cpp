@@ -19,8 +19,7 @@ using namespace aimcsim;
 
 namespace {
 
-template <typename M>
-M make(const std::string& yaml) {
+template <typename M> M make(const std::string& yaml) {
     return M(M::schema().parse(ConfigNode::parse_yaml(yaml, "test.yaml")));
 }
 
@@ -31,8 +30,7 @@ struct Moments {
     double sd = 0.0;
 };
 
-template <typename T>
-Moments moments(const std::vector<T>& x) {
+template <typename T> Moments moments(const std::vector<T>& x) {
     double sum = 0.0;
     for (T v : x) sum += v;
     const double mean = sum / static_cast<double>(x.size());

@@ -15,7 +15,8 @@ namespace {
 
 std::unique_ptr<Mesh2dTopology> line_of_three(int buffer_depth) {
     auto topo = std::make_unique<Mesh2dTopology>(Mesh2dTopology::schema().parse(ConfigNode::parse_yaml(
-        "{width_bits: 32, hop_latency_cycles: 2, buffer_depth_flits: " + std::to_string(buffer_depth) + "}\n", "t.yaml")));
+        "{width_bits: 32, hop_latency_cycles: 2, buffer_depth_flits: " + std::to_string(buffer_depth) + "}\n",
+        "t.yaml")));
     topo->setup(1, 3);  // tiles 0 - 1 - 2
     return topo;
 }

@@ -47,7 +47,8 @@ std::vector<BadInputCase> load_cases(const std::string& path) {
 }
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
-    for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+    for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size())
+        s.replace(pos, from.size(), to);
 }
 
 using Outcome = test::CommandResult;
@@ -131,8 +132,10 @@ TEST_CASE("bad inputs: command line and plugins exit 2 with a clear message", "[
 
 TEST_CASE("resource guard: a run that cannot fit in memory is an input error", "[bad_inputs][resource_guard]") {
     using aimcsim::ConfigNode;
-    const ConfigNode root = aimcsim::load_config_file(test::source_path("tests/bad_inputs/config_chip_absurd_grid/config.yaml"));
-    const aimcsim::MemoryEstimate absurd = aimcsim::estimate_run_memory(root.at("tile"), root.find("chip"), root.find("accuracy"));
+    const ConfigNode root =
+        aimcsim::load_config_file(test::source_path("tests/bad_inputs/config_chip_absurd_grid/config.yaml"));
+    const aimcsim::MemoryEstimate absurd =
+        aimcsim::estimate_run_memory(root.at("tile"), root.find("chip"), root.find("accuracy"));
     CHECK(absurd.tiles == 1e10);
     CHECK(absurd.cells_per_tile == 256.0 * 256.0);
     CHECK(absurd.devices_per_cell == 4);
@@ -142,7 +145,8 @@ TEST_CASE("resource guard: a run that cannot fit in memory is an input error", "
 
     // The shipped 64-core config fits in 2 GB; one tile without a chip section is one tile.
     const ConfigNode chip64 = aimcsim::load_config_file(test::source_path("configs/hermes64.yaml"));
-    const aimcsim::MemoryEstimate e64 = aimcsim::estimate_run_memory(chip64.at("tile"), chip64.find("chip"), chip64.find("accuracy"));
+    const aimcsim::MemoryEstimate e64 =
+        aimcsim::estimate_run_memory(chip64.at("tile"), chip64.find("chip"), chip64.find("accuracy"));
     CHECK(e64.tiles == 64);
     CHECK_NOTHROW(aimcsim::check_memory(e64, 2e9, "this run"));
     const ConfigNode core = aimcsim::load_config_file(test::source_path("configs/hermes_core.yaml"));

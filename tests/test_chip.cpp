@@ -39,7 +39,8 @@ ChipConfig hermes64(int rows = 8, int cols = 8, const std::string& topology = "h
 
 TEST_CASE("chip: two dense layers, latency by hand", "[chip]") {
     const ChipConfig cfg = hermes64(1, 2);
-    const Network net = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
+    const Network net = layer_list_net(
+        "input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     REQUIRE(r.phases.array_busy() == 133);
     REQUIRE(r.phases.latency() == 135);
@@ -59,9 +60,9 @@ TEST_CASE("chip: two dense layers, latency by hand", "[chip]") {
 
 TEST_CASE("chip: two pixels pipeline through two conv layers", "[chip]") {
     const ChipConfig cfg = hermes64(1, 2);
-    const Network net = layer_list_net(
-        "input: {c: 32, h: 1, w: 2}\nlayers:\n  - {name: c1, type: conv, out: 32, kernel: 1}\n"
-        "  - {name: c2, type: conv, out: 16, kernel: 1}\n");
+    const Network net =
+        layer_list_net("input: {c: 32, h: 1, w: 2}\nlayers:\n  - {name: c1, type: conv, out: 32, kernel: 1}\n"
+                       "  - {name: c2, type: conv, out: 16, kernel: 1}\n");
     ChipRunOptions opts;
     opts.trace = true;
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
@@ -178,7 +179,9 @@ layers:
   - {name: c3, type: conv, out: 8, kernel: 1}
   - {name: gap, type: avgpool, kernel: 3}
   - {name: fc, type: dense, out: 300}
-)", "net.yaml"), 7);
+)",
+                                                               "net.yaml"),
+                                        7);
     ChipRunOptions opts;
     opts.functional = true;
     opts.batch = 2;
@@ -237,12 +240,14 @@ TEST_CASE("chip: power-gating the unused tiles removes exactly their static ener
     // Two dense layers on a 2x2 grid use 2 of the 4 tiles; the run's length does not
     // change, so gating saves 2 x (a tile's static power) x simulated time.
     ChipConfig cfg = hermes64(2, 2);
-    const Network net = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
+    const Network net = layer_list_net(
+        "input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
     const ChipRunResult on = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     cfg.chip.power_gate_unused_tiles = true;
     const ChipRunResult gated = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(cfg.tile(), "hermes");
     REQUIRE(gated.simulated_ns == on.simulated_ns);
     CHECK(on.energy_pj.static_ - gated.energy_pj.static_ == Approx(2 * probe->static_power_mw() * on.simulated_ns));
-    CHECK(gated.energy_pj.static_ == Approx((2 * probe->static_power_mw() + cfg.chip.static_power_mw) * on.simulated_ns));
+    CHECK(gated.energy_pj.static_ ==
+          Approx((2 * probe->static_power_mw() + cfg.chip.static_power_mw) * on.simulated_ns));
 }

@@ -48,7 +48,8 @@ TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outp
 
     for (bool gdc : {true, false}) {
         std::vector<std::vector<float>> ref;
-        for (int i = 0; i < n; ++i) ref.push_back(analog.forward(inputs[static_cast<std::size_t>(i)], first_image + i, gdc));
+        for (int i = 0; i < n; ++i)
+            ref.push_back(analog.forward(inputs[static_cast<std::size_t>(i)], first_image + i, gdc));
         for (int threads : {1, 2}) {
             INFO("gdc " << gdc << ", threads " << threads);
             ChipRunOptions opts;
@@ -67,7 +68,8 @@ TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outp
             for (int i = 0; i < n; ++i) {
                 INFO("image " << i);
                 CHECK(test::identical(r.outputs[static_cast<std::size_t>(i)], ref[static_cast<std::size_t>(i)]));
-                same_prediction += argmax(r.outputs[static_cast<std::size_t>(i)]) == argmax(ref[static_cast<std::size_t>(i)]);
+                same_prediction +=
+                    argmax(r.outputs[static_cast<std::size_t>(i)]) == argmax(ref[static_cast<std::size_t>(i)]);
             }
             CHECK(same_prediction == n);
             CHECK(r.tile_mvms > 0);
@@ -75,5 +77,6 @@ TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outp
     }
 
     // The noise is really there: another image id changes the outputs.
-    CHECK_FALSE(test::identical(analog.forward(inputs[0], first_image, true), analog.forward(inputs[0], first_image + 1, true)));
+    CHECK_FALSE(test::identical(analog.forward(inputs[0], first_image, true),
+                                analog.forward(inputs[0], first_image + 1, true)));
 }

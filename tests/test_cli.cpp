@@ -31,8 +31,9 @@ const std::string kCore = test::source_path("configs/hermes_core.yaml");
 
 TEST_CASE("run on hermes_core reproduces the published HERMES core figures", "[cli]") {
     test::TempDir out;
-    const auto r = test::run_cli("run " + kCore + " --set workload.file=" + test::source_path("workloads/mvm_random.yaml") +
-                                 " --out " + out.str() + " --quiet");
+    const auto r =
+        test::run_cli("run " + kCore + " --set workload.file=" + test::source_path("workloads/mvm_random.yaml") +
+                      " --out " + out.str() + " --quiet");
     REQUIRE(r.exit_code == 0);
     const json j = read_json(out.str() + "/report.json");
     CHECK(j["schema"] == "aimcsim.report/1");
@@ -57,8 +58,11 @@ TEST_CASE("run on hermes_core reproduces the published HERMES core figures", "[c
 
 TEST_CASE("four-phase mode takes about four windows and is less efficient", "[cli]") {
     test::TempDir a, b;
-    REQUIRE(test::run_cli("run " + kCore + " --set workload.file=" + test::source_path("workloads/mvm_random.yaml") + " --out " + a.str() + " -q").exit_code == 0);
-    REQUIRE(test::run_cli("run " + kCore + " --set tile.input.mode=four_phase --out " + b.str() + " -q").exit_code == 0);
+    REQUIRE(test::run_cli("run " + kCore + " --set workload.file=" + test::source_path("workloads/mvm_random.yaml") +
+                          " --out " + a.str() + " -q")
+                .exit_code == 0);
+    REQUIRE(test::run_cli("run " + kCore + " --set tile.input.mode=four_phase --out " + b.str() + " -q").exit_code ==
+            0);
     const json one = read_json(a.str() + "/report.json");
     const json four = read_json(b.str() + "/report.json");
     // (1 + 4*128 + 4*1 + 2) / (1 + 128 + 1 + 2) = 519 / 132.
@@ -73,7 +77,8 @@ TEST_CASE("config errors exit 2 with one clear line", "[cli]") {
     const std::string typo = dir.file("typo.yaml", "base: " + kCore + "\ntile:\n  adc:\n    ps_per_lbs: 300\n");
     auto r = test::run_cli("run " + typo);
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Contains("typo.yaml:4:17") && Contains("tile.adc.ps_per_lbs") && Contains("did you mean 'ps_per_lsb'"));
+    CHECK_THAT(r.output,
+               Contains("typo.yaml:4:17") && Contains("tile.adc.ps_per_lbs") && Contains("did you mean 'ps_per_lsb'"));
 
     r = test::run_cli("run " + kCore + " --set tile.rows=100000");
     CHECK(r.exit_code == 2);
@@ -99,11 +104,13 @@ TEST_CASE("config errors exit 2 with one clear line", "[cli]") {
 
 TEST_CASE("same config and seed give byte-identical reports and another seed differs", "[cli][determinism]") {
     test::TempDir a, b, c;
-    const std::string args = "run " + kCore + " --set workload.file=" + test::source_path("workloads/mvm_random.yaml") + " -q --set simulation.batch=1";
+    const std::string args = "run " + kCore + " --set workload.file=" + test::source_path("workloads/mvm_random.yaml") +
+                             " -q --set simulation.batch=1";
     REQUIRE(test::run_cli(args + " --out " + a.str()).exit_code == 0);
     REQUIRE(test::run_cli(args + " --out " + b.str()).exit_code == 0);
     REQUIRE(test::run_cli(args + " --seed 2 --out " + c.str()).exit_code == 0);
-    json ja = read_json(a.str() + "/report.json"), jb = read_json(b.str() + "/report.json"), jc = read_json(c.str() + "/report.json");
+    json ja = read_json(a.str() + "/report.json"), jb = read_json(b.str() + "/report.json"),
+         jc = read_json(c.str() + "/report.json");
     for (json* j : {&ja, &jb, &jc}) (*j)["simulation"].erase("wall_s");
     CHECK(ja.dump() == jb.dump());
     CHECK(ja["mvm_error"]["relative_rms"] != jc["mvm_error"]["relative_rms"]);
@@ -112,21 +119,26 @@ TEST_CASE("same config and seed give byte-identical reports and another seed dif
 TEST_CASE("models lists every registered model with parameters and units", "[cli]") {
     const auto r = test::run_cli("models");
     REQUIRE(r.exit_code == 0);
-    for (const char* s : {"tile model 'hermes'", "device model 'pcm'", "device model 'hermes_pcm'", "device model 'ideal'",
-                          "adc model 'cco'", "adc model 'ideal'", "g_max_us (real, uS) default 25"}) {
+    for (const char* s :
+         {"tile model 'hermes'", "device model 'pcm'", "device model 'hermes_pcm'", "device model 'ideal'",
+          "adc model 'cco'", "adc model 'ideal'", "g_max_us (real, uS) default 25"}) {
         CHECK_THAT(r.output, Contains(s));
     }
 }
 
-TEST_CASE("network runs on the chip: ResNet-9 over hermes vs ideal links and an oversized network exits 2", "[cli][chip]") {
+TEST_CASE("network runs on the chip: ResNet-9 over hermes vs ideal links and an oversized network exits 2",
+          "[cli][chip]") {
     const std::string chip = test::source_path("configs/hermes64.yaml");
     const std::string r9 = test::source_path("workloads/resnet9_cifar10.yaml");
     test::TempDir a, b;
     auto r = test::run_cli("run " + chip + " --workload " + r9 + " --batch 4 -q --out " + a.str());
     REQUIRE(r.exit_code == 0);
-    REQUIRE(test::run_cli("run " + chip + " --workload " + r9 + " --batch 4 -q --set chip.interconnect.model=ideal --out " + b.str()).exit_code == 0);
+    REQUIRE(test::run_cli("run " + chip + " --workload " + r9 +
+                          " --batch 4 -q --set chip.interconnect.model=ideal --out " + b.str())
+                .exit_code == 0);
     const json h = read_json(a.str() + "/report.json"), i = read_json(b.str() + "/report.json");
-    for (const char* k : {"latency_ns", "throughput_inferences_per_s", "tops", "tops_per_w", "energy_per_inference_nj"}) {
+    for (const char* k :
+         {"latency_ns", "throughput_inferences_per_s", "tops", "tops_per_w", "energy_per_inference_nj"}) {
         CHECK(h["performance"][k].get<double>() > 0.0);
     }
     CHECK(h["mapping"]["tiles_used"].get<int>() <= 64);

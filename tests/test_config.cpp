@@ -37,9 +37,11 @@ TEST_CASE("unknown key names file, line, column, key path and the closest key", 
 TEST_CASE("wrong type and out-of-range values name the expectation", "[config]") {
     test::TempDir dir;
     const std::string bad_type = dir.file("t.yaml", "tile:\n  rows: many\n");
-    REQUIRE_THROWS_WITH(build_tile(bad_type), Contains("t.yaml:2:9") && Contains("tile.rows") && Contains("expected an integer"));
+    REQUIRE_THROWS_WITH(build_tile(bad_type),
+                        Contains("t.yaml:2:9") && Contains("tile.rows") && Contains("expected an integer"));
     const std::string bad_range = dir.file("r.yaml", "tile:\n  rows: 0\n");
-    REQUIRE_THROWS_WITH(build_tile(bad_range), Contains("tile.rows") && Contains("out of range") && Contains("[1, 4096]"));
+    REQUIRE_THROWS_WITH(build_tile(bad_range),
+                        Contains("tile.rows") && Contains("out of range") && Contains("[1, 4096]"));
     const std::string bad_choice = dir.file("m.yaml", "tile:\n  input:\n    mode: five_phase\n");
     REQUIRE_THROWS_WITH(build_tile(bad_choice), Contains("tile.input.mode") && Contains("one_phase|four_phase"));
     const std::string bad_model = dir.file("d.yaml", "tile:\n  device:\n    model: pcn\n");
@@ -47,7 +49,8 @@ TEST_CASE("wrong type and out-of-range values name the expectation", "[config]")
 }
 
 TEST_CASE("missing config file and YAML syntax errors", "[config]") {
-    REQUIRE_THROWS_WITH(load_run_config("/nonexistent/x.yaml", {}), Contains("/nonexistent/x.yaml") && Contains("does not exist"));
+    REQUIRE_THROWS_WITH(load_run_config("/nonexistent/x.yaml", {}),
+                        Contains("/nonexistent/x.yaml") && Contains("does not exist"));
     test::TempDir dir;
     const std::string f = dir.file("s.yaml", "tile:\n  rows: [1, 2\n");
     REQUIRE_THROWS_WITH(load_run_config(f, {}), Contains("s.yaml:") && Contains("YAML syntax error"));
@@ -70,13 +73,15 @@ TEST_CASE("base files are merged under the including file and cycles are errors"
     const std::string b = dir.file("b.yaml", "base: a.yaml\n");
     REQUIRE_THROWS_WITH(load_run_config(b, {}), Contains("include cycle"));
     const std::string missing = dir.file("m.yaml", "base: nothere.yaml\n");
-    REQUIRE_THROWS_WITH(load_run_config(missing, {}), Contains("m.yaml:1:7") && Contains("nothere.yaml") && Contains("does not exist"));
+    REQUIRE_THROWS_WITH(load_run_config(missing, {}),
+                        Contains("m.yaml:1:7") && Contains("nothere.yaml") && Contains("does not exist"));
 }
 
 TEST_CASE("overrides (--set) create, replace and are validated like file values", "[config]") {
     test::TempDir dir;
     const std::string f = dir.file("c.yaml", "tile:\n  rows: 128\n");
-    const RunConfig rc = load_run_config(f, {"tile.rows=64", "tile.input.mode=four_phase", "simulation.t_inference_s=[1, 3600]"});
+    const RunConfig rc =
+        load_run_config(f, {"tile.rows=64", "tile.input.mode=four_phase", "simulation.t_inference_s=[1, 3600]"});
     CHECK(rc.tile.at("rows").as_int() == 64);
     CHECK(rc.tile.at("input").at("mode").as_string() == "four_phase");
     CHECK(rc.simulation.t_inference_s == std::vector<double>{1.0, 3600.0});
@@ -102,13 +107,15 @@ TEST_CASE("the resolved config round-trips through YAML", "[config]") {
 TEST_CASE("a section that selects another model replaces the base section", "[config]") {
     test::TempDir dir;
     dir.file("base.yaml", "tile:\n  adc:\n    model: cco\n    ps_per_lsb: 300\n  rows: 64\n");
-    const std::string child = dir.file("child.yaml", "base: base.yaml\ntile:\n  adc:\n    model: ideal\n    bits: 12\n");
+    const std::string child =
+        dir.file("child.yaml", "base: base.yaml\ntile:\n  adc:\n    model: ideal\n    bits: 12\n");
     const RunConfig rc = load_run_config(child, {});
     CHECK_FALSE(rc.tile.at("adc").has("ps_per_lsb"));
     CHECK(rc.tile.at("adc").at("bits").as_int() == 12);
     CHECK(rc.tile.at("rows").as_int() == 64);
     // The same model merges key by key.
-    const std::string same = dir.file("same.yaml", "base: base.yaml\ntile:\n  adc:\n    model: cco\n    noise_lsb: 0\n");
+    const std::string same =
+        dir.file("same.yaml", "base: base.yaml\ntile:\n  adc:\n    model: cco\n    noise_lsb: 0\n");
     CHECK(load_run_config(same, {}).tile.at("adc").has("ps_per_lsb"));
     // --set of another model starts that section afresh too.
     const RunConfig set = load_run_config(dir.str() + "/base.yaml", {"tile.adc.model=ideal"});

@@ -79,8 +79,9 @@ Run run(const std::string& extra) {
 
 }  // namespace
 
-TEST_CASE("determinism: same seed gives a byte-identical report across runs and thread counts, another seed other noise",
-          "[cli][determinism]") {
+TEST_CASE(
+    "determinism: same seed gives a byte-identical report across runs and thread counts, another seed other noise",
+    "[cli][determinism]") {
     const Run a = run("--threads 1");
     const Run b = run("--threads 1");
     const Run c = run("--threads 2");

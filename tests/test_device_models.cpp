@@ -19,8 +19,7 @@ using namespace aimcsim;
 
 namespace {
 
-template <typename M>
-M make(const std::string& yaml) {
+template <typename M> M make(const std::string& yaml) {
     return M(M::schema().parse(ConfigNode::parse_yaml(yaml, "test.yaml")));
 }
 
@@ -238,8 +237,9 @@ TEST_CASE("hermes_pcm: drift uses t0 of the cell size, read noise follows Q_s", 
             for (int i = 0; i < 100; ++i) {
                 const ProgrammedDevice d = m.program(0.3 * m.g_max_us(), rng);
                 const double g = m.read(d, 1000.0, rng);
-                REQUIRE(g == Approx(d.g_prog_us * std::pow((1000.0 + t0_s) / t0_s, -static_cast<double>(d.nu)))
-                                 .epsilon(1e-12));
+                REQUIRE(
+                    g ==
+                    Approx(d.g_prog_us * std::pow((1000.0 + t0_s) / t0_s, -static_cast<double>(d.nu))).epsilon(1e-12));
             }
         }
     }
@@ -251,8 +251,8 @@ TEST_CASE("hermes_pcm: drift uses t0 of the cell size, read noise follows Q_s", 
             const double t0_s = n == 1 ? 200.0 : 300.0;
             for (double r : {0.1, 0.5}) {  // both sides of the Q_s breakpoint (~0.16)
                 const float g_us = static_cast<float>(r * m.g_max_us());
-                const double sigma_read = hermes_q_s(g_us / m.g_max_us(), n) *
-                                          std::sqrt(std::log((t_s + t0_s + 512e-9) / (2 * 512e-9)));
+                const double sigma_read =
+                    hermes_q_s(g_us / m.g_max_us(), n) * std::sqrt(std::log((t_s + t0_s + 512e-9) / (2 * 512e-9)));
                 const Moments s = read_ratio(m, g_us, t_s);
                 CAPTURE(n, r, sigma_read, s.mean, s.sd);
                 CHECK(std::abs(s.mean - 1.0) < 5.0 * sigma_read / std::sqrt(kN));

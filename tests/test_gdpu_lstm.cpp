@@ -29,7 +29,8 @@ using test::layer_list_net;
 
 // hermes64's tile and links (timing in tests/chip_test_support.h) on a smaller grid.
 ChipConfig hermes64(int rows, int cols, int gdpus, const std::string& topology = "ideal") {
-    return test::hermes64_chip(rows, cols, {"chip.interconnect.model=" + topology, "chip.gdpus=" + std::to_string(gdpus)});
+    return test::hermes64_chip(rows, cols,
+                               {"chip.interconnect.model=" + topology, "chip.gdpus=" + std::to_string(gdpus)});
 }
 
 double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
@@ -96,13 +97,13 @@ TEST_CASE("lstm: each step waits for the previous cell, latency by hand", "[lstm
     CHECK(r.gdpus[0].busy_cycles == 3);
 }
 
-TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the float network with ideal numerics", "[lstm][chip][accuracy]") {
+TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the float network with ideal numerics",
+          "[lstm][chip][accuracy]") {
     // 300 features + 8 hidden = 308 rows: two row blocks, the first holding only x
     // rows (it runs ahead of the recurrence), the second x and h rows; then a per-step decoder.
-    const Network net = layer_list_net(
-        "input: {c: 300, h: 1, w: 5}\nlayers:\n  - {name: rnn, type: lstm, hidden: 8}\n"
-        "  - {name: decoder, type: conv, out: 10, kernel: 1}\n",
-        "random");
+    const Network net = layer_list_net("input: {c: 300, h: 1, w: 5}\nlayers:\n  - {name: rnn, type: lstm, hidden: 8}\n"
+                                       "  - {name: decoder, type: conv, out: 10, kernel: 1}\n",
+                                       "random");
     std::vector<std::vector<float>> inputs;
     for (int n = 0; n < 3; ++n) {
         Rng rng(5, Stream::Inputs, {static_cast<std::uint64_t>(n)});
@@ -129,7 +130,8 @@ TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the fl
     analog.set_time(opts.t_inference_s);
     for (int n = 0; n < 3; ++n) {
         INFO("inference " << n);
-        CHECK(test::identical(r.outputs[static_cast<std::size_t>(n)], analog.forward(inputs[static_cast<std::size_t>(n)], 40 + n, true)));
+        CHECK(test::identical(r.outputs[static_cast<std::size_t>(n)],
+                              analog.forward(inputs[static_cast<std::size_t>(n)], 40 + n, true)));
     }
 
     // Ideal device and a 24-bit ideal ADC: only the 8-bit input quantisation is left.
@@ -151,9 +153,9 @@ TEST_CASE("gdpu: pooling on a GDPU costs its occupancy, and one hop away two pac
     // A 1x1 conv with 32 outputs over 2x2 pixels, then a 2x2 max pool. Input pixels
     // (32 bits) at 0, 1, 2, 3; the conv MVMs start at 0, 133, 266, 399 (the array
     // is busy 133 cycles), so the last result is ready at 399 + 134 = 533.
-    const Network net = layer_list_net(
-        "input: {c: 4, h: 2, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n"
-        "  - {name: pool, type: maxpool, kernel: 2}\n");
+    const Network net =
+        layer_list_net("input: {c: 4, h: 2, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n"
+                       "  - {name: pool, type: maxpool, kernel: 2}\n");
     // No GDPU: pooled at the tile, pool_cycles = 2 later: 535.
     const ChipConfig none = hermes64(1, 1, 0);
     REQUIRE(none.chip.pool_cycles == 2);
@@ -182,9 +184,9 @@ TEST_CASE("gdpu: a busy GDPU makes the next operation wait", "[gdpu][chip]") {
     // A conv with 256 outputs over two pixels, then a 1x1 max pool (one GDPU op per
     // pixel). With one lane an op occupies the GDPU 256 cycles, but the conv results
     // come 133 cycles apart (135 and 268): the second op waits 256 - 133 = 123 cycles.
-    const Network net = layer_list_net(
-        "input: {c: 4, h: 1, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 256, kernel: 1}\n"
-        "  - {name: pool, type: maxpool, kernel: 1}\n");
+    const Network net =
+        layer_list_net("input: {c: 4, h: 1, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 256, kernel: 1}\n"
+                       "  - {name: pool, type: maxpool, kernel: 1}\n");
     ChipConfig cfg = hermes64(1, 1, 1);
     cfg.chip.gdpu_lanes = 1;
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);

@@ -65,10 +65,28 @@ TEST_CASE("rng: a stream from a cached key prefix is the stream of the full key"
 }
 
 TEST_CASE("round_clamp: branch-free form equals the branchy one, halves and edges included", "[rng]") {
-    std::vector<double> xs = {0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994,
-                              212.5, -212.5, 213.0, -213.0, 213.4, -213.6, 1e300, -1e300,
-                              std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-                              std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::denorm_min()};
+    std::vector<double> xs = {0.0,
+                              -0.0,
+                              0.5,
+                              -0.5,
+                              1.5,
+                              -1.5,
+                              2.5,
+                              -2.5,
+                              0.49999999999999994,
+                              -0.49999999999999994,
+                              212.5,
+                              -212.5,
+                              213.0,
+                              -213.0,
+                              213.4,
+                              -213.6,
+                              1e300,
+                              -1e300,
+                              std::numeric_limits<double>::infinity(),
+                              -std::numeric_limits<double>::infinity(),
+                              std::numeric_limits<double>::quiet_NaN(),
+                              std::numeric_limits<double>::denorm_min()};
     Rng rng(1, Stream::Other);
     for (int i = 0; i < 100000; ++i) xs.push_back(600.0 * rng.uniform() - 300.0);
     for (int k = -300; k <= 300; ++k) xs.push_back(k + 0.5);
@@ -78,11 +96,13 @@ TEST_CASE("round_clamp: branch-free form equals the branchy one, halves and edge
 }
 
 TEST_CASE("crossbar: register-blocked integration equals the row-by-row sum bit for bit", "[tile][crossbar]") {
-    const auto device = Registry<DeviceModel>::instance().create(ConfigNode::parse_yaml("model: pcm\n", "d.yaml"), "pcm");
+    const auto device =
+        Registry<DeviceModel>::instance().create(ConfigNode::parse_yaml("model: pcm\n", "d.yaml"), "pcm");
     device->configure_cell(2);
     Crossbar xb(512, 256, 2, *device);
     Rng rng(3, Stream::Weights);
-    const std::pair<int, int> shapes[] = {{1, 1}, {9, 16}, {9, 3}, {144, 32}, {256, 128}, {300, 37}, {512, 256}, {40, 10}};
+    const std::pair<int, int> shapes[] = {{1, 1},     {9, 16},   {9, 3},     {144, 32},
+                                          {256, 128}, {300, 37}, {512, 256}, {40, 10}};
     for (const auto& [rows, cols] : shapes) {
         std::vector<float> w(static_cast<std::size_t>(rows) * cols);
         for (float& v : w) v = static_cast<float>(2.0 * rng.uniform() - 1.0);

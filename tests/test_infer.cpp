@@ -51,15 +51,18 @@ TEST_CASE("npy: round trip, shapes and clear errors", "[infer]") {
         const std::size_t len = static_cast<unsigned char>(head[8]) | (static_cast<unsigned char>(head[9]) << 8);
         CHECK((10 + len) % 64 == 0);  // data aligned as NumPy writes it
     }
-    CHECK_THROWS_WITH(read_npy(dir.file("bad.npy", "hello, not numpy")), Catch::Contains("bad.npy") && Catch::Contains("bad magic"));
+    CHECK_THROWS_WITH(read_npy(dir.file("bad.npy", "hello, not numpy")),
+                      Catch::Contains("bad.npy") && Catch::Contains("bad magic"));
     CHECK_THROWS_WITH(read_npy(raw_npy(dir, "f8.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", 6)),
                       Catch::Contains("f8.npy") && Catch::Contains("'<f8'") && Catch::Contains("'<f4'"));
     CHECK_THROWS_WITH(read_npy(raw_npy(dir, "fo.npy", "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", 4)),
                       Catch::Contains("fo.npy") && Catch::Contains("Fortran"));
-    CHECK_THROWS_WITH(read_npy(raw_npy(dir, "short.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", 2)),
-                      Catch::Contains("short.npy") && Catch::Contains("bytes"));
+    CHECK_THROWS_WITH(
+        read_npy(raw_npy(dir, "short.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", 2)),
+        Catch::Contains("short.npy") && Catch::Contains("bytes"));
     CHECK_THROWS_WITH(read_npy((dir.path / "missing.npy").string()), Catch::Contains("missing.npy"));
-    const NpyArray s = read_npy(raw_npy(dir, "scalar.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", 1));
+    const NpyArray s =
+        read_npy(raw_npy(dir, "scalar.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", 1));
     CHECK(s.shape.empty());
     CHECK(s.data.size() == 1);
 }
@@ -110,15 +113,17 @@ TEST_CASE("infer: the float preset reproduces forward_float and bad .npy files e
     // Bad input files: exit 2, one line naming the file.
     const std::string wrong_shape = (dir.path / "wrong_shape.npy").string();
     write_npy(wrong_shape, {28, 28}, x);
-    const std::string f8 = raw_npy(dir, "double.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 28, 28), }", 1568);
-    const std::string fortran = raw_npy(dir, "fortran.npy", "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 28, 28), }", 784);
+    const std::string f8 =
+        raw_npy(dir, "double.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 28, 28), }", 1568);
+    const std::string fortran =
+        raw_npy(dir, "fortran.npy", "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 28, 28), }", 784);
     const std::string magic = dir.file("magic.npy", "PK\x03\x04 a zip, not an npy");
-    for (const auto& [file, what] : std::vector<std::pair<std::string, std::string>>{
-             {wrong_shape, "expected (1, 28, 28) or (1, 1, 28, 28)"},
-             {f8, "'<f4'"},
-             {fortran, "Fortran"},
-             {magic, "bad magic"},
-             {(dir.path / "absent.npy").string(), "cannot open"}}) {
+    for (const auto& [file, what] :
+         std::vector<std::pair<std::string, std::string>>{{wrong_shape, "expected (1, 28, 28) or (1, 1, 28, 28)"},
+                                                          {f8, "'<f4'"},
+                                                          {fortran, "Fortran"},
+                                                          {magic, "bad magic"},
+                                                          {(dir.path / "absent.npy").string(), "cannot open"}}) {
         const test::CommandResult b = test::run_cli("infer " + model + " --input " + file + " --output " + out);
         INFO(b.output);
         CHECK(b.exit_code == 2);
@@ -222,7 +227,8 @@ TEST_CASE("infer: an ONNX TensorProto input gives the .npy input's output, bad .
     const NpyArray ya = read_npy(y_npy);
 
     const std::string y_pb_npy = (dir.path / "y_pb.npy").string();
-    const test::CommandResult b = test::run_cli("infer " + model + " --input " + pb_raw + " --output " + y_pb_npy + opts);
+    const test::CommandResult b =
+        test::run_cli("infer " + model + " --input " + pb_raw + " --output " + y_pb_npy + opts);
     INFO(b.output);
     REQUIRE(b.exit_code == 0);
     const NpyArray yb = read_npy(y_pb_npy);
@@ -244,11 +250,13 @@ TEST_CASE("infer: an ONNX TensorProto input gives the .npy input's output, bad .
     for (float v : x) dbl.add_double_data(v);
     for (const auto& [file, what] : std::vector<std::pair<std::string, std::string>>{
              {write_proto(dir, "wrong_shape.pb", float_tensor({1, 1, 28, 27}, std::vector<float>(756, 0.0F), true)),
-              "dims (1, 1, 28, 27) does not match the input of model 'fmnist_cnn_hwa': expected (1, 28, 28) or (1, 1, 28, 28)"},
+              "dims (1, 1, 28, 27) does not match the input of model 'fmnist_cnn_hwa': expected (1, 28, 28) or (1, 1, "
+              "28, 28)"},
              {write_proto(dir, "double.pb", dbl), "expected FLOAT (1)"},
              {write_proto(dir, "truncated.pb", float_tensor({1, 1, 28, 28}, std::vector<float>(700, 0.0F), true)),
               "need 3136 bytes of raw_data, it has 2800"},
-             {dir.file("corrupt.pb", std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11)), "do not parse"}}) {
+             {dir.file("corrupt.pb", std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11)),
+              "do not parse"}}) {
         const test::CommandResult r = test::run_cli("infer " + model + " --input " + file + " --output " + y_pb_npy);
         INFO(r.output);
         CHECK(r.exit_code == 2);

@@ -26,8 +26,7 @@ using namespace aimcsim;
 
 namespace {
 
-template <typename T>
-std::unique_ptr<T> make_topology(int rows, int cols, const std::string& yaml = "{}\n") {
+template <typename T> std::unique_ptr<T> make_topology(int rows, int cols, const std::string& yaml = "{}\n") {
     auto topo = std::make_unique<T>(T::schema().parse(ConfigNode::parse_yaml(yaml, "t.yaml")));
     topo->setup(rows, cols);
     return topo;
@@ -114,9 +113,9 @@ TEST_CASE("topologies are registered and share the link parameters", "[interconn
     for (const char* name : {"hermes", "mesh2d", "ideal"}) {
         INFO(name);
         REQUIRE(reg.has(name));
-        CHECK(reg.get(name, ConfigNode()).schema.names() ==
-              std::vector<std::string>{"width_bits", "hop_latency_cycles", "buffer_depth_flits",
-                                       "energy_pj_per_bit_hop"});
+        CHECK(reg.get(name, ConfigNode()).schema.names() == std::vector<std::string>{"width_bits", "hop_latency_cycles",
+                                                                                     "buffer_depth_flits",
+                                                                                     "energy_pj_per_bit_hop"});
     }
     const ConfigNode node = ConfigNode::parse_yaml("model: mesh2d\nwidth_bits: 64\nhop_latency_cycles: 3\n", "t.yaml");
     std::unique_ptr<Topology> topo = reg.create(node, "hermes");
@@ -142,8 +141,7 @@ TEST_CASE("link parameters out of range are config errors", "[interconnect]") {
     }
     CHECK_THROWS_AS(Mesh2dTopology::schema().parse(ConfigNode::parse_yaml("energy_pj_per_bit_hop: -1\n", "t.yaml")),
                     ConfigError);
-    CHECK_THROWS_AS(IdealTopology::schema().parse(ConfigNode::parse_yaml("buffer_depth: 4\n", "t.yaml")),
-                    ConfigError);
+    CHECK_THROWS_AS(IdealTopology::schema().parse(ConfigNode::parse_yaml("buffer_depth: 4\n", "t.yaml")), ConfigError);
 }
 
 // ------------------------------------------------------------- link scheduler
@@ -271,7 +269,8 @@ struct TestTile : sc_core::sc_module {
     sc_core::sc_time period;
     std::vector<Arrival> arrivals;
 
-    TestTile(const sc_core::sc_module_name& name, sc_core::sc_time clock_period) : sc_module(name), period(clock_period) {
+    TestTile(const sc_core::sc_module_name& name, sc_core::sc_time clock_period)
+        : sc_module(name), period(clock_period) {
         in.register_b_transport(this, &TestTile::receive);
     }
 
@@ -377,7 +376,7 @@ TEST_CASE("systemc: a 30-hop route and a send to itself", "[interconnect]") {
     ::test::fresh_systemc_context();
     const sc_core::sc_time period(2, sc_core::SC_NS);  // a 500 MHz clock: cycles, not ns
     Bench bench(make_topology<Mesh2dTopology>(16, 16), 256, period);
-    bench.tiles[0]->send_at(5, 0, 255, 64);    // 30 hops, F = 2: 5 + 30*2 + 2
+    bench.tiles[0]->send_at(5, 0, 255, 64);   // 30 hops, F = 2: 5 + 30*2 + 2
     bench.tiles[17]->send_at(3, 17, 17, 64);  // to itself: delivered at ready
     sc_core::sc_start();
     REQUIRE(bench.tiles[255]->arrivals.size() == 1);

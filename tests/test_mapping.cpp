@@ -60,15 +60,22 @@ TEST_CASE("layer list builds the network with shapes and seeded weights", "[mapp
 }
 
 TEST_CASE("layer list errors name the file and line", "[mapping]") {
-    CHECK_THROWS_WITH(parse_net("kind: layer_list\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - {name: a, type: cnv, out: 4}\n"),
-                      Catch::Contains("net.yaml:4") && Catch::Contains("did you mean 'conv'"));
-    CHECK_THROWS_WITH(parse_net("kind: layer_list\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - {name: a, type: conv, out: 4, kernal: 3}\n"),
-                      Catch::Contains("net.yaml:4") && Catch::Contains("kernal"));
-    CHECK_THROWS_WITH(parse_net("kind: layer_list\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - {name: a, type: add, inputs: [input, b]}\n"),
-                      Catch::Contains("no earlier layer named 'b'"));
+    CHECK_THROWS_WITH(
+        parse_net("kind: layer_list\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - {name: a, type: cnv, out: 4}\n"),
+        Catch::Contains("net.yaml:4") && Catch::Contains("did you mean 'conv'"));
+    CHECK_THROWS_WITH(
+        parse_net(
+            "kind: layer_list\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - {name: a, type: conv, out: 4, kernal: 3}\n"),
+        Catch::Contains("net.yaml:4") && Catch::Contains("kernal"));
+    CHECK_THROWS_WITH(
+        parse_net(
+            "kind: layer_list\ninput: {c: 3, h: 8, w: 8}\nlayers:\n  - {name: a, type: add, inputs: [input, b]}\n"),
+        Catch::Contains("no earlier layer named 'b'"));
     // Shape errors from the Network builders get the layer's position.
-    CHECK_THROWS_WITH(parse_net("kind: layer_list\ninput: {c: 3, h: 2, w: 2}\nlayers:\n  - {name: a, type: conv, out: 4, kernel: 5}\n"),
-                      Catch::Contains("net.yaml:4"));
+    CHECK_THROWS_WITH(
+        parse_net(
+            "kind: layer_list\ninput: {c: 3, h: 2, w: 2}\nlayers:\n  - {name: a, type: conv, out: 4, kernel: 5}\n"),
+        Catch::Contains("net.yaml:4"));
 }
 
 TEST_CASE("tile map of a small network in snake order", "[mapping]") {
@@ -114,7 +121,8 @@ TEST_CASE("tile map of a small network in snake order", "[mapping]") {
 TEST_CASE("a network larger than the chip says how many tiles it needs", "[mapping]") {
     const Network net = parse_net(kSmallNet);
     CHECK_THROWS_AS(map_network(net, 256, 256, 4, 4), InputError);
-    CHECK_THROWS_WITH(map_network(net, 256, 256, 4, 4), Catch::Contains("needs 24 tiles") && Catch::Contains("4x4 = 16"));
+    CHECK_THROWS_WITH(map_network(net, 256, 256, 4, 4),
+                      Catch::Contains("needs 24 tiles") && Catch::Contains("4x4 = 16"));
 }
 
 TEST_CASE("shipped layer-list workloads load and map", "[mapping]") {

@@ -31,7 +31,8 @@ using test::ChipConfig;
 using test::layer_list_net;
 
 std::unique_ptr<Topology> topology(const std::string& model, int rows, int cols) {
-    auto t = Registry<Topology>::instance().create(ConfigNode::parse_yaml("model: " + model + "\n", "topology.yaml"), "hermes");
+    auto t = Registry<Topology>::instance().create(ConfigNode::parse_yaml("model: " + model + "\n", "topology.yaml"),
+                                                   "hermes");
     t->setup(rows, cols);
     return t;
 }
@@ -67,7 +68,8 @@ ChipConfig hermes64_with(const std::vector<std::string>& overrides) { return tes
 // Hand-drawn: b0 tile 4 (1,1), b1 tile 0 (0,0), b2 tile 5 (1,2).
 //   hermes: 32x2 + 0 + 64x2 + 32x1 + 32x2 = 288      mesh2d: 32x2 + 0 + 64x2 + 32x1 + 32x3 = 320
 TEST_CASE("placement: bit-hop cost of a 3-block mapping by hand, hermes and mesh2d", "[placement]") {
-    const Network net = layer_list_net("input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 4}\n  - {name: fc2, type: dense, out: 4}\n");
+    const Network net = layer_list_net(
+        "input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 4}\n  - {name: fc2, type: dense, out: 4}\n");
     const Mapping m = map_network(net, 4, 4, 2, 3);
     REQUIRE(m.blocks.size() == 3);
     REQUIRE(tiles_of(m) == std::vector<int>{0, 1, 2});
@@ -90,7 +92,8 @@ TEST_CASE("placement: bit-hop cost of a 3-block mapping by hand, hermes and mesh
     CHECK(cost_on("mesh2d", 2, 3, flows, tiles_of(m)) == 224);
     CHECK(cost_on("hermes", 2, 3, flows, {4, 0, 5}) == 288);
     CHECK(cost_on("mesh2d", 2, 3, flows, {4, 0, 5}) == 320);
-    CHECK(cost_on("ideal", 2, 3, flows, {4, 0, 5}) == 32 + 64 + 32 + 32);  // every hop 1 except controller -> b1 on tile 0
+    CHECK(cost_on("ideal", 2, 3, flows, {4, 0, 5}) ==
+          32 + 64 + 32 + 32);  // every hop 1 except controller -> b1 on tile 0
 }
 
 // One dense layer 12 -> 4 on 4x4-cell tiles: row blocks r0 (the reducer), r1, r2 in
@@ -209,7 +212,8 @@ TEST_CASE("placement: ResNet-9 on hermes64, never above snake, same result twice
 // With 8 GDPUs on 8x8 (one per row) no tile is equally near two of them, so the
 // cost model is exact: the simulated bit-hops of a batch are the batch times the
 // predicted cost, for snake and traffic, and traffic's are lower.
-TEST_CASE("placement: simulated interconnect bit-hops match the cost model and drop with traffic", "[placement][chip]") {
+TEST_CASE("placement: simulated interconnect bit-hops match the cost model and drop with traffic",
+          "[placement][chip]") {
     const Network net = load_layer_list_file(test::source_path("workloads/resnet9_cifar10.yaml"), 1);
     const int batch = 2;
     const std::vector<std::vector<std::string>> variants = {
@@ -235,14 +239,16 @@ TEST_CASE("placement: simulated interconnect bit-hops match the cost model and d
 }
 
 TEST_CASE("placement: report names the method and both costs", "[placement][chip]") {
-    const Network net = layer_list_net("input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 4}\n  - {name: fc2, type: dense, out: 4}\n");
+    const Network net = layer_list_net(
+        "input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 4}\n  - {name: fc2, type: dense, out: 4}\n");
     ChipConfig s = hermes64_with({"chip.placement=traffic"});
     const ChipRunResult r = run_chip(s.tile(), s.chip, net, 1, 1);
     const auto j = chip_report_json(r);
     CHECK(j["mapping"]["placement"] == "traffic");
     CHECK(j["mapping"]["placement_cost_bit_hops"] == r.placement.cost_bit_hops);
     CHECK(j["mapping"]["placement_cost_bit_hops_snake"] == r.placement.snake_cost_bit_hops);
-    CHECK_THAT(chip_report_text(r), Contains("placement: traffic, " + std::to_string(r.placement.cost_bit_hops) + " bit-hops"));
+    CHECK_THAT(chip_report_text(r),
+               Contains("placement: traffic, " + std::to_string(r.placement.cost_bit_hops) + " bit-hops"));
 }
 
 TEST_CASE("placement: an unknown method is a config error naming the key and the choices", "[placement][cli]") {
@@ -251,7 +257,8 @@ TEST_CASE("placement: an unknown method is a config error naming the key and the
     const std::string msg = test::error_of([&] { (void)parse_chip_params(root.at("chip")); });
     CHECK_THAT(msg, Contains("placement") && Contains("snake") && Contains("traffic"));
 
-    const auto r = test::run_cli("run " + test::source_path("configs/hermes64.yaml") + " --set chip.placement=spiral -q");
+    const auto r =
+        test::run_cli("run " + test::source_path("configs/hermes64.yaml") + " --set chip.placement=spiral -q");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Contains("chip.placement") && Contains("snake|traffic"));
 }
@@ -260,7 +267,8 @@ TEST_CASE("placement: an unknown method is a config error naming the key and the
 // two GDPUs; the schedule breaks those ties by load, the cost model by index (see
 // placement.h), so only the hops after such a GDPU may differ: measured 0.7 %
 // (snake) and 0.2 % (traffic) of ResNet-18's bit-hops; 1 % is the bound checked.
-TEST_CASE("placement: ResNet-18 on hermes_large, the model within 1 % of the simulation, traffic lower", "[placement][chip]") {
+TEST_CASE("placement: ResNet-18 on hermes_large, the model within 1 % of the simulation, traffic lower",
+          "[placement][chip]") {
     ConfigNode root = load_config_file(test::source_path("configs/hermes_large.yaml"));
     ChipParams chip = parse_chip_params(root.at("chip"));
     REQUIRE(chip.placement == PlacementMethod::Traffic);

@@ -41,9 +41,9 @@ nlohmann::json run_json(const std::string& args) {
 
 TEST_CASE("option --plugin loads a plugin before or after the command, and models shows where each model came from",
           "[plugin]") {
-    for (const std::string args : {"--plugin " + plugin("good") + " models device",
-                                   "models device --plugin " + plugin("good"),
-                                   "models --plugin=" + plugin("good") + " device"}) {
+    for (const std::string args :
+         {"--plugin " + plugin("good") + " models device", "models device --plugin " + plugin("good"),
+          "models --plugin=" + plugin("good") + " device"}) {
         INFO(args);
         const auto r = test::run_cli(args);
         REQUIRE(r.exit_code == 0);
@@ -51,7 +51,8 @@ TEST_CASE("option --plugin loads a plugin before or after the command, and model
                                       std::filesystem::canonical(plugin("good")).string() + "]"));
         CHECK_THAT(r.output, Contains("gain (real) default 1"));
         // Built-in models carry no origin tag.
-        CHECK_THAT(r.output, Contains("device model 'pcm': PCM statistics of Joshi et al. 2020 (aihwkit PCMLikeNoiseModel)\n"));
+        CHECK_THAT(r.output,
+                   Contains("device model 'pcm': PCM statistics of Joshi et al. 2020 (aihwkit PCMLikeNoiseModel)\n"));
     }
     // The same file twice (e.g. on the command line and in the config) loads once.
     CHECK(test::run_cli("--plugin " + plugin("good") + " models --plugin " + plugin("good")).exit_code == 0);
@@ -61,8 +62,8 @@ TEST_CASE("a plugin's model runs when the config selects it, and its parameters 
     // A 20-bit ideal ADC whose full scale (64 fully-on rows, 12 sigma) never clips.
     const std::string set_ideal_adc =
         " --set 'tile.adc={model: ideal, bits: 20}' --set tile.output_range=64 --set tile.gdc.enabled=false";
-    const auto exact = run_json("--plugin " + plugin("good") + " " + kCore + " --set tile.device.model=plugin_test_device" +
-                                set_ideal_adc);
+    const auto exact = run_json("--plugin " + plugin("good") + " " + kCore +
+                                " --set tile.device.model=plugin_test_device" + set_ideal_adc);
     CHECK(exact["mvm_error"]["relative_rms"].get<double>() < 1e-3);
     // gain 0.9: every output 10% low, so the relative RMS error is 0.1.
     const auto low = run_json(kCore + " --plugin " + plugin("good") + " --set tile.device.model=plugin_test_device" +
@@ -83,10 +84,11 @@ TEST_CASE("plugins: in a config loads paths relative to the config file", "[plug
     test::TempDir dir;
     std::filesystem::create_directories(dir.path / "lib");
     std::filesystem::copy_file(plugin("good"), dir.path / "lib" / "libgood.so");
-    const std::string one = dir.file("one.yaml", "base: " + kCore +
-                                                     "\nplugins: lib/libgood.so\ntile:\n  device:\n    model: plugin_test_device\n");
-    const std::string list = dir.file("list.yaml", "base: " + kCore +
-                                                       "\nplugins: [lib/libgood.so]\ntile:\n  device:\n    model: plugin_test_device\n");
+    const std::string one = dir.file(
+        "one.yaml", "base: " + kCore + "\nplugins: lib/libgood.so\ntile:\n  device:\n    model: plugin_test_device\n");
+    const std::string list =
+        dir.file("list.yaml",
+                 "base: " + kCore + "\nplugins: [lib/libgood.so]\ntile:\n  device:\n    model: plugin_test_device\n");
     // From another working directory, so relative means relative to the config.
     for (const auto& cfg : {one, list}) {
         const auto r = test::run_cli("run " + cfg + " -q");
@@ -118,8 +120,10 @@ TEST_CASE("bad plugins exit 2 with one line naming the file", "[plugin]") {
         {text_file, "plugin '" + text_file + "' is not an aimcsim plugin: not a shared library (no ELF header)"},
         {plugin("no_entry_point"), "plugin '" + plugin("no_entry_point") +
                                        "' is not an aimcsim plugin: it does not export aimcsim_plugin_abi_version()"},
-        {plugin("wrong_abi"), "plugin '" + plugin("wrong_abi") + "' was built for aimcsim ABI 999, this is " + std::to_string(AIMCSIM_PLUGIN_ABI_VERSION)},
-        {plugin("old_stdlib"), "plugin '" + plugin("old_stdlib") + "' was built for another C++ standard library ABI "
+        {plugin("wrong_abi"), "plugin '" + plugin("wrong_abi") + "' was built for aimcsim ABI 999, this is " +
+                                  std::to_string(AIMCSIM_PLUGIN_ABI_VERSION)},
+        {plugin("old_stdlib"), "plugin '" + plugin("old_stdlib") +
+                                   "' was built for another C++ standard library ABI "
                                    "(libstdc++, pre-C++11 ABI, this aimcsim uses libstdc++, C++11 ABI)"},
         {plugin("duplicate"), "plugin '" + plugin("duplicate") + "': device model 'pcm' from " +
                                   std::filesystem::canonical(plugin("duplicate")).string() +
@@ -141,6 +145,7 @@ TEST_CASE("bad plugins exit 2 with one line naming the file", "[plugin]") {
                                                      plugin("wrong_abi") + "\n");
     const auto r = test::run_cli("run " + cfg + " -q");
     CHECK(r.exit_code == 2);
-    CHECK_THAT(error_line(r.output), Contains(cfg + ":4:5: plugins[1]: plugin '" + plugin("wrong_abi") +
-                                              "' was built for aimcsim ABI 999, this is " + std::to_string(AIMCSIM_PLUGIN_ABI_VERSION)));
+    CHECK_THAT(error_line(r.output),
+               Contains(cfg + ":4:5: plugins[1]: plugin '" + plugin("wrong_abi") +
+                        "' was built for aimcsim ABI 999, this is " + std::to_string(AIMCSIM_PLUGIN_ABI_VERSION)));
 }

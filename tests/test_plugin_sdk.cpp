@@ -92,7 +92,8 @@ TEST_CASE("the installed SDK builds the example plugins out of tree and runs the
             std::stringstream text;
             text << in.rdbuf();
             INFO(e.path());
-            for (const char* internal : {"\"src/", "\"tiles/", "\"models/", "\"adc/", "\"digital/", "\"interconnect/", "yaml-cpp"}) {
+            for (const char* internal :
+                 {"\"src/", "\"tiles/", "\"models/", "\"adc/", "\"digital/", "\"interconnect/", "yaml-cpp"}) {
                 CHECK(text.str().find(std::string("#include ") + internal) == std::string::npos);
             }
         }
@@ -101,9 +102,10 @@ TEST_CASE("the installed SDK builds the example plugins out of tree and runs the
     }
 
     SECTION("models lists each plugin's model with the file it came from") {
-        const auto r = shell(quote(s.cli) + " models --plugin " + quote((s.root.path / "build/sar_adc/libsar_adc.so").string()) +
-                             " --plugin " + quote((s.root.path / "build/projected_pcm/libprojected_pcm.so").string()) +
-                             " --plugin " + quote((s.root.path / "build/photonic_tile/libphotonic_tile.so").string()));
+        const auto r =
+            shell(quote(s.cli) + " models --plugin " + quote((s.root.path / "build/sar_adc/libsar_adc.so").string()) +
+                  " --plugin " + quote((s.root.path / "build/projected_pcm/libprojected_pcm.so").string()) +
+                  " --plugin " + quote((s.root.path / "build/photonic_tile/libphotonic_tile.so").string()));
         REQUIRE(r.exit_code == 0);
         for (const std::string line : {"tile model 'photonic'", "device model 'projected_pcm'", "adc model 'sar'"}) {
             CHECK_THAT(r.output, Contains(line));
@@ -117,7 +119,8 @@ TEST_CASE("the installed SDK builds the example plugins out of tree and runs the
     SECTION("projected_pcm drifts less than pcm: its MVM error at 1 day is clearly lower") {
         for (const char* gdc : {"true", "false"}) {
             INFO("gdc " << gdc);
-            const std::string at_1_day = " --set simulation.t_inference_s=[86400] --set tile.gdc.enabled=" + std::string(gdc);
+            const std::string at_1_day =
+                " --set simulation.t_inference_s=[86400] --set tile.gdc.enabled=" + std::string(gdc);
             const double pcm = mvm_error(s.run("--set tile.device.model=pcm" + at_1_day));
             const double ppcm = mvm_error(s.run("--set tile.device.model=projected_pcm" + at_1_day));
             // Measured: with GDC 0.089 vs 0.032 (the ADC's own floor is about 0.03); without, 0.34 vs 0.053.
@@ -139,8 +142,7 @@ TEST_CASE("the installed SDK builds the example plugins out of tree and runs the
         CHECK(b6["tile"]["mvm_latency_cycles"] == 139);
         CHECK(b8["tile"]["mvm_latency_ns"].get<double>() - b6["tile"]["mvm_latency_ns"].get<double>() == Approx(2.0));
         // 2 cycles per bit and 4 columns per SAR: 4 * (1 + 8 * 2) = 68 conversion cycles.
-        const json shared =
-            s.run(sar("bits: 8, cycles_per_bit: 2, columns_per_adc: 4"));
+        const json shared = s.run(sar("bits: 8, cycles_per_bit: 2, columns_per_adc: 4"));
         CHECK(shared["tile"]["mvm_latency_cycles"] == 132 + 68 + 0);
         // The measured run follows: 1000 back-to-back MVMs end after 999 intervals + one latency.
         CHECK(b8["simulation"]["simulated_ns"].get<double>() == Approx(999 * 139 + 141));
@@ -180,16 +182,18 @@ TEST_CASE("the installed SDK builds the example plugins out of tree and runs the
     }
 
     SECTION("the photonic tile runs ResNet-9 through the mapper on a chip, with its own timing") {
-        const std::string chip = " --set chip.rows=8 --set chip.cols=8 --set simulation.functional=false --set workload.file=" +
-                                 quote(test::source_path("workloads/resnet9_cifar10.yaml"));
-        const json photonic =
-            s.run("--set " + quote("tile={model: photonic, rows: 256, cols: 256, adc: {model: ideal, bits: 8}}") + chip);
+        const std::string chip =
+            " --set chip.rows=8 --set chip.cols=8 --set simulation.functional=false --set workload.file=" +
+            quote(test::source_path("workloads/resnet9_cifar10.yaml"));
+        const json photonic = s.run(
+            "--set " + quote("tile={model: photonic, rows: 256, cols: 256, adc: {model: ideal, bits: 8}}") + chip);
         const json hermes = s.run(chip);
         // Same 256x256 blocks, so the same tile map; only the tile's timing differs.
         CHECK(photonic["mapping"]["tiles_used"] == hermes["mapping"]["tiles_used"]);
         // Array busy 4 symbols at 14 GBd (see the section above) vs 130 cycles at 1 GHz.
         CHECK(photonic["chip"]["mvm_interval_ns"].get<double>() == Approx(4.0 / 14.0));
         CHECK(hermes["chip"]["mvm_interval_ns"].get<double>() == Approx(130.0));
-        CHECK(photonic["performance"]["latency_ns"].get<double>() < 0.2 * hermes["performance"]["latency_ns"].get<double>());
+        CHECK(photonic["performance"]["latency_ns"].get<double>() <
+              0.2 * hermes["performance"]["latency_ns"].get<double>());
     }
 }

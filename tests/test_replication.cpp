@@ -86,7 +86,8 @@ TEST_CASE("replication: two copies of a conv halve its pipeline, latency by hand
     // at 1 + 3 = 4 and 3 + 3 = 6: MVMs at 4 and 137, results at 138 and 271, each 256
     // bits back to tile 0 in 2 + 8 cycles: 148 and 281. Without a copy: MVMs at 0,
     // 133, 266, 399 on tile 0, last result at 533.
-    const Network net = layer_list_net("input: {c: 4, h: 1, w: 4}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n");
+    const Network net =
+        layer_list_net("input: {c: 4, h: 1, w: 4}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n");
     ConfigNode root;
     ChipParams one = chip_with("chip.gdpus=0", root);
     one.rows = 1;
@@ -114,16 +115,19 @@ TEST_CASE("replication: two copies of a conv halve its pipeline, latency by hand
     CHECK(on_tile1 == 2);
 }
 
-TEST_CASE("replication: functional copies compute the same network (exactly, with ideal devices)", "[replication][chip]") {
+TEST_CASE("replication: functional copies compute the same network (exactly, with ideal devices)",
+          "[replication][chip]") {
     // Ideal devices and ADCs draw nothing per tile, so copies are exact clones and the
     // replicated chip must reproduce the unreplicated one bit for bit: every pixel
     // computed once, by its copy, and routed to the right consumer. With PCM each
     // copy has its own programming noise, so the outputs differ.
-    const Network net = load_layer_list(ConfigNode::parse_yaml(
-        "kind: layer_list\ninput: {c: 3, h: 6, w: 6}\nlayers:\n"
-        "  - {name: c1, type: conv, out: 16, kernel: 3, pad: 1, relu: true}\n"
-        "  - {name: c2, type: conv, out: 8, kernel: 3, pad: 1}\n"
-        "  - {name: pool, type: maxpool, kernel: 2}\n  - {name: fc, type: dense, out: 10}\n", "net.yaml"), 2);
+    const Network net = load_layer_list(
+        ConfigNode::parse_yaml("kind: layer_list\ninput: {c: 3, h: 6, w: 6}\nlayers:\n"
+                               "  - {name: c1, type: conv, out: 16, kernel: 3, pad: 1, relu: true}\n"
+                               "  - {name: c2, type: conv, out: 8, kernel: 3, pad: 1}\n"
+                               "  - {name: pool, type: maxpool, kernel: 2}\n  - {name: fc, type: dense, out: 10}\n",
+                               "net.yaml"),
+        2);
     ChipRunOptions opts;
     opts.functional = true;
     opts.batch = 2;
@@ -157,7 +161,8 @@ TEST_CASE("replication: a misspelled layer is a clear error", "[replication]") {
     const Network net = layer_list_net(kConvDense);
     ConfigNode root;
     const ChipParams chip = chip_with("chip.replicate={cnv: 2}", root);
-    CHECK_THROWS_WITH(chip_replication(chip, net), Catch::Contains("no layer 'cnv'") && Catch::Contains("did you mean 'conv'"));
+    CHECK_THROWS_WITH(chip_replication(chip, net),
+                      Catch::Contains("no layer 'cnv'") && Catch::Contains("did you mean 'conv'"));
     const ChipParams bad = chip_with("chip.replicate={conv: 0}", root);
     CHECK_THROWS_WITH(chip_replication(bad, net), Catch::Contains("[1, 1024]"));
 }

@@ -92,7 +92,8 @@ TEST_CASE("sim_start: ASan knows the stack after a SystemC run, and exceptions a
     CHECK_THROWS_AS(throw_and_catch(0), std::runtime_error);
 }
 
-TEST_CASE("sim_context: plain sc_start() loses ASan's stack, restore_sanitizer_stack() brings it back", "[sim_context]") {
+TEST_CASE("sim_context: plain sc_start() loses ASan's stack, restore_sanitizer_stack() brings it back",
+          "[sim_context]") {
     test::fresh_systemc_context();
     Ticker t("ticker");
     sc_core::sc_start();

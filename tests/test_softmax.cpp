@@ -127,7 +127,8 @@ TEST_CASE("softmax: an NCHW tensor is normalised over its channels at every pixe
 }
 
 TEST_CASE("softmax: a layer list's `type: softmax`", "[softmax]") {
-    const Network net = layer_list_net("input: {c: 8}\nlayers:\n  - {name: fc, type: dense, out: 5}\n  - {name: sm, type: softmax}\n");
+    const Network net =
+        layer_list_net("input: {c: 8}\nlayers:\n  - {name: fc, type: dense, out: 5}\n  - {name: sm, type: softmax}\n");
     REQUIRE(net.layers.size() == 2);
     CHECK(net.layers[1].op == Op::Softmax);
     CHECK(std::string(op_name(Op::Softmax)) == "Softmax");
@@ -163,7 +164,8 @@ TEST_CASE("softmax: an ONNX model ending in Softmax equals the hand-computed flo
     // NCHW at opset 13, axis 1: per pixel over the channels (the numbers of the NCHW case above).
     onnx::ModelProto m = new_model({1, 2, 1, 2});
     set_int(add_node(m, "Softmax", "sm", {"input"}, "output"), "axis", 1);
-    const std::vector<float> y = forward_float(load_onnx(save(m, dir.path, "nchw.onnx")), {0.0f, 1.0f, std::log(3.0f), 1.0f});
+    const std::vector<float> y =
+        forward_float(load_onnx(save(m, dir.path, "nchw.onnx")), {0.0f, 1.0f, std::log(3.0f), 1.0f});
     CHECK(y[0] == Approx(0.25).epsilon(1e-6));
     CHECK(y[2] == Approx(0.75).epsilon(1e-6));
     // Opset 11 on 1x1 pixels: the coerced 2-D softmax is the same as over the channels.
@@ -188,7 +190,8 @@ TEST_CASE("softmax: an unsupported axis is an InputError naming the node", "[sof
     CHECK_THAT(error({1, 3}, 13, {0}), Catch::Contains("axis 0 is not supported; only softmax over the features"));
     CHECK_THAT(error({1, 3}, 13, {2}), Catch::Contains("axis 2 is out of range for a rank-2 input"));
     CHECK_THAT(error({1, 3}, 13, {std::numeric_limits<int64_t>::min()}), Catch::Contains("is out of range"));
-    CHECK_THAT(error({1, 2, 2, 2}, 13, {}), Catch::Contains("axis -1 is not supported; only softmax over the channels"));
+    CHECK_THAT(error({1, 2, 2, 2}, 13, {}),
+               Catch::Contains("axis -1 is not supported; only softmax over the channels"));
     CHECK_THAT(error({1, 2, 2, 2}, 13, {3}), Catch::Contains("axis 3 is not supported"));
     CHECK_THAT(error({1, 2, 2, 2}, 11, {}), Catch::Contains("one softmax over all of C*H*W = 2x2x2"));
     CHECK_THAT(error({1, 2, 2, 2}, 0, {}), Catch::Contains("declares no ai.onnx opset"));
@@ -208,7 +211,8 @@ TEST_CASE("softmax: on its GDPU after both column blocks arrived, latency by han
     //   lookup drain softmax_cycles = 4, sum tree 4, 1/sum lookup 4, normalisation
     //   19: 54 cycles, 217..271.
     //   The 300 probabilities (2400 bits, 75 flits) go back to tile 0: 271 + 2 + 75 = 348.
-    const Network net = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
+    const Network net = layer_list_net(
+        "input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
     const ChipConfig cfg = hermes64(1, 2, 1);
     REQUIRE(cfg.chip.gdpu_tile(0) == 1);
     REQUIRE(cfg.chip.gdpu_lanes == 16);
@@ -261,8 +265,8 @@ TEST_CASE("softmax: on its GDPU after both column blocks arrived, latency by han
     CHECK(j["layers"][1]["op"] == "Softmax");
     CHECK(j["layers"][1]["gdpu"] == 0);
     CHECK(j["layers"][0]["gdpu"].is_null());
-    CHECK_THAT(chip_report_text(r), Catch::Contains("sm") && Catch::Contains("gdpu 0") &&
-                                        Catch::Contains("(busy cycles: Softmax 73)"));
+    CHECK_THAT(chip_report_text(r),
+               Catch::Contains("sm") && Catch::Contains("gdpu 0") && Catch::Contains("(busy cycles: Softmax 73)"));
     CHECK_THAT(layers_csv(r), Catch::Contains("\nsm,Softmax,0,0,0,0,152,271,119,450,0\n"));
     int softmax_slices = 0;
     const nlohmann::json trace = chip_trace_json(r);
@@ -277,7 +281,8 @@ TEST_CASE("softmax: without GDPUs it runs at the first slice's tile, latency by 
     // at 135, the max folded in as it comes, no occupancy modelled at a tile).
     // Slice 1 (44 x 8 = 352 bits, 11 flits) from tile 1 at 152: 152 + 2 + 11 = 165;
     // then the same 54 cycles: 219; the controller is on tile 0, so no trip back.
-    const Network net = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
+    const Network net = layer_list_net(
+        "input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
     const ChipConfig cfg = hermes64(1, 2, 0);
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     CHECK(r.latency_cycles == 219);
@@ -294,9 +299,9 @@ TEST_CASE("softmax: the functional chip equals the batched numerics bit for bit"
     // per-pixel softmax over its channels. With and without GDPUs.
     const Network dense = layer_list_net(
         "input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n", "random");
-    const Network conv = layer_list_net(
-        "input: {c: 4, h: 2, w: 3}\nlayers:\n  - {name: c1, type: conv, out: 20, kernel: 1}\n  - {name: sm, type: softmax}\n",
-        "random");
+    const Network conv = layer_list_net("input: {c: 4, h: 2, w: 3}\nlayers:\n  - {name: c1, type: conv, out: 20, "
+                                        "kernel: 1}\n  - {name: sm, type: softmax}\n",
+                                        "random");
     for (const Network* net : {&dense, &conv}) {
         for (int gdpus : {1, 0}) {
             INFO(net->name << " gdpus " << gdpus);
@@ -377,7 +382,8 @@ TEST_CASE("softmax: accuracy and infer on a model that ends in Softmax", "[softm
     CHECK(y.shape == std::vector<std::size_t>{1, 10});
     REQUIRE(y.data.size() == logits.size());
     const std::vector<double> expected = softmax_by_hand(std::vector<double>(logits.begin(), logits.end()));
-    for (std::size_t k = 0; k < expected.size(); ++k) CHECK(y.data[k] == Approx(expected[k]).epsilon(1e-5).margin(1e-7));
+    for (std::size_t k = 0; k < expected.size(); ++k)
+        CHECK(y.data[k] == Approx(expected[k]).epsilon(1e-5).margin(1e-7));
     CHECK(sum_of(y.data) == Approx(1.0).epsilon(1e-5));
     CHECK(argmax(y.data) == argmax(logits));
 }
@@ -385,9 +391,9 @@ TEST_CASE("softmax: accuracy and infer on a model that ends in Softmax", "[softm
 TEST_CASE("softmax: a softmax between weight layers is listed in network order", "[softmax][chip]") {
     // fc1 -> sm -> fc2: the table lists fc1, sm, fc2; the tile map numbers only the
     // weight layers (fc1 = 0, fc2 = 1), and mapping.tiles[] names each block's layer.
-    const Network net = layer_list_net(
-        "input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 6}\n  - {name: sm, type: softmax}\n"
-        "  - {name: fc2, type: dense, out: 4}\n");
+    const Network net =
+        layer_list_net("input: {c: 8}\nlayers:\n  - {name: fc1, type: dense, out: 6}\n  - {name: sm, type: softmax}\n"
+                       "  - {name: fc2, type: dense, out: 4}\n");
     const ChipConfig cfg = hermes64(1, 2, 1);
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, ChipRunOptions{});
     REQUIRE(r.layers.size() == 3);

@@ -65,13 +65,10 @@ inline CommandResult run_command(const std::string& command) {
 inline CommandResult run_cli(const std::string& args) { return run_command(std::string(AIMCSIM_CLI) + " " + args); }
 
 // The message of the InputError that f() throws (fails the test if none is thrown).
-template <typename F>
-std::string error_of(F&& f) {
+template <typename F> std::string error_of(F&& f) {
     try {
         f();
-    } catch (const aimcsim::InputError& e) {
-        return e.what();
-    }
+    } catch (const aimcsim::InputError& e) { return e.what(); }
     FAIL("no InputError thrown");
     return {};
 }

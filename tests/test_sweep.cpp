@@ -109,11 +109,13 @@ TEST_CASE("sweep spec: product varies the last parameter fastest and ranges incl
     REQUIRE(s.points.size() == 24);
     CHECK(s.name == "s");
     CHECK(s.points[0].id == "p0000");
-    CHECK(s.points[0].overrides == std::vector<std::string>{"tile.adc.ps_per_lsb=150", "tile.input.mode=one_phase", "tile.gdc.vectors=4"});
+    CHECK(s.points[0].overrides ==
+          std::vector<std::string>{"tile.adc.ps_per_lsb=150", "tile.input.mode=one_phase", "tile.gdc.vectors=4"});
     CHECK(s.points[1].values[2].second == "6");
     CHECK(s.points[4].values[1].second == "four_phase");
     CHECK(s.points[8].values[0].second == "300");
-    CHECK(s.points[23].overrides == std::vector<std::string>{"tile.adc.ps_per_lsb=600", "tile.input.mode=four_phase", "tile.gdc.vectors=10"});
+    CHECK(s.points[23].overrides ==
+          std::vector<std::string>{"tile.adc.ps_per_lsb=600", "tile.input.mode=four_phase", "tile.gdc.vectors=10"});
     CHECK(s.metrics == sw::default_metrics());
 
     // Log and linear ranges by count; lists as values; fixed `set:` first.
@@ -205,7 +207,8 @@ TEST_CASE("sweep: a misspelled key path or a bad value exits 2 before any point 
     CHECK_FALSE(fs::exists(out));  // nothing ran, nothing written
 
     // The last point's value is out of range: still caught before the first runs.
-    const std::string range = dir.file("range.yaml", "config: " + kCore + "\nparameters:\n  tile.rows: [256, 128, 100000]\n");
+    const std::string range =
+        dir.file("range.yaml", "config: " + kCore + "\nparameters:\n  tile.rows: [256, 128, 100000]\n");
     r = test::run_cli("sweep " + range + " --out " + out);
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Contains("range.yaml:3:25") && Contains("point 2") && Contains("[1, 4096]"));
@@ -218,10 +221,12 @@ TEST_CASE("sweep: a misspelled key path or a bad value exits 2 before any point 
     r = test::run_cli("sweep " + ok_spec + " --out " + out + " --set tile.adc.noise_lsbb=1");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Contains("tile.adc.noise_lsbb") && Contains("did you mean 'noise_lsb'"));
-    const std::string topo = dir.file("topo.yaml", "config: " + kCore + "\nparameters:\n  chip.interconnect.model: [hermes, torus]\n");
+    const std::string topo =
+        dir.file("topo.yaml", "config: " + kCore + "\nparameters:\n  chip.interconnect.model: [hermes, torus]\n");
     r = test::run_cli("sweep " + topo + " --out " + out);
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Contains("topo.yaml:3:37") && Contains("unknown topology model 'torus'") && Contains("point 1"));
+    CHECK_THAT(r.output,
+               Contains("topo.yaml:3:37") && Contains("unknown topology model 'torus'") && Contains("point 1"));
     CHECK_FALSE(fs::exists(out));
 
     r = test::run_cli("sweep " + range + " --out " + out + " --shard 2/2");
@@ -229,7 +234,8 @@ TEST_CASE("sweep: a misspelled key path or a bad value exits 2 before any point 
     CHECK_THAT(r.output, Contains("--shard"));
 }
 
-TEST_CASE("sweep: each point runs in its own folder and a failing point is recorded while the others go on", "[sweep]") {
+TEST_CASE("sweep: each point runs in its own folder and a failing point is recorded while the others go on",
+          "[sweep]") {
     test::TempDir dir;
     const std::string wl = small_workload(dir, 20);
     const std::string broken = dir.file("broken.yaml", "kind: no_such_workload\n");
@@ -289,7 +295,8 @@ TEST_CASE("sweep: SIGKILL mid-sweep then --resume gives every point exactly once
         const int devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 1);
         dup2(devnull, 2);
-        execl(AIMCSIM_CLI, AIMCSIM_CLI, "sweep", f.c_str(), "--out", out.c_str(), "--jobs", "2", static_cast<char*>(nullptr));
+        execl(AIMCSIM_CLI, AIMCSIM_CLI, "sweep", f.c_str(), "--out", out.c_str(), "--jobs", "2",
+              static_cast<char*>(nullptr));
         _exit(127);
     }
     // Kill it once at least one row is written (bounded wait).
@@ -375,7 +382,8 @@ TEST_CASE("sweep: shards merged equal a full run", "[sweep]") {
     CHECK(fs::exists(d + "/merged/" + j4["run_dir"].get<std::string>() + "/report.json"));
 
     // Shards of another sweep do not merge.
-    const std::string other = dir.file("o.yaml", "config: " + kCore + "\nset:\n  workload.file: wl.yaml\nparameters:\n  tile.rows: [64]\n");
+    const std::string other =
+        dir.file("o.yaml", "config: " + kCore + "\nset:\n  workload.file: wl.yaml\nparameters:\n  tile.rows: [64]\n");
     REQUIRE(test::run_cli("sweep " + other + " --out " + d + "/other -q").exit_code == 0);
     const auto mixed = test::run_cli("sweep merge " + d + "/s0 " + d + "/other --out " + d + "/mixed");
     CHECK(mixed.exit_code == 2);

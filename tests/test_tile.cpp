@@ -69,7 +69,8 @@ TEST_CASE("phase cycles follow the config: 8-bit PWM at 1 LSB per cycle", "[tile
 TEST_CASE("ideal device and high-resolution ideal ADC reproduce the exact integer MVM", "[tile]") {
     // Integer weights in [-7, 7] and codes in [-127, 127]: |y| <= 256*7*127 = 227584.
     // A 24-bit ADC over the full range (256 rows) resolves 256/8388607*7*127 = 0.027 < 0.5.
-    auto tile = make_tile("device: {model: ideal}\nadc: {model: ideal, bits: 24}\noutput_range: 256\ngdc: {enabled: false}\n");
+    auto tile =
+        make_tile("device: {model: ideal}\nadc: {model: ideal, bits: 24}\noutput_range: 256\ngdc: {enabled: false}\n");
     WeightBlock b = random_block(256, 256, 3, 7);
     tile->program(b, TileKey{1, 0});
     tile->set_time(86400.0);
@@ -77,7 +78,8 @@ TEST_CASE("ideal device and high-resolution ideal ADC reproduce the exact intege
 }
 
 TEST_CASE("four-phase mode computes the same product", "[tile]") {
-    auto tile = make_tile("device: {model: ideal}\nadc: {model: ideal, bits: 24}\noutput_range: 256\ninput: {mode: four_phase}\n");
+    auto tile = make_tile(
+        "device: {model: ideal}\nadc: {model: ideal, bits: 24}\noutput_range: 256\ninput: {mode: four_phase}\n");
     WeightBlock b = random_block(64, 32, 4, 5);
     tile->program(b, TileKey{1, 0});
     tile->set_time(1.0);
@@ -88,7 +90,8 @@ TEST_CASE("drift lowers outputs by the drift factor and GDC brings the mean back
     // Only drift: no programming noise, no 1/f noise, a fine ideal ADC. At t = 1 day
     // every device decays by ((t+t0)/t0)^-nu with nu ~ 0.05..0.06, i.e. ~0.55..0.6:
     // the mean |output| must fall by the same factor and GDC must undo it.
-    const std::string dev = "device: {model: pcm, prog_noise_scale: 0, read_noise_scale: 0}\nadc: {model: ideal, bits: 20}\noutput_range: 64\n";
+    const std::string dev = "device: {model: pcm, prog_noise_scale: 0, read_noise_scale: 0}\nadc: {model: ideal, bits: "
+                            "20}\noutput_range: 64\n";
     auto off = make_tile(dev + "gdc: {enabled: false}\n");
     auto on = make_tile(dev + "gdc: {enabled: true, t_reference_s: 0}\n");
     const WeightBlock b = random_block(256, 256, 5);

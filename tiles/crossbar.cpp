@@ -22,9 +22,7 @@ void Crossbar::program(const std::vector<float>& w_norm, int rows_used, int cols
         const double g = std::fabs(w_norm[w]) * g_max;
         const int on = w_norm[w] >= 0.0F ? 0 : 1;  // which polarity carries the weight
         for (int pol = 0; pol < 2; ++pol) {
-            for (int k = 0; k < n; ++k) {
-                devices_[(w * 2 + pol) * n + k] = device_.program(pol == on ? g : 0.0, rng);
-            }
+            for (int k = 0; k < n; ++k) { devices_[(w * 2 + pol) * n + k] = device_.program(pol == on ? g : 0.0, rng); }
         }
     }
 }
@@ -65,8 +63,7 @@ inline void store4(float* p, V4 v) { std::memcpy(p, &v, sizeof v); }
 // sums held in registers across the rows. Each lane does exactly the scalar loop's
 // operations in the same order (a product, then an add), so the result is the same
 // bit for bit as accumulating in memory row by row.
-template <int N>
-void accumulate(const float* const* row, const float* xs, int m, int j0, bool first, float* y) {
+template <int N> void accumulate(const float* const* row, const float* xs, int m, int j0, bool first, float* y) {
     V4 acc[N];
     for (int v = 0; v < N; ++v) acc[v] = first ? V4{0.0F, 0.0F, 0.0F, 0.0F} : load4(y + 4 * v);
     for (int k = 0; k < m; ++k) {
@@ -129,8 +126,8 @@ Crossbar::Activity Crossbar::integrate_active(const std::int8_t* x, float scale,
     RowSums sums;
     for (int r0 = 0; r0 < rows_used_ || r0 == 0; r0 += kRowGroup) {
         const int n = std::min(rows_used_ - r0, kRowGroup);
-        const int m = scan_rows<true>(x + r0, n, row_conduction_.data() + r0, w_diff_.data() + static_cast<size_t>(r0) * c, c,
-                                scale, row, xs, sums);
+        const int m = scan_rows<true>(x + r0, n, row_conduction_.data() + r0,
+                                      w_diff_.data() + static_cast<size_t>(r0) * c, c, scale, row, xs, sums);
         const bool first = r0 == 0;
         int j = 0;
         for (; j + 32 <= c; j += 32) accumulate<8>(row, xs, m, j, first, y + j);
@@ -166,8 +163,8 @@ void Crossbar::integrate_four_phase(const std::int8_t* x, int max_code, float* p
 Crossbar::Activity Crossbar::activity(const std::int8_t* x) const {
     RowSums sums;
     for (int r0 = 0; r0 < rows_used_; r0 += kRowGroup) {
-        (void)scan_rows<false>(x + r0, std::min(rows_used_ - r0, kRowGroup), row_conduction_.data() + r0, nullptr, 0, 0.0F,
-                        nullptr, nullptr, sums);
+        (void)scan_rows<false>(x + r0, std::min(rows_used_ - r0, kRowGroup), row_conduction_.data() + r0, nullptr, 0,
+                               0.0F, nullptr, nullptr, sums);
     }
     return sums.activity();
 }

@@ -33,12 +33,15 @@ ParamSchema HermesTile::schema() {
     s.real("clock_ghz", 1.0, "GHz", "tile clock; every phase is a whole number of its cycles").positive();
     s.integer("devices_per_polarity", 2, "", "PCM devices per weight polarity in the 8T4R cell").range(1, 2);
     s.real("output_range", 16.0, "rows",
-           "column value (sum of w_norm*x_norm) at ADC full scale, unless the mapper sets it per layer").positive();
+           "column value (sum of w_norm*x_norm) at ADC full scale, unless the mapper sets it per layer")
+        .positive();
     s.real("four_phase_range_ratio", 2.0, "",
            "four-phase mode: full scale of one phase's unipolar partial sum, in units of output_range "
-           "(# assumed: partials of one sign pair are about twice the net column value)").positive();
+           "(# assumed: partials of one sign pair are about twice the net column value)")
+        .positive();
     s.real("array_energy_pj_per_device_cycle", 0.00218, "pJ",
-           "energy of one device at g_max conducting for one clock cycle of pulse").at_least(0);
+           "energy of one device at g_max conducting for one clock cycle of pulse")
+        .at_least(0);
     s.real("static_power_mw", 6.0, "mW", "leakage and clock of the array periphery and ADCs").at_least(0);
     s.section("input", "input drivers (PWM)", InputModulator::schema());
     s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>");
@@ -49,17 +52,12 @@ ParamSchema HermesTile::schema() {
 }
 
 HermesTile::HermesTile(const Params& p)
-    : rows_(static_cast<int>(p.integer("rows"))),
-      cols_(static_cast<int>(p.integer("cols"))),
-      clock_ghz_(p.real("clock_ghz")),
-      devices_per_polarity_(static_cast<int>(p.integer("devices_per_polarity"))),
-      default_output_range_(p.real("output_range")),
-      four_phase_range_ratio_(p.real("four_phase_range_ratio")),
+    : rows_(static_cast<int>(p.integer("rows"))), cols_(static_cast<int>(p.integer("cols"))),
+      clock_ghz_(p.real("clock_ghz")), devices_per_polarity_(static_cast<int>(p.integer("devices_per_polarity"))),
+      default_output_range_(p.real("output_range")), four_phase_range_ratio_(p.real("four_phase_range_ratio")),
       array_energy_pj_per_device_cycle_(p.real("array_energy_pj_per_device_cycle")),
-      static_power_mw_(p.real("static_power_mw")),
-      input_(InputModulator::schema().parse(p.section("input"), {})),
-      ldpu_(Ldpu::schema().parse(p.section("ldpu"), {})),
-      gdc_(DriftCompensation::schema().parse(p.section("gdc"), {})),
+      static_power_mw_(p.real("static_power_mw")), input_(InputModulator::schema().parse(p.section("input"), {})),
+      ldpu_(Ldpu::schema().parse(p.section("ldpu"), {})), gdc_(DriftCompensation::schema().parse(p.section("gdc"), {})),
       device_(Registry<DeviceModel>::instance().create(p.section("device"), "pcm")),
       adc_(Registry<AdcModel>::instance().create(p.section("adc"), "cco")) {
     device_->configure_cell(devices_per_polarity_);
@@ -204,7 +202,8 @@ MvmEnergy HermesTile::reference_mvm_energy() const {
     if (input_.mode() == InputMode::OnePhase) {
         // Column value ~ N(0, rows * E[w^2] * E[x^2]).
         const double sigma = std::sqrt(rows_ * (1.0 / 3.0) * mean_sq_norm) / default_output_range_;
-        e.adc_pj = cols_ * adc_->energy_per_conversion_pj(std::min(1.0, mean_abs_normal(0.0, sigma)) * adc_->max_count());
+        e.adc_pj =
+            cols_ * adc_->energy_per_conversion_pj(std::min(1.0, mean_abs_normal(0.0, sigma)) * adc_->max_count());
     } else {
         // A phase's partial sum p = sum_i a_i b_i with a = positive part of x/m and
         // b = positive part of w: E[a] = E|x/m|/2, E[a^2] = E[(x/m)^2]/2, E[b] = 1/4, E[b^2] = 1/6.

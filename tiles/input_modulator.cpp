@@ -4,7 +4,9 @@ namespace aimcsim {
 
 ParamSchema InputModulator::schema() {
     ParamSchema s;
-    s.string("mode", "one_phase", "one_phase: all polarities in one window (peak speed); four_phase: one window per (input sign, weight sign) pair (higher precision)")
+    s.string("mode", "one_phase",
+             "one_phase: all polarities in one window (peak speed); four_phase: one window per (input sign, weight "
+             "sign) pair (higher precision)")
         .choices({"one_phase", "four_phase"});
     s.integer("bits", 8, "bit", "input precision: sign + (bits-1) magnitude bits as pulse width").range(2, 8);
     s.integer("cycles_per_lsb", 1, "cycle", "clock cycles per LSB of pulse width").range(1, 64);
@@ -17,8 +19,7 @@ ParamSchema InputModulator::schema() {
 
 InputModulator::InputModulator(const Params& p)
     : mode_(p.str("mode") == "four_phase" ? InputMode::FourPhase : InputMode::OnePhase),
-      bits_(static_cast<int>(p.integer("bits"))),
-      cycles_per_lsb_(static_cast<int>(p.integer("cycles_per_lsb"))),
+      bits_(static_cast<int>(p.integer("bits"))), cycles_per_lsb_(static_cast<int>(p.integer("cycles_per_lsb"))),
       load_cycles_(static_cast<int>(p.integer("load_cycles"))),
       energy_per_active_row_pj_(p.real("energy_per_active_row_pj")),
       energy_per_pulse_cycle_pj_(p.real("energy_per_pulse_cycle_pj")),

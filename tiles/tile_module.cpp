@@ -8,19 +8,11 @@ using sc_core::sc_time;
 using sc_core::SC_NS;
 using sc_core::SC_ZERO_TIME;
 
-TileModule::TileModule(sc_core::sc_module_name name, std::unique_ptr<TileModel> model, int tile_id,
-                       std::uint64_t seed, bool functional)
-    : sc_module(name),
-      in("in"),
-      out("out"),
-      model_(std::move(model)),
-      tile_id_(tile_id),
-      seed_(seed),
-      functional_(functional),
-      clock_period_(1.0 / model_->clock_ghz(), SC_NS),
-      array_free_at_(SC_ZERO_TIME),
-      reference_energy_(model_->reference_mvm_energy()),
-      stats_(std::string(this->name())),
+TileModule::TileModule(sc_core::sc_module_name name, std::unique_ptr<TileModel> model, int tile_id, std::uint64_t seed,
+                       bool functional)
+    : sc_module(name), in("in"), out("out"), model_(std::move(model)), tile_id_(tile_id), seed_(seed),
+      functional_(functional), clock_period_(1.0 / model_->clock_ghz(), SC_NS), array_free_at_(SC_ZERO_TIME),
+      reference_energy_(model_->reference_mvm_energy()), stats_(std::string(this->name())),
       mvms_(stats_.declare("mvms", "", "matrix-vector multiplications")),
       array_busy_ns_(stats_.declare("array_busy_ns", "ns", "time the array was integrating or converting")),
       array_wait_ns_(stats_.declare("array_wait_ns", "ns", "time requests waited for the array to be free")) {
@@ -45,9 +37,7 @@ void TileModule::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
         case TileOp::Kind::Program:
             model_->program(*op->block, TileKey{seed_, static_cast<std::uint64_t>(tile_id_)});
             break;
-        case TileOp::Kind::SetTime:
-            model_->set_time(op->t_s);
-            break;
+        case TileOp::Kind::SetTime: model_->set_time(op->t_s); break;
         case TileOp::Kind::Mvm: {
             const sc_time now = sc_core::sc_time_stamp();
             if (array_free_at_ > now) {
@@ -72,9 +62,7 @@ void TileModule::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
             ldpu_work_.notify(SC_ZERO_TIME);
             break;
         }
-        case TileOp::Kind::Result:
-            trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-            return;
+        case TileOp::Kind::Result: trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE); return;
     }
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }

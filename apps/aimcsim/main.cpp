@@ -31,8 +31,10 @@ const char* kUsage =
     "commands:\n"
     "  run CONFIG [--set k=v]... [--out DIR] [--seed N] [--workload FILE]   simulate and report\n"
     "  models [AXIS]                                                        list registered models and parameters\n"
-    "  infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--config C] [--set k=v]...  one tensor through the chip's numerics\n"
-    "  sweep SWEEP.yaml --out DIR [--jobs N] [--resume] [--shard I/N]      run a design-space sweep (sweep merge DIR... --out OUT)\n"
+    "  infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--config C] [--set k=v]...  one tensor through the "
+    "chip's numerics\n"
+    "  sweep SWEEP.yaml --out DIR [--jobs N] [--resume] [--shard I/N]      run a design-space sweep (sweep merge "
+    "DIR... --out OUT)\n"
     "global option (before or after the command, repeatable):\n"
     "  --plugin PATH.so                                                     load a plugin's models first\n"
     "run 'aimcsim <command> --help' for the options of a command\n";
@@ -57,7 +59,8 @@ void load_cli_plugins(std::vector<std::string>& args) {
 void set_log_level(const std::string& level) {
     const auto l = spdlog::level::from_str(level);
     if (l == spdlog::level::off && level != "off") {
-        throw InputError("--log-level: unknown level '" + level + "'; expected trace|debug|info|warn|error|critical|off");
+        throw InputError("--log-level: unknown level '" + level +
+                         "'; expected trace|debug|info|warn|error|critical|off");
     }
     spdlog::set_level(l);
 }
@@ -75,8 +78,7 @@ void print_schema(std::ostream& o, const ParamSchema& schema, const std::string&
     }
 }
 
-template <typename Interface>
-void print_models(std::ostream& o) {
+template <typename Interface> void print_models(std::ostream& o) {
     for (const auto& [name, entry] : Registry<Interface>::instance().entries()) {
         o << Interface::kAxis << " model '" << name << "': " << entry.description;
         if (entry.origin != "built-in") o << "  [" << entry.origin << "]";
@@ -105,17 +107,17 @@ int cmd_run(const std::vector<std::string>& args) {
     std::string workload;
     int batch = 0, threads = -1;
     std::string log_level = "warn";
-    opts.add_options()
-        ("help,h", "this help")
-        ("set", po::value(&sets)->composing(), "override a config value: KEY.PATH=VALUE (repeatable)")
-        ("out,o", po::value(&ro.out_dir), "write report.json, report.txt, resolved_config.yaml here")
-        ("seed", po::value(&seed), "seed of all random streams (overrides `seed`)")
-        ("workload", po::value(&workload), "workload file (overrides `workload.file`)")
-        ("batch", po::value(&batch), "inferences to simulate (overrides `simulation.batch`)")
-        ("threads", po::value(&threads), "worker threads (overrides `simulation.threads`)")
-        ("quiet,q", po::bool_switch(&ro.quiet), "do not print the report")
-        ("trace", po::value(&ro.trace_path), "chip runs: write a Chrome/Perfetto trace (JSON) of every MVM to this file")
-        ("log-level", po::value(&log_level), "trace|debug|info|warn|error|off (default warn)");
+    opts.add_options()("help,h", "this help")("set", po::value(&sets)->composing(),
+                                              "override a config value: KEY.PATH=VALUE (repeatable)")(
+        "out,o", po::value(&ro.out_dir), "write report.json, report.txt, resolved_config.yaml here")(
+        "seed", po::value(&seed), "seed of all random streams (overrides `seed`)")(
+        "workload", po::value(&workload), "workload file (overrides `workload.file`)")(
+        "batch", po::value(&batch), "inferences to simulate (overrides `simulation.batch`)")(
+        "threads", po::value(&threads), "worker threads (overrides `simulation.threads`)")(
+        "quiet,q", po::bool_switch(&ro.quiet),
+        "do not print the report")("trace", po::value(&ro.trace_path),
+                                   "chip runs: write a Chrome/Perfetto trace (JSON) of every MVM to this file")(
+        "log-level", po::value(&log_level), "trace|debug|info|warn|error|off (default warn)");
     po::options_description hidden;
     hidden.add_options()("config", po::value(&ro.config_path));
     po::options_description all;
@@ -139,7 +141,8 @@ int cmd_run(const std::vector<std::string>& args) {
     if (vm.count("threads")) ro.overrides.push_back("simulation.threads=" + std::to_string(threads));
     const RunOutput out = run_simulation(ro);
     if (!ro.quiet) std::cout << out.text;
-    if (!ro.out_dir.empty() && !ro.quiet) std::cout << "wrote " << ro.out_dir << "/report.json, report.txt, resolved_config.yaml\n";
+    if (!ro.out_dir.empty() && !ro.quiet)
+        std::cout << "wrote " << ro.out_dir << "/report.json, report.txt, resolved_config.yaml\n";
     return 0;
 }
 

@@ -45,11 +45,10 @@ namespace aimcsim {
 // a constructor from `const Params&`. A name already taken throws InputError.
 template <typename Interface, typename Impl>
 void register_model(const std::string& name, const std::string& description) {
-    Registry<Interface>::instance().add({name, description, Impl::schema(),
-                                         [](const Params& p) -> std::unique_ptr<Interface> {
-                                             return std::make_unique<Impl>(p);
-                                         },
-                                         Registry<Interface>::current_origin()});
+    Registry<Interface>::instance().add(
+        {name, description, Impl::schema(),
+         [](const Params& p) -> std::unique_ptr<Interface> { return std::make_unique<Impl>(p); },
+         Registry<Interface>::current_origin()});
 }
 
 // Loads one plugin (used by the CLI and by `plugins:` in a config; also usable by
@@ -84,7 +83,7 @@ namespace aimcsim {
 }  // namespace aimcsim
 
 // Opens the registration function of a plugin; follow it with a { body }.
-#define AIMCSIM_PLUGIN()                                                                                   \
-    extern "C" AIMCSIM_PLUGIN_EXPORT int aimcsim_plugin_abi_version() { return AIMCSIM_PLUGIN_ABI_VERSION; } \
-    extern "C" AIMCSIM_PLUGIN_EXPORT int aimcsim_plugin_cxx_stdlib_abi() { return AIMCSIM_CXX_STDLIB_ABI; }  \
+#define AIMCSIM_PLUGIN()                                                                                               \
+    extern "C" AIMCSIM_PLUGIN_EXPORT int aimcsim_plugin_abi_version() { return AIMCSIM_PLUGIN_ABI_VERSION; }           \
+    extern "C" AIMCSIM_PLUGIN_EXPORT int aimcsim_plugin_cxx_stdlib_abi() { return AIMCSIM_CXX_STDLIB_ABI; }            \
     extern "C" AIMCSIM_PLUGIN_EXPORT void aimcsim_plugin_register()

@@ -16,11 +16,11 @@ namespace aimcsim {
 
 // Cycles of each phase of one MVM, in cycles of the tile clock.
 struct MvmPhases {
-    int input_load = 0;   // input vector into the row drivers
-    int integrate = 0;    // all integration windows (4 in four-phase mode)
-    int convert = 0;      // ADC work not overlapped with integration
-    int readout = 0;      // latching the counts
-    int ldpu = 0;         // affine correction, bias, activation, requantisation
+    int input_load = 0;  // input vector into the row drivers
+    int integrate = 0;   // all integration windows (4 in four-phase mode)
+    int convert = 0;     // ADC work not overlapped with integration
+    int readout = 0;     // latching the counts
+    int ldpu = 0;        // affine correction, bias, activation, requantisation
 
     // The array is busy for these; the LDPU overlaps with the next MVM.
     [[nodiscard]] int array_busy() const { return input_load + integrate + convert + readout; }
@@ -48,9 +48,9 @@ struct MvmEnergy {
 
 // What the tile needs to program one weight block.
 struct WeightBlock {
-    int rows = 0;                 // rows used (<= tile rows)
-    int cols = 0;                 // columns used (<= tile cols)
-    std::vector<float> weights;   // row-major rows x cols, real units
+    int rows = 0;                // rows used (<= tile rows)
+    int cols = 0;                // columns used (<= tile cols)
+    std::vector<float> weights;  // row-major rows x cols, real units
     // Column value (sum of w_norm * x_norm over rows) that maps to the ADC's full
     // scale; <= 0 means the tile's configured default.
     double output_range = 0.0;

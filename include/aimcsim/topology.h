@@ -17,9 +17,9 @@ struct Link {
 };
 
 struct LinkParams {
-    int width_bits = 32;            // bits per cycle per link
-    int hop_latency_cycles = 2;     // router + wire latency of one hop
-    int buffer_depth_flits = 4;     // input buffer of a port
+    int width_bits = 32;         // bits per cycle per link
+    int hop_latency_cycles = 2;  // router + wire latency of one hop
+    int buffer_depth_flits = 4;  // input buffer of a port
     double energy_pj_per_bit_hop = 0.0;
 };
 

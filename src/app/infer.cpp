@@ -79,7 +79,8 @@ InferResult run_infer(const InferOptions& o) {
     std::vector<std::vector<float>> calib;
     const Shape& in = net.input_shape();
     const bool fmnist_input = in.size() == 784 && (in.c == 784 || (in.c == 1 && in.h == 28 && in.w == 28));
-    if (fmnist_input && std::filesystem::exists(std::filesystem::path(acc.dataset_dir) / "train-images-idx3-ubyte.gz")) {
+    if (fmnist_input &&
+        std::filesystem::exists(std::filesystem::path(acc.dataset_dir) / "train-images-idx3-ubyte.gz")) {
         const Dataset train = load_fashion_mnist(acc.dataset_dir, "train", acc.calibration_samples);
         for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
         r.calibrated_on_dataset = true;

@@ -21,10 +21,10 @@
 namespace aimcsim {
 
 struct InferOptions {
-    std::string model;       // ONNX file
-    std::string input;       // .npy or .pb (TensorProto) float32, the model's input shape with or without a leading 1
-    std::string output;      // .npy or .pb (TensorProto) float32 written
-    std::string config;      // empty: defaults
+    std::string model;   // ONNX file
+    std::string input;   // .npy or .pb (TensorProto) float32, the model's input shape with or without a leading 1
+    std::string output;  // .npy or .pb (TensorProto) float32 written
+    std::string config;  // empty: defaults
     std::vector<std::string> overrides;
 };
 

@@ -14,7 +14,7 @@ using nlohmann::json;
 namespace {
 
 json breakdown(const MvmEnergy& e, double static_pj) {
-    return json{{"input", e.input_pj}, {"pwm", e.pwm_pj},  {"array", e.array_pj},
+    return json{{"input", e.input_pj}, {"pwm", e.pwm_pj},   {"array", e.array_pj},
                 {"adc", e.adc_pj},     {"ldpu", e.ldpu_pj}, {"static", static_pj}};
 }
 
@@ -59,8 +59,11 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
         {"cols", r.tile_cols},
         {"clock_ghz", r.clock_ghz},
         {"phases_cycles",
-         {{"input_load", r.phases.input_load}, {"integrate", r.phases.integrate}, {"convert", r.phases.convert},
-          {"readout", r.phases.readout}, {"ldpu", r.phases.ldpu}}},
+         {{"input_load", r.phases.input_load},
+          {"integrate", r.phases.integrate},
+          {"convert", r.phases.convert},
+          {"readout", r.phases.readout},
+          {"ldpu", r.phases.ldpu}}},
         {"mvm_latency_cycles", r.phases.latency()},
         {"mvm_latency_ns", r.phases.latency() * period_ns},
         {"mvm_interval_cycles", r.phases.array_busy()},
@@ -127,7 +130,9 @@ std::string render_text(const json& j) {
     if (j.contains("performance")) {
         const auto& p = j["performance"];
         o << "\nPerformance\n";
-        if (p.contains("tops")) o << "  throughput:        " << fmt(p["tops"].get<double>()) << " TOPS, " << fmt(p["tops_per_w"].get<double>()) << " TOPS/W\n";
+        if (p.contains("tops"))
+            o << "  throughput:        " << fmt(p["tops"].get<double>()) << " TOPS, "
+              << fmt(p["tops_per_w"].get<double>()) << " TOPS/W\n";
         if (p.contains("energy_breakdown_pj")) {
             double total = 0.0;
             for (const auto& kv : p["energy_breakdown_pj"].items()) total += kv.value().get<double>();
@@ -140,8 +145,8 @@ std::string render_text(const json& j) {
     }
     if (j.contains("mvm_error") && !j["mvm_error"]["relative_rms"].is_null()) {
         const auto& e = j["mvm_error"];
-        o << "\nMVM error vs exact product at t = " << fmt(e["t_inference_s"].get<double>()) << " s: "
-          << fmt(100.0 * e["relative_rms"].get<double>(), 3) << " % relative RMS (drift compensation x"
+        o << "\nMVM error vs exact product at t = " << fmt(e["t_inference_s"].get<double>())
+          << " s: " << fmt(100.0 * e["relative_rms"].get<double>(), 3) << " % relative RMS (drift compensation x"
           << fmt(e["gdc_factor"].get<double>()) << ")\n";
     }
     if (j.contains("simulation")) {

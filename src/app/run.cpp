@@ -71,7 +71,8 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
     spdlog::info("evaluating accuracy of {} on {} images", net.name, settings.samples);
     const AccuracyResult a = evaluate_accuracy(job, settings);
     nlohmann::json vs = nlohmann::json::array();
-    for (const auto& p : a.vs_time) vs.push_back({{"t_inference_s", p.t_inference_s}, {"gdc", p.gdc}, {"top1", p.top1}});
+    for (const auto& p : a.vs_time)
+        vs.push_back({{"t_inference_s", p.t_inference_s}, {"gdc", p.gdc}, {"top1", p.top1}});
     out.report["accuracy"] = {{"dataset", a.dataset},
                               {"samples", a.samples},
                               {"top1_float", a.top1_float},
@@ -140,7 +141,8 @@ void validate_run(const std::string& config_path, const std::vector<std::string>
     (void)AccuracySettings::schema().parse(rc.accuracy, {});
     const Params wp = workload_section_schema().parse(rc.workload, {});
     if (ends_with(wp.str("file"), ".onnx")) {
-        if (!std::ifstream(wp.str("file"))) throw wp.error("file", "workload file '" + wp.str("file") + "' cannot be read");
+        if (!std::ifstream(wp.str("file")))
+            throw wp.error("file", "workload file '" + wp.str("file") + "' cannot be read");
         return;
     }
     const ConfigNode workload = load_workload_file(wp);

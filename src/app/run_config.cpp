@@ -7,7 +7,8 @@ namespace aimcsim {
 ParamSchema run_config_schema() {
     ParamSchema s;
     s.string("name", "aimcsim", "name of this configuration, shown in the report");
-    s.integer("seed", 1, "", "seed of every random stream (device noise, ADC mismatch, synthetic data)").range(0, 9.0e18);
+    s.integer("seed", 1, "", "seed of every random stream (device noise, ADC mismatch, synthetic data)")
+        .range(0, 9.0e18);
     s.section("tile", "the analog tile: model: hermes | <plugin>");
     s.section("chip", "the grid of tiles, interconnect and global digital units");
     s.section("simulation", "what to simulate and how");
@@ -21,7 +22,8 @@ ParamSchema run_config_schema() {
 ParamSchema simulation_schema() {
     ParamSchema s;
     s.boolean("functional", true, "compute values through the analog numerics (false: timing and energy only)");
-    s.reals("t_inference_s", {3600.0}, "s", "times after programming at which the chip is evaluated; the first is the main one")
+    s.reals("t_inference_s", {3600.0}, "s",
+            "times after programming at which the chip is evaluated; the first is the main one")
         .at_least(0);
     s.integer("threads", 0, "", "worker threads for batched evaluation (0: all cores)").range(0, 1024);
     s.integer("batch", 1, "", "inferences (or MVM batches) simulated cycle by cycle").range(1, 1000000);
@@ -33,7 +35,8 @@ std::vector<std::string> load_config_plugins(const ConfigNode& root) {
     const ConfigNode* node = root.is_map() ? root.find("plugins") : nullptr;
     if (node == nullptr || node->is_null()) return paths;
     auto add = [&](const ConfigNode& item) {
-        if (!item.is_scalar() || item.scalar().empty()) throw item.error("expected the path of a plugin shared library");
+        if (!item.is_scalar() || item.scalar().empty())
+            throw item.error("expected the path of a plugin shared library");
         paths.push_back(item.scalar());
     };
     if (node->is_seq()) {
@@ -44,10 +47,8 @@ std::vector<std::string> load_config_plugins(const ConfigNode& root) {
     for (size_t i = 0; i < paths.size(); ++i) {
         try {
             load_plugin(paths[i]);
-        } catch (const ConfigError&) {
-            throw;
-        } catch (const InputError& e) {
-            throw (node->is_seq() ? node->items()[i] : *node).error(e.what());
+        } catch (const ConfigError&) { throw; } catch (const InputError& e) {
+            throw(node->is_seq() ? node->items()[i] : *node).error(e.what());
         }
     }
     return paths;

@@ -13,19 +13,19 @@
 namespace aimcsim {
 
 struct SimulationSettings {
-    bool functional = true;              // compute values (false: timing and energy only)
-    std::vector<double> t_inference_s;   // evaluation times after programming; the first is the main one
-    int threads = 0;                     // worker threads of the batched paths (0: all cores)
-    int batch = 1;                       // inferences (networks) simulated in SystemC
+    bool functional = true;             // compute values (false: timing and energy only)
+    std::vector<double> t_inference_s;  // evaluation times after programming; the first is the main one
+    int threads = 0;                    // worker threads of the batched paths (0: all cores)
+    int batch = 1;                      // inferences (networks) simulated in SystemC
 };
 
 struct RunConfig {
-    ConfigNode root;                // the fully resolved tree (written as resolved_config.yaml)
+    ConfigNode root;  // the fully resolved tree (written as resolved_config.yaml)
     std::string name;
     std::uint64_t seed = 1;
-    ConfigNode tile;                // validated by the tile model itself
+    ConfigNode tile;  // validated by the tile model itself
     ConfigNode chip;
-    ConfigNode workload;            // `workload:` section (file + options)
+    ConfigNode workload;  // `workload:` section (file + options)
     ConfigNode accuracy;
     SimulationSettings simulation;
     std::vector<std::string> plugins;  // `plugins:` of the config, loaded by load_run_config

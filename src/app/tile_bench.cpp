@@ -23,8 +23,8 @@ public:
     tlm_utils::simple_initiator_socket<MvmController> to_tile;
     tlm_utils::simple_target_socket<MvmController> from_tile;
 
-    MvmController(sc_core::sc_module_name name, const MvmWorkload& wl, const WeightBlock& block,
-                  std::uint64_t seed, int max_code, double t_s)
+    MvmController(sc_core::sc_module_name name, const MvmWorkload& wl, const WeightBlock& block, std::uint64_t seed,
+                  int max_code, double t_s)
         : sc_module(name), to_tile("to_tile"), from_tile("from_tile"), outputs_(static_cast<size_t>(wl.mvms) * wl.cols),
           wl_(wl), block_(block), seed_(seed), max_code_(max_code), t_s_(t_s) {
         from_tile.register_b_transport(this, &MvmController::on_result);
@@ -88,7 +88,8 @@ private:
 
 TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_node) {
     std::unique_ptr<TileModel> model = Registry<TileModel>::instance().create(rc.tile, "hermes");
-    const MvmWorkload wl = MvmWorkload::from(MvmWorkload::schema().parse(workload_node, {}), model->rows(), model->cols());
+    const MvmWorkload wl =
+        MvmWorkload::from(MvmWorkload::schema().parse(workload_node, {}), model->rows(), model->cols());
 
     TileBenchResult r;
     r.rows = wl.rows;
@@ -129,7 +130,8 @@ TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_n
             const std::vector<std::int8_t> x = wl.inputs(rc.seed, k, max_code);
             for (int j = 0; j < wl.cols; ++j) {
                 double exact = 0.0;
-                for (int i = 0; i < wl.rows; ++i) exact += static_cast<double>(block.weights[static_cast<size_t>(i) * wl.cols + j]) * x[i];
+                for (int i = 0; i < wl.rows; ++i)
+                    exact += static_cast<double>(block.weights[static_cast<size_t>(i) * wl.cols + j]) * x[i];
                 const double d = ctrl.outputs_[static_cast<size_t>(k) * wl.cols + j] - exact;
                 err2 += d * d;
                 ref2 += exact * exact;

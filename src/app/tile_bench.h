@@ -13,18 +13,18 @@
 namespace aimcsim {
 
 struct TileBenchResult {
-    int rows = 0, cols = 0;          // block used
+    int rows = 0, cols = 0;  // block used
     int tile_rows = 0, tile_cols = 0;
     double clock_ghz = 1.0;
     MvmPhases phases;
     std::uint64_t mvms = 0;
-    double simulated_ns = 0.0;       // first request to last result
-    double first_result_ns = 0.0;    // latency of the first MVM
-    MvmEnergy dynamic;               // summed over all MVMs
-    MvmEnergy reference;             // one MVM at the reference operating point
+    double simulated_ns = 0.0;     // first request to last result
+    double first_result_ns = 0.0;  // latency of the first MVM
+    MvmEnergy dynamic;             // summed over all MVMs
+    MvmEnergy reference;           // one MVM at the reference operating point
     double static_power_mw = 0.0;
     double gdc_factor = 1.0;
-    double relative_rms_error = 0.0; // ||y - y_exact|| / ||y_exact|| over all MVMs (functional mode)
+    double relative_rms_error = 0.0;  // ||y - y_exact|| / ||y_exact|| over all MVMs (functional mode)
     bool functional = true;
     double t_inference_s = 0.0;
     StatGroup tile_stats{"tile0"};  // the tile module's counters

@@ -110,7 +110,8 @@ private:
 }  // namespace
 
 Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
-           const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values, bool record_spans)
+           const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values,
+           bool record_spans)
     : sc_module(name), mapping_(mapping), from_routers_("from_routers") {
     const bool functional = values != nullptr;
     topology_ = Registry<Topology>::instance().create(params.interconnect, "hermes");
@@ -133,8 +134,8 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
         if (functional) {
             models.push_back(std::make_unique<SharedTile>(values->analog->tile(static_cast<int>(b))));
         } else {
-            models.push_back(std::make_unique<BlockShapedTile>(Registry<TileModel>::instance().create(tile_section, "hermes"),
-                                                               mapping.blocks[b].cols));
+            models.push_back(std::make_unique<BlockShapedTile>(
+                Registry<TileModel>::instance().create(tile_section, "hermes"), mapping.blocks[b].cols));
         }
     }
     if (!models.empty()) {
@@ -143,8 +144,8 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
     }
     for (std::size_t b = 0; b < mapping.blocks.size(); ++b) {
         const int tile = mapping.blocks[b].tile;
-        tiles_.push_back(std::make_unique<TileModule>(("tile" + std::to_string(tile)).c_str(), std::move(models[b]), tile,
-                                                      seed, functional));
+        tiles_.push_back(std::make_unique<TileModule>(("tile" + std::to_string(tile)).c_str(), std::move(models[b]),
+                                                      tile, seed, functional));
         drivers_.push_back(std::make_unique<TileDriver>(("driver" + std::to_string(tile)).c_str(), *this));
         drivers_.back()->to_tile.bind(tiles_.back()->in);
         tiles_.back()->out.bind(drivers_.back()->from_tile);

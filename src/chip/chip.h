@@ -71,14 +71,17 @@ public:
     // values->analog for its block and computes every MVM. `record_spans` keeps
     // every MVM's timeline span for a trace.
     Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
-         const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values = nullptr, bool record_spans = false);
+         const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values = nullptr,
+         bool record_spans = false);
 
     [[nodiscard]] const ChipSchedule& schedule() const { return *schedule_; }
     [[nodiscard]] bool functional() const { return schedule_->functional(); }
     [[nodiscard]] const Interconnect& interconnect() const { return *noc_; }
     [[nodiscard]] const Topology& topology() const { return *topology_; }
     // TileModule of a mapped tile (index in Mapping::blocks).
-    [[nodiscard]] const TileModule& tile_of_block(int block) const { return *tiles_.at(static_cast<std::size_t>(block)); }
+    [[nodiscard]] const TileModule& tile_of_block(int block) const {
+        return *tiles_.at(static_cast<std::size_t>(block));
+    }
     [[nodiscard]] const sc_core::sc_time& clock_period() const { return clock_period_; }
 
 private:

@@ -6,25 +6,40 @@ ParamSchema chip_schema() {
     ParamSchema s;
     s.integer("rows", 8, "tiles", "rows of the tile grid").range(1, 1024);
     s.integer("cols", 8, "tiles", "columns of the tile grid").range(1, 1024);
-    s.real("static_power_mw", 0.0, "mW", "chip-level static power besides the tiles' own (clock tree, I/O, control)").at_least(0);
+    s.real("static_power_mw", 0.0, "mW", "chip-level static power besides the tiles' own (clock tree, I/O, control)")
+        .at_least(0);
     s.boolean("power_gate_unused_tiles", false, "tiles the mapping leaves empty are power-gated (no static power)");
     s.integer("activation_bits", 8, "bit", "bits per activation sent between tiles").range(1, 32);
     s.integer("psum_bits", 16, "bit", "bits per partial sum sent between the tiles of a row-split layer").range(1, 64);
-    s.integer("psum_add_cycles", 2, "cycles", "adding one vector of partial sums (LDPU of the first row block)").at_least(0);
+    s.integer("psum_add_cycles", 2, "cycles", "adding one vector of partial sums (LDPU of the first row block)")
+        .at_least(0);
     s.real("psum_add_energy_pj", 0.5, "pJ", "energy per partial-sum value added").at_least(0);
-    s.integer("pool_cycles", 2, "cycles", "one max/avg-pooled output pixel, at the tile that produced the input").at_least(0);
+    s.integer("pool_cycles", 2, "cycles", "one max/avg-pooled output pixel, at the tile that produced the input")
+        .at_least(0);
     s.integer("add_cycles", 2, "cycles", "one residual-add output pixel").at_least(0);
     s.integer("gap_cycles", 2, "cycles", "global average pooling, after its last input pixel").at_least(0);
     s.real("digital_energy_pj", 0.5, "pJ", "energy per value of pooling, residual add and GAP").at_least(0);
-    s.integer("gdpus", 8, "", "global digital processing units (pooling, residual add, GAP, LSTM cell, softmax); 0: pooling, add, GAP and softmax run at the producing tile").range(0, 1024);
+    s.integer("gdpus", 8, "",
+              "global digital processing units (pooling, residual add, GAP, LSTM cell, softmax); 0: pooling, add, GAP "
+              "and softmax run at the producing tile")
+        .range(0, 1024);
     s.integer("gdpu_lanes", 16, "values/cycle", "values one GDPU processes per cycle").range(1, 4096);
     s.integer("lstm_cell_cycles", 4, "cycles", "LSTM cell latency on a GDPU after the last gate arrived").at_least(0);
-    s.integer("softmax_cycles", 4, "cycles", "assumed (unpublished) latency of the GDPU's lookup pipeline, which a softmax waits for twice: for the last exp before the sum, for 1/sum before normalising").at_least(0);
+    s.integer("softmax_cycles", 4, "cycles",
+              "assumed (unpublished) latency of the GDPU's lookup pipeline, which a softmax waits for twice: for the "
+              "last exp before the sum, for 1/sum before normalising")
+        .at_least(0);
     s.integer("io_tile", 0, "", "tile whose router the controller uses for inputs and outputs").at_least(0);
     s.integer("io_bits_per_cycle", 64, "bit/cycle", "controller input stream rate").at_least(1);
-    s.section("replicate", "copies of conv layers, {layer name: copies}: each copy computes every copies-th output pixel");
-    s.boolean("replicate_fill", false, "fill the free tiles with copies of the conv layers that have the most output pixels per copy");
-    s.string("placement", "snake", "where the blocks go: snake (grid in snake order, layer after layer) or traffic (snake improved by a deterministic local search for the fewest bits x hops per inference between communicating blocks, GDPUs and the I/O port)").choices({"snake", "traffic"});
+    s.section("replicate",
+              "copies of conv layers, {layer name: copies}: each copy computes every copies-th output pixel");
+    s.boolean("replicate_fill", false,
+              "fill the free tiles with copies of the conv layers that have the most output pixels per copy");
+    s.string("placement", "snake",
+             "where the blocks go: snake (grid in snake order, layer after layer) or traffic (snake improved by a "
+             "deterministic local search for the fewest bits x hops per inference between communicating blocks, GDPUs "
+             "and the I/O port)")
+        .choices({"snake", "traffic"});
     s.section("interconnect", "topology (`model: hermes|mesh2d|ideal`) and link parameters");
     return s;
 }
@@ -50,12 +65,15 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
     c.softmax_cycles = static_cast<int>(p.integer("softmax_cycles"));
     c.io_tile = static_cast<int>(p.integer("io_tile"));
     c.io_bits_per_cycle = static_cast<int>(p.integer("io_bits_per_cycle"));
-    if (c.io_tile >= c.tiles()) throw p.error("io_tile", "io_tile " + std::to_string(c.io_tile) + " is outside the " + std::to_string(c.tiles()) + "-tile grid");
+    if (c.io_tile >= c.tiles())
+        throw p.error("io_tile", "io_tile " + std::to_string(c.io_tile) + " is outside the " +
+                                     std::to_string(c.tiles()) + "-tile grid");
     c.interconnect = p.section("interconnect");
     c.replicate = p.section("replicate");
     c.replicate_fill = p.flag("replicate_fill");
     c.placement = parse_placement_method(p.str("placement"));
-    if (!c.replicate.is_null() && !c.replicate.is_map()) throw c.replicate.error("replicate: expected a map {conv layer name: copies}");
+    if (!c.replicate.is_null() && !c.replicate.is_map())
+        throw c.replicate.error("replicate: expected a map {conv layer name: copies}");
     return c;
 }
 

@@ -11,27 +11,27 @@
 namespace aimcsim {
 
 struct ChipParams {
-    int rows = 8;                       // tiles per grid column
-    int cols = 8;                       // tiles per grid row
-    double static_power_mw = 0.0;       // chip-level static power (clock tree, I/O, controller), besides the tiles'
+    int rows = 8;                          // tiles per grid column
+    int cols = 8;                          // tiles per grid row
+    double static_power_mw = 0.0;          // chip-level static power (clock tree, I/O, controller), besides the tiles'
     bool power_gate_unused_tiles = false;  // tiles the mapping leaves empty draw no static power
-    int activation_bits = 8;            // bits of one activation on the interconnect
-    int psum_bits = 16;                 // bits of one partial sum on the interconnect
-    int psum_add_cycles = 2;            // adding one vector of partial sums in the receiving tile's LDPU
-    double psum_add_energy_pj = 0.5;    // per value added
-    int pool_cycles = 2;                // one pooled output pixel (max/avg) at the producing tile
-    int add_cycles = 2;                 // one residual-add output pixel
-    int gap_cycles = 2;                 // global average pooling, after the last input pixel
-    double digital_energy_pj = 0.5;     // per value of a pooling / residual-add / GAP op
-    int gdpus = 8;                      // global digital units (0: pooling, add, GAP at the producing tile)
-    int gdpu_lanes = 16;                // values a GDPU takes per cycle
-    int lstm_cell_cycles = 4;           // LSTM cell latency after its gates are in (sigmoid/tanh lookups, products)
-    int softmax_cycles = 4;             // latency of a GDPU's exp/reciprocal lookup pipeline (softmax waits for it twice)
-    int io_tile = 0;                    // tile whose router the controller injects into and reads from
-    int io_bits_per_cycle = 64;         // controller input stream rate
-    ConfigNode interconnect;            // `interconnect:` section (topology model + link params)
-    ConfigNode replicate;               // `replicate:` {conv layer name: copies} (null: none)
-    bool replicate_fill = false;        // add copies of the slowest conv layers while tiles are free
+    int activation_bits = 8;               // bits of one activation on the interconnect
+    int psum_bits = 16;                    // bits of one partial sum on the interconnect
+    int psum_add_cycles = 2;               // adding one vector of partial sums in the receiving tile's LDPU
+    double psum_add_energy_pj = 0.5;       // per value added
+    int pool_cycles = 2;                   // one pooled output pixel (max/avg) at the producing tile
+    int add_cycles = 2;                    // one residual-add output pixel
+    int gap_cycles = 2;                    // global average pooling, after the last input pixel
+    double digital_energy_pj = 0.5;        // per value of a pooling / residual-add / GAP op
+    int gdpus = 8;                         // global digital units (0: pooling, add, GAP at the producing tile)
+    int gdpu_lanes = 16;                   // values a GDPU takes per cycle
+    int lstm_cell_cycles = 4;              // LSTM cell latency after its gates are in (sigmoid/tanh lookups, products)
+    int softmax_cycles = 4;       // latency of a GDPU's exp/reciprocal lookup pipeline (softmax waits for it twice)
+    int io_tile = 0;              // tile whose router the controller injects into and reads from
+    int io_bits_per_cycle = 64;   // controller input stream rate
+    ConfigNode interconnect;      // `interconnect:` section (topology model + link params)
+    ConfigNode replicate;         // `replicate:` {conv layer name: copies} (null: none)
+    bool replicate_fill = false;  // add copies of the slowest conv layers while tiles are free
     // Where the blocks go: snake order (layer after layer), or that order improved for
     // the fewest bit-hops per inference (src/mapping/placement.h). The code default
     // stays snake so hand-derived timelines built on ChipParams keep their tiles.
@@ -41,9 +41,7 @@ struct ChipParams {
     // The tile whose router GDPU g is attached to: GDPUs are spread evenly over the
     // grid in row-major order, each at the middle of its share (8 on 8x8: one per
     // row, in column 4; on a grid smaller than that, several share a router).
-    [[nodiscard]] int gdpu_tile(int g) const {
-        return static_cast<int>(((2LL * g + 1) * tiles()) / (2LL * gdpus));
-    }
+    [[nodiscard]] int gdpu_tile(int g) const { return static_cast<int>(((2LL * g + 1) * tiles()) / (2LL * gdpus)); }
     // What the placement's traffic model needs of the chip.
     [[nodiscard]] TrafficParams traffic_params() const;
 };

@@ -31,11 +31,11 @@ MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Map
     const double cols = static_cast<double>(b.cols) / m.tile_cols;
     const auto n = static_cast<double>(mvms);
     MvmEnergy e;
-    e.input_pj = n * reference.input_pj * rows;   // inputs loaded per used row
-    e.pwm_pj = n * reference.pwm_pj * rows;       // drivers per used row
+    e.input_pj = n * reference.input_pj * rows;         // inputs loaded per used row
+    e.pwm_pj = n * reference.pwm_pj * rows;             // drivers per used row
     e.array_pj = n * reference.array_pj * rows * cols;  // current through the used cells
-    e.adc_pj = n * reference.adc_pj * cols;       // conversions per used column
-    e.ldpu_pj = n * reference.ldpu_pj * cols;     // post-processing per used column
+    e.adc_pj = n * reference.adc_pj * cols;             // conversions per used column
+    e.ldpu_pj = n * reference.ldpu_pj * cols;           // post-processing per used column
     return e;
 }
 
@@ -60,7 +60,9 @@ std::string busy_by_op_text(const GdpuStats& g) {
     std::string text;
     for (int op = 0; op < kOpCount; ++op) {
         const std::uint64_t cycles = g.busy_cycles_by_op[static_cast<std::size_t>(op)];
-        if (cycles > 0) text += (text.empty() ? " (busy cycles: " : ", ") + std::string(op_name(static_cast<Op>(op))) + " " + std::to_string(cycles);
+        if (cycles > 0)
+            text += (text.empty() ? " (busy cycles: " : ", ") + std::string(op_name(static_cast<Op>(op))) + " " +
+                    std::to_string(cycles);
     }
     return text.empty() ? text : text + ")";
 }
@@ -112,8 +114,9 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     if (opts.functional) {
         for (const Layer& l : net.layers) {
             if (l.has_weights_matrix() && l.weights.empty()) {
-                throw InputError("layer '" + l.name +
-                                 "' has no weights: the functional mode needs them (or set simulation.functional: false)");
+                throw InputError(
+                    "layer '" + l.name +
+                    "' has no weights: the functional mode needs them (or set simulation.functional: false)");
             }
         }
         values.gdc = opts.gdc;
@@ -158,7 +161,8 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     r.latency_ns = static_cast<double>(r.latency_cycles) * ns_per_cycle;
     const std::uint64_t end_cycle = s.done_cycle(batch - 1);
     r.simulated_ns = static_cast<double>(end_cycle) * ns_per_cycle;
-    r.batch_throughput_inferences_per_s = batch / (static_cast<double>(end_cycle - s.first_input_cycle(0)) * ns_per_cycle * 1e-9);
+    r.batch_throughput_inferences_per_s =
+        batch / (static_cast<double>(end_cycle - s.first_input_cycle(0)) * ns_per_cycle * 1e-9);
     if (batch > 1) {
         const std::uint64_t span = s.done_cycle(batch - 1) - s.done_cycle(0);
         const double span_ns = static_cast<double>(span) * ns_per_cycle;
@@ -189,15 +193,16 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
         r.energy_pj.array += e.array_pj;
         r.energy_pj.adc += e.adc_pj;
         r.energy_pj.ldpu += e.ldpu_pj;
-        layer_energy[static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(r.mapping.blocks[b].layer)])] +=
-            e.total_pj();
+        layer_energy[static_cast<std::size_t>(
+            r.mapping.placement_of_layer[static_cast<std::size_t>(r.mapping.blocks[b].layer)])] += e.total_pj();
     }
     r.energy_pj.gdpu = s.digital().energy_pj;
     const LinkScheduler& links = c.interconnect().scheduler();
     r.net_totals = links.totals();
     r.energy_pj.interconnect = r.net_totals.energy_pj;
     const int powered_tiles = chip.power_gate_unused_tiles ? r.mapping.tiles_used() : chip.tiles();
-    r.energy_pj.static_ = (powered_tiles * probe->static_power_mw() + chip.static_power_mw) * r.simulated_ns;  // mW * ns = pJ
+    r.energy_pj.static_ =
+        (powered_tiles * probe->static_power_mw() + chip.static_power_mw) * r.simulated_ns;  // mW * ns = pJ
     for (std::size_t l = 0; l < links.num_links(); ++l) {
         r.max_link_utilization = std::max(r.max_link_utilization, links.utilisation(static_cast<int>(l)));
     }
@@ -226,7 +231,8 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
         lr.energy_pj = layer_energy[i] / batch;
         rows.emplace_back(lp.layer, lr);
     }
-    for (const GdpuLayerTiming& t : s.softmax_timing()) rows.emplace_back(t.layer, softmax_row(net, s, t, batch, ns_per_cycle));
+    for (const GdpuLayerTiming& t : s.softmax_timing())
+        rows.emplace_back(t.layer, softmax_row(net, s, t, batch, ns_per_cycle));
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& row : rows) r.layers.push_back(std::move(row.second));
     r.spans = s.spans();
@@ -256,15 +262,17 @@ nlohmann::json chip_report_json(const ChipRunResult& r) {
                  {"peak_tops_per_w", r.peak.peak_tops_per_w}};
     j["chip"]["topology"] = r.topology;
     j["chip"]["functional"] = r.functional;
-    j["workload"] = {{"name", r.workload_name},
-                     {"macs_per_inference", r.macs_per_inference},
-                     {"inferences", r.inferences}};
+    j["workload"] = {
+        {"name", r.workload_name}, {"macs_per_inference", r.macs_per_inference}, {"inferences", r.inferences}};
     json tiles = json::array();
     for (const TileBlock& b : r.mapping.blocks) {
         tiles.push_back({{"tile", b.tile},
                          {"row", b.grid_row},
                          {"col", b.grid_col},
-                         {"layer", r.mapping.layers.at(static_cast<std::size_t>(r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)])).name},
+                         {"layer", r.mapping.layers
+                                       .at(static_cast<std::size_t>(
+                                           r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)]))
+                                       .name},
                          {"block_row", b.block_row},
                          {"block_col", b.block_col},
                          {"replica", b.replica},
@@ -349,8 +357,8 @@ std::string chip_report_text(const ChipRunResult& r) {
        << " TOPS/W (8-bit, all cells)\n";
     os << "workload: " << r.workload_name << ", " << r.macs_per_inference << " MACs per inference, " << r.inferences
        << " inference(s), " << (r.functional ? "functional" : "timing only") << "\n";
-    os << "mapping: " << r.mapping.tiles_used() << " tiles used, cell utilisation " << 100.0 * r.mapping.cell_utilization()
-       << " % of used tiles\n";
+    os << "mapping: " << r.mapping.tiles_used() << " tiles used, cell utilisation "
+       << 100.0 * r.mapping.cell_utilization() << " % of used tiles\n";
     os << "placement: " << placement_method_name(r.placement.method) << ", " << r.placement.cost_bit_hops
        << " bit-hops per inference (snake order: " << r.placement.snake_cost_bit_hops << ")\n";
     // Tile map: the weight layer number on each tile ('.' = free).
@@ -360,7 +368,9 @@ std::string chip_report_text(const ChipRunResult& r) {
         for (int col = 0; col < r.grid_cols; ++col) {
             const int b = r.mapping.block_of_tile[static_cast<std::size_t>(row * r.grid_cols + col)];
             std::string cell = ".";
-            if (b >= 0) cell = std::to_string(r.mapping.placement_of_layer[static_cast<std::size_t>(r.mapping.blocks[static_cast<std::size_t>(b)].layer)]);
+            if (b >= 0)
+                cell = std::to_string(r.mapping.placement_of_layer[static_cast<std::size_t>(
+                    r.mapping.blocks[static_cast<std::size_t>(b)].layer)]);
             os << std::string(cell.size() < 4 ? 4 - cell.size() : 1, ' ') << cell;
         }
         os << "\n";
@@ -375,21 +385,23 @@ std::string chip_report_text(const ChipRunResult& r) {
                           unit.c_str(), l.start_ns, l.end_ns, l.energy_pj * 1e-3);
         } else {
             std::snprintf(line, sizeof line, "  %-3zu %-25s %5d  %2dx%-3d %10.1f %10.1f %11.2f\n", weight_layer++,
-                          l.name.c_str(), l.tiles, l.row_blocks, l.col_blocks, l.start_ns, l.end_ns, l.energy_pj * 1e-3);
+                          l.name.c_str(), l.tiles, l.row_blocks, l.col_blocks, l.start_ns, l.end_ns,
+                          l.energy_pj * 1e-3);
         }
         os << line;
     }
     if (!r.steady_state) {
         os << "note: the inferences of this batch overlapped before a steady rate set in (they finished faster "
-              "than the busiest array allows): throughput is the batch's own; use a larger --batch for the steady rate\n";
+              "than the busiest array allows): throughput is the batch's own; use a larger --batch for the steady "
+              "rate\n";
     }
     os << "latency " << r.latency_ns * 1e-3 << " us, throughput " << r.throughput_inferences_per_s << " inferences/s, "
        << r.tops << " TOPS, " << r.tops_per_w << " TOPS/W, " << r.energy_per_inference_nj * 1e-3 << " uJ/inference\n";
     const EnergyBreakdown& e = r.energy_pj;
     const double t = e.total() > 0 ? e.total() : 1.0;
     os << "energy: array " << 100 * e.array / t << " %, pwm+input " << 100 * (e.pwm + e.input) / t << " %, adc "
-       << 100 * e.adc / t << " %, ldpu " << 100 * e.ldpu / t << " %, digital " << 100 * e.gdpu / t << " %, interconnect "
-       << 100 * e.interconnect / t << " %, static " << 100 * e.static_ / t << " %\n";
+       << 100 * e.adc / t << " %, ldpu " << 100 * e.ldpu / t << " %, digital " << 100 * e.gdpu / t
+       << " %, interconnect " << 100 * e.interconnect / t << " %, static " << 100 * e.static_ / t << " %\n";
     os << "interconnect: " << r.net_totals.bytes() << " bytes, " << r.net_totals.packets << " packets, "
        << r.net_totals.stall_cycles << " stall cycles, " << r.net_totals.held_cycles
        << " back-pressure cycles, max link utilisation " << r.max_link_utilization << "\n";
@@ -419,9 +431,11 @@ nlohmann::json chip_trace_json(const ChipRunResult& r) {
         events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", pid}, {"args", {{"name", name}}}});
     };
     const auto name_track = [&](int pid, int tid, const std::string& name) {
-        events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
+        events.push_back(
+            {{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
     };
-    const auto slice = [&](const std::string& name, int pid, int tid, std::uint64_t start, std::uint64_t end, json args) {
+    const auto slice = [&](const std::string& name, int pid, int tid, std::uint64_t start, std::uint64_t end,
+                           json args) {
         events.push_back({{"name", name},
                           {"ph", "X"},
                           {"pid", pid},
@@ -438,7 +452,8 @@ nlohmann::json chip_trace_json(const ChipRunResult& r) {
         return p >= 0 ? r.mapping.layers[static_cast<std::size_t>(p)].name : "layer " + std::to_string(network_layer);
     };
     name_process(0, "tiles");
-    for (const TileBlock& b : r.mapping.blocks) name_track(0, b.tile, "tile " + std::to_string(b.tile) + " " + where(b.tile));
+    for (const TileBlock& b : r.mapping.blocks)
+        name_track(0, b.tile, "tile " + std::to_string(b.tile) + " " + where(b.tile));
     for (const MvmSpan& s : r.spans) {
         const TileBlock& b = r.mapping.blocks[static_cast<std::size_t>(s.block)];
         slice(layer_name(b.layer), 0, s.tile, s.start_cycle, s.end_cycle,
@@ -459,7 +474,9 @@ nlohmann::json chip_trace_json(const ChipRunResult& r) {
         std::vector<bool> used(r.links.size(), false);
         for (const LinkSpan& s : r.link_spans) used[static_cast<std::size_t>(s.link)] = true;
         for (std::size_t l = 0; l < r.links.size(); ++l) {
-            if (used[l]) name_track(2, static_cast<int>(l), "link " + where(r.links[l].src_tile) + " -> " + where(r.links[l].dst_tile));
+            if (used[l])
+                name_track(2, static_cast<int>(l),
+                           "link " + where(r.links[l].src_tile) + " -> " + where(r.links[l].dst_tile));
         }
         for (const LinkSpan& s : r.link_spans) slice("packet", 2, s.link, s.start_cycle, s.end_cycle, json::object());
     }

@@ -24,9 +24,9 @@ namespace aimcsim {
 // Peak figures: every cell of every tile busy, one MVM per array interval.
 struct ChipPeak {
     int tiles = 0;
-    double mvm_interval_ns = 0.0;     // array busy time of one MVM (the LDPU overlaps the next)
-    double tile_dynamic_mw = 0.0;     // reference MVM energy / interval
-    double peak_power_mw = 0.0;       // all tiles dynamic + tiles' static + chip static
+    double mvm_interval_ns = 0.0;  // array busy time of one MVM (the LDPU overlaps the next)
+    double tile_dynamic_mw = 0.0;  // reference MVM energy / interval
+    double peak_power_mw = 0.0;    // all tiles dynamic + tiles' static + chip static
     double peak_tops = 0.0;
     double peak_tops_per_w = 0.0;
 };
@@ -35,7 +35,8 @@ struct ChipPeak {
 
 // Timing-only energy of `mvms` MVMs of a block: the tile's reference MVM energy
 // (all cells, random 8-bit data) scaled to the rows and columns the block uses.
-[[nodiscard]] MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Mapping& m, std::uint64_t mvms);
+[[nodiscard]] MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Mapping& m,
+                                     std::uint64_t mvms);
 
 struct EnergyBreakdown {  // pJ, whole run
     double input = 0, pwm = 0, array = 0, adc = 0, ldpu = 0, gdpu = 0, interconnect = 0, static_ = 0;
@@ -46,7 +47,7 @@ struct EnergyBreakdown {  // pJ, whole run
 // runs as a whole vector on one GDPU (weight layers first, in mapping order).
 struct LayerResult {
     std::string name;
-    std::string op;                   // op_name(): Conv, Dense, LSTM, Softmax
+    std::string op;  // op_name(): Conv, Dense, LSTM, Softmax
     int tiles = 0;
     int row_blocks = 0, col_blocks = 0;
     int replicas = 1;                 // copies of its blocks (tiles counts them all)
@@ -66,8 +67,8 @@ struct ChipRunResult {
     std::uint64_t macs_per_inference = 0;
     int inferences = 0;
     Mapping mapping;
-    PlacementSummary placement;           // how the blocks were placed, and its bit-hop cost
-    std::uint64_t latency_cycles = 0;     // inference 0: first input pixel injected to last output at the controller
+    PlacementSummary placement;        // how the blocks were placed, and its bit-hop cost
+    std::uint64_t latency_cycles = 0;  // inference 0: first input pixel injected to last output at the controller
     std::vector<std::uint64_t> done_cycles;
     double latency_ns = 0;
     // Steady state: (N-1) / (done[N-1] - done[0]); 1 / latency for N = 1; the batch
@@ -79,18 +80,18 @@ struct ChipRunResult {
     // interleaved LSTM sequences) instead of streaming; run a larger batch.
     bool steady_state = true;
     double simulated_ns = 0;
-    double tops = 0;                      // workload ops / simulated time
-    double tops_per_w = 0;                // workload ops / energy
+    double tops = 0;        // workload ops / simulated time
+    double tops_per_w = 0;  // workload ops / energy
     double energy_per_inference_nj = 0;
     EnergyBreakdown energy_pj;
     std::uint64_t tile_mvms = 0;
     std::uint64_t psum_adds = 0;
     NetworkTotals net_totals;
     double max_link_utilization = 0;
-    std::vector<LayerResult> layers;          // weight layers (index = placement), then softmax layers
-    std::vector<std::string> layer_names;     // every Network layer (GDPU spans name them)
-    double wall_s = 0;                    // mapping, elaboration (and programming) and simulation
-    double simulate_wall_s = 0;           // sc_start() alone
+    std::vector<LayerResult> layers;       // weight layers (index = placement), then softmax layers
+    std::vector<std::string> layer_names;  // every Network layer (GDPU spans name them)
+    double wall_s = 0;                     // mapping, elaboration (and programming) and simulation
+    double simulate_wall_s = 0;            // sc_start() alone
     bool functional = false;
     std::vector<std::vector<float>> outputs;  // functional: the network output (CHW) per inference
     std::vector<MvmSpan> spans;               // with ChipRunOptions::trace: every MVM
@@ -115,10 +116,10 @@ struct ChipRunOptions {
     std::vector<std::vector<float>> inputs;  // functional: one CHW input per inference; empty = seeded uniform [0, 1)
     // functional: CHW images that set the input scales and ADC ranges; empty = the inputs
     std::vector<std::vector<float>> calibration;
-    double adc_range_scale = 1.0;            // functional: as AccuracySettings::adc_range_scale
-    bool gdc = true;                         // functional: false divides the tiles' drift compensation out
-    std::uint64_t first_image = 0;           // functional: image id of inference 0 (keys the per-read noise)
-    bool trace = false;                      // keep every MVM's span for chip_trace_json()
+    double adc_range_scale = 1.0;   // functional: as AccuracySettings::adc_range_scale
+    bool gdc = true;                // functional: false divides the tiles' drift compensation out
+    std::uint64_t first_image = 0;  // functional: image id of inference 0 (keys the per-read noise)
+    bool trace = false;             // keep every MVM's span for chip_trace_json()
 };
 
 // Maps and simulates `net`. Throws InputError if it does not fit the grid.

@@ -58,7 +58,8 @@ void ChipSchedule::build_tensors() {
     for (std::size_t li = 0; li < net_.layers.size(); ++li) {
         const Layer& l = net_.layers[li];
         for (std::size_t s = 0; s < l.inputs.size(); ++s) {
-            tensors_.at(static_cast<std::size_t>(l.inputs[s])).consumers.push_back({static_cast<int>(li), static_cast<int>(s)});
+            tensors_.at(static_cast<std::size_t>(l.inputs[s]))
+                .consumers.push_back({static_cast<int>(li), static_cast<int>(s)});
         }
         const Shape& out = net_.shape(l.output);
         TensorInfo& to = tensors_.at(static_cast<std::size_t>(l.output));
@@ -67,7 +68,8 @@ void ChipSchedule::build_tensors() {
         const TensorInfo& first = tensors_.at(static_cast<std::size_t>(l.inputs.at(0)));
         if (l.op == Op::Lstm) {
             // h_t comes out of the cell, on the GDPU nearest the layer's first tile.
-            if (gdpus_.empty()) throw InputError("layer '" + l.name + "': an LSTM runs its cell on a GDPU, but chip.gdpus is 0");
+            if (gdpus_.empty())
+                throw InputError("layer '" + l.name + "': an LSTM runs its cell on a GDPU, but chip.gdpus is 0");
             const LayerPlacement& lp = *map_.placement(static_cast<int>(li));
             const int g = choose_gdpu(map_.blocks.at(static_cast<std::size_t>(lp.first_block)).tile);
             to.parts = {Part{gdpus_[static_cast<std::size_t>(g)].tile, 0, l.hidden(), g}};
@@ -166,14 +168,16 @@ void ChipSchedule::build_templates() {
                 need.resize(window_count.size());
                 for (std::size_t o = 0; o < need.size(); ++o) need[o] = window_count[o] * parts_needed + recurrent;
             }
-            if (l.op == Op::Lstm) template_.cell_need[li].assign(static_cast<std::size_t>(tout.pixels()), lp.col_blocks);
+            if (l.op == Op::Lstm)
+                template_.cell_need[li].assign(static_cast<std::size_t>(tout.pixels()), lp.col_blocks);
             if (lp.row_blocks > 1) {
                 template_.psum_need[static_cast<std::size_t>(lpi)].assign(
                     static_cast<std::size_t>(lp.col_blocks * tout.pixels()), lp.row_blocks);
             }
         } else if (l.op == Op::MaxPool || l.op == Op::AvgPool) {
             auto& need = template_.op_need[li];
-            for (std::size_t k = 0; k < tout.parts.size(); ++k) need.insert(need.end(), window_count.begin(), window_count.end());
+            for (std::size_t k = 0; k < tout.parts.size(); ++k)
+                need.insert(need.end(), window_count.begin(), window_count.end());
         } else if (l.op == Op::GlobalAvgPool || l.op == Op::Flatten) {
             template_.op_need[li].assign(tout.parts.size(), tin.pixels());
         } else if (l.op == Op::Softmax) {
@@ -213,7 +217,8 @@ void ChipSchedule::start() {
         }
         // The zero initial state of every LSTM is there from the start.
         for (const auto& dests : recurrent_dests_) {
-            for (const Dest& d : dests) push(Kind::BlockInput, inf_[static_cast<std::size_t>(n)].first_input_cycle, n, d.target, 2, 0);
+            for (const Dest& d : dests)
+                push(Kind::BlockInput, inf_[static_cast<std::size_t>(n)].first_input_cycle, n, d.target, 2, 0);
         }
     }
 }
@@ -267,7 +272,8 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
     const Part& src = t.parts[static_cast<std::size_t>(part)];
     const int src_tile = tile_of(t, part, pixel);
     if (tensor == net_.output) {
-        send(src_tile, chip_.io_tile, src.hi - src.lo, chip_.activation_bits, now, Kind::OutputArrive, inference, 0, 0, 0);
+        send(src_tile, chip_.io_tile, src.hi - src.lo, chip_.activation_bits, now, Kind::OutputArrive, inference, 0, 0,
+             0);
     }
     const int lstm = lstm_of_tensor_[static_cast<std::size_t>(tensor)];
     if (lstm >= 0 && pixel + 1 < t.pixels()) {  // h_t back to the gate tiles, for step t + 1
@@ -292,15 +298,16 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                     const auto ry = outputs_covering(pixel / t.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
                     const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
                     for (int oy = ry.first; oy <= ry.second; ++oy) {
-                        for (int ox = rx.first; ox <= rx.second; ++ox) wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = true;
+                        for (int ox = rx.first; ox <= rx.second; ++ox)
+                            wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = true;
                     }
                 }
                 for (int r = 0; r < lp.replicas; ++r) {
                     if (!wanted[static_cast<std::size_t>(r)]) continue;
                     for (const Dest& d : weight_dests_[li][static_cast<std::size_t>(part)]) {
                         const int block = d.target + r * lp.tiles();
-                        send(src_tile, map_.blocks[static_cast<std::size_t>(block)].tile, d.values, chip_.activation_bits,
-                             now, Kind::BlockInput, inference, block, 0, pixel);
+                        send(src_tile, map_.blocks[static_cast<std::size_t>(block)].tile, d.values,
+                             chip_.activation_bits, now, Kind::BlockInput, inference, block, 0, pixel);
                     }
                 }
                 break;
@@ -313,7 +320,8 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
             case Op::AvgPool:
             case Op::GlobalAvgPool:
             case Op::Flatten:
-                to_op(inference, c.layer, src, src_tile, part, src.hi - src.lo, pixel, now);  // output part k reads input part k
+                to_op(inference, c.layer, src, src_tile, part, src.hi - src.lo, pixel,
+                      now);  // output part k reads input part k
                 break;
             case Op::Softmax: to_softmax(inference, c.layer, part, src_tile, pixel, now); break;
             case Op::Add:
@@ -350,7 +358,9 @@ std::uint64_t ChipSchedule::digital_op(int gdpu, int values, int latency, int la
                                        std::uint64_t now) {
     // A tile's digital unit has no occupancy modelled: the op takes its latency.
     const std::uint64_t occupancy =
-        gdpu < 0 ? 0 : std::max<std::uint64_t>(1, ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes)));
+        gdpu < 0 ? 0
+                 : std::max<std::uint64_t>(
+                       1, ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes)));
     return serve(gdpu, values, occupancy, static_cast<std::uint64_t>(latency), layer, inference, pixel, now);
 }
 
@@ -393,10 +403,11 @@ void ChipSchedule::to_softmax(int inference, int layer, int src_part, int src_ti
 }
 
 std::uint64_t ChipSchedule::softmax_finish_cycles(int values) const {
-    const std::uint64_t pass = ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes));
+    const std::uint64_t pass =
+        ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes));
     const std::uint64_t tree = tree_levels(chip_.gdpu_lanes);
     const auto lookup = static_cast<std::uint64_t>(chip_.softmax_cycles);
-    return tree + pass + lookup    // max over the lanes; exp pass with lane-wise sums; last exp out
+    return tree + pass + lookup     // max over the lanes; exp pass with lane-wise sums; last exp out
            + tree + lookup + pass;  // sum over the lanes; 1/sum; normalisation
 }
 
@@ -422,7 +433,8 @@ int ChipSchedule::choose_gdpu(int near_tile) {
     for (int g = 1; g < static_cast<int>(gdpus_.size()); ++g) {
         const int d = map_.manhattan(near_tile, gdpus_[static_cast<std::size_t>(g)].tile);
         const int db = map_.manhattan(near_tile, gdpus_[static_cast<std::size_t>(best)].tile);
-        if (d < db || (d == db && gdpu_load_[static_cast<std::size_t>(g)] < gdpu_load_[static_cast<std::size_t>(best)])) best = g;
+        if (d < db || (d == db && gdpu_load_[static_cast<std::size_t>(g)] < gdpu_load_[static_cast<std::size_t>(best)]))
+            best = g;
     }
     ++gdpu_load_[static_cast<std::size_t>(best)];
     return best;
@@ -445,7 +457,8 @@ void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::
                     const int o = oy * out.w + ox;
                     if (--need[static_cast<std::size_t>(part * out.pixels() + o)] != 0) continue;
                     if (functional_) compute_pool(inference, l, part, o);
-                    const std::uint64_t ready = digital_op(p.gdpu, p.hi - p.lo, chip_.pool_cycles, layer, inference, o, now);
+                    const std::uint64_t ready =
+                        digital_op(p.gdpu, p.hi - p.lo, chip_.pool_cycles, layer, inference, o, now);
                     push(Kind::TensorReady, ready, inference, l.output, part, o);
                 }
             }
@@ -580,12 +593,12 @@ void ChipSchedule::gates_arrive(int inference, int layer, int pixel, std::uint64
     const Part& cell = tensors_[static_cast<std::size_t>(l.output)].parts.front();
     const std::uint64_t ready = digital_op(cell.gdpu, l.cols, chip_.lstm_cell_cycles, layer, inference, pixel, now);
     if (inference == 0) {
-        LayerTiming& lt = layer_timing_[static_cast<std::size_t>(map_.placement_of_layer[static_cast<std::size_t>(layer)])];
+        LayerTiming& lt =
+            layer_timing_[static_cast<std::size_t>(map_.placement_of_layer[static_cast<std::size_t>(layer)])];
         lt.last_output_cycle = std::max(lt.last_output_cycle, ready);
     }
     push(Kind::TensorReady, ready, inference, l.output, 0, pixel);
 }
-
 
 // ------------------------------------------------------------------ functional mode
 
@@ -594,8 +607,8 @@ void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, const A
     if (static_cast<int>(inputs.size()) != batch_) throw std::logic_error("enable_values: one input per inference");
     for (const auto& in : inputs) {
         if (in.size() != net_.input_shape().size()) {
-            throw InputError("network '" + net_.name + "': input has " + std::to_string(in.size()) + " values, expected " +
-                             net_.input_shape().str());
+            throw InputError("network '" + net_.name + "': input has " + std::to_string(in.size()) +
+                             " values, expected " + net_.input_shape().str());
         }
     }
     functional_ = true;
@@ -631,7 +644,8 @@ float* ChipSchedule::prepare_mvm(std::uint64_t job_id, std::int8_t* codes) {
     const MvmJob& j = jobs_.at(job_id);
     const TileBlock& b = map_.blocks[static_cast<std::size_t>(j.block)];
     const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
-    const std::vector<float>& in = values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(l.inputs[0])];
+    const std::vector<float>& in =
+        values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(l.inputs[0])];
     const float* x = in.data();
     if (l.op == Op::Conv) {
         const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
@@ -642,11 +656,14 @@ float* ChipSchedule::prepare_mvm(std::uint64_t job_id, std::int8_t* codes) {
         const int features = net_.shape(l.inputs[0]).c;
         const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
         const auto t = static_cast<std::size_t>(j.out_pixel);
-        const std::vector<float>& h = values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(l.output)];
+        const std::vector<float>& h =
+            values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(l.output)];
         im2col_buf_.assign(static_cast<std::size_t>(l.rows), 0.0f);
-        for (int k = 0; k < features; ++k) im2col_buf_[static_cast<std::size_t>(k)] = in[static_cast<std::size_t>(k) * steps + t];
+        for (int k = 0; k < features; ++k)
+            im2col_buf_[static_cast<std::size_t>(k)] = in[static_cast<std::size_t>(k) * steps + t];
         if (t > 0) {
-            for (int k = 0; k < l.hidden(); ++k) im2col_buf_[static_cast<std::size_t>(features + k)] = h[static_cast<std::size_t>(k) * steps + t - 1];
+            for (int k = 0; k < l.hidden(); ++k)
+                im2col_buf_[static_cast<std::size_t>(features + k)] = h[static_cast<std::size_t>(k) * steps + t - 1];
         }
         x = im2col_buf_.data();
     }
@@ -664,7 +681,8 @@ void ChipSchedule::finish_pixel(int inference, int placement, int col_block, int
     part_ptrs_.resize(static_cast<std::size_t>(lp.row_blocks));
     std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> its;
     for (int rb = 0; rb < lp.row_blocks; ++rb) {
-        auto it = partials_.find(partial_key(inference, lp.block_index(rb, col_block, lp.replica_of_pixel(pixel)), pixel));
+        auto it =
+            partials_.find(partial_key(inference, lp.block_index(rb, col_block, lp.replica_of_pixel(pixel)), pixel));
         if (it == partials_.end()) throw std::logic_error("ChipSchedule: a partial sum is missing");
         part_ptrs_[static_cast<std::size_t>(rb)] = it->second.data();
         its.push_back(it);
@@ -673,7 +691,8 @@ void ChipSchedule::finish_pixel(int inference, int placement, int col_block, int
     analog_->combine_partials(lp.layer, col_block, part_ptrs_.data(), pixel_buf_.data(), gdc_);
     for (auto it : its) partials_.erase(it);
     if (!l.bias.empty()) {
-        for (int c = 0; c < first.cols; ++c) pixel_buf_[static_cast<std::size_t>(c)] += l.bias[static_cast<std::size_t>(first.col_begin + c)];
+        for (int c = 0; c < first.cols; ++c)
+            pixel_buf_[static_cast<std::size_t>(c)] += l.bias[static_cast<std::size_t>(first.col_begin + c)];
     }
     if (l.op == Op::Lstm) {  // gate pre-activations of step `pixel`, for the cell
         std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(lp.layer)];
@@ -770,8 +789,8 @@ void ChipSchedule::compute_lstm_cell(int inference, int layer, int pixel) {
     const std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)];
     std::vector<float>& h = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(l.output)];
     lstm_cell(g.data() + static_cast<std::size_t>(pixel) * l.cols, l.hidden(),
-              lstm_cell_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)].data(),
-              h.data() + pixel, steps);
+              lstm_cell_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)].data(), h.data() + pixel,
+              steps);
 }
 
 }  // namespace aimcsim

@@ -78,9 +78,10 @@ struct MvmSpan {
 
 // Timing of one weight layer, for inference 0 (cycles from the first input).
 struct LayerTiming {
-    std::uint64_t first_input_cycle = std::numeric_limits<std::uint64_t>::max();  // first input pixel at one of its tiles
-    std::uint64_t last_output_cycle = 0;  // last output pixel ready (after partial sums)
-    std::uint64_t mvms = 0;               // over all inferences
+    std::uint64_t first_input_cycle =
+        std::numeric_limits<std::uint64_t>::max();  // first input pixel at one of its tiles
+    std::uint64_t last_output_cycle = 0;            // last output pixel ready (after partial sums)
+    std::uint64_t mvms = 0;                         // over all inferences
 };
 
 struct DigitalStats {
@@ -91,10 +92,10 @@ struct DigitalStats {
 
 // One global digital unit: where it sits and how busy it was.
 struct GdpuStats {
-    int tile = 0;                     // the router it is attached to
-    std::uint64_t values = 0;         // values processed
+    int tile = 0;              // the router it is attached to
+    std::uint64_t values = 0;  // values processed
     std::uint64_t busy_cycles = 0;
-    std::uint64_t queue_cycles = 0;   // work waited for the unit, summed
+    std::uint64_t queue_cycles = 0;  // work waited for the unit, summed
     std::uint64_t busy_until = 0;
     std::array<std::uint64_t, kOpCount> busy_cycles_by_op{};  // busy_cycles split by the op served
 };
@@ -104,7 +105,7 @@ struct GdpuLayerTiming {
     int layer = 0;  // Network layer index
     int gdpu = -1;  // -1: the first input slice's tile (chip.gdpus = 0)
     std::uint64_t first_input_cycle = std::numeric_limits<std::uint64_t>::max();  // inference 0: first slice there
-    std::uint64_t last_output_cycle = 0;  // inference 0: last result ready
+    std::uint64_t last_output_cycle = 0;                                          // inference 0: last result ready
 };
 
 // One GDPU operation on the timeline (for the trace).
@@ -182,7 +183,7 @@ public:
     [[nodiscard]] const std::vector<std::uint64_t>& block_mvms() const { return block_mvms_; }
 
 private:
-    struct Part {  // the slice of a tensor's channels that lives on one tile or GDPU
+    struct Part {            // the slice of a tensor's channels that lives on one tile or GDPU
         int tile = 0;        // the tile, or the router of the GDPU
         int lo = 0, hi = 0;  // channel range in the tensor's channel space
         int gdpu = -1;       // the GDPU that holds it, -1: the tile
@@ -205,7 +206,14 @@ private:
     // BlockInput's b: 0 input pixel, 1 recurrent h of step `pixel` (LSTM), 2 initial LSTM state.
     // SoftmaxSlice's a: the softmax layer, b: the input part that arrived.
     enum class Kind : std::uint8_t {
-        TensorReady, BlockInput, OpInput, PsumArrive, GatesReady, GatesArrive, SoftmaxSlice, OutputArrive
+        TensorReady,
+        BlockInput,
+        OpInput,
+        PsumArrive,
+        GatesReady,
+        GatesArrive,
+        SoftmaxSlice,
+        OutputArrive
     };
     struct Event {
         std::uint64_t cycle = 0;
@@ -219,9 +227,10 @@ private:
     };
     struct InferenceState {
         std::vector<std::vector<int>> block_need;  // [block][out pixel]: input pixels still missing
-        std::vector<std::vector<int>> op_need;     // [layer][part * pixels + pixel] (pool, add, GAP, flatten; softmax: input slices)
-        std::vector<std::vector<int>> psum_need;   // [placement][col block * pixels + pixel]
-        std::vector<std::vector<int>> cell_need;   // [layer][step]: LSTM gate column blocks still missing
+        std::vector<std::vector<int>>
+            op_need;  // [layer][part * pixels + pixel] (pool, add, GAP, flatten; softmax: input slices)
+        std::vector<std::vector<int>> psum_need;  // [placement][col block * pixels + pixel]
+        std::vector<std::vector<int>> cell_need;  // [layer][step]: LSTM gate column blocks still missing
         int outputs_left = 0;
         std::uint64_t first_input_cycle = 0;
         std::uint64_t done_cycle = kNever;
@@ -288,7 +297,7 @@ private:
     std::vector<std::vector<Dest>> recurrent_dests_;            // [lstm layer] -> blocks holding rows of h
     std::vector<int> lstm_of_tensor_;                           // tensor -> the LSTM layer producing it, or -1
     std::vector<GdpuStats> gdpus_;
-    std::vector<int> gdpu_load_;                                // tensor parts assigned, for ties
+    std::vector<int> gdpu_load_;  // tensor parts assigned, for ties
     std::vector<GdpuSpan> gdpu_spans_;
     InferenceState template_;
     std::vector<InferenceState> inf_;
@@ -297,7 +306,7 @@ private:
     DigitalStats digital_;
     std::vector<double> digital_layer_energy_pj_;  // [network layer]
     std::vector<GdpuLayerTiming> softmax_timing_;
-    std::vector<int> softmax_slot_;                // [network layer] -> index in softmax_timing_, or -1
+    std::vector<int> softmax_slot_;  // [network layer] -> index in softmax_timing_, or -1
     std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
     std::uint64_t seq_ = 0;
 
@@ -309,8 +318,9 @@ private:
     bool gdc_ = true;
     std::uint64_t first_image_ = 0;
     std::vector<std::vector<std::vector<float>>> values_;  // [inference][tensor] CHW
-    std::vector<std::vector<std::vector<float>>> lstm_gates_;  // [inference][layer] gates of every step (4H x T, step-major)
-    std::vector<std::vector<std::vector<float>>> lstm_cell_;   // [inference][layer] cell state c_t
+    std::vector<std::vector<std::vector<float>>>
+        lstm_gates_;  // [inference][layer] gates of every step (4H x T, step-major)
+    std::vector<std::vector<std::vector<float>>> lstm_cell_;             // [inference][layer] cell state c_t
     std::unordered_map<std::uint64_t, std::vector<float>> job_outputs_;  // MVMs in flight
     std::unordered_map<std::uint64_t, std::vector<float>> partials_;     // done, by partial_key()
     std::vector<float> im2col_buf_;

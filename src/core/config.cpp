@@ -33,11 +33,11 @@ std::string child_path(const std::string& parent, const std::string& key) {
 constexpr int kMaxDepth = 200;
 constexpr size_t kMaxNodes = 1000000;
 
-ConfigNode from_yaml(const YAML::Node& y, const std::string& file, const std::string& path, int depth,
-                     size_t& nodes) {
+ConfigNode from_yaml(const YAML::Node& y, const std::string& file, const std::string& path, int depth, size_t& nodes) {
     const SourceLoc loc{file, y.Mark().line + 1, y.Mark().column + 1};
     if (depth > kMaxDepth) {
-        throw ConfigError(loc, path, "nested more than " + std::to_string(kMaxDepth) + " levels deep (a recursive alias?)");
+        throw ConfigError(loc, path,
+                          "nested more than " + std::to_string(kMaxDepth) + " levels deep (a recursive alias?)");
     }
     if (++nodes > kMaxNodes) {
         throw ConfigError(loc, path, "more than " + std::to_string(kMaxNodes) + " values (aliases expanding too far?)");
@@ -148,9 +148,7 @@ ConfigNode load_recursive(const fs::path& file, std::vector<std::string>& stack,
     std::error_code ec;
     const fs::path canon = fs::weakly_canonical(file, ec);
     const std::string name = file.string();
-    if (!fs::exists(file)) {
-        throw ConfigError(included_from, "", "config file '" + name + "' does not exist");
-    }
+    if (!fs::exists(file)) { throw ConfigError(included_from, "", "config file '" + name + "' does not exist"); }
     if (fs::is_directory(file, ec)) {
         throw ConfigError(included_from, "", "config file '" + name + "' is a directory, expected a YAML file");
     }
@@ -371,9 +369,7 @@ ConfigNode load_config_file(const std::string& path) {
 void apply_override(ConfigNode& root, const std::string& assignment) {
     const SourceLoc where{"--set " + assignment, 0, 0};
     const auto eq = assignment.find('=');
-    if (eq == std::string::npos || eq == 0) {
-        throw ConfigError(where, "", "expected KEY.PATH=VALUE");
-    }
+    if (eq == std::string::npos || eq == 0) { throw ConfigError(where, "", "expected KEY.PATH=VALUE"); }
     const std::string key_path = assignment.substr(0, eq);
     std::vector<std::string> parts;
     std::stringstream ss(key_path);

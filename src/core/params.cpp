@@ -78,7 +78,8 @@ ParamSpec& ParamSchema::last() {
     return specs_.back();
 }
 
-ParamSchema& ParamSchema::integer(const std::string& name, long long def, const std::string& unit, const std::string& desc) {
+ParamSchema& ParamSchema::integer(const std::string& name, long long def, const std::string& unit,
+                                  const std::string& desc) {
     ParamSpec s = make_spec(name, ParamType::Int, unit, desc);
     s.default_value = def;
     // Models read integer parameters into C++ ints: a wider value would be truncated
@@ -177,9 +178,7 @@ void check_range(const ParamSpec& spec, const ConfigNode& node, double v) {
 }  // namespace
 
 Params ParamSchema::parse(const ConfigNode& section, const std::vector<std::string>& ignore) const {
-    if (!section.is_map() && !section.is_null()) {
-        throw section.error("expected a map of parameters");
-    }
+    if (!section.is_map() && !section.is_null()) { throw section.error("expected a map of parameters"); }
     Params out;
     out.node_ = section;
 
@@ -263,7 +262,8 @@ Params ParamSchema::parse(const ConfigNode& section, const std::vector<std::stri
                 break;
             }
             case ParamType::Section:
-                if (!node->is_map() && !node->is_null()) throw node->error("expected a map (section '" + spec.name + "')");
+                if (!node->is_map() && !node->is_null())
+                    throw node->error("expected a map (section '" + spec.name + "')");
                 break;
         }
         out.values_.push_back(val);

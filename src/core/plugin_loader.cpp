@@ -70,7 +70,10 @@ bool is_elf(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
     char magic[4] = {};
     in.read(magic, sizeof magic);
-    return in.gcount() == 4 && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+    return in.gcount() == 4 && std::memcmp(magic,
+                                           "\x7f"
+                                           "ELF",
+                                           4) == 0;
 }
 
 std::string stdlib_name(int abi) {
@@ -106,9 +109,7 @@ void load_plugin(const std::string& path) {
     for (const auto& l : loaded()) {
         if (l.path == canon) return;  // named twice (e.g. --plugin and plugins:): load once
     }
-    if (!is_elf(path)) {
-        throw InputError(what + " is not an aimcsim plugin: not a shared library (no ELF header)");
-    }
+    if (!is_elf(path)) { throw InputError(what + " is not an aimcsim plugin: not a shared library (no ELF header)"); }
 
     // RTLD_NOW: an unresolved symbol is an error here, not a crash in the middle of a run.
     // RTLD_LOCAL: two plugins' private symbols cannot collide. The plugin binds to the
@@ -159,16 +160,12 @@ void load_plugin(const std::string& path) {
     OriginScope origin(canon);
     try {
         register_fn();
-    } catch (const InputError& e) {
-        throw InputError(what + ": " + e.what());
-    } catch (const std::exception& e) {
+    } catch (const InputError& e) { throw InputError(what + ": " + e.what()); } catch (const std::exception& e) {
         throw InputError(what + ": registration failed: " + e.what());
-    } catch (...) {
-        throw InputError(what + ": registration failed with an unknown exception");
-    }
+    } catch (...) { throw InputError(what + ": registration failed with an unknown exception"); }
     if (registered_models() == before) {
         throw InputError(what + " registered no models (is it built with -fvisibility=hidden, "
-                         "giving it its own copy of the registries? use the aimcsim::aimcsim target's flags)");
+                                "giving it its own copy of the registries? use the aimcsim::aimcsim target's flags)");
     }
 }
 

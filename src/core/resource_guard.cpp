@@ -14,16 +14,13 @@ namespace {
 
 // A scalar of a config section read by `read`, or `dflt` when absent or of the wrong
 // type: the estimate may run before the section is validated, whose checks report bad values.
-template <typename T, typename Read>
-T scalar_or(const ConfigNode* section, const std::string& key, T dflt, Read read) {
+template <typename T, typename Read> T scalar_or(const ConfigNode* section, const std::string& key, T dflt, Read read) {
     if (section == nullptr || !section->is_map()) return dflt;
     const ConfigNode* n = section->find(key);
     if (n == nullptr || !n->is_scalar()) return dflt;
     try {
         return read(*n);
-    } catch (const InputError&) {
-        return dflt;
-    }
+    } catch (const InputError&) { return dflt; }
 }
 
 double size_of(const ConfigNode* section, const std::string& key, double dflt) {

@@ -14,11 +14,11 @@ namespace aimcsim {
 // absurd config (1e5 x 1e5 tiles of 4096 x 4096 cells) cannot overflow the product.
 struct MemoryEstimate {
     double tiles = 1;
-    double cells_per_tile = 256.0 * 256.0;  // crossbar rows x cols
-    double devices_per_cell = 4;            // 2 polarities x devices_per_polarity
-    double bytes_per_device = 8;            // ProgrammedDevice: g_prog_us + nu
-    double bytes_per_cell = 12;             // w_pos, w_neg, w_diff floats
-    double dataset_images = 0;              // test + calibration images held in memory
+    double cells_per_tile = 256.0 * 256.0;     // crossbar rows x cols
+    double devices_per_cell = 4;               // 2 polarities x devices_per_polarity
+    double bytes_per_device = 8;               // ProgrammedDevice: g_prog_us + nu
+    double bytes_per_cell = 12;                // w_pos, w_neg, w_diff floats
+    double dataset_images = 0;                 // test + calibration images held in memory
     double bytes_per_image = 28.0 * 28.0 * 5;  // uint8 read buffer + float copy
 
     [[nodiscard]] double tile_bytes() const {

@@ -16,7 +16,8 @@ namespace {
 std::vector<float> block_weights(const Layer& l, const TileBlock& b) {
     std::vector<float> w(static_cast<std::size_t>(b.rows) * b.cols);
     for (int r = 0; r < b.rows; ++r) {
-        for (int c = 0; c < b.cols; ++c) w[static_cast<std::size_t>(r) * b.cols + c] = l.w(b.row_begin + r, b.col_begin + c);
+        for (int c = 0; c < b.cols; ++c)
+            w[static_cast<std::size_t>(r) * b.cols + c] = l.w(b.row_begin + r, b.col_begin + c);
     }
     return w;
 }
@@ -91,7 +92,8 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
     for (std::size_t b = 0; b < map.blocks.size(); ++b) {
         const TileBlock& blk = map.blocks[b];
         if (blk.replica > 0) {
-            cal.output_range[b] = cal.output_range[static_cast<std::size_t>(map.placement(blk.layer)->block_index(blk.block_row, blk.block_col))];
+            cal.output_range[b] = cal.output_range[static_cast<std::size_t>(
+                map.placement(blk.layer)->block_index(blk.block_row, blk.block_col))];
         }
     }
     for (double& r : cal.output_range) r = r > 0.0 ? r * range_scale : 1.0;
@@ -99,7 +101,8 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
 }
 
 AnalogNetwork::AnalogNetwork(const Network& net, const Mapping& map, const ConfigNode& tile_section, std::uint64_t seed,
-                             const std::vector<std::vector<float>>& calibration_images, double adc_range_scale, int threads)
+                             const std::vector<std::vector<float>>& calibration_images, double adc_range_scale,
+                             int threads)
     : net_(net), map_(map), seed_(seed), threads_(threads) {
     tiles_.resize(map.blocks.size());
     for (const TileBlock& b : map.blocks) {

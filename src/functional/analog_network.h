@@ -26,8 +26,9 @@ struct AnalogCalibration {
 
 // Computes the calibration from `images` (CHW floats) run through the float network.
 // The ADC range of a block is the largest |column value| seen, times `range_scale`.
-[[nodiscard]] AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::vector<std::vector<float>>& images,
-                                          int max_code, double range_scale);
+[[nodiscard]] AnalogCalibration calibrate(const Network& net, const Mapping& map,
+                                          const std::vector<std::vector<float>>& images, int max_code,
+                                          double range_scale);
 
 // Key of the per-read noise of one MVM: unique per (image, output pixel) on a tile.
 [[nodiscard]] inline std::uint64_t mvm_noise_id(std::uint64_t image, int pixel) {

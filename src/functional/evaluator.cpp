@@ -13,10 +13,13 @@ ParamSchema AccuracySettings::schema() {
     ParamSchema s;
     s.boolean("enabled", false, "evaluate top-1 accuracy on the dataset");
     s.string("dataset", "fashion_mnist", "labelled test set").choices({"fashion_mnist"});
-    s.string("dataset_dir", kFashionMnistDir, "folder with the gzipped IDX files (Debian package dataset-fashion-mnist)");
+    s.string("dataset_dir", kFashionMnistDir,
+             "folder with the gzipped IDX files (Debian package dataset-fashion-mnist)");
     s.integer("samples", 10000, "", "test images evaluated (0: all)").range(0, 1e9);
-    s.integer("calibration_samples", 256, "", "training images used to set input scales and ADC ranges").range(1, 60000);
-    s.real("adc_range_scale", 1.0, "", "ADC full scale of a block = largest calibration column value times this").positive();
+    s.integer("calibration_samples", 256, "", "training images used to set input scales and ADC ranges")
+        .range(1, 60000);
+    s.real("adc_range_scale", 1.0, "", "ADC full scale of a block = largest calibration column value times this")
+        .positive();
     s.boolean("compare_gdc", true, "also evaluate with global drift compensation off");
     return s;
 }

@@ -26,7 +26,7 @@ struct AccuracySettings {
     std::size_t samples = 10000;            // 0: the whole test split
     std::size_t calibration_samples = 256;  // from the training split
     double adc_range_scale = 1.0;
-    bool compare_gdc = true;                // also evaluate with GDC off
+    bool compare_gdc = true;  // also evaluate with GDC off
 };
 
 struct AccuracyPoint {

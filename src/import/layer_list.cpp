@@ -18,7 +18,8 @@ ParamSchema file_schema() {
     s.string("kind", "layer_list", "workload kind").choices({"layer_list"});
     s.string("name", "", "network name (the file name if empty)");
     s.section("input", "input tensor: {c, h, w}");
-    s.string("weights", "random", "random: uniform [-1, 1] weights from the seed; none: shapes only").choices({"random", "none"});
+    s.string("weights", "random", "random: uniform [-1, 1] weights from the seed; none: shapes only")
+        .choices({"random", "none"});
     return s;
 }
 
@@ -34,9 +35,14 @@ ParamSchema input_schema() {
 ParamSchema layer_schema(const std::string& type) {
     ParamSchema s;
     s.string("name", "", "layer name (unique)").required();
-    if (type != "add") s.string("from", "", "the layer whose output this one reads (default: the previous one; `input`: the network input)");
+    if (type != "add")
+        s.string("from", "",
+                 "the layer whose output this one reads (default: the previous one; `input`: the network input)");
     if (type == "conv" || type == "dense") s.integer("out", 1, "", "output channels / features").required().at_least(1);
-    if (type == "lstm") s.integer("hidden", 1, "", "hidden units (gate matrix: features + hidden rows, 4 x hidden columns)").required().at_least(1);
+    if (type == "lstm")
+        s.integer("hidden", 1, "", "hidden units (gate matrix: features + hidden rows, 4 x hidden columns)")
+            .required()
+            .at_least(1);
     if (type == "conv" || type == "maxpool" || type == "avgpool") {
         s.integer("kernel", type == "conv" ? 1 : 2, "", "square window size").at_least(1);
         s.integer("stride", 0, "", "stride (0: 1 for conv, the kernel for pooling)").at_least(0);
@@ -47,8 +53,8 @@ ParamSchema layer_schema(const std::string& type) {
 }
 
 const std::vector<std::string>& layer_types() {
-    static const std::vector<std::string> types = {"conv", "dense", "relu", "maxpool", "avgpool",
-                                                   "global_avgpool", "add", "flatten", "lstm", "softmax"};
+    static const std::vector<std::string> types = {"conv",           "dense", "relu",    "maxpool", "avgpool",
+                                                   "global_avgpool", "add",   "flatten", "lstm",    "softmax"};
     return types;
 }
 
@@ -102,7 +108,9 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
     for (const ConfigNode& ln : layers.items()) {
         if (!ln.is_map()) throw ln.error("a layer must be a map {name, type, ...}");
         const ConfigNode* type_node = ln.find("type");
-        if (type_node == nullptr) throw ln.error("missing `type:` (one of conv, dense, relu, maxpool, avgpool, global_avgpool, add, flatten, lstm, softmax)");
+        if (type_node == nullptr)
+            throw ln.error("missing `type:` (one of conv, dense, relu, maxpool, avgpool, global_avgpool, add, flatten, "
+                           "lstm, softmax)");
         const std::string type = type_node->as_string();
         bool known = false;
         for (const auto& t : layer_types()) known = known || t == type;
@@ -157,7 +165,8 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
                 std::vector<float> w, b;
                 if (with_weights) {
                     // Scaled by 1/sqrt(rows) so that random gates do not all saturate.
-                    const std::size_t rows = static_cast<std::size_t>(net.shape(in).c) + static_cast<std::size_t>(hidden);
+                    const std::size_t rows =
+                        static_cast<std::size_t>(net.shape(in).c) + static_cast<std::size_t>(hidden);
                     w = random_weights(seed, net.layers.size(), rows * 4 * static_cast<std::size_t>(hidden));
                     const float scale = 1.0f / std::sqrt(static_cast<float>(rows));
                     for (float& v : w) v *= scale;
@@ -184,9 +193,7 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
             if ((type == "conv" || type == "dense" || type == "add") && p.flag("relu")) {
                 out = net.add_relu(name + "_relu", out);
             }
-        } catch (const ConfigError&) {
-            throw;
-        } catch (const InputError& e) {
+        } catch (const ConfigError&) { throw; } catch (const InputError& e) {
             throw ln.error(e.what());
         }
         names.set(name, out);

@@ -17,8 +17,11 @@ MvmWorkload MvmWorkload::from(const Params& p, int tile_rows, int tile_cols) {
     w.mvms = static_cast<int>(p.integer("mvms"));
     w.rows = p.integer("rows") > 0 ? static_cast<int>(p.integer("rows")) : tile_rows;
     w.cols = p.integer("cols") > 0 ? static_cast<int>(p.integer("cols")) : tile_cols;
-    if (w.rows > tile_rows) throw p.error("rows", "uses " + std::to_string(w.rows) + " rows but the tile has " + std::to_string(tile_rows));
-    if (w.cols > tile_cols) throw p.error("cols", "uses " + std::to_string(w.cols) + " columns but the tile has " + std::to_string(tile_cols));
+    if (w.rows > tile_rows)
+        throw p.error("rows", "uses " + std::to_string(w.rows) + " rows but the tile has " + std::to_string(tile_rows));
+    if (w.cols > tile_cols)
+        throw p.error("cols",
+                      "uses " + std::to_string(w.cols) + " columns but the tile has " + std::to_string(tile_cols));
     return w;
 }
 

@@ -87,11 +87,13 @@ NpyArray read_npy(const std::string& path) {
     const auto major = static_cast<unsigned char>(bytes[6]);
     std::size_t header_len = 0, header_at = 0;
     if (major == 1) {
-        header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+        header_len = static_cast<unsigned char>(bytes[8]) |
+                     (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
         header_at = 10;
     } else if (major == 2 || major == 3) {
         if (bytes.size() < 12) fail(path, "truncated header");
-        for (int i = 0; i < 4; ++i) header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+        for (int i = 0; i < 4; ++i)
+            header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
         header_at = 12;
     } else {
         fail(path, "unsupported format version " + std::to_string(major));
@@ -114,8 +116,8 @@ NpyArray read_npy(const std::string& path) {
     for (std::size_t d : a.shape) n *= d;
     const std::size_t data_at = header_at + header_len;
     if (bytes.size() - data_at < n * sizeof(float)) {
-        fail(path, "shape " + a.shape_str() + " needs " + std::to_string(n * sizeof(float)) + " bytes of data, the file has " +
-                       std::to_string(bytes.size() - data_at));
+        fail(path, "shape " + a.shape_str() + " needs " + std::to_string(n * sizeof(float)) +
+                       " bytes of data, the file has " + std::to_string(bytes.size() - data_at));
     }
     if (!little_endian_host()) throw std::logic_error("read_npy: big-endian hosts are not supported");
     a.data.resize(n);

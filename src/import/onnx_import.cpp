@@ -31,9 +31,7 @@ namespace {
 constexpr int64_t kMaxElements = int64_t{1} << 28;
 
 // An error inside one node; load_onnx prefixes the file name.
-[[noreturn]] void fail(const std::string& msg) {
-    throw InputError(msg);
-}
+[[noreturn]] void fail(const std::string& msg) { throw InputError(msg); }
 
 std::string dims_str(const std::vector<int64_t>& d) {
     std::string s = "[";
@@ -524,9 +522,8 @@ Network load_onnx(const std::string& path) {
     if (!in) throw InputError(path + ": cannot open the ONNX model file for reading");
     onnx::ModelProto model;
     if (!model.ParseFromIstream(&in))
-        throw InputError(path +
-                         ": not a valid ONNX model (the protobuf ModelProto cannot be parsed; "
-                         "the file is truncated or corrupt)");
+        throw InputError(path + ": not a valid ONNX model (the protobuf ModelProto cannot be parsed; "
+                                "the file is truncated or corrupt)");
     // Protobuf accepts many byte strings (even empty ones) as a ModelProto: require the parts we use.
     if (!model.has_graph() || model.graph().node_size() == 0)
         throw InputError(path + ": not a valid ONNX model (no graph with nodes; the file is truncated or corrupt)");

@@ -90,7 +90,8 @@ NpyArray read_tensor_pb(const std::string& path) {
     } else {
         if (static_cast<std::uint64_t>(t.float_data_size()) != n) {
             fail(path, "dims " + npy_shape_str(a.shape) + " need " + std::to_string(n) + " values, float_data has " +
-                           std::to_string(t.float_data_size()) + (t.float_data_size() == 0 ? " (and there is no raw_data)" : ""));
+                           std::to_string(t.float_data_size()) +
+                           (t.float_data_size() == 0 ? " (and there is no raw_data)" : ""));
         }
         a.data.assign(t.float_data().begin(), t.float_data().end());
     }

@@ -19,7 +19,9 @@ inline std::pair<int, int> outputs_covering(int i, int kernel, int stride, int p
 }
 
 // Length of the intersection of the half-open ranges [a_lo, a_hi) and [b_lo, b_hi).
-inline int overlap(int a_lo, int a_hi, int b_lo, int b_hi) { return std::max(0, std::min(a_hi, b_hi) - std::max(a_lo, b_lo)); }
+inline int overlap(int a_lo, int a_hi, int b_lo, int b_hi) {
+    return std::max(0, std::min(a_hi, b_hi) - std::max(a_lo, b_lo));
+}
 
 // Grid distance (Manhattan) between two tiles of a grid `grid_cols` wide (tile = row * cols + col).
 inline int grid_manhattan(int tile_a, int tile_b, int grid_cols) {

@@ -58,8 +58,9 @@ std::string Mapping::tile_map_text(const Network& net) const {
     std::ostringstream os;
     os << "tile  (row,col)  layer            block   rows x cols\n";
     for (const TileBlock& b : blocks) {
-        os << b.tile << "\t(" << b.grid_row << "," << b.grid_col << ")\t" << net.layers[static_cast<std::size_t>(b.layer)].name
-           << "\t[" << b.block_row << "," << b.block_col << "]\t" << b.rows << " x " << b.cols << "\n";
+        os << b.tile << "\t(" << b.grid_row << "," << b.grid_col << ")\t"
+           << net.layers[static_cast<std::size_t>(b.layer)].name << "\t[" << b.block_row << "," << b.block_col << "]\t"
+           << b.rows << " x " << b.cols << "\n";
     }
     return os.str();
 }
@@ -67,14 +68,16 @@ std::string Mapping::tile_map_text(const Network& net) const {
 namespace {
 
 // Copies per network layer: the requested ones, then greedy filling of free tiles.
-std::vector<int> layer_copies(const Network& net, int tile_rows, int tile_cols, int free_tiles, const Replication& rep) {
+std::vector<int> layer_copies(const Network& net, int tile_rows, int tile_cols, int free_tiles,
+                              const Replication& rep) {
     std::vector<int> copies(net.layers.size(), 1);
     for (std::size_t li = 0; li < net.layers.size() && li < rep.copies.size(); ++li) {
         const int c = rep.copies[li];
         if (c <= 1) continue;
         const Layer& l = net.layers[li];
         if (l.op != Op::Conv) {
-            throw InputError("layer '" + l.name + "' cannot be replicated: only conv layers have output pixels to share out (it is " +
+            throw InputError("layer '" + l.name +
+                             "' cannot be replicated: only conv layers have output pixels to share out (it is " +
                              op_name(l.op) + ")");
         }
         copies[li] = c;

@@ -20,15 +20,15 @@ namespace aimcsim {
 
 // One weight block on one tile.
 struct TileBlock {
-    int layer = 0;        // index in Network::layers
-    int block_row = 0;    // which slice of the matrix rows
-    int block_col = 0;    // which slice of the matrix columns
-    int row_begin = 0;    // first matrix row held
-    int col_begin = 0;    // first matrix column held
-    int rows = 0;         // matrix rows held (<= tile rows)
-    int cols = 0;         // matrix columns held (<= tile cols)
-    int replica = 0;      // which copy of the layer's blocks (0: the original)
-    int tile = 0;         // tile id = grid_row * grid_cols + grid_col
+    int layer = 0;      // index in Network::layers
+    int block_row = 0;  // which slice of the matrix rows
+    int block_col = 0;  // which slice of the matrix columns
+    int row_begin = 0;  // first matrix row held
+    int col_begin = 0;  // first matrix column held
+    int rows = 0;       // matrix rows held (<= tile rows)
+    int cols = 0;       // matrix columns held (<= tile cols)
+    int replica = 0;    // which copy of the layer's blocks (0: the original)
+    int tile = 0;       // tile id = grid_row * grid_cols + grid_col
     int grid_row = 0;
     int grid_col = 0;
 };
@@ -38,7 +38,7 @@ struct TileBlock {
 struct LayerPlacement {
     int layer = 0;
     std::string name;
-    int rows = 0, cols = 0;   // the layer's matrix
+    int rows = 0, cols = 0;  // the layer's matrix
     int row_blocks = 0;
     int col_blocks = 0;
     int first_block = 0;
@@ -58,9 +58,9 @@ struct Mapping {
     int tile_rows = 0, tile_cols = 0;  // cells of one tile
     int grid_rows = 0, grid_cols = 0;  // tiles of the chip
     std::vector<TileBlock> blocks;
-    std::vector<LayerPlacement> layers;  // weight layers only, in network order
-    std::vector<int> placement_of_layer; // Network layer index -> index in `layers`, -1 if not a weight layer
-    std::vector<int> block_of_tile;      // tile id -> index in `blocks`, -1 if unused
+    std::vector<LayerPlacement> layers;   // weight layers only, in network order
+    std::vector<int> placement_of_layer;  // Network layer index -> index in `layers`, -1 if not a weight layer
+    std::vector<int> block_of_tile;       // tile id -> index in `blocks`, -1 if unused
 
     [[nodiscard]] int tiles_total() const { return grid_rows * grid_cols; }
     [[nodiscard]] int tiles_used() const { return static_cast<int>(blocks.size()); }

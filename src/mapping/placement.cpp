@@ -93,7 +93,8 @@ private:
                 }
                 if (lp.replicas > 1) to.replicated = map_.placement_of_layer[li];
             } else if (l.op == Op::Flatten) {
-                for (const Slice& s : first.slices) to.slices.push_back(Slice{s.lo * first.pixels, s.hi * first.pixels, s.end});
+                for (const Slice& s : first.slices)
+                    to.slices.push_back(Slice{s.lo * first.pixels, s.hi * first.pixels, s.end});
             } else if (l.op == Op::Softmax) {
                 FlowEnd unit = first.slices.front().end;
                 if (have_gdpus()) unit.at_gdpu = true;  // on a GDPU already: stays there
@@ -153,7 +154,8 @@ private:
             const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
             const int v = overlap(features, features + l.hidden(), b.row_begin, b.row_begin + b.rows);
             add(t.slices.front().end, block_end(bi),
-                static_cast<std::uint64_t>(std::max(0, t.pixels - 1)) * static_cast<std::uint64_t>(v) * params_.activation_bits);
+                static_cast<std::uint64_t>(std::max(0, t.pixels - 1)) * static_cast<std::uint64_t>(v) *
+                    params_.activation_bits);
         }
     }
 
@@ -182,8 +184,9 @@ private:
                 // Input a's slice k is output slice k; input b's slices go to the output slices they overlap.
                 for (std::size_t kb = 0; kb < t.slices.size(); ++kb) {
                     for (std::size_t ka = 0; ka < out.slices.size(); ++ka) {
-                        const int v = slot == 0 ? (ka == kb ? t.slices[kb].hi - t.slices[kb].lo : 0)
-                                                : overlap(out.slices[ka].lo, out.slices[ka].hi, t.slices[kb].lo, t.slices[kb].hi);
+                        const int v =
+                            slot == 0 ? (ka == kb ? t.slices[kb].hi - t.slices[kb].lo : 0)
+                                      : overlap(out.slices[ka].lo, out.slices[ka].hi, t.slices[kb].lo, t.slices[kb].hi);
                         if (v > 0) every_pixel(t, static_cast<int>(kb), out.slices[ka].end, v);
                     }
                 }
@@ -196,10 +199,11 @@ private:
     [[nodiscard]] std::vector<std::vector<std::uint64_t>> pixel_counts(const TensorSlices& t, const Layer& l,
                                                                        const LayerPlacement& lp) const {
         const int src_copies = copies_of(t);
-        std::vector<std::vector<std::uint64_t>> counts(static_cast<std::size_t>(src_copies),
-                                                       std::vector<std::uint64_t>(static_cast<std::size_t>(lp.replicas), 0));
+        std::vector<std::vector<std::uint64_t>> counts(
+            static_cast<std::size_t>(src_copies), std::vector<std::uint64_t>(static_cast<std::size_t>(lp.replicas), 0));
         if (lp.replicas == 1) {
-            for (int r = 0; r < src_copies; ++r) counts[static_cast<std::size_t>(r)][0] = pixels_of_copy(t.pixels, src_copies, r);
+            for (int r = 0; r < src_copies; ++r)
+                counts[static_cast<std::size_t>(r)][0] = pixels_of_copy(t.pixels, src_copies, r);
             return counts;
         }
         const Shape& os = net_.shape(l.output);
@@ -210,7 +214,8 @@ private:
             const auto ry = outputs_covering(p / t.w, w.kernel_h, w.stride_h, w.pad_top, os.h);
             const auto rx = outputs_covering(p % t.w, w.kernel_w, w.stride_w, w.pad_left, os.w);
             for (int oy = ry.first; oy <= ry.second; ++oy) {
-                for (int ox = rx.first; ox <= rx.second; ++ox) wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * os.w + ox))] = 1;
+                for (int ox = rx.first; ox <= rx.second; ++ox)
+                    wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * os.w + ox))] = 1;
             }
             auto& row = counts[static_cast<std::size_t>(p % src_copies)];
             for (std::size_t r = 0; r < wanted.size(); ++r) row[r] += static_cast<std::uint64_t>(wanted[r]);
@@ -234,7 +239,8 @@ private:
                 for (std::size_t rs = 0; rs < counts.size(); ++rs) {
                     for (int rd = 0; rd < lp.replicas; ++rd) {
                         add(source_end(t, static_cast<int>(k), static_cast<int>(rs)), block_end(bi + rd * lp.tiles()),
-                            counts[rs][static_cast<std::size_t>(rd)] * static_cast<std::uint64_t>(v) * params_.activation_bits);
+                            counts[rs][static_cast<std::size_t>(rd)] * static_cast<std::uint64_t>(v) *
+                                params_.activation_bits);
                     }
                 }
             }
@@ -250,7 +256,8 @@ private:
                 for (int br = 1; br < lp.row_blocks; ++br) {
                     const int bi = lp.block_index(br, c, r);
                     add(block_end(bi), block_end(lp.block_index(0, c, r)),
-                        pixels_of_copy(pixels, lp.replicas, r) * static_cast<std::uint64_t>(map_.blocks[static_cast<std::size_t>(bi)].cols) *
+                        pixels_of_copy(pixels, lp.replicas, r) *
+                            static_cast<std::uint64_t>(map_.blocks[static_cast<std::size_t>(bi)].cols) *
                             params_.psum_bits);
                 }
             }
@@ -263,8 +270,8 @@ private:
         for (int c = 0; c < lp.col_blocks; ++c) {
             const int bi = lp.block_index(0, c);
             add(block_end(bi), out.slices.front().end,
-                static_cast<std::uint64_t>(out.pixels) * static_cast<std::uint64_t>(map_.blocks[static_cast<std::size_t>(bi)].cols) *
-                    params_.psum_bits);
+                static_cast<std::uint64_t>(out.pixels) *
+                    static_cast<std::uint64_t>(map_.blocks[static_cast<std::size_t>(bi)].cols) * params_.psum_bits);
         }
     }
 
@@ -291,7 +298,8 @@ public:
           flows_of_block_(map.blocks.size()), stamp_(flows.size(), 0) {
         for (std::size_t f = 0; f < flows.size(); ++f) {
             const Flow& fl = flows[f];
-            if (fl.src.block >= 0) flows_of_block_[static_cast<std::size_t>(fl.src.block)].push_back(static_cast<int>(f));
+            if (fl.src.block >= 0)
+                flows_of_block_[static_cast<std::size_t>(fl.src.block)].push_back(static_cast<int>(f));
             if (fl.dst.block >= 0 && fl.dst.block != fl.src.block) {
                 flows_of_block_[static_cast<std::size_t>(fl.dst.block)].push_back(static_cast<int>(f));
             }
@@ -308,7 +316,8 @@ public:
             improved = false;
             ++st.passes;
             for (int b = 0; b < blocks && evaluations_ < budget; ++b) {
-                for (auto t = hops_.candidate_tiles().begin(); t != hops_.candidate_tiles().end() && evaluations_ < budget; ++t) {
+                for (auto t = hops_.candidate_tiles().begin();
+                     t != hops_.candidate_tiles().end() && evaluations_ < budget; ++t) {
                     if (*t != tile_of_block_[static_cast<std::size_t>(b)] && try_move(b, *t)) {
                         improved = true;
                         ++st.moves;
@@ -327,7 +336,8 @@ public:
 private:
     [[nodiscard]] std::uint64_t flow_cost(int f) const {
         const Flow& fl = flows_[static_cast<std::size_t>(f)];
-        return fl.bits * static_cast<std::uint64_t>(hops_.hops(hops_.site(fl.src, tile_of_block_), hops_.site(fl.dst, tile_of_block_)));
+        return fl.bits * static_cast<std::uint64_t>(
+                             hops_.hops(hops_.site(fl.src, tile_of_block_), hops_.site(fl.dst, tile_of_block_)));
     }
 
     // The flows that touch block a or b (b may be -1), each once.
@@ -374,9 +384,9 @@ private:
     const std::vector<Flow>& flows_;
     const HopTable& hops_;
     std::vector<int> tile_of_block_;
-    std::vector<int> block_at_tile_;               // -1: free
+    std::vector<int> block_at_tile_;                // -1: free
     std::vector<std::vector<int>> flows_of_block_;  // flow ids with the block at either end
-    std::vector<std::uint64_t> stamp_;             // [flow]: epoch it was last gathered in
+    std::vector<std::uint64_t> stamp_;              // [flow]: epoch it was last gathered in
     std::uint64_t epoch_ = 0;
     std::vector<int> touched_;
     std::uint64_t cost_ = 0;
@@ -389,8 +399,8 @@ std::vector<Flow> traffic_flows(const Network& net, const Mapping& map, const Tr
     return FlowBuilder(net, map, params).build();
 }
 
-HopTable::HopTable(const Topology& topology, int grid_rows, int grid_cols, const std::vector<int>& gdpu_tiles, int io_tile,
-                   std::vector<int> candidate_tiles)
+HopTable::HopTable(const Topology& topology, int grid_rows, int grid_cols, const std::vector<int>& gdpu_tiles,
+                   int io_tile, std::vector<int> candidate_tiles)
     : tiles_(grid_rows * grid_cols), io_tile_(io_tile), candidates_(std::move(candidate_tiles)) {
     const auto n = static_cast<std::size_t>(tiles_);
     if (candidates_.empty()) {
@@ -429,10 +439,12 @@ HopTable::HopTable(const Topology& topology, int grid_rows, int grid_cols, const
     }
 }
 
-std::uint64_t placement_cost_bit_hops(const std::vector<Flow>& flows, const HopTable& hops, const std::vector<int>& tile_of_block) {
+std::uint64_t placement_cost_bit_hops(const std::vector<Flow>& flows, const HopTable& hops,
+                                      const std::vector<int>& tile_of_block) {
     std::uint64_t cost = 0;
     for (const Flow& f : flows) {
-        cost += f.bits * static_cast<std::uint64_t>(hops.hops(hops.site(f.src, tile_of_block), hops.site(f.dst, tile_of_block)));
+        cost += f.bits *
+                static_cast<std::uint64_t>(hops.hops(hops.site(f.src, tile_of_block), hops.site(f.dst, tile_of_block)));
     }
     return cost;
 }

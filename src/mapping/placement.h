@@ -113,17 +113,18 @@ private:
 
 // Bits x hops of one inference, for blocks on the tiles `tile_of_block`.
 [[nodiscard]] std::uint64_t placement_cost_bit_hops(const std::vector<Flow>& flows, const HopTable& hops,
-                                                   const std::vector<int>& tile_of_block);
+                                                    const std::vector<int>& tile_of_block);
 // The same for the mapping's own placement.
-[[nodiscard]] std::uint64_t placement_cost_bit_hops(const std::vector<Flow>& flows, const HopTable& hops, const Mapping& map);
+[[nodiscard]] std::uint64_t placement_cost_bit_hops(const std::vector<Flow>& flows, const HopTable& hops,
+                                                    const Mapping& map);
 
 struct PlacementSearchStats {
     std::uint64_t start_cost = 0;  // bit-hops per inference of the placement given
     std::uint64_t cost = 0;        // after the search
     int passes = 0;
-    int moves = 0;                 // accepted swaps and moves
+    int moves = 0;  // accepted swaps and moves
     std::uint64_t flow_evaluations = 0;
-    bool converged = false;        // the last pass found no improving move (false: budget spent)
+    bool converged = false;  // the last pass found no improving move (false: budget spent)
 };
 
 // Deterministic budget (no clock, so a loaded machine cannot change the result):

@@ -43,9 +43,7 @@ const char* op_name(Op op) {
     return "?";
 }
 
-std::string Shape::str() const {
-    return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
-}
+std::string Shape::str() const { return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w); }
 
 int window_output_size(int in, int kernel, int stride, int pad_begin, int pad_end) {
     if (stride <= 0) return 0;
@@ -157,7 +155,8 @@ int Network::add_lstm(const std::string& layer, int in, int hidden, std::vector<
     const Shape& s = shape(in);
     if (s.h != 1) fail(layer, "an LSTM reads a sequence {features, 1, steps}, got " + s.str());
     Layer l = new_layer(layer, Op::Lstm, {in});
-    check_size(layer, "the gate matrix", (static_cast<std::size_t>(s.c) + hidden) * 4 * static_cast<std::size_t>(hidden));
+    check_size(layer, "the gate matrix",
+               (static_cast<std::size_t>(s.c) + hidden) * 4 * static_cast<std::size_t>(hidden));
     set_matrix(l, s.c + hidden, 4 * hidden, std::move(weights), std::move(bias));
     return add_layer(std::move(l), {hidden, 1, s.w});
 }
@@ -363,7 +362,8 @@ void softmax(const float* in, int channels, std::size_t stride, float* out) {
     }
 }
 
-std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw, const WeightKernel& kernel) {
+std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw,
+                                   const WeightKernel& kernel) {
     if (net.input < 0) throw InputError("network '" + net.name + "' has no input");
     if (input_chw.size() != net.input_shape().size())
         throw InputError("network '" + net.name + "': input has " + std::to_string(input_chw.size()) +
@@ -433,7 +433,8 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
                 std::vector<float> gates(static_cast<std::size_t>(l.cols));
                 std::vector<float> c(static_cast<std::size_t>(hidden), 0.0f);
                 for (std::size_t t = 0; t < steps; ++t) {
-                    for (int k = 0; k < si.c; ++k) xh[static_cast<std::size_t>(k)] = in[static_cast<std::size_t>(k) * steps + t];
+                    for (int k = 0; k < si.c; ++k)
+                        xh[static_cast<std::size_t>(k)] = in[static_cast<std::size_t>(k) * steps + t];
                     if (t > 0) {
                         for (int k = 0; k < hidden; ++k)
                             xh[static_cast<std::size_t>(si.c + k)] = out[static_cast<std::size_t>(k) * steps + t - 1];
@@ -455,9 +456,8 @@ std::vector<float> forward_float(const Network& net, const std::vector<float>& i
     for (const Layer& l : net.layers) {
         if (l.has_weights_matrix() && l.weights.empty()) fail(l.name, "has no weights (shapes-only network)");
     }
-    return forward_network(net, input_chw, [&](int layer, int, const float* x, float* y) {
-        matvec_float(net.layers[layer], x, y);
-    });
+    return forward_network(net, input_chw,
+                           [&](int layer, int, const float* x, float* y) { matvec_float(net.layers[layer], x, y); });
 }
 
 }  // namespace aimcsim

@@ -32,8 +32,7 @@ int parse_int(const std::string& flag, const std::string& v) {
         size_t used = 0;
         const int n = std::stoi(v, &used);
         if (used == v.size()) return n;
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     throw InputError("sweep: " + flag + ": expected an integer, got '" + v + "'");
 }
 
@@ -95,7 +94,8 @@ int run_sweep_command(const std::vector<std::string>& args) {
         } else if (is(a, "--shard")) {
             const std::string v = value(i, "--shard");
             const auto slash = v.find('/');
-            if (slash == std::string::npos) throw InputError("sweep: --shard: expected I/N (e.g. 0/4), got '" + v + "'");
+            if (slash == std::string::npos)
+                throw InputError("sweep: --shard: expected I/N (e.g. 0/4), got '" + v + "'");
             o.shard_index = parse_int("--shard", v.substr(0, slash));
             o.shard_count = parse_int("--shard", v.substr(slash + 1));
         } else if (is(a, "--set")) {

@@ -77,7 +77,8 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, ojson>> extract_metrics(const nlohmann::json& report, const std::vector<std::string>& keys) {
+std::vector<std::pair<std::string, ojson>> extract_metrics(const nlohmann::json& report,
+                                                           const std::vector<std::string>& keys) {
     std::vector<std::pair<std::string, ojson>> out;
     for (const auto& key : keys) {
         const nlohmann::json* v = &report;
@@ -139,7 +140,8 @@ std::string render_csv(const SweepSpec& spec, std::vector<PointResult> rows) {
         bool any = false;
         for (const auto& r : rows) {
             for (const auto& [k, v] : r.metrics) {
-                const bool under = k == m || (k.size() > m.size() && k.compare(0, m.size(), m) == 0 && k[m.size()] == '.');
+                const bool under =
+                    k == m || (k.size() > m.size() && k.compare(0, m.size(), m) == 0 && k[m.size()] == '.');
                 if (!under || v.is_null()) continue;
                 any = true;
                 if (seen.insert(k).second) columns.push_back(k);
@@ -188,9 +190,7 @@ std::vector<PointResult> read_rows(const std::string& jsonl_path, int* dropped) 
         if (line.empty()) continue;
         try {
             rows.push_back(row_from_json(ojson::parse(line)));
-        } catch (const std::exception&) {
-            ++bad;
-        }
+        } catch (const std::exception&) { ++bad; }
     }
     if (dropped != nullptr) *dropped = bad;
     return rows;
@@ -285,7 +285,8 @@ int merge_results(const std::vector<std::string>& dirs, const std::string& out, 
     std::map<int, PointResult> best;
     for (const auto& dir : dirs) {
         const std::string meta = (fs::path(dir) / "sweep.json").string();
-        if (!fs::is_regular_file(meta)) throw InputError("sweep merge: '" + dir + "' holds no sweep.json (not a sweep output folder)");
+        if (!fs::is_regular_file(meta))
+            throw InputError("sweep merge: '" + dir + "' holds no sweep.json (not a sweep output folder)");
         ojson j;
         try {
             j = ojson::parse(read_text(meta));
@@ -297,19 +298,24 @@ int merge_results(const std::vector<std::string>& dirs, const std::string& out, 
             fingerprint = fp;
             spec = spec_from_json(j);
         } else if (fp != fingerprint) {
-            throw InputError("sweep merge: '" + dir + "' is from another sweep (its points differ from those of '" + dirs.front() + "')");
+            throw InputError("sweep merge: '" + dir + "' is from another sweep (its points differ from those of '" +
+                             dirs.front() + "')");
         }
         int dropped = 0;
         for (PointResult r : read_rows((fs::path(dir) / "results.jsonl").string(), &dropped)) {
             if (r.index < 0 || r.index >= static_cast<int>(spec.points.size())) continue;
             // Run folders are named relative to the merged results.
             if (!r.run_dir.empty()) {
-                r.run_dir = fs::absolute(fs::path(dir) / r.run_dir).lexically_normal().lexically_relative(fs::absolute(out).lexically_normal()).string();
+                r.run_dir = fs::absolute(fs::path(dir) / r.run_dir)
+                                .lexically_normal()
+                                .lexically_relative(fs::absolute(out).lexically_normal())
+                                .string();
             }
             auto it = best.find(r.index);
             if (it == best.end() || (!it->second.ok() && r.ok())) best[r.index] = r;
         }
-        if (dropped > 0 && !quiet) std::cerr << "sweep merge: " << dir << ": ignored " << dropped << " incomplete row(s)\n";
+        if (dropped > 0 && !quiet)
+            std::cerr << "sweep merge: " << dir << ": ignored " << dropped << " incomplete row(s)\n";
     }
     fs::create_directories(out);
     std::vector<PointResult> rows;

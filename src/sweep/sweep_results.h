@@ -19,12 +19,12 @@ using ojson = nlohmann::ordered_json;
 struct PointResult {
     int index = 0;
     std::string id;
-    std::string status;  // "ok" or "failed"
-    int exit_code = 0;   // of the point's `aimcsim run`; -N: killed by signal N
-    std::string error;   // one line; empty when ok
+    std::string status;                                  // "ok" or "failed"
+    int exit_code = 0;                                   // of the point's `aimcsim run`; -N: killed by signal N
+    std::string error;                                   // one line; empty when ok
     std::vector<std::pair<std::string, ojson>> metrics;  // report key -> value (null: not in the report)
-    double wall_s = 0.0;  // wall time of the point's process
-    std::string run_dir;  // relative to the folder of the results files
+    double wall_s = 0.0;                                 // wall time of the point's process
+    std::string run_dir;                                 // relative to the folder of the results files
 
     [[nodiscard]] bool ok() const { return status == "ok"; }
 };
@@ -32,10 +32,11 @@ struct PointResult {
 // Metrics of a report: each key's value, null when missing; a key naming an object
 // gives its scalar leaves as key.sub.leaf, so new report keys need no code.
 [[nodiscard]] std::vector<std::pair<std::string, ojson>> extract_metrics(const nlohmann::json& report,
-                                                                          const std::vector<std::string>& keys);
+                                                                         const std::vector<std::string>& keys);
 
 // One JSON line (with the newline) of a point; `values` are the swept key -> YAML text.
-[[nodiscard]] std::string row_json_line(const PointResult& r, const std::vector<std::pair<std::string, std::string>>& values);
+[[nodiscard]] std::string row_json_line(const PointResult& r,
+                                        const std::vector<std::pair<std::string, std::string>>& values);
 [[nodiscard]] PointResult row_from_json(const ojson& j);
 
 // The whole CSV text: a header, then the rows sorted by point.

@@ -100,7 +100,8 @@ public:
             std::cerr << "sweep: [" << done_ << "/" << total_ << "] " << p.id << " " << r.status << " "
                       << fmt_seconds(r.wall_s) << vals << (r.ok() ? "" : ": " + r.error) << "\n";
         } else if (bar_ && !r.ok()) {
-            std::cerr << "\r\033[K" << "sweep: " << p.id << " failed: " << r.error << "\n";
+            std::cerr << "\r\033[K"
+                      << "sweep: " << p.id << " failed: " << r.error << "\n";
         }
         draw(0, true);
     }
@@ -174,8 +175,9 @@ void Runner::prepare_out_dir() {
     const fs::path meta = out_ / "sweep.json";
     if (fs::exists(meta)) {
         if (!opts_.resume) {
-            throw InputError("sweep: '" + out_.string() +
-                             "' already holds a sweep (sweep.json); pass --resume to continue it, or choose another --out");
+            throw InputError(
+                "sweep: '" + out_.string() +
+                "' already holds a sweep (sweep.json); pass --resume to continue it, or choose another --out");
         }
         ojson old;
         try {
@@ -248,7 +250,8 @@ pid_t Runner::start(const SweepPoint& p) {
         dup2(log_fd, STDERR_FILENO);
         // /proc/self/exe: this very binary, even if it was replaced on disk meanwhile.
         execv(exe_path_.c_str(), argv.data());
-        const std::string msg = std::string("aimcsim: error: cannot execute ") + argv[0] + ": " + std::strerror(errno) + "\n";
+        const std::string msg =
+            std::string("aimcsim: error: cannot execute ") + argv[0] + ": " + std::strerror(errno) + "\n";
         (void)!::write(STDERR_FILENO, msg.data(), msg.size());
         _exit(127);
     }
@@ -275,9 +278,7 @@ PointResult Runner::finish(const Running& run, int status) {
         try {
             report = nlohmann::json::parse(read_text((dir / "report.json").string()));
             have_report = true;
-        } catch (const std::exception& e) {
-            r.error = std::string("report.json missing or invalid: ") + e.what();
-        }
+        } catch (const std::exception& e) { r.error = std::string("report.json missing or invalid: ") + e.what(); }
     }
     if (have_report) {
         r.status = "ok";
@@ -286,8 +287,8 @@ PointResult Runner::finish(const Running& run, int status) {
         if (r.error.empty()) {
             r.error = error_from_log((dir / "log.txt").string());
             if (r.exit_code < 0) {
-                r.error = std::string("killed by signal ") + std::to_string(-r.exit_code) + " (" + strsignal(-r.exit_code) +
-                          ")" + (r.error.empty() ? "" : ": " + r.error);
+                r.error = std::string("killed by signal ") + std::to_string(-r.exit_code) + " (" +
+                          strsignal(-r.exit_code) + ")" + (r.error.empty() ? "" : ": " + r.error);
             } else if (r.error.empty()) {
                 r.error = "exit status " + std::to_string(r.exit_code);
             }
@@ -344,7 +345,8 @@ int Runner::run() {
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    struct sigaction old_int {}, old_term {}, old_hup {};
+    struct sigaction old_int {
+    }, old_term{}, old_hup{};
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
@@ -399,7 +401,8 @@ int Runner::run() {
     refresh_csv(true);
 
     std::cout << "sweep " << spec_.name << ": " << spec_.points.size() << " point(s)";
-    if (opts_.shard_count > 1) std::cout << ", shard " << opts_.shard_index << "/" << opts_.shard_count << " has " << in_shard;
+    if (opts_.shard_count > 1)
+        std::cout << ", shard " << opts_.shard_index << "/" << opts_.shard_count << " has " << in_shard;
     std::cout << ": " << ok << " ok, " << failed << " failed";
     if (skipped > 0) std::cout << ", " << skipped << " already done";
     if (sig != 0) std::cout << ", " << left << " not run (interrupted by signal " << sig << ")";
@@ -420,8 +423,9 @@ void Runner::stop_children(std::vector<Running>& running) {
         const pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid < 0 && errno == ECHILD) break;
         if (pid > 0) {
-            running.erase(std::remove_if(running.begin(), running.end(), [&](const Running& r) { return r.pid == pid; }),
-                          running.end());
+            running.erase(
+                std::remove_if(running.begin(), running.end(), [&](const Running& r) { return r.pid == pid; }),
+                running.end());
             continue;
         }
         if (!killed && Clock::now() > deadline) {
@@ -449,12 +453,14 @@ int run_sweep(const SweepOptions& opts) {
             const auto eq = s.find('=');
             if (eq == std::string::npos || eq == 0) throw InputError("sweep: --set " + s + ": expected KEY.PATH=VALUE");
             for (const auto& p : spec.params) {
-                if (p.key == s.substr(0, eq)) throw InputError("sweep: --set " + s + ": '" + p.key + "' is swept by " + spec.file);
+                if (p.key == s.substr(0, eq))
+                    throw InputError("sweep: --set " + s + ": '" + p.key + "' is swept by " + spec.file);
             }
         }
         std::vector<std::string> sets;
         for (const auto& s : opts.sets) sets.push_back(absolutize_file_override(s));
-        for (auto& p : spec.points) p.overrides.insert(p.overrides.begin() + static_cast<long>(spec.fixed.size()), sets.begin(), sets.end());
+        for (auto& p : spec.points)
+            p.overrides.insert(p.overrides.begin() + static_cast<long>(spec.fixed.size()), sets.begin(), sets.end());
     }
     validate_points(spec);
     if (opts.dry_run) {

@@ -15,7 +15,7 @@ struct SweepOptions {
     std::vector<std::string> sets;  // --set k=v for every point (after the spec's `set:`)
     int jobs = 0;                   // 0: the CPUs this process may use
     bool resume = false;
-    int shard_index = 0;            // run points with index % shard_count == shard_index
+    int shard_index = 0;  // run points with index % shard_count == shard_index
     int shard_count = 1;
     bool dry_run = false;           // validate and list the points, run nothing
     std::string progress = "auto";  // auto | bar | lines | none

@@ -88,12 +88,14 @@ std::vector<std::string> expand_range(const ConfigNode& r) {
     if (r.has("step")) {
         if (scale != "linear") throw r.at("scale").error("`step:` ranges are linear; use `num:` for a log range");
         const double step = r.at("step").as_real();
-        if (step == 0 || (to - from) * step < 0) throw r.at("step").error("step must be non-zero and go from `from` towards `to`");
+        if (step == 0 || (to - from) * step < 0)
+            throw r.at("step").error("step must be non-zero and go from `from` towards `to`");
         const bool integral = plain_number_is_int(r.at("from").scalar()) && plain_number_is_int(r.at("to").scalar()) &&
                               plain_number_is_int(r.at("step").scalar());
         const double n = std::floor((to - from) / step + 1e-9);
         if (n > 1e6) throw r.error("range gives more than a million values");
-        for (long long i = 0; i <= static_cast<long long>(n); ++i) out.push_back(format_number(from + i * step, integral));
+        for (long long i = 0; i <= static_cast<long long>(n); ++i)
+            out.push_back(format_number(from + i * step, integral));
         return out;
     }
     const long long num = r.at("num").as_int();
@@ -101,7 +103,8 @@ std::vector<std::string> expand_range(const ConfigNode& r) {
     if (scale == "log" && (from <= 0 || to <= 0)) throw r.error("a log range needs from > 0 and to > 0");
     for (long long i = 0; i < num; ++i) {
         const double f = num == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(num - 1);
-        double v = scale == "log" ? std::exp(std::log(from) + f * (std::log(to) - std::log(from))) : from + f * (to - from);
+        double v =
+            scale == "log" ? std::exp(std::log(from) + f * (std::log(to) - std::log(from))) : from + f * (to - from);
         if (i == num - 1) v = to;  // exact end point
         if (scale == "log") {
             // Round to 12 significant digits so 10^k comes out as 10^k.
@@ -119,8 +122,8 @@ std::string quote_if_needed(const std::string& s) {
     for (char c : s) {
         if (std::string(",[]{}#&*!|>'\"%@`\n\r\t\\").find(c) != std::string::npos) plain = false;
     }
-    if (s.find(": ") != std::string::npos || (!s.empty() && (s.front() == '-' || s.front() == '?' || s.front() == ':') &&
-                                               (s.size() == 1 || s[1] == ' '))) {
+    if (s.find(": ") != std::string::npos ||
+        (!s.empty() && (s.front() == '-' || s.front() == '?' || s.front() == ':') && (s.size() == 1 || s[1] == ' '))) {
         plain = false;
     }
     if (plain) return s;
@@ -164,7 +167,8 @@ void check_expansion_size(const SweepSpec& spec, std::size_t count, const Config
     const std::size_t bytes = count * point_bytes(spec);
     if (bytes > kMaxExpandedBytes) {
         throw params.error("expanding its " + std::to_string(count) + " points would take about " +
-                           std::to_string(bytes >> 20) + " MiB (limit 256 MiB); shorten the keys or values, or split the sweep");
+                           std::to_string(bytes >> 20) +
+                           " MiB (limit 256 MiB); shorten the keys or values, or split the sweep");
     }
 }
 
@@ -194,10 +198,8 @@ const std::vector<std::string>& default_metrics() {
 
 std::string to_flow_yaml(const ConfigNode& n) {
     switch (n.kind()) {
-        case ConfigNode::Kind::Null:
-            return "null";
-        case ConfigNode::Kind::Scalar:
-            return quote_if_needed(n.scalar());
+        case ConfigNode::Kind::Null: return "null";
+        case ConfigNode::Kind::Scalar: return quote_if_needed(n.scalar());
         case ConfigNode::Kind::Seq: {
             std::string s = "[";
             for (size_t i = 0; i < n.items().size(); ++i) s += (i ? ", " : "") + to_flow_yaml(n.items()[i]);
@@ -280,7 +282,8 @@ SweepSpec load_sweep_spec(const std::string& path) {
     if (!cfg.is_scalar()) throw cfg.error("expected the path of a config file");
     spec.config = (dir / cfg.as_string()).lexically_normal().string();
     std::error_code config_ec;  // a name too long for the file system is "does not exist", not an exception
-    if (!fs::is_regular_file(spec.config, config_ec)) throw cfg.error("config file '" + spec.config + "' does not exist");
+    if (!fs::is_regular_file(spec.config, config_ec))
+        throw cfg.error("config file '" + spec.config + "' does not exist");
 
     if (const ConfigNode* set = root.find("set")) {
         if (!set->is_map()) throw set->error("expected a map of key path -> value");
@@ -304,7 +307,7 @@ SweepSpec load_sweep_spec(const std::string& path) {
 
     const ConfigNode* params = root.find("parameters");
     if (params == nullptr || !params->is_map() || params->entries().empty()) {
-        throw (params ? *params : root).error("`parameters:` must map at least one key path to its values");
+        throw(params ? *params : root).error("`parameters:` must map at least one key path to its values");
     }
     for (const auto& [key, value] : params->entries()) {
         check_key_path(value, key);
@@ -333,7 +336,8 @@ SweepSpec load_sweep_spec(const std::string& path) {
     }
 
     if (const ConfigNode* m = root.find("metrics")) {
-        if (!m->is_seq() || m->items().empty()) throw m->error("expected a list of report keys, e.g. [performance.tops_per_w]");
+        if (!m->is_seq() || m->items().empty())
+            throw m->error("expected a list of report keys, e.g. [performance.tops_per_w]");
         for (const auto& item : m->items()) {
             if (item.as_string() == "defaults") {
                 for (const auto& d : default_metrics()) spec.metrics.push_back(d);
@@ -372,7 +376,8 @@ SweepSpec load_sweep_spec(const std::string& path) {
         SweepPoint pt;
         pt.index = static_cast<int>(i);
         std::string id = std::to_string(i);
-        pt.id = "p" + std::string(static_cast<size_t>(width) - std::min(id.size(), static_cast<size_t>(width)), '0') + id;
+        pt.id =
+            "p" + std::string(static_cast<size_t>(width) - std::min(id.size(), static_cast<size_t>(width)), '0') + id;
         for (const auto& f : spec.fixed) pt.overrides.push_back(f.first + "=" + f.second);
         size_t rest = i;
         std::vector<size_t> pick(spec.params.size(), i);

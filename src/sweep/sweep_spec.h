@@ -18,13 +18,13 @@ namespace aimcsim::sweep {
 struct SweepParam {
     std::string key;
     std::vector<std::string> values;
-    SourceLoc loc;  // where the sweep file names it (for errors)
+    SourceLoc loc;                      // where the sweep file names it (for errors)
     std::vector<SourceLoc> value_locs;  // where each value is written (a range: the range)
 };
 
 struct SweepPoint {
     int index = 0;
-    std::string id;                                          // "p0003": its run directory under points/
+    std::string id;                                           // "p0003": its run directory under points/
     std::vector<std::pair<std::string, std::string>> values;  // swept key -> YAML value, in parameter order
     std::vector<std::string> overrides;                       // fixed `set:` then the point's values, "k=v"
 };
@@ -32,15 +32,15 @@ struct SweepPoint {
 enum class Combine { Product, Zip };
 
 struct SweepSpec {
-    std::string file;                     // the sweep file (absolute)
+    std::string file;  // the sweep file (absolute)
     std::string name;
-    std::string config;                   // base config (absolute)
+    std::string config;                                      // base config (absolute)
     std::vector<std::pair<std::string, std::string>> fixed;  // `set:` key -> YAML value, every point
     std::vector<SourceLoc> fixed_locs;
     Combine combine = Combine::Product;
     std::vector<SweepParam> params;
-    std::vector<std::string> metrics;     // report keys extracted into the results
-    std::vector<std::string> required;    // metrics the spec named: a column even if no report has it
+    std::vector<std::string> metrics;   // report keys extracted into the results
+    std::vector<std::string> required;  // metrics the spec named: a column even if no report has it
     std::vector<SweepPoint> points;
 
     // Stable digest of what defines the points (config, overrides, metrics): a

@@ -28,5 +28,6 @@ private:
 }  // namespace
 
 AIMCSIM_PLUGIN() {
-    aimcsim::register_model<aimcsim::DeviceModel, ScaledDevice>("plugin_test_device", "test: exact device times a gain");
+    aimcsim::register_model<aimcsim::DeviceModel, ScaledDevice>("plugin_test_device",
+                                                                "test: exact device times a gain");
 }

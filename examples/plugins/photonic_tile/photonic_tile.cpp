@@ -54,7 +54,7 @@ using aimcsim::Rng;
 using aimcsim::Stream;
 
 constexpr double kElectronCharge = 1.602176634e-19;  // C
-constexpr int kSymbolsPerMvm = 2;                      // positive, then negative input part
+constexpr int kSymbolsPerMvm = 2;                    // positive, then negative input part
 
 class PhotonicTile : public aimcsim::TileModel {
 public:
@@ -67,7 +67,8 @@ public:
                "input symbols per ns; published bandwidth > 14 GHz, limited by modulators and detectors. "
                "The tile clock: every phase is in symbols")
             .positive();
-        s.integer("input_bits", 8, "bits", "signed input precision of the modulator DACs (assumed: the chip's 8-bit codes)")
+        s.integer("input_bits", 8, "bits",
+                  "signed input precision of the modulator DACs (assumed: the chip's 8-bit codes)")
             .range(2, 8);
         s.integer("weight_bits", 5, "bits",
                   "distinguishable transmission levels of one GST cell, 2^bits - 1 steps (assumed ~5 bits of "
@@ -92,7 +93,8 @@ public:
         s.real("responsivity_a_per_w", 0.8, "A/W", "photodetector responsivity (assumed: Ge-on-Si)").positive();
         s.real("detector_noise_pa_per_rthz", 10.0, "pA/sqrt(Hz)", "TIA input-referred noise current density (assumed)")
             .at_least(0.0);
-        s.real("modulator_energy_pj_per_symbol", 0.1, "pJ", "modulator and its DAC driver, per row and symbol (assumed)")
+        s.real("modulator_energy_pj_per_symbol", 0.1, "pJ",
+               "modulator and its DAC driver, per row and symbol (assumed)")
             .at_least(0.0);
         s.real("detector_energy_pj_per_symbol", 0.2, "pJ",
                "balanced detector pair and TIA, per column and symbol (assumed)")
@@ -106,25 +108,17 @@ public:
     }
 
     explicit PhotonicTile(const Params& p)
-        : rows_(static_cast<int>(p.integer("rows"))),
-          cols_(static_cast<int>(p.integer("cols"))),
-          rate_gbaud_(p.real("symbol_rate_gbaud")),
-          input_bits_(static_cast<int>(p.integer("input_bits"))),
-          weight_levels_((1 << p.integer("weight_bits")) - 1),
-          weight_sigma_(p.real("weight_sigma")),
-          drift_nu_(p.real("drift_nu")),
-          drift_t0_s_(p.real("drift_t0_s")),
-          output_range_default_(p.real("output_range")),
-          laser_mw_(p.real("laser_power_per_channel_mw")),
-          wall_plug_(p.real("laser_wall_plug_efficiency")),
-          loss_db_(p.real("optical_loss_db")),
-          responsivity_(p.real("responsivity_a_per_w")),
-          noise_density_(p.real("detector_noise_pa_per_rthz") * 1e-12),
+        : rows_(static_cast<int>(p.integer("rows"))), cols_(static_cast<int>(p.integer("cols"))),
+          rate_gbaud_(p.real("symbol_rate_gbaud")), input_bits_(static_cast<int>(p.integer("input_bits"))),
+          weight_levels_((1 << p.integer("weight_bits")) - 1), weight_sigma_(p.real("weight_sigma")),
+          drift_nu_(p.real("drift_nu")), drift_t0_s_(p.real("drift_t0_s")),
+          output_range_default_(p.real("output_range")), laser_mw_(p.real("laser_power_per_channel_mw")),
+          wall_plug_(p.real("laser_wall_plug_efficiency")), loss_db_(p.real("optical_loss_db")),
+          responsivity_(p.real("responsivity_a_per_w")), noise_density_(p.real("detector_noise_pa_per_rthz") * 1e-12),
           modulator_pj_(p.real("modulator_energy_pj_per_symbol")),
           detector_pj_(p.real("detector_energy_pj_per_symbol")),
           input_load_cycles_(static_cast<int>(p.integer("input_load_cycles"))),
-          ldpu_cycles_(static_cast<int>(p.integer("ldpu_cycles"))),
-          ldpu_pj_(p.real("ldpu_energy_pj_per_column")),
+          ldpu_cycles_(static_cast<int>(p.integer("ldpu_cycles"))), ldpu_pj_(p.real("ldpu_energy_pj_per_column")),
           static_power_mw_(p.real("static_power_mw")),
           adc_(Registry<AdcModel>::instance().create(p.section("adc"), "ideal")) {
         // One fully-on row: its comb line, after the loss, split over 2*cols arms.
@@ -240,7 +234,8 @@ public:
         e.array_pj = laser_energy_pj(rows_);
         // Column value of uniform random codes and weights: N(0, rows/9); E|v| = sigma sqrt(2/pi).
         const double mean_abs = std::min(1.0, std::sqrt(rows_ / 9.0 * 2.0 / M_PI) / output_range_default_);
-        e.adc_pj = cols_ * (detector_pj_ * kSymbolsPerMvm + adc_->energy_per_conversion_pj(mean_abs * adc_->max_count()));
+        e.adc_pj =
+            cols_ * (detector_pj_ * kSymbolsPerMvm + adc_->energy_per_conversion_pj(mean_abs * adc_->max_count()));
         e.ldpu_pj = ldpu_pj_ * cols_;
         return e;
     }

@@ -44,7 +44,8 @@ public:
         s.real("nu_mean", 0.005, "",
                "mean drift exponent; ~10x below plain PCM's ~0.05 (Koelmans et al., Nat. Commun. 2015)")
             .at_least(0.0);
-        s.real("nu_sigma", 0.002, "", "device-to-device std of the drift exponent (assumed: same ratio to the mean as PCM)")
+        s.real("nu_sigma", 0.002, "",
+               "device-to-device std of the drift exponent (assumed: same ratio to the mean as PCM)")
             .at_least(0.0);
         s.real("q_s", 0.00088, "",
                "1/f read-noise coefficient; 10x below PCM's 0.0088 (assumed from the order-of-magnitude lower read "
@@ -57,13 +58,8 @@ public:
     }
 
     explicit ProjectedPcmDevice(const Params& p)
-        : g_max_us_(p.real("g_max_us")),
-          prog_sigma_us_(p.real("prog_sigma_us")),
-          nu_mean_(p.real("nu_mean")),
-          nu_sigma_(p.real("nu_sigma")),
-          q_s_(p.real("q_s")),
-          q_s_max_(p.real("q_s_max")),
-          t0_s_(p.real("t0_s")),
+        : g_max_us_(p.real("g_max_us")), prog_sigma_us_(p.real("prog_sigma_us")), nu_mean_(p.real("nu_mean")),
+          nu_sigma_(p.real("nu_sigma")), q_s_(p.real("q_s")), q_s_max_(p.real("q_s_max")), t0_s_(p.real("t0_s")),
           t_read_s_(p.real("t_read_s")) {}
 
     [[nodiscard]] double g_max_us() const override { return g_max_us_; }
@@ -96,6 +92,6 @@ private:
 
 AIMCSIM_PLUGIN() {
     aimcsim::register_model<aimcsim::DeviceModel, ProjectedPcmDevice>(
-        "projected_pcm",
-        "projected PCM (Koelmans 2015, Giannopoulos 2018): ~10x lower drift and 1/f noise, 8-bit programming precision");
+        "projected_pcm", "projected PCM (Koelmans 2015, Giannopoulos 2018): ~10x lower drift and 1/f noise, 8-bit "
+                         "programming precision");
 }

@@ -52,7 +52,8 @@ public:
                "relative std of one unit capacitor of the DAC (assumed: ~1% for ~1 fF metal-oxide-metal units); "
                "sets DNL/INL")
             .range(0.0, 0.5);
-        s.real("offset_sigma_lsb", 0.3, "LSB", "per-ADC comparator offset left after calibration (assumed)").at_least(0.0);
+        s.real("offset_sigma_lsb", 0.3, "LSB", "per-ADC comparator offset left after calibration (assumed)")
+            .at_least(0.0);
         s.real("noise_lsb", 0.3, "LSB", "per-conversion comparator and kT/C noise std (assumed)").at_least(0.0);
         s.real("fom_fj_per_step", 5.0, "fJ",
                "Walden figure of merit: energy per conversion = fom * 2^bits (assumed: typical of SAR ADCs near "
@@ -62,16 +63,12 @@ public:
     }
 
     explicit SarAdc(const Params& p)
-        : bits_(static_cast<int>(p.integer("bits"))),
-          cycles_per_bit_(static_cast<int>(p.integer("cycles_per_bit"))),
+        : bits_(static_cast<int>(p.integer("bits"))), cycles_per_bit_(static_cast<int>(p.integer("cycles_per_bit"))),
           sample_cycles_(static_cast<int>(p.integer("sample_cycles"))),
           columns_per_adc_(static_cast<int>(p.integer("columns_per_adc"))),
-          readout_cycles_(static_cast<int>(p.integer("readout_cycles"))),
-          cap_sigma_(p.real("cap_mismatch_sigma")),
-          offset_sigma_lsb_(p.real("offset_sigma_lsb")),
-          noise_lsb_(p.real("noise_lsb")),
-          energy_pj_(p.real("fom_fj_per_step") * 1e-3 * std::ldexp(1.0, bits_)),
-          max_count_((1 << (bits_ - 1)) - 1) {}
+          readout_cycles_(static_cast<int>(p.integer("readout_cycles"))), cap_sigma_(p.real("cap_mismatch_sigma")),
+          offset_sigma_lsb_(p.real("offset_sigma_lsb")), noise_lsb_(p.real("noise_lsb")),
+          energy_pj_(p.real("fom_fj_per_step") * 1e-3 * std::ldexp(1.0, bits_)), max_count_((1 << (bits_ - 1)) - 1) {}
 
     void setup(int columns, Rng& mismatch_rng) override {
         columns_ = columns;

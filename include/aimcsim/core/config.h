@@ -37,8 +37,8 @@ public:
 
     // Maps keep insertion order (the order written in the file).
     [[nodiscard]] bool has(const std::string& key) const;
-    [[nodiscard]] const ConfigNode& at(const std::string& key) const;        // error if missing
-    [[nodiscard]] const ConfigNode* find(const std::string& key) const;      // nullptr if missing
+    [[nodiscard]] const ConfigNode& at(const std::string& key) const;    // error if missing
+    [[nodiscard]] const ConfigNode* find(const std::string& key) const;  // nullptr if missing
     [[nodiscard]] const std::vector<std::pair<std::string, ConfigNode>>& entries() const { return map_; }
     [[nodiscard]] std::vector<std::string> keys() const;
 

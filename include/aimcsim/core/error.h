@@ -30,8 +30,8 @@ public:
 class ConfigError : public InputError {
 public:
     ConfigError(const SourceLoc& where, const std::string& key_path, const std::string& msg)
-        : InputError(where.str() + ": " + (key_path.empty() ? "" : key_path + ": ") + msg),
-          where_(where), key_path_(key_path) {}
+        : InputError(where.str() + ": " + (key_path.empty() ? "" : key_path + ": ") + msg), where_(where),
+          key_path_(key_path) {}
 
     [[nodiscard]] const SourceLoc& where() const { return where_; }
     [[nodiscard]] const std::string& key_path() const { return key_path_; }

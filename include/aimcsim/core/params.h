@@ -20,7 +20,7 @@ enum class ParamType { Int, Real, Bool, String, RealList, Section };
 struct ParamSpec {
     std::string name;
     ParamType type = ParamType::Real;
-    std::string unit;         // "ns", "pJ", "uS", "" for dimensionless
+    std::string unit;  // "ns", "pJ", "uS", "" for dimensionless
     std::string description;
     bool required = false;
     // Default as a value of the declared type (unused for Section/required).
@@ -28,7 +28,7 @@ struct ParamSpec {
     double min = -std::numeric_limits<double>::infinity();  // inclusive (Int/Real/RealList)
     double max = std::numeric_limits<double>::infinity();   // inclusive
     bool min_exclusive = false;
-    std::vector<std::string> choices;  // String: allowed values (empty = any)
+    std::vector<std::string> choices;              // String: allowed values (empty = any)
     std::shared_ptr<const class ParamSchema> sub;  // Section: its fixed schema, if it has one (for listings)
 
     [[nodiscard]] std::string type_name() const;
@@ -46,15 +46,16 @@ public:
     ParamSchema& real(const std::string& name, double def, const std::string& unit, const std::string& desc);
     ParamSchema& boolean(const std::string& name, bool def, const std::string& desc);
     ParamSchema& string(const std::string& name, const std::string& def, const std::string& desc);
-    ParamSchema& reals(const std::string& name, std::vector<double> def, const std::string& unit, const std::string& desc);
+    ParamSchema& reals(const std::string& name, std::vector<double> def, const std::string& unit,
+                       const std::string& desc);
     // A nested map that a sub-component validates itself (e.g. `device:` inside a tile).
     ParamSchema& section(const std::string& name, const std::string& desc);
     // A nested map with a fixed schema of its own (listed by `aimcsim models`).
     ParamSchema& section(const std::string& name, const std::string& desc, const ParamSchema& sub);
 
     // Modifiers for the last declared parameter.
-    ParamSchema& range(double lo, double hi);                 // inclusive
-    ParamSchema& positive();                                  // > 0
+    ParamSchema& range(double lo, double hi);  // inclusive
+    ParamSchema& positive();                   // > 0
     ParamSchema& at_least(double lo);
     ParamSchema& choices(std::vector<std::string> allowed);
     ParamSchema& required();

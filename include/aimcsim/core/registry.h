@@ -15,8 +15,7 @@
 
 namespace aimcsim {
 
-template <typename Interface>
-class Registry {
+template <typename Interface> class Registry {
 public:
     using Factory = std::function<std::unique_ptr<Interface>(const Params&)>;
 
@@ -92,8 +91,7 @@ private:
 };
 
 namespace detail {
-template <typename Interface>
-struct Registrar {
+template <typename Interface> struct Registrar {
     Registrar(const char* name, const char* description, ParamSchema (*schema)(),
               typename Registry<Interface>::Factory factory) {
         Registry<Interface>::instance().add(
@@ -109,7 +107,7 @@ struct Registrar {
 
 // AIMCSIM_REGISTER(DeviceModel, PcmDevice, "pcm", "PCM statistics of Joshi et al. 2020");
 // `Impl` must have `static ParamSchema schema()` and a constructor taking `const Params&`.
-#define AIMCSIM_REGISTER(Interface, Impl, name, description)                                      \
-    static const ::aimcsim::detail::Registrar<Interface> AIMCSIM_CONCAT(aimcsim_registrar_, __LINE__)( \
-        name, description, &Impl::schema,                                                           \
+#define AIMCSIM_REGISTER(Interface, Impl, name, description)                                                           \
+    static const ::aimcsim::detail::Registrar<Interface> AIMCSIM_CONCAT(aimcsim_registrar_, __LINE__)(                 \
+        name, description, &Impl::schema,                                                                              \
         [](const ::aimcsim::Params& p) -> std::unique_ptr<Interface> { return std::make_unique<Impl>(p); })
