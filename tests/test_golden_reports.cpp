@@ -1,0 +1,118 @@
+// Golden reports: every case of tests/golden/cases.txt rerun through the CLI must
+// write the report.json, layers.csv and trace that the simulator wrote before the
+// renovation (scripts/golden_reports.sh made them), wall-clock fields excepted.
+// A refactoring that moves one number by one ulp fails here, naming the key.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.h"
+
+namespace {
+
+using nlohmann::json;
+
+struct GoldenCase {
+    std::string name, args;
+};
+
+std::vector<GoldenCase> golden_cases() {
+    std::ifstream in(test::source_path("tests/golden/cases.txt"));
+    REQUIRE(in.good());
+    std::vector<GoldenCase> cases;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto colon = line.find(": ");
+        REQUIRE(colon != std::string::npos);
+        cases.push_back({line.substr(0, colon), line.substr(colon + 2)});
+    }
+    return cases;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Host-speed figures differ run to run; everything else is simulated and must not.
+void drop_wall_clock(json& j) {
+    if (j.is_object()) {
+        j.erase("wall_s");
+        j.erase("analog_images_per_s");
+        for (auto& [key, value] : j.items()) drop_wall_clock(value);
+    } else if (j.is_array()) {
+        for (auto& value : j) drop_wall_clock(value);
+    }
+}
+
+// Size and FNV-1a-64 of a file, as scripts/golden_reports.sh records a trace.
+std::string digest(const std::string& bytes) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char b : bytes) h = (h ^ b) * 0x100000001b3ULL;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return std::to_string(bytes.size()) + " " + hex;
+}
+
+// Paths of the values that differ, at most a few, for a readable failure.
+std::string first_differences(const json& expected, const json& actual) {
+    std::string out;
+    int shown = 0;
+    for (const auto& op : json::diff(expected, actual)) {
+        if (shown++ == 8) break;
+        const std::string path = op.value("path", std::string());
+        out += "  " + op.value("op", std::string()) + " " + path;
+        if (op.contains("value")) out += " = " + op["value"].dump();
+        const auto p = json::json_pointer(path);
+        if (expected.contains(p)) out += " (was " + expected.at(p).dump() + ")";
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("every golden case writes the report it wrote before the renovation", "[golden][cli]") {
+    for (const GoldenCase& c : golden_cases()) {
+        DYNAMIC_SECTION(c.name) {
+            const std::string golden = test::source_path("tests/golden/" + c.name);
+            test::TempDir dir;
+            std::string args = c.args;
+            const bool traced = args.find(" --trace") != std::string::npos;
+            if (traced) args.replace(args.find(" --trace"), 8, " --trace " + dir.str() + "/trace.json");
+            std::string cli;  // config and workload paths are relative to the repository
+            std::istringstream words(args);
+            for (std::string w; words >> w;) {
+                if (w.rfind("configs/", 0) == 0 || w.rfind("workloads/", 0) == 0) w = test::source_path(w);
+                cli += w + " ";
+            }
+            const auto r = test::run_cli("run " + cli + "-q --out " + dir.str());
+            INFO(c.name << ": aimcsim run " << cli << "\n" << r.output);
+            REQUIRE(r.exit_code == 0);
+
+            json expected = json::parse(read_file(golden + "/report.json"));
+            json actual = json::parse(read_file(dir.str() + "/report.json"));
+            drop_wall_clock(expected);
+            drop_wall_clock(actual);
+            INFO("report.json differs from " << golden << ":\n" << first_differences(expected, actual));
+            CHECK(actual == expected);
+
+            const std::string layers = read_file(golden + "/layers.csv");
+            if (!layers.empty()) CHECK(read_file(dir.str() + "/layers.csv") == layers);
+            if (traced) {
+                std::string want = read_file(golden + "/trace.digest");
+                while (!want.empty() && want.back() == '\n') want.pop_back();
+                CHECK(digest(read_file(dir.str() + "/trace.json")) == want);
+            }
+        }
+    }
+}
