@@ -1,5 +1,5 @@
 // Equations shared by the PCM device models ("pcm", "hermes_pcm"): programming
-// noise, drift and accumulated 1/f read noise (DESIGN.md section 3). The fits
+// noise, drift and accumulated 1/f read noise (docs/physics.md, "PCM device statistics"). The fits
 // differ only in their coefficients, which the models compute and pass in.
 #pragma once
 

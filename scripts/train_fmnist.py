@@ -4,7 +4,7 @@
 Four models: a small CNN and an MLP, each trained plainly and hardware-aware
 (HWA). HWA training adds Gaussian noise to every weight matrix in the forward
 pass, so the network learns to tolerate the PCM programming noise it will see
-on the chip (IBM's noise-aware training, see DESIGN.md section 7).
+on the chip (IBM's noise-aware training, docs/physics.md, "Accuracy of the shipped models").
 
 Run with Debian's interpreter (the pyenv python3 first on PATH has no torch):
     /usr/bin/python3 scripts/train_fmnist.py [--data DIR] [--out DIR] [--epochs N]
@@ -46,7 +46,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DATA = "/usr/share/datasets/fashion-mnist"
 
 # PCM programming noise near g_max is about 1.06 uS of a 25 uS range, i.e. ~4 % of the
-# largest weight. DESIGN.md asks for about twice the programming noise during training.
+# largest weight. IBM's noise-aware training uses about twice the programming noise during training.
 HWA_NOISE_REL = 0.08
 # Clip each weight matrix to +-2.5 standard deviations after every step: a few outliers
 # would otherwise set max|W|, the value mapped to g_max, and waste the conductance range.

@@ -1,4 +1,4 @@
-// Device models against the closed forms of DESIGN.md section 3. The expected
+// Device models against the closed forms of docs/physics.md ("PCM device statistics", "HERMES fit"). The expected
 // values are computed here from the equations, independently of the models'
 // code; statistical checks allow 5 standard errors of the sample size.
 #include <catch2/catch.hpp>
@@ -63,7 +63,7 @@ Moments folded_normal(double mu, double sigma) {
     return {mean, std::sqrt(mu * mu + sigma * sigma - mean * mean)};
 }
 
-// Reference fits typed from DESIGN.md.
+// Reference fits typed from docs/physics.md.
 double joshi_sigma_prog(double r) { return std::max(0.0, 0.26348 + 1.9650 * r - 1.1731 * r * r); }
 double joshi_mu_nu(double r) { return clip(-0.0155 * std::log(r) + 0.0244, 0.049, 0.1); }
 double joshi_sigma_nu(double r) { return clip(-0.0125 * std::log(r) - 0.0059, 0.008, 0.045); }
