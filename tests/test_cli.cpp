@@ -156,3 +156,17 @@ TEST_CASE("network runs on the chip: ResNet-9 over hermes vs ideal links and an 
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.output, Contains("201 tiles"));
 }
+
+TEST_CASE("stdout carries the report only: no SystemC banner, log lines on stderr", "[cli]") {
+    const std::string large = test::source_path("configs/hermes_large.yaml");
+    // This run warns (a layer list has no trained weights): the warning must not reach stdout.
+    auto quiet_stdout = test::run_command("{ " + std::string(AIMCSIM_CLI) + " run " + large + " -q 2>/dev/null; }");
+    CHECK(quiet_stdout.exit_code == 0);
+    CHECK(quiet_stdout.output.empty());
+    auto both = test::run_cli("run " + large + " -q");
+    CHECK_THAT(both.output, Contains("[warning] accuracy not evaluated"));
+    CHECK_THAT(both.output, !Contains("Copyright"));
+    auto report = test::run_command("{ " + std::string(AIMCSIM_CLI) + " run " +
+                                    test::source_path("configs/hermes_core.yaml") + " 2>/dev/null; }");
+    CHECK(report.output.rfind("aimcsim report: hermes_core", 0) == 0);  // the first line is the report's
+}

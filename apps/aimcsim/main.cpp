@@ -2,6 +2,7 @@
 // line on stderr and exit status 2; anything else is an internal error (status 1).
 #include <boost/program_options.hpp>
 #include <systemc>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -148,8 +149,19 @@ int cmd_run(const std::vector<std::string>& args) {
 
 }  // namespace
 
+// Our own entry point: SystemC prints its copyright banner on stdout when the kernel
+// starts unless SC_COPYRIGHT_MESSAGE=DISABLE, so set it before handing over to SystemC
+// (whose sc_elab_and_sim calls sc_main below). A user's explicit setting wins.
+int main(int argc, char* argv[]) {
+    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
+    return sc_core::sc_elab_and_sim(argc, argv);
+}
+
 int sc_main(int argc, char* argv[]) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    // Log lines and warnings go to stderr: stdout carries the report only.
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
     spdlog::set_level(spdlog::level::warn);
     try {
         load_cli_plugins(args);
