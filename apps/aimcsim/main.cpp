@@ -21,6 +21,7 @@
 #include "src/app/run.h"
 #include "src/sweep/sweep_command.h"
 #include "src/app/infer.h"
+#include "src/app/validate.h"
 
 namespace po = boost::program_options;
 using namespace aimcsim;
@@ -36,6 +37,8 @@ const char* kUsage =
     "chip's numerics\n"
     "  sweep SWEEP.yaml --out DIR [--jobs N] [--resume] [--shard I/N]      run a design-space sweep (sweep merge "
     "DIR... --out OUT)\n"
+    "  validate [--out DIR] [--only NAME]...                                rerun the published silicon figures "
+    "and compare\n"
     "global option (before or after the command, repeatable):\n"
     "  --plugin PATH.so                                                     load a plugin's models first\n"
     "run 'aimcsim <command> --help' for the options of a command\n";
@@ -175,6 +178,7 @@ int sc_main(int argc, char* argv[]) {
         if (cmd == "models") return cmd_models(args);
         if (cmd == "sweep") return run_sweep_command(args);
         if (cmd == "infer") return run_infer_command(args);
+        if (cmd == "validate") return run_validate_command(args);
         throw InputError("unknown command '" + cmd + "'\n" + kUsage);
     } catch (const InputError& e) {
         std::cerr << "aimcsim: error: " << e.what() << "\n";
