@@ -20,6 +20,9 @@
 #include "src/import/onnx_import.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
+#include "src/app/report/chip_report.h"
+#include "src/app/report/chip_trace.h"
+#include "src/app/report/layers_csv.h"
 #include "src/import/layer_list.h"
 
 namespace aimcsim {
