@@ -122,7 +122,6 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
     out.report["schema"] = kReportSchema;
     out.report["name"] = rc.name;
     out.report["seed"] = rc.seed;
-    out.report["simulation"] = {{"functional", r.functional}, {"simulated_ns", r.simulated_ns}};
     out.text = chip_report_text(r);
     layers_csv_text = layers_csv(r);
     if (o.trace) {

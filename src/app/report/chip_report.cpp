@@ -1,5 +1,7 @@
 #include "src/app/report/chip_report.h"
 
+#include "src/app/report/stat_report.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
@@ -20,119 +22,13 @@ std::string busy_by_op_text(const GdpuStats& g) {
     return text.empty() ? text : text + ")";
 }
 
-// {op name: busy cycles} of the ops a GDPU served.
-nlohmann::json busy_by_op_json(const GdpuStats& g) {
-    nlohmann::json j = nlohmann::json::object();
-    for (int op = 0; op < kOpCount; ++op) {
-        const std::uint64_t cycles = g.busy_cycles_by_op[static_cast<std::size_t>(op)];
-        if (cycles > 0) j[op_name(static_cast<Op>(op))] = cycles;
-    }
-    return j;
-}
-
 }  // namespace
 
-nlohmann::json chip_report_json(const ChipRunResult& r) {
-    using nlohmann::json;
-    json j;
-    j["chip"] = {{"tiles", r.peak.tiles},
-                 {"grid_rows", r.grid_rows},
-                 {"grid_cols", r.grid_cols},
-                 {"clock_ghz", r.clock_ghz},
-                 {"mvm_interval_ns", r.peak.mvm_interval_ns},
-                 {"mvm_latency_ns", r.phases.latency() / r.clock_ghz},
-                 {"peak_power_mw", r.peak.peak_power_mw},
-                 {"peak_tops", r.peak.peak_tops},
-                 {"peak_tops_per_w", r.peak.peak_tops_per_w}};
-    j["chip"]["topology"] = r.topology;
-    j["chip"]["functional"] = r.functional;
-    j["workload"] = {
-        {"name", r.workload_name}, {"macs_per_inference", r.macs_per_inference}, {"inferences", r.inferences}};
-    json tiles = json::array();
-    for (const TileBlock& b : r.mapping.blocks) {
-        tiles.push_back({{"tile", b.tile},
-                         {"row", b.grid_row},
-                         {"col", b.grid_col},
-                         {"layer", r.mapping.layers
-                                       .at(static_cast<std::size_t>(
-                                           r.mapping.placement_of_layer[static_cast<std::size_t>(b.layer)]))
-                                       .name},
-                         {"block_row", b.block_row},
-                         {"block_col", b.block_col},
-                         {"replica", b.replica},
-                         {"rows", b.rows},
-                         {"cols", b.cols}});
-    }
-    j["mapping"] = {{"tiles_used", r.mapping.tiles_used()},
-                    {"cell_utilization", r.mapping.cell_utilization()},
-                    {"chip_cell_utilization", r.mapping.chip_cell_utilization()},
-                    {"placement", placement_method_name(r.placement.method)},
-                    {"placement_cost_bit_hops", r.placement.cost_bit_hops},
-                    {"placement_cost_bit_hops_snake", r.placement.snake_cost_bit_hops},
-                    {"tiles", tiles}};
-    j["performance"] = {{"latency_ns", r.latency_ns},
-                        {"latency_cycles", r.latency_cycles},
-                        {"throughput_inferences_per_s", r.throughput_inferences_per_s},
-                        {"batch_throughput_inferences_per_s", r.batch_throughput_inferences_per_s},
-                        {"steady_state", r.steady_state},
-                        {"simulated_ns", r.simulated_ns},
-                        {"tops", r.tops},
-                        {"tops_per_w", r.tops_per_w},
-                        {"energy_per_inference_nj", r.energy_per_inference_nj},
-                        {"tile_mvms", r.tile_mvms},
-                        {"psum_adds", r.psum_adds},
-                        {"energy_breakdown_pj",
-                         {{"input", r.energy_pj.input},
-                          {"pwm", r.energy_pj.pwm},
-                          {"array", r.energy_pj.array},
-                          {"adc", r.energy_pj.adc},
-                          {"ldpu", r.energy_pj.ldpu},
-                          {"gdpu", r.energy_pj.gdpu},
-                          {"interconnect", r.energy_pj.interconnect},
-                          {"static", r.energy_pj.static_}}}};
-    j["interconnect"] = {{"bytes", r.net_totals.bytes()},
-                         {"packets", r.net_totals.packets},
-                         {"bit_hops", r.net_totals.bit_hops},
-                         {"stall_cycles", r.net_totals.stall_cycles},
-                         {"backpressure_cycles", r.net_totals.held_cycles},
-                         {"peak_buffer_flits", r.net_totals.peak_buffer_flits},
-                         {"max_link_utilization", r.max_link_utilization},
-                         {"hop_histogram", r.net_totals.hop_histogram}};
-    json gdpus = json::array();
-    const double span = r.simulated_ns * r.clock_ghz;
-    for (std::size_t g = 0; g < r.gdpus.size(); ++g) {
-        const GdpuStats& s = r.gdpus[g];
-        gdpus.push_back({{"gdpu", g},
-                         {"tile", s.tile},
-                         {"row", s.tile / r.grid_cols},
-                         {"col", s.tile % r.grid_cols},
-                         {"values", s.values},
-                         {"busy_cycles", s.busy_cycles},
-                         {"queue_cycles", s.queue_cycles},
-                         {"busy_cycles_by_op", busy_by_op_json(s)},
-                         {"utilization", span > 0 ? static_cast<double>(s.busy_cycles) / span : 0.0}});
-    }
-    j["gdpus"] = gdpus;
-    json layers = json::array();
-    for (const LayerResult& l : r.layers) {
-        layers.push_back({{"name", l.name},
-                          {"op", l.op},
-                          {"gdpu", l.gdpu >= 0 ? nlohmann::json(l.gdpu) : nlohmann::json(nullptr)},
-                          {"tiles", l.tiles},
-                          {"replicas", l.replicas},
-                          {"row_blocks", l.row_blocks},
-                          {"col_blocks", l.col_blocks},
-                          {"mvms", l.mvms},
-                          {"start_ns", l.start_ns},
-                          {"end_ns", l.end_ns},
-                          {"latency_ns", l.end_ns - l.start_ns},
-                          {"energy_pj", l.energy_pj}});
-    }
-    j["layers"] = layers;
-    return j;
+nlohmann::json chip_report_json(const ChipRunResult& r, const StatDeclarations<ChipRunResult>& counters) {
+    return declared_json(r, counters);
 }
 
-std::string chip_report_text(const ChipRunResult& r) {
+std::string chip_report_text(const ChipRunResult& r, const StatDeclarations<ChipRunResult>& counters) {
     std::ostringstream os;
     os.setf(std::ios::fixed);
     os.precision(2);
@@ -203,6 +99,7 @@ std::string chip_report_text(const ChipRunResult& r) {
            << (span > 0 ? static_cast<double>(g.busy_cycles) / span : 0.0) << ", " << g.queue_cycles << " queue cycles"
            << busy_by_op_text(g) << "\n";
     }
+    os << "\nevery counter (report.json key, value, unit, meaning):\n" << declared_text(r, counters);
     return os.str();
 }
 
