@@ -8,6 +8,12 @@ namespace aimcsim {
 
 using nlohmann::json;
 
+std::string significant(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    return buf;
+}
+
 json stat_json(const StatValue& v) {
     return std::visit(
         [](const auto& x) -> json {
@@ -34,9 +40,7 @@ std::string stat_text(const StatValue& v) {
             } else if constexpr (std::is_same_v<T, bool>) {
                 return x ? "true" : "false";
             } else if constexpr (std::is_same_v<T, double>) {
-                char buf[64];
-                std::snprintf(buf, sizeof buf, "%.6g", x);
-                return buf;
+                return significant(x, 6);
             } else if constexpr (std::is_same_v<T, std::string>) {
                 return x;
             } else if constexpr (std::is_same_v<T, std::vector<std::uint64_t>>) {

@@ -12,6 +12,9 @@
 
 namespace aimcsim {
 
+// `v` to `digits` significant digits (printf %g).
+[[nodiscard]] std::string significant(double v, int digits = 4);
+
 // null, true, 12, 0.5, "name", [1, 2], {"a": 1}.
 [[nodiscard]] nlohmann::json stat_json(const StatValue& v);
 
