@@ -14,6 +14,8 @@
 #include "src/import/onnx_import.h"
 #include "src/app/run_config.h"
 #include "src/chip/chip_params.h"
+#include "src/app/report/chip_report.h"
+#include "src/app/report/chip_trace.h"
 #include "src/chip/chip_run.h"
 #include "src/import/layer_list.h"
 #include "tests/chip_test_support.h"

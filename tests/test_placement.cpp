@@ -15,6 +15,7 @@
 #include "aimcsim/topology.h"
 #include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
+#include "src/app/report/chip_report.h"
 #include "src/chip/chip_run.h"
 #include "src/import/layer_list.h"
 #include "src/mapping/mapper.h"

@@ -12,7 +12,6 @@
 #include "aimcsim/tile.h"
 #include "aimcsim/topology.h"
 #include "src/core/resource_guard.h"
-#include "src/app/report.h"
 #include "src/app/run_config.h"
 #include "src/core/sim_context.h"
 #include "src/import/mvm_workload.h"
@@ -20,6 +19,11 @@
 #include "src/import/onnx_import.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
+#include "src/app/report/accuracy_report.h"
+#include "src/app/report/chip_report.h"
+#include "src/app/report/layers_csv.h"
+#include "src/app/report/report_files.h"
+#include "src/app/report/tile_report.h"
 #include "src/import/layer_list.h"
 
 namespace aimcsim {
@@ -61,7 +65,7 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
     if (!trained) {
         // A layer list has random weights: an accuracy would be meaningless, not wrong input.
         spdlog::warn("accuracy not evaluated: workload '{}' is a layer list with random weights", net.name);
-        out.report["accuracy"] = {{"evaluated", false}, {"reason", "layer-list workload with random weights"}};
+        out.report["accuracy"] = accuracy_not_evaluated_json("layer-list workload with random weights");
         out.text += "\nAccuracy: not evaluated (layer-list workload with random weights; use an ONNX model)\n";
         return;
     }
@@ -69,25 +73,12 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
     const bool gdc_on = gdc == nullptr || gdc->find("enabled") == nullptr || gdc->at("enabled").as_bool();
     AccuracyJob job{&net, &map, &rc.tile, rc.seed, rc.simulation.t_inference_s, gdc_on, rc.simulation.threads};
     spdlog::info("evaluating accuracy of {} on {} images", net.name, settings.samples);
-    const AccuracyResult a = evaluate_accuracy(job, settings);
-    nlohmann::json vs = nlohmann::json::array();
-    for (const auto& p : a.vs_time)
-        vs.push_back({{"t_inference_s", p.t_inference_s}, {"gdc", p.gdc}, {"top1", p.top1}});
-    out.report["accuracy"] = {{"dataset", a.dataset},
-                              {"samples", a.samples},
-                              {"top1_float", a.top1_float},
-                              {"top1_analog", a.vs_time.front().top1},
-                              {"t_inference_s", a.vs_time.front().t_inference_s},
-                              {"gdc", a.vs_time.front().gdc},
-                              {"vs_time", vs},
-                              {"wall_s", a.wall_s},
-                              {"analog_images_per_s", a.images_per_s}};
-    out.text += render_accuracy_text(out.report["accuracy"]);
+    out.report["accuracy"] = accuracy_json(evaluate_accuracy(job, settings));
+    out.text += accuracy_text(out.report["accuracy"]);
 }
 
 // A network on the configured chip (layer list or ONNX): report, text, layers.csv.
-RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std::string& layers_csv_text,
-                      const std::string& trace_path) {
+RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, const std::string& trace_path) {
     const ChipParams chip = parse_chip_params(rc.chip);
     ChipRunOptions o;
     o.seed = rc.seed;
@@ -116,17 +107,10 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
     }();
     RunOutput out;
     out.report = chip_report_json(r);
-    out.report["schema"] = kReportSchema;
-    out.report["name"] = rc.name;
-    out.report["seed"] = rc.seed;
-    out.report["simulation"] = {{"functional", r.functional}, {"simulated_ns", r.simulated_ns}};
+    put_report_header(out.report, rc);
     out.text = chip_report_text(r);
-    layers_csv_text = layers_csv(r);
-    if (o.trace) {
-        std::ofstream trace(trace_path);
-        trace << chip_trace_json(r).dump() << "\n";
-        if (!trace) throw InputError("cannot write trace file '" + trace_path + "'");
-    }
+    out.layers_csv = layers_csv(r);
+    if (o.trace) write_trace(trace_path, r);
     add_accuracy(rc, acc, net, r.mapping, trained, out);
     return out;
 }
@@ -159,9 +143,8 @@ RunOutput run_simulation(const RunOptions& opts) {
     const Params wp = workload_section_schema().parse(rc.workload, {});
 
     RunOutput out;
-    std::string layers_csv_text;  // chip runs only
     if (ends_with(wp.str("file"), ".onnx")) {
-        out = run_network(rc, load_onnx(wp.str("file")), true, layers_csv_text, opts.trace_path);
+        out = run_network(rc, load_onnx(wp.str("file")), true, opts.trace_path);
     } else {
         const ConfigNode workload = load_workload_file(wp);
         const ConfigNode* kind = workload.find("kind");
@@ -170,19 +153,16 @@ RunOutput run_simulation(const RunOptions& opts) {
             spdlog::info("simulating {} on one tile", wp.str("file"));
             guard_memory(rc, false);
             out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
-            out.text = render_text(out.report);
+            out.text = tile_report_text(out.report);
         } else if (kind->as_string() == "layer_list") {
-            out = run_network(rc, load_layer_list(workload, rc.seed), false, layers_csv_text, opts.trace_path);
+            out = run_network(rc, load_layer_list(workload, rc.seed), false, opts.trace_path);
         } else {
             throw kind->error("unknown workload kind '" + kind->as_string() + "'; expected mvm_random or layer_list");
         }
     }
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     out.report["simulation"]["wall_s"] = wall_s;
-    if (!opts.out_dir.empty()) {
-        write_outputs(opts.out_dir, out.report, out.text, rc);
-        if (!layers_csv_text.empty()) std::ofstream(opts.out_dir + "/layers.csv") << layers_csv_text;
-    }
+    if (!opts.out_dir.empty()) write_outputs(opts.out_dir, out.report, out.text, out.layers_csv, rc);
     return out;
 }
 

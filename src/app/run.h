@@ -21,6 +21,7 @@ struct RunOptions {
 struct RunOutput {
     nlohmann::json report;
     std::string text;
+    std::string layers_csv;  // chip runs: the per-layer table
 };
 
 // Loads, validates, simulates, writes DIR/report.json, report.txt, resolved_config.yaml.

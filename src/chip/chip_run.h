@@ -1,14 +1,13 @@
 // One chip run: map a network onto the configured grid, elaborate the Chip,
-// simulate a batch of inferences (timing only), and gather latency, throughput,
-// energy and the per-layer table; plus the chip's peak figures, computed from
-// the tile's parameters alone.
+// simulate a batch of inferences, and gather latency, throughput, energy and the
+// per-layer table into a ChipRunResult; plus the chip's peak figures, computed
+// from the tile's parameters alone. The chip knows no output format: the
+// application's report writer (src/app/report/) turns the result into files.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/tile.h"
@@ -119,7 +118,7 @@ struct ChipRunOptions {
     double adc_range_scale = 1.0;   // functional: as AccuracySettings::adc_range_scale
     bool gdc = true;                // functional: false divides the tiles' drift compensation out
     std::uint64_t first_image = 0;  // functional: image id of inference 0 (keys the per-read noise)
-    bool trace = false;             // keep every MVM's span for chip_trace_json()
+    bool trace = false;             // keep every MVM's, GDPU op's and link crossing's span (the trace)
 };
 
 // Maps and simulates `net`. Throws InputError if it does not fit the grid.
@@ -128,19 +127,5 @@ struct ChipRunOptions {
 // Timing only.
 [[nodiscard]] ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net,
                                      std::uint64_t seed, int batch);
-
-// The report sections of a chip run (chip, workload, mapping, performance,
-// interconnect, layers), to merge into report.json.
-[[nodiscard]] nlohmann::json chip_report_json(const ChipRunResult& r);
-// A summary a newcomer can read: chip, tile map (a grid of layer numbers),
-// per-layer table, totals.
-[[nodiscard]] std::string chip_report_text(const ChipRunResult& r);
-// Timeline in the Chrome / Perfetto trace-event format (open in ui.perfetto.dev or
-// chrome://tracing): one track per tile (a slice per MVM, array start to LDPU
-// result, named by layer), per GDPU (a slice per operation) and per link that
-// carried traffic (a slice per packet). Needs a run with ChipRunOptions::trace.
-[[nodiscard]] nlohmann::json chip_trace_json(const ChipRunResult& r);
-// layers.csv: one line per weight layer.
-[[nodiscard]] std::string layers_csv(const ChipRunResult& r);
 
 }  // namespace aimcsim

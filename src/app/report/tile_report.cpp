@@ -1,11 +1,11 @@
-#include "src/app/report.h"
+#include "src/app/report/tile_report.h"
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
-#include "aimcsim/core/error.h"
+#include "src/app/report/stat_report.h"
+
+#include "src/app/report/report_files.h"
 
 namespace aimcsim {
 
@@ -16,12 +16,6 @@ namespace {
 json breakdown(const MvmEnergy& e, double static_pj) {
     return json{{"input", e.input_pj}, {"pwm", e.pwm_pj},   {"array", e.array_pj},
                 {"adc", e.adc_pj},     {"ldpu", e.ldpu_pj}, {"static", static_pj}};
-}
-
-std::string fmt(double v, int prec = 4) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-    return buf;
 }
 
 }  // namespace
@@ -50,9 +44,7 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
     const double run_ops = 2.0 * r.rows * r.cols * static_cast<double>(r.mvms);
 
     json j;
-    j["schema"] = kReportSchema;
-    j["name"] = rc.name;
-    j["seed"] = rc.seed;
+    put_report_header(j, rc);
     j["workload"] = {{"name", "mvm_random"}, {"mvms", r.mvms}, {"rows", r.rows}, {"cols", r.cols}};
     j["tile"] = {
         {"rows", r.tile_rows},
@@ -92,21 +84,7 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
     return j;
 }
 
-std::string render_accuracy_text(const json& a) {
-    std::ostringstream o;
-    o << "\nAccuracy on " << a["dataset"].get<std::string>() << " (" << a["samples"] << " test images)\n";
-    o << "  float reference:   " << fmt(100.0 * a["top1_float"].get<double>(), 4) << " %\n";
-    o << "  t after programming    GDC    top-1\n";
-    for (const auto& p : a["vs_time"]) {
-        char line[128];
-        std::snprintf(line, sizeof line, "  %12.6g s       %-5s  %6.2f %%\n", p["t_inference_s"].get<double>(),
-                      p["gdc"].get<bool>() ? "on" : "off", 100.0 * p["top1"].get<double>());
-        o << line;
-    }
-    return o.str();
-}
-
-std::string render_text(const json& j) {
+std::string tile_report_text(const json& j) {
     std::ostringstream o;
     o << "aimcsim report: " << j.value("name", "") << "   (seed " << j.value("seed", 0) << ")\n";
     if (j.contains("workload")) {
@@ -118,59 +96,47 @@ std::string render_text(const json& j) {
     if (j.contains("tile")) {
         const auto& t = j["tile"];
         const auto& ph = t["phases_cycles"];
-        o << "\nTile " << t["rows"] << "x" << t["cols"] << " @ " << fmt(t["clock_ghz"].get<double>()) << " GHz\n";
+        o << "\nTile " << t["rows"] << "x" << t["cols"] << " @ " << significant(t["clock_ghz"].get<double>())
+          << " GHz\n";
         o << "  phases (cycles):   load " << ph["input_load"] << " + integrate " << ph["integrate"] << " + convert "
           << ph["convert"] << " + readout " << ph["readout"] << " + LDPU " << ph["ldpu"] << "\n";
-        o << "  MVM latency:       " << fmt(t["mvm_latency_ns"].get<double>()) << " ns (" << t["mvm_latency_cycles"]
-          << " cycles); new MVM every " << fmt(t["mvm_interval_ns"].get<double>()) << " ns\n";
-        o << "  peak:              " << fmt(t["peak_tops"].get<double>()) << " TOPS, "
-          << fmt(t["peak_tops_per_w"].get<double>()) << " TOPS/W (uniform random 8-bit data)\n";
-        o << "  energy per MVM:    " << fmt(t["mvm_energy_pj"].get<double>()) << " pJ (this run)\n";
+        o << "  MVM latency:       " << significant(t["mvm_latency_ns"].get<double>()) << " ns ("
+          << t["mvm_latency_cycles"] << " cycles); new MVM every " << significant(t["mvm_interval_ns"].get<double>())
+          << " ns\n";
+        o << "  peak:              " << significant(t["peak_tops"].get<double>()) << " TOPS, "
+          << significant(t["peak_tops_per_w"].get<double>()) << " TOPS/W (uniform random 8-bit data)\n";
+        o << "  energy per MVM:    " << significant(t["mvm_energy_pj"].get<double>()) << " pJ (this run)\n";
     }
     if (j.contains("performance")) {
         const auto& p = j["performance"];
         o << "\nPerformance\n";
         if (p.contains("tops"))
-            o << "  throughput:        " << fmt(p["tops"].get<double>()) << " TOPS, "
-              << fmt(p["tops_per_w"].get<double>()) << " TOPS/W\n";
+            o << "  throughput:        " << significant(p["tops"].get<double>()) << " TOPS, "
+              << significant(p["tops_per_w"].get<double>()) << " TOPS/W\n";
         if (p.contains("energy_breakdown_pj")) {
             double total = 0.0;
             for (const auto& kv : p["energy_breakdown_pj"].items()) total += kv.value().get<double>();
             o << "  energy breakdown:  ";
             for (const auto& kv : p["energy_breakdown_pj"].items()) {
-                o << kv.key() << " " << fmt(100.0 * kv.value().get<double>() / (total > 0 ? total : 1), 3) << "%  ";
+                o << kv.key() << " " << significant(100.0 * kv.value().get<double>() / (total > 0 ? total : 1), 3)
+                  << "%  ";
             }
             o << "\n";
         }
     }
     if (j.contains("mvm_error") && !j["mvm_error"]["relative_rms"].is_null()) {
         const auto& e = j["mvm_error"];
-        o << "\nMVM error vs exact product at t = " << fmt(e["t_inference_s"].get<double>())
-          << " s: " << fmt(100.0 * e["relative_rms"].get<double>(), 3) << " % relative RMS (drift compensation x"
-          << fmt(e["gdc_factor"].get<double>()) << ")\n";
+        o << "\nMVM error vs exact product at t = " << significant(e["t_inference_s"].get<double>())
+          << " s: " << significant(100.0 * e["relative_rms"].get<double>(), 3)
+          << " % relative RMS (drift compensation x" << significant(e["gdc_factor"].get<double>()) << ")\n";
     }
     if (j.contains("simulation")) {
         const auto& s = j["simulation"];
-        o << "\nsimulated " << fmt(s["simulated_ns"].get<double>(), 6) << " ns";
-        if (s.contains("wall_s")) o << " in " << fmt(s["wall_s"].get<double>(), 3) << " s wall";
+        o << "\nsimulated " << significant(s["simulated_ns"].get<double>(), 6) << " ns";
+        if (s.contains("wall_s")) o << " in " << significant(s["wall_s"].get<double>(), 3) << " s wall";
         o << "\n";
     }
     return o.str();
-}
-
-void write_outputs(const std::string& dir, const json& report, const std::string& text, const RunConfig& rc) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw InputError("cannot create output folder '" + dir + "': " + ec.message());
-    auto write = [&](const std::string& name, const std::string& content) {
-        const std::string path = dir + "/" + name;
-        std::ofstream f(path);
-        f << content;
-        if (!f) throw InputError("cannot write '" + path + "'");
-    };
-    write("report.json", report.dump(2) + "\n");
-    write("report.txt", text);
-    write("resolved_config.yaml", rc.root.to_yaml());
 }
 
 }  // namespace aimcsim
