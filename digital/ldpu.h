@@ -23,7 +23,14 @@ public:
     [[nodiscard]] int cycles(int cols) const { return ((cols + lanes_ - 1) / lanes_) * cycles_per_column_; }
     [[nodiscard]] double energy_pj(int cols) const { return cols * energy_per_column_pj_; }
     [[nodiscard]] double partial_sum_energy_pj(int cols) const { return cols * energy_per_add_pj_; }
+    // Combining the counts of `phases` conversions per column into one signed value
+    // (four-phase: c(x+,w+) - c(x+,w-) - c(x-,w+) + c(x-,w-)) takes phases - 1 adds per
+    // column, each like a partial-sum add; one phase needs none.
+    [[nodiscard]] double phase_combine_energy_pj(int cols, int phases) const {
+        return cols * (phases - 1) * energy_per_add_pj_;
+    }
     [[nodiscard]] double static_power_mw() const { return static_power_mw_; }
+    [[nodiscard]] int lanes() const { return lanes_; }
 
     // y = scale * (count - offset)
     static void affine(const std::int32_t* counts, int n, double scale, const float* offset, float* y) {

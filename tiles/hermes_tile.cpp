@@ -42,12 +42,18 @@ ParamSchema HermesTile::schema() {
     s.real("array_energy_pj_per_device_cycle", 0.00218, "pJ",
            "energy of one device at g_max conducting for one clock cycle of pulse")
         .at_least(0);
+    s.real("column_energy_pj_per_window_cycle", 0.0, "pJ",
+           "column periphery that runs for the whole of every integration window whatever the current (CCO bias, "
+           "bit-line clamp), per column and window cycle; counted with the ADC. 0: no published split, the one-phase "
+           "calibration holds it inside array_energy_pj_per_device_cycle")
+        .at_least(0);
     s.real("static_power_mw", 6.0, "mW", "leakage and clock of the array periphery and ADCs").at_least(0);
     s.section("input", "input drivers (PWM)", InputModulator::schema());
     s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>");
     s.section("adc", "column ADC model: model: cco | ideal | <plugin>");
     s.section("ldpu", "local digital processing unit", Ldpu::schema());
     s.section("gdc", "global drift compensation", DriftCompensation::schema());
+    s.section("area", "silicon area by component (docs/physics.md, \"Area\")", TileAreaModel::schema());
     return s;
 }
 
@@ -56,8 +62,10 @@ HermesTile::HermesTile(const Params& p)
       clock_ghz_(p.real("clock_ghz")), devices_per_polarity_(static_cast<int>(p.integer("devices_per_polarity"))),
       default_output_range_(p.real("output_range")), four_phase_range_ratio_(p.real("four_phase_range_ratio")),
       array_energy_pj_per_device_cycle_(p.real("array_energy_pj_per_device_cycle")),
+      column_energy_pj_per_window_cycle_(p.real("column_energy_pj_per_window_cycle")),
       static_power_mw_(p.real("static_power_mw")), input_(InputModulator::schema().parse(p.section("input"), {})),
       ldpu_(Ldpu::schema().parse(p.section("ldpu"), {})), gdc_(DriftCompensation::schema().parse(p.section("gdc"), {})),
+      area_(TileAreaModel::schema().parse(p.section("area"), {})),
       device_(Registry<DeviceModel>::instance().create(p.section("device"), "pcm")),
       adc_(Registry<AdcModel>::instance().create(p.section("adc"), "cco")) {
     device_->configure_cell(devices_per_polarity_);
@@ -147,7 +155,6 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
         act = crossbar_->integrate_active(x, static_cast<float>(1.0 / (max_code * output_range_)), col.data());
         adc_->convert(col.data(), c, counts.data(), noise);
         Ldpu::affine(counts.data(), c, lsb, nullptr, y);
-        energy.adc_pj += adc_->energy_pj(counts.data(), c);
     } else {
         // Each phase's partial sum p is unipolar, in [0, fs] with fs = ratio * range. A CCO
         // counts a frequency, so for a unipolar current it can use its whole span of
@@ -170,12 +177,30 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
             // One count of a phase is fs / (2 max) of column value, not range / max.
             y[j] = static_cast<float>(net * lsb * four_phase_range_ratio_ * 0.5);
         }
-        energy.adc_pj += adc_->energy_pj(counts.data(), 4 * c);
     }
-    energy.input_pj += input_.load_energy_pj(r);
+    add_phase_energy(r, c, act, counts.data(), energy);
+}
+
+void HermesTile::add_phase_energy(int rows_used, int cols_used, const Crossbar::Activity& act,
+                                  const std::int32_t* counts, MvmEnergy& energy) const {
+    // Per component, from what each window does (docs/physics.md, "Energy"). The input
+    // vector is latched once. The drivers switch the same source lines for the same
+    // cycles in both modes (InputModulator::pwm_energy_pj). Each device conducts in
+    // exactly one window for |x| cycles (one-phase: its row's window; four-phase: the
+    // window of its row's input sign and its own polarity), so the array's device-cycles
+    // do not depend on the mode. Every window ends with a conversion of every column,
+    // and the column periphery runs for all of every window. The LDPU combines the
+    // windows' counts per column before its affine step.
+    const int windows = input_.windows();
+    energy.input_pj += input_.load_energy_pj(rows_used);
     energy.pwm_pj += input_.pwm_energy_pj(act.active_rows, act.pulse_lsbs);
     energy.array_pj += array_energy_pj_per_device_cycle_ * input_.cycles_per_lsb() * act.conduction;
-    energy.ldpu_pj += ldpu_.energy_pj(c);
+    energy.adc_pj += adc_->energy_pj(counts, windows * cols_used) + column_window_energy_pj(cols_used);
+    energy.ldpu_pj += ldpu_.energy_pj(cols_used) + ldpu_.phase_combine_energy_pj(cols_used, windows);
+}
+
+double HermesTile::column_window_energy_pj(int cols_used) const {
+    return column_energy_pj_per_window_cycle_ * cols_used * input_.windows() * input_.window_cycles();
 }
 
 void HermesTile::mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const {
@@ -215,7 +240,8 @@ MvmEnergy HermesTile::reference_mvm_energy() const {
         const double v = mean_abs_normal(2.0 * mean_p / fs - 1.0, 2.0 * sd_p / fs);
         e.adc_pj = 4.0 * cols_ * adc_->energy_per_conversion_pj(std::min(1.0, v) * adc_->max_count());
     }
-    e.ldpu_pj = ldpu_.energy_pj(cols_);
+    e.adc_pj += column_window_energy_pj(cols_);
+    e.ldpu_pj = ldpu_.energy_pj(cols_) + ldpu_.phase_combine_energy_pj(cols_, input_.windows());
     return e;
 }
 

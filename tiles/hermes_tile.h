@@ -12,6 +12,7 @@
 #include "digital/ldpu.h"
 #include "tiles/crossbar.h"
 #include "tiles/input_modulator.h"
+#include "tiles/tile_area.h"
 
 namespace aimcsim {
 
@@ -33,6 +34,7 @@ public:
     void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const override;
     [[nodiscard]] MvmEnergy reference_mvm_energy() const override;
     [[nodiscard]] double gdc_factor() const override { return gdc_factor_; }
+    [[nodiscard]] TileArea area() const override { return area_.area(rows_, cols_, ldpu_.lanes()); }
 
     [[nodiscard]] const Crossbar& crossbar() const { return *crossbar_; }
     [[nodiscard]] const AdcModel& adc() const { return *adc_; }
@@ -40,6 +42,11 @@ public:
 private:
     // Raw analog read (no drift compensation) of one input vector.
     void read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const;
+    // Adds one MVM's energy per component: `counts` holds the conversions of all windows.
+    void add_phase_energy(int rows_used, int cols_used, const Crossbar::Activity& act, const std::int32_t* counts,
+                          MvmEnergy& energy) const;
+    // The column periphery over every integration window of one MVM.
+    [[nodiscard]] double column_window_energy_pj(int cols_used) const;
     // Sum of |outputs| over the calibration inputs at the current time.
     [[nodiscard]] double calibration_response(std::uint64_t time_tag) const;
 
@@ -49,10 +56,12 @@ private:
     double default_output_range_;
     double four_phase_range_ratio_;
     double array_energy_pj_per_device_cycle_;
+    double column_energy_pj_per_window_cycle_;
     double static_power_mw_;
     InputModulator input_;
     Ldpu ldpu_;
     DriftCompensation gdc_;
+    TileAreaModel area_;
     std::unique_ptr<DeviceModel> device_;
     std::unique_ptr<AdcModel> adc_;
     std::unique_ptr<Crossbar> crossbar_;

@@ -26,15 +26,21 @@ public:
     [[nodiscard]] int windows() const { return mode_ == InputMode::FourPhase ? 4 : 1; }
     [[nodiscard]] int load_cycles() const { return load_cycles_; }
 
-    // Driver energy for one MVM: a fixed part per active row and window, plus a part
-    // per pulse cycle, plus loading the input bits.
+    // Driver energy for one MVM: a fixed part per active row, plus a part per pulse
+    // cycle, plus loading the input bits (once per MVM in both modes).
     [[nodiscard]] double load_energy_pj(int rows) const { return load_energy_pj_per_bit_ * bits_ * rows; }
-    // Four-phase mode drives each active row in two of its four windows.
+    // The parameters are per active row and per pulse cycle of one one-phase window, in
+    // which a row's switches connect both of its source lines (SL+ and SL-) for |x|
+    // cycles. Four-phase drives the row in the two windows of its input sign, one source
+    // line in each: the same two source-line switchings, each held |x| cycles. So the
+    // driver energy of an MVM is the same in both modes (docs/physics.md, "Energy").
     [[nodiscard]] double pwm_energy_pj(double active_rows, double pulse_lsbs) const {
-        const double windows_per_row = mode_ == InputMode::FourPhase ? 2.0 : 1.0;
-        return windows_per_row *
+        return source_line_windows_per_row() / 2.0 *
                (active_rows * energy_per_active_row_pj_ + pulse_lsbs * cycles_per_lsb_ * energy_per_pulse_cycle_pj_);
     }
+    // Source lines switched per active row, summed over the MVM's windows: 2 lines in
+    // 1 window (one-phase), 1 line in each of 2 windows (four-phase).
+    [[nodiscard]] int source_line_windows_per_row() const { return mode_ == InputMode::FourPhase ? 1 * 2 : 2 * 1; }
     [[nodiscard]] int cycles_per_lsb() const { return cycles_per_lsb_; }
 
 private:

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aimcsim/core/params.h"
@@ -43,6 +44,19 @@ struct MvmEnergy {
         adc_pj += o.adc_pj;
         ldpu_pj += o.ldpu_pj;
         return *this;
+    }
+};
+
+// Silicon area of one tile by component, in mm2, in the order the model lists them.
+// Empty: the model does not declare its area (reports then print null).
+struct TileArea {
+    std::vector<std::pair<std::string, double>> components_mm2;
+
+    [[nodiscard]] bool declared() const { return !components_mm2.empty(); }
+    [[nodiscard]] double total_mm2() const {
+        double sum = 0.0;
+        for (const auto& c : components_mm2) sum += c.second;
+        return sum;
     }
 };
 
@@ -99,6 +113,10 @@ public:
     // Energy of one MVM at the reference operating point (uniform random 8-bit
     // inputs and weights on all cells), for peak-efficiency figures.
     [[nodiscard]] virtual MvmEnergy reference_mvm_energy() const = 0;
+
+    // Area by component (PCM array, drivers, ADCs, LDPU, ...). Default: not declared,
+    // since a model that says nothing about its silicon must not get an invented area.
+    [[nodiscard]] virtual TileArea area() const { return {}; }
 
     // Drift-compensation factor currently applied (1 if off); for reports and tests.
     [[nodiscard]] virtual double gdc_factor() const { return 1.0; }

@@ -99,6 +99,7 @@ TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_n
     r.clock_ghz = model->clock_ghz();
     r.reference = model->reference_mvm_energy();
     r.static_power_mw = model->static_power_mw();
+    r.area = model->area();
     r.functional = rc.simulation.functional;
     r.t_inference_s = rc.simulation.t_inference_s.front();
 

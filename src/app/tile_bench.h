@@ -23,6 +23,7 @@ struct TileBenchResult {
     MvmEnergy dynamic;             // summed over all MVMs
     MvmEnergy reference;           // one MVM at the reference operating point
     double static_power_mw = 0.0;
+    TileArea area;  // by component; empty when the model does not declare it
     double gdc_factor = 1.0;
     double relative_rms_error = 0.0;  // ||y - y_exact|| / ||y_exact|| over all MVMs (functional mode)
     bool functional = true;

@@ -67,6 +67,13 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
         {"mvm_energy_pj", r.mvms ? run_energy_pj / static_cast<double>(r.mvms) : 0.0},
         {"static_power_mw", r.static_power_mw},
     };
+    // Area by component (null when the tile model does not declare it); peak density
+    // counts every cell busy, as peak_tops does.
+    json area_breakdown = json::object();
+    for (const auto& [component, mm2] : r.area.components_mm2) area_breakdown[component] = mm2;
+    j["tile"]["area_mm2"] = r.area.declared() ? json(r.area.total_mm2()) : json(nullptr);
+    j["tile"]["area_breakdown_mm2"] = area_breakdown;
+    j["tile"]["peak_tops_per_mm2"] = r.area.declared() ? json(peak_tops / r.area.total_mm2()) : json(nullptr);
     j["performance"] = {
         {"mvms", r.mvms},
         {"first_mvm_latency_ns", r.first_result_ns},
