@@ -9,14 +9,17 @@
 namespace aimcsim {
 
 Crossbar::Crossbar(int rows, int cols, int devices_per_polarity, const DeviceModel& device)
-    : rows_(rows), cols_(cols), devices_per_polarity_(devices_per_polarity), device_(device) {}
+    : rows_(rows), cols_(cols), devices_per_polarity_(devices_per_polarity), device_(device),
+      draws_per_polarity_(device.polarity_level_fit() ? 1 : devices_per_polarity),
+      g_polarity_max_us_(device.g_max_us() * draws_per_polarity_),
+      g_device_max_us_(g_polarity_max_us_ / devices_per_polarity) {}
 
 void Crossbar::program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng) {
     if (rows_used > rows_ || cols_used > cols_) throw std::logic_error("Crossbar: block larger than the array");
     rows_used_ = rows_used;
     cols_used_ = cols_used;
     const double g_max = device_.g_max_us();
-    const int n = devices_per_polarity_;
+    const int n = draws_per_polarity_;
     devices_.assign(static_cast<size_t>(rows_used) * cols_used * 2 * n, ProgrammedDevice{});
     for (size_t w = 0; w < w_norm.size(); ++w) {
         const double g = std::fabs(w_norm[w]) * g_max;
@@ -29,8 +32,8 @@ void Crossbar::program(const std::vector<float>& w_norm, int rows_used, int cols
 
 void Crossbar::set_time(double t_s, Rng& rng) {
     const size_t weights = static_cast<size_t>(rows_used_) * cols_used_;
-    const int n = devices_per_polarity_;
-    const double norm = 1.0 / (n * device_.g_max_us());
+    const int n = draws_per_polarity_;
+    const double norm = 1.0 / g_polarity_max_us_;
     w_pos_.assign(weights, 0.0F);
     w_neg_.assign(weights, 0.0F);
     w_diff_.assign(weights, 0.0F);
@@ -43,8 +46,26 @@ void Crossbar::set_time(double t_s, Rng& rng) {
         w_pos_[w] = static_cast<float>(g[0] * norm);
         w_neg_[w] = static_cast<float>(g[1] * norm);
         w_diff_[w] = w_pos_[w] - w_neg_[w];
-        row_conduction_[w / cols_used_] += static_cast<float>((g[0] + g[1]) / device_.g_max_us());
+        row_conduction_[w / cols_used_] += static_cast<float>((g[0] + g[1]) / g_device_max_us_);
     }
+}
+
+double Crossbar::programmed_mean_abs_weight() const {
+    const size_t weights = static_cast<size_t>(rows_used_) * cols_used_;
+    const int n = draws_per_polarity_;
+    double sum = 0.0;
+    for (size_t w = 0; w < weights; ++w) {
+        double g = 0.0;
+        for (int k = 0; k < n; ++k) g += devices_[(w * 2) * n + k].g_prog_us - devices_[(w * 2 + 1) * n + k].g_prog_us;
+        sum += std::fabs(g);
+    }
+    return weights > 0 ? sum / (g_polarity_max_us_ * static_cast<double>(weights)) : 0.0;
+}
+
+double Crossbar::mean_abs_weight() const {
+    double sum = 0.0;
+    for (float w : w_diff_) sum += std::fabs(w);
+    return w_diff_.empty() ? 0.0 : sum / static_cast<double>(w_diff_.size());
 }
 
 namespace {
