@@ -10,7 +10,10 @@ namespace aimcsim {
 ParamSchema PcmDevice::schema() {
     ParamSchema s;
     s.real("g_max_us", 25.0, "uS", "largest programmable conductance of one device").positive();
-    s.real("t0_s", 20.0, "s", "time from programming to the reference read that drift is measured from").positive();
+    s.real("t0_s", 20.0, "s",
+           "time after programming of the first read that drift is measured from (the fit's programmed "
+           "conductance; no drift before it)")
+        .positive();
     s.real("t_read_s", 250e-9, "s", "duration of one read: lower frequency cut-off of the accumulated 1/f noise")
         .positive();
     s.real("prog_noise_scale", 1.0, "", "multiplies the fitted programming-noise std sigma_prog").at_least(0.0);

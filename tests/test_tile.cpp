@@ -88,7 +88,7 @@ TEST_CASE("four-phase mode computes the same product", "[tile]") {
 
 TEST_CASE("drift lowers outputs by the drift factor and GDC brings the mean back", "[tile][gdc]") {
     // Only drift: no programming noise, no 1/f noise, a fine ideal ADC. At t = 1 day
-    // every device decays by ((t+t0)/t0)^-nu with nu ~ 0.05..0.06, i.e. ~0.55..0.6:
+    // every device decays by (t/t0)^-nu with nu ~ 0.05..0.06, i.e. ~0.55..0.6:
     // the mean |output| must fall by the same factor and GDC must undo it.
     const std::string dev = "device: {model: pcm, prog_noise_scale: 0, read_noise_scale: 0}\nadc: {model: ideal, bits: "
                             "20}\noutput_range: 64\n";
@@ -111,9 +111,9 @@ TEST_CASE("drift lowers outputs by the drift factor and GDC brings the mean back
     };
     const double at0 = mean_abs(*off, 0.0);
     const double drifted = mean_abs(*off, 86400.0) / at0;
-    // nu ~ N(mu, sigma) with mu in [0.049, 0.1] and sigma <= 0.045, so with L = ln(86420/20)
+    // nu ~ N(mu, sigma) with mu in [0.049, 0.1] and sigma <= 0.045, so with L = ln(86400/20)
     // E[exp(-nu L)] = exp(-mu L + sigma^2 L^2 / 2) lies in [exp(-0.1 L), exp(-0.049 L + 0.045^2 L^2 / 2)].
-    const double L = std::log(86420.0 / 20.0);
+    const double L = std::log(86400.0 / 20.0);
     CHECK(drifted < std::exp(-0.049 * L + 0.5 * 0.045 * 0.045 * L * L));
     CHECK(drifted > std::exp(-0.1 * L));
     CHECK(drifted < 0.75);
