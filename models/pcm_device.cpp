@@ -41,7 +41,10 @@ double PcmDevice::q_s(double r_prog) {
 }
 
 ProgrammedDevice PcmDevice::program(double g_target_us, Rng& rng) const {
-    return pcm::program(g_target_us, prog_stats(g_target_us / g_max_us_), prog_noise_scale_, drift_scale_, rng);
+    pcm::ProgStats stats = prog_stats(g_target_us / g_max_us_);
+    // The fit is in uS at the measured g_max: another g_max scales the noise with it (as aihwkit does).
+    stats.sigma_prog_us *= g_max_us_ / kFitGMaxUs;
+    return pcm::program(g_target_us, stats, prog_noise_scale_, drift_scale_, rng);
 }
 
 double PcmDevice::read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const {

@@ -155,6 +155,11 @@ TEST_CASE("pcm: no drift before t0, read noise there as at t0", "[device]") {
     }
 }
 
+TEST_CASE("pcm: programming noise scales with g_max / 25 uS (aihwkit)", "[device]") {
+    const auto m = make<PcmDevice>("g_max_us: 10\ndrift_scale: 0\nread_noise_scale: 0\n");
+    for (double r : {0.1, 0.5, 0.9}) check_prog_noise(m, r * 10.0, joshi_sigma_prog(r) * 10.0 / 25.0);
+}
+
 TEST_CASE("pcm: drift exponents are |N(mu_nu, sigma_nu)|", "[device]") {
     const auto m = make<PcmDevice>("");
     for (double r : {0.01, 0.1, 0.5}) {
