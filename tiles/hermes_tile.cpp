@@ -97,10 +97,20 @@ void HermesTile::program(const WeightBlock& block, const TileKey& key) {
     adc_->setup(cols_, mismatch_rng);
     programmed_ = true;
     gdc_factor_ = 1.0;
-    if (gdc_.enabled()) {
-        set_time(gdc_.t_reference_s());
-        gdc_reference_ = calibration_response(time_tag(gdc_.t_reference_s()));
+    gdc_reference_ = 0.0;
+    if (!gdc_.enabled()) return;
+    if (gdc_.reference() == GdcReference::Aihwkit) {
+        gdc_reference_ = crossbar_->programmed_mean_abs_weight();
+        return;
     }
+    calibration_x_ =
+        gdc_.calibration_inputs(block.rows, input_.max_code(), Rng(key.seed, Stream::Other, {key.tile_id, 0x6DC}));
+    const double ratio = input_.mode() == InputMode::OnePhase ? 0.0 : four_phase_range_ratio_;
+    calibration_range_ =
+        DriftCompensation::calibration_range(w_norm, block.rows, block.cols, calibration_x_, input_.max_code(), ratio);
+    set_time(gdc_.t_reference_s());
+    gdc_reference_ = calibration_response(time_tag(gdc_.t_reference_s()));
+    gdc_factor_ = 1.0;
 }
 
 void HermesTile::set_time(double t_s) {
@@ -110,26 +120,26 @@ void HermesTile::set_time(double t_s) {
     timed_ = true;
     gdc_factor_ = 1.0;
     if (gdc_.enabled() && gdc_reference_ > 0.0) {
-        gdc_factor_ = DriftCompensation::factor(gdc_reference_, calibration_response(time_tag(t_s)));
+        const double now = gdc_.reference() == GdcReference::Aihwkit ? crossbar_->mean_abs_weight()
+                                                                     : calibration_response(time_tag(t_s));
+        gdc_factor_ = DriftCompensation::factor(gdc_reference_, now);
     }
 }
 
 double HermesTile::calibration_response(std::uint64_t tag) const {
     const int n = crossbar_->rows_used();
-    const std::vector<std::int8_t> x =
-        gdc_.calibration_inputs(n, input_.max_code(), Rng(key_.seed, Stream::Other, {key_.tile_id, 0x6DC}));
     Rng noise(key_.seed, Stream::MvmNoise, {key_.tile_id, 0x6DC, tag});
     std::vector<float> y(crossbar_->cols_used());
     MvmEnergy ignored;
     double sum = 0.0;
     for (int v = 0; v < gdc_.vectors(); ++v) {
-        read(&x[static_cast<size_t>(v) * n], y.data(), ignored, &noise);
+        read(&calibration_x_[static_cast<size_t>(v) * n], y.data(), ignored, &noise, calibration_range_);
         for (float yj : y) sum += std::fabs(yj);
     }
     return sum;
 }
 
-void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const {
+void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise, double output_range) const {
     const int r = crossbar_->rows_used();
     const int c = crossbar_->cols_used();
     const int max_code = input_.max_code();
@@ -137,14 +147,14 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
     thread_local std::vector<float> col;
     thread_local std::vector<std::int32_t> counts;
     // Real units per count: undo the ADC scale, the weight and the input normalisation.
-    const double lsb = output_range_ / max_count * w_max_ * max_code;
+    const double lsb = output_range / max_count * w_max_ * max_code;
 
     Crossbar::Activity act;
     if (input_.mode() == InputMode::OnePhase) {
         col.resize(c);
         counts.resize(c);
         // Column values straight in ADC full-scale units.
-        act = crossbar_->integrate_active(x, static_cast<float>(1.0 / (max_code * output_range_)), col.data());
+        act = crossbar_->integrate_active(x, static_cast<float>(1.0 / (max_code * output_range)), col.data());
         adc_->convert(col.data(), c, counts.data(), noise);
         Ldpu::affine(counts.data(), c, lsb, nullptr, y);
         energy.adc_pj += adc_->energy_pj(counts.data(), c);
@@ -158,7 +168,7 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
         counts.resize(4 * static_cast<size_t>(c));
         crossbar_->integrate_four_phase(x, max_code, col.data());
         act = crossbar_->activity(x);
-        const double phase_fs = four_phase_range_ratio_ * output_range_;
+        const double phase_fs = four_phase_range_ratio_ * output_range;
         for (size_t k = 0; k < col.size(); ++k) col[k] = static_cast<float>(2.0 * col[k] / phase_fs - 1.0);
         for (int p = 0; p < 4; ++p) {
             adc_->convert(&col[static_cast<size_t>(p) * c], c, &counts[static_cast<size_t>(p) * c], noise);
@@ -180,7 +190,7 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
 
 void HermesTile::mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const {
     if (!timed_) throw std::logic_error("HermesTile::mvm before set_time");
-    read(x, y, energy, noise);
+    read(x, y, energy, noise, output_range_);
     if (gdc_factor_ != 1.0) {
         const int c = crossbar_->cols_used();
         for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc_factor_);
