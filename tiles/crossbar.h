@@ -16,10 +16,21 @@ class Crossbar {
 public:
     Crossbar(int rows, int cols, int devices_per_polarity, const DeviceModel& device);
 
+    // Devices that do not follow programming: stuck at 0 (stuck-at-low, e.g. a RESET
+    // device that never crystallised) or at g_max of one device (stuck-at-high, a shorted
+    // or fully SET device, which does not drift). Each physical device is drawn
+    // independently, from its own stream, so fractions of 0 change no other draw.
+    struct Faults {
+        double stuck_low = 0.0;
+        double stuck_high = 0.0;
+    };
+    void set_faults(const Faults& faults) { faults_ = faults; }
+
     // Programs normalised weights w_norm in [-1, 1] (rows_used x cols_used, row-major):
     // each draw of the weight's polarity is programmed to |w_norm| * g_max, the
     // other polarity to 0. Draws programming noise and drift exponents from `rng`.
-    void program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng);
+    // Faulty devices are drawn from `fault_rng` (only when a fault fraction is > 0).
+    void program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng, Rng* fault_rng = nullptr);
 
     // Reads every device `t_s` after programming (drift + 1/f deviation, drawn
     // from `rng`) and rebuilds the effective weights used by integrate().
@@ -58,6 +69,9 @@ public:
     [[nodiscard]] double programmed_mean_abs_weight() const;
     // Device draws per polarity of a weight: 1 for a polarity-level fit, else devices_per_polarity.
     [[nodiscard]] int draws_per_polarity() const { return draws_per_polarity_; }
+    // Physical devices stuck low / high in the programmed block.
+    [[nodiscard]] long stuck_low_devices() const { return stuck_low_count_; }
+    [[nodiscard]] long stuck_high_devices() const { return stuck_high_count_; }
 
 private:
     [[nodiscard]] size_t idx(int r, int c) const { return static_cast<size_t>(r) * cols_used_ + c; }
@@ -70,6 +84,12 @@ private:
     int rows_used_ = 0, cols_used_ = 0;
     // Programmed draws: [weight][polarity][k] flattened, k < draws_per_polarity_.
     std::vector<ProgrammedDevice> devices_;
+    // Per draw, only with faults: physical devices of the draw stuck low and stuck high. A
+    // draw of a polarity-level fit stands for devices_per_polarity devices: its healthy share
+    // conducts (healthy / devices) of the drawn value.
+    std::vector<std::uint8_t> stuck_low_, stuck_high_;
+    Faults faults_;
+    long stuck_low_count_ = 0, stuck_high_count_ = 0;
     // Effective normalised conductance of each polarity group at the current time.
     std::vector<float> w_pos_, w_neg_, w_diff_;
     std::vector<float> row_conduction_;  // sum over the row of (w_pos + w_neg), for energy

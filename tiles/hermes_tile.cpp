@@ -43,6 +43,13 @@ ParamSchema HermesTile::schema() {
            "energy of one device at g_max conducting for one clock cycle of pulse")
         .at_least(0);
     s.real("static_power_mw", 6.0, "mW", "leakage and clock of the array periphery and ADCs").at_least(0);
+    s.real("stuck_low_fraction", 0.0, "",
+           "fraction of PCM devices stuck at 0 conductance, drawn per device (# assumed 0: the 64-core chip "
+           "programs more than 99% of unit cells on 63 of 64 cores, 98.4% on the worst)")
+        .range(0.0, 1.0);
+    s.real("stuck_high_fraction", 0.0, "",
+           "fraction of PCM devices stuck at g_max of one device (no drift), drawn per device (# assumed 0)")
+        .range(0.0, 1.0);
     s.section("input", "input drivers (PWM)", InputModulator::schema());
     s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>");
     s.section("adc", "column ADC model: model: cco | ideal | <plugin>");
@@ -62,6 +69,11 @@ HermesTile::HermesTile(const Params& p)
       adc_(Registry<AdcModel>::instance().create(p.section("adc"), "cco")) {
     device_->configure_cell(devices_per_polarity_);
     crossbar_ = std::make_unique<Crossbar>(rows_, cols_, devices_per_polarity_, *device_);
+    const Crossbar::Faults faults{p.real("stuck_low_fraction"), p.real("stuck_high_fraction")};
+    if (faults.stuck_low + faults.stuck_high > 1.0) {
+        throw p.error("stuck_high_fraction", "stuck_low_fraction + stuck_high_fraction must be at most 1");
+    }
+    crossbar_->set_faults(faults);
 }
 
 MvmPhases HermesTile::phases() const {
@@ -92,7 +104,8 @@ void HermesTile::program(const WeightBlock& block, const TileKey& key) {
     output_range_ = block.output_range > 0.0 ? block.output_range : default_output_range_;
 
     Rng prog_rng(key.seed, Stream::Programming, {key.tile_id});
-    crossbar_->program(w_norm, block.rows, block.cols, prog_rng);
+    Rng fault_rng(key.seed, Stream::Other, {key.tile_id, 0xFA17});
+    crossbar_->program(w_norm, block.rows, block.cols, prog_rng, &fault_rng);
     Rng mismatch_rng(key.seed, Stream::AdcMismatch, {key.tile_id});
     adc_->setup(cols_, mismatch_rng);
     programmed_ = true;
