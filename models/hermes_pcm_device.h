@@ -1,6 +1,8 @@
 // "hermes_pcm": PCM statistics fitted on IBM's 64-core HERMES chip (Le Gallo et
 // al., Nat. Electron. 2023; aihwkit's HermesNoiseModel). The fit depends on how
 // many devices share one polarity of a weight: configure_cell() picks the set.
+// Both fits were measured on the programmed polarity group (for 2 devices the pair
+// as one conductance up to 20.7 uS), so the tile draws once per polarity.
 #pragma once
 
 #include "aimcsim/core/params.h"
@@ -20,6 +22,7 @@ public:
     [[nodiscard]] double g_max_us() const override;
     [[nodiscard]] ProgrammedDevice program(double g_target_us, Rng& rng) const override;
     [[nodiscard]] double read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const override;
+    [[nodiscard]] bool polarity_level_fit() const override { return true; }
 
     [[nodiscard]] int devices_per_polarity() const { return devices_per_polarity_; }
     [[nodiscard]] double t0_s() const { return timing().t0_s; }

@@ -10,7 +10,10 @@ namespace aimcsim {
 ParamSchema PcmDevice::schema() {
     ParamSchema s;
     s.real("g_max_us", 25.0, "uS", "largest programmable conductance of one device").positive();
-    s.real("t0_s", 20.0, "s", "time from programming to the reference read that drift is measured from").positive();
+    s.real("t0_s", 20.0, "s",
+           "time after programming of the first read that drift is measured from (the fit's programmed "
+           "conductance; no drift before it)")
+        .positive();
     s.real("t_read_s", 250e-9, "s", "duration of one read: lower frequency cut-off of the accumulated 1/f noise")
         .positive();
     s.real("prog_noise_scale", 1.0, "", "multiplies the fitted programming-noise std sigma_prog").at_least(0.0);
@@ -38,7 +41,10 @@ double PcmDevice::q_s(double r_prog) {
 }
 
 ProgrammedDevice PcmDevice::program(double g_target_us, Rng& rng) const {
-    return pcm::program(g_target_us, prog_stats(g_target_us / g_max_us_), prog_noise_scale_, drift_scale_, rng);
+    pcm::ProgStats stats = prog_stats(g_target_us / g_max_us_);
+    // The fit is in uS at the measured g_max: another g_max scales the noise with it (as aihwkit does).
+    stats.sigma_prog_us *= g_max_us_ / kFitGMaxUs;
+    return pcm::program(g_target_us, stats, prog_noise_scale_, drift_scale_, rng);
 }
 
 double PcmDevice::read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const {

@@ -17,7 +17,10 @@ public:
     [[nodiscard]] ProgrammedDevice program(double g_target_us, Rng& rng) const override;
     [[nodiscard]] double read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const override;
 
-    // The fit at r = g/g_max, without the user's scales.
+    // g_max of the device the programming-noise fit was measured on (uS).
+    static constexpr double kFitGMaxUs = 25.0;
+
+    // The fit at r = g/g_max, without the user's scales (nor the g_max / 25 uS scaling of sigma_prog).
     [[nodiscard]] static pcm::ProgStats prog_stats(double r);
     // Read-noise amplitude Q_s at r_prog = g_prog/g_max, without read_noise_scale.
     [[nodiscard]] static double q_s(double r_prog);

@@ -12,10 +12,10 @@ ProgrammedDevice program(double g_target_us, const ProgStats& stats, double prog
     return d;
 }
 
-double drift_factor(double t_s, double t0_s, double nu) { return std::pow((t_s + t0_s) / t0_s, -nu); }
+double drift_factor(double t_s, double t0_s, double nu) { return std::pow(std::max(t_s, t0_s) / t0_s, -nu); }
 
 double read_time_factor(double t_s, const Timing& timing) {
-    const double arg = (t_s + timing.t0_s + timing.t_read_s) / (2.0 * timing.t_read_s);
+    const double arg = (std::max(t_s, timing.t0_s) + timing.t_read_s) / (2.0 * timing.t_read_s);
     return arg > 1.0 ? std::sqrt(std::log(arg)) : 0.0;
 }
 

@@ -25,9 +25,12 @@ struct ProgStats {
     double sigma_nu = 0.0;       // drift exponent std
 };
 
-// Times of a PCM fit.
+// Times of a PCM fit. Time t counts from the end of programming (the one time origin
+// of the simulator); the fit's programmed conductance is the one measured at t0, so a
+// device read at any t <= t0 has not drifted yet, and at t > t0 by (t / t0)^-nu.
+// aihwkit counts its t_inference from t0 instead: t_inference = max(t, t0) - t0.
 struct Timing {
-    double t0_s = 20.0;        // time from programming to the first reference read
+    double t0_s = 20.0;        // time from programming to the first read the fit is relative to
     double t_read_s = 250e-9;  // duration of one read (lower cut-off of the 1/f noise)
 };
 
@@ -36,14 +39,14 @@ struct Timing {
 [[nodiscard]] ProgrammedDevice program(double g_target_us, const ProgStats& stats, double prog_noise_scale,
                                        double drift_scale, Rng& rng);
 
-// ((t + t0) / t0)^(-nu).
+// (max(t, t0) / t0)^(-nu).
 [[nodiscard]] double drift_factor(double t_s, double t0_s, double nu);
 
-// sqrt(ln((t + t0 + t_read) / (2 t_read))): the accumulated 1/f noise grows with
+// sqrt(ln((max(t, t0) + t_read) / (2 t_read))): the accumulated 1/f noise grows with
 // the log of the observed bandwidth; 0 where the log would be negative.
 [[nodiscard]] double read_time_factor(double t_s, const Timing& timing);
 
-// max(0, g_drift (1 + q_s*time_factor*N)) with g_drift = g_prog ((t+t0)/t0)^-nu.
+// max(0, g_drift (1 + q_s*time_factor*N)) with g_drift = g_prog (max(t, t0)/t0)^-nu.
 // `q_s` already includes the user's read_noise_scale. Negative times count as 0.
 [[nodiscard]] double read(const ProgrammedDevice& device, double t_s, const Timing& timing, double q_s, Rng& rng);
 

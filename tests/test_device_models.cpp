@@ -123,10 +123,10 @@ TEST_CASE("pcm: programming noise std follows sigma_prog(r)", "[device]") {
     for (double r : {0.1, 0.5, 0.9}) check_prog_noise(m, r * 25.0, joshi_sigma_prog(r));
 }
 
-TEST_CASE("pcm: mean drift factor at 1 h matches E[((t+t0)/t0)^-|nu|]", "[device]") {
+TEST_CASE("pcm: mean drift factor at 1 h after programming matches E[(t/t0)^-|nu|]", "[device]") {
     const auto m = make<PcmDevice>("prog_noise_scale: 0\nread_noise_scale: 0\n");
     const double t_s = 3600.0;
-    const double a = (t_s + 20.0) / 20.0;
+    const double a = t_s / 20.0;  // time counts from the end of programming, drift from t0 = 20 s
     // r = 0.5: mu_nu and sigma_nu at their lower clips; 0.1: both unclipped; 0.01: |nu| folds a visible tail.
     for (double r : {0.5, 0.1, 0.01}) {
         Rng read_rng(3, Stream::ReadNoise1f);
@@ -142,6 +142,22 @@ TEST_CASE("pcm: mean drift factor at 1 h matches E[((t+t0)/t0)^-|nu|]", "[device
         CAPTURE(r, expected, s.mean, s.sd);
         CHECK(std::abs(s.mean - expected) < 5.0 * s.sd / std::sqrt(kN));
     }
+}
+
+TEST_CASE("pcm: no drift before t0, read noise there as at t0", "[device]") {
+    const auto m = make<PcmDevice>("prog_noise_scale: 0\nread_noise_scale: 0\n");
+    Rng rng(4, Stream::Programming);
+    for (int i = 0; i < 100; ++i) {
+        const ProgrammedDevice d = m.program(10.0, rng);
+        REQUIRE(d.nu > 0.0F);
+        for (double t_s : {0.0, 1.0, 20.0}) REQUIRE(m.read(d, t_s, rng) == d.g_prog_us);
+        REQUIRE(m.read(d, 40.0, rng) == Approx(d.g_prog_us * std::pow(2.0, -static_cast<double>(d.nu))));
+    }
+}
+
+TEST_CASE("pcm: programming noise scales with g_max / 25 uS (aihwkit)", "[device]") {
+    const auto m = make<PcmDevice>("g_max_us: 10\ndrift_scale: 0\nread_noise_scale: 0\n");
+    for (double r : {0.1, 0.5, 0.9}) check_prog_noise(m, r * 10.0, joshi_sigma_prog(r) * 10.0 / 25.0);
 }
 
 TEST_CASE("pcm: drift exponents are |N(mu_nu, sigma_nu)|", "[device]") {
@@ -161,7 +177,7 @@ TEST_CASE("pcm: relative read noise after one day matches sigma_read", "[device]
     const auto m = make<PcmDevice>("prog_noise_scale: 0\ndrift_scale: 0\n");
     const double t_s = 86400.0;
     for (double r : {0.5, 0.9}) {
-        const double sigma_read = joshi_q_s(r) * std::sqrt(std::log((t_s + 20.0 + 250e-9) / (2 * 250e-9)));
+        const double sigma_read = joshi_q_s(r) * std::sqrt(std::log((t_s + 250e-9) / (2 * 250e-9)));
         const Moments s = read_ratio(m, r * 25.0, t_s);
         CAPTURE(r, sigma_read, s.mean, s.sd);
         CHECK(std::abs(s.mean - 1.0) < 5.0 * sigma_read / std::sqrt(kN));
@@ -237,9 +253,7 @@ TEST_CASE("hermes_pcm: drift uses t0 of the cell size, read noise follows Q_s", 
             for (int i = 0; i < 100; ++i) {
                 const ProgrammedDevice d = m.program(0.3 * m.g_max_us(), rng);
                 const double g = m.read(d, 1000.0, rng);
-                REQUIRE(
-                    g ==
-                    Approx(d.g_prog_us * std::pow((1000.0 + t0_s) / t0_s, -static_cast<double>(d.nu))).epsilon(1e-12));
+                REQUIRE(g == Approx(d.g_prog_us * std::pow(1000.0 / t0_s, -static_cast<double>(d.nu))).epsilon(1e-12));
             }
         }
     }
@@ -248,11 +262,10 @@ TEST_CASE("hermes_pcm: drift uses t0 of the cell size, read noise follows Q_s", 
         const double t_s = 86400.0;
         for (int n : {1, 2}) {
             m.configure_cell(n);
-            const double t0_s = n == 1 ? 200.0 : 300.0;
             for (double r : {0.1, 0.5}) {  // both sides of the Q_s breakpoint (~0.16)
                 const float g_us = static_cast<float>(r * m.g_max_us());
                 const double sigma_read =
-                    hermes_q_s(g_us / m.g_max_us(), n) * std::sqrt(std::log((t_s + t0_s + 512e-9) / (2 * 512e-9)));
+                    hermes_q_s(g_us / m.g_max_us(), n) * std::sqrt(std::log((t_s + 512e-9) / (2 * 512e-9)));
                 const Moments s = read_ratio(m, g_us, t_s);
                 CAPTURE(n, r, sigma_read, s.mean, s.sd);
                 CHECK(std::abs(s.mean - 1.0) < 5.0 * sigma_read / std::sqrt(kN));

@@ -263,3 +263,33 @@ TEST_CASE("infer: an ONNX TensorProto input gives the .npy input's output, bad .
         CHECK_THAT(r.output, Catch::Contains(file) && Catch::Contains(what));
     }
 }
+
+TEST_CASE("infer: --seed picks the noise draws and wins over --set seed, bad values exit 2", "[infer]") {
+    const test::TempDir dir;
+    const std::string model = test::source_path("workloads/onnx/fmnist_cnn_hwa.onnx");
+    const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 1);
+    const std::string in = (dir.path / "x.npy").string();
+    write_npy(in, {1, 1, 28, 28}, test.image(0));
+    const std::string opts = " --config " + test::source_path("configs/hermes64.yaml") +
+                             " --set accuracy.calibration_samples=16 --set simulation.threads=1";
+    auto run = [&](const std::string& name, const std::string& extra) {
+        const std::string out = (dir.path / name).string();
+        const test::CommandResult r =
+            test::run_cli("infer " + model + " --input " + in + " --output " + out + opts + extra);
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+        return read_npy(out).data;
+    };
+    const std::vector<float> s5 = run("s5.npy", " --seed 5");
+    const std::vector<float> set5 = run("set5.npy", " --set seed=5");
+    const std::vector<float> s6 = run("s6.npy", " --set seed=5 --seed 6");
+    CHECK(test::identical(s5, set5));
+    CHECK_FALSE(test::identical(s5, s6));
+    for (const std::string bad : {"-1", "abc", "1.5", "99999999999999999999"}) {
+        const test::CommandResult r = test::run_cli("infer " + model + " --input " + in + " --output " +
+                                                    (dir.path / "bad.npy").string() + " --seed " + bad);
+        CAPTURE(bad, r.output);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.output, Catch::Contains("--seed"));
+    }
+}

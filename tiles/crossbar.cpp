@@ -9,14 +9,17 @@
 namespace aimcsim {
 
 Crossbar::Crossbar(int rows, int cols, int devices_per_polarity, const DeviceModel& device)
-    : rows_(rows), cols_(cols), devices_per_polarity_(devices_per_polarity), device_(device) {}
+    : rows_(rows), cols_(cols), devices_per_polarity_(devices_per_polarity), device_(device),
+      draws_per_polarity_(device.polarity_level_fit() ? 1 : devices_per_polarity),
+      g_polarity_max_us_(device.g_max_us() * draws_per_polarity_),
+      g_device_max_us_(g_polarity_max_us_ / devices_per_polarity) {}
 
-void Crossbar::program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng) {
+void Crossbar::program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng, Rng* fault_rng) {
     if (rows_used > rows_ || cols_used > cols_) throw std::logic_error("Crossbar: block larger than the array");
     rows_used_ = rows_used;
     cols_used_ = cols_used;
     const double g_max = device_.g_max_us();
-    const int n = devices_per_polarity_;
+    const int n = draws_per_polarity_;
     devices_.assign(static_cast<size_t>(rows_used) * cols_used * 2 * n, ProgrammedDevice{});
     for (size_t w = 0; w < w_norm.size(); ++w) {
         const double g = std::fabs(w_norm[w]) * g_max;
@@ -25,12 +28,34 @@ void Crossbar::program(const std::vector<float>& w_norm, int rows_used, int cols
             for (int k = 0; k < n; ++k) { devices_[(w * 2 + pol) * n + k] = device_.program(pol == on ? g : 0.0, rng); }
         }
     }
+    stuck_low_.clear();
+    stuck_high_.clear();
+    stuck_low_count_ = stuck_high_count_ = 0;
+    if (fault_rng == nullptr || faults_.stuck_low + faults_.stuck_high <= 0.0) return;
+    // Physical devices per draw: all of the group for a polarity-level fit, else one.
+    const int per_draw = devices_per_polarity_ / n;
+    stuck_low_.assign(devices_.size(), 0);
+    stuck_high_.assign(devices_.size(), 0);
+    for (size_t d = 0; d < devices_.size(); ++d) {
+        for (int k = 0; k < per_draw; ++k) {
+            const double u = fault_rng->uniform();
+            if (u < faults_.stuck_low) {
+                ++stuck_low_[d];
+                ++stuck_low_count_;
+            } else if (u < faults_.stuck_low + faults_.stuck_high) {
+                ++stuck_high_[d];
+                ++stuck_high_count_;
+            }
+        }
+    }
 }
 
 void Crossbar::set_time(double t_s, Rng& rng) {
     const size_t weights = static_cast<size_t>(rows_used_) * cols_used_;
-    const int n = devices_per_polarity_;
-    const double norm = 1.0 / (n * device_.g_max_us());
+    const int n = draws_per_polarity_;
+    const double norm = 1.0 / g_polarity_max_us_;
+    const bool faulty = !stuck_low_.empty();
+    const double per_draw = static_cast<double>(devices_per_polarity_ / n);
     w_pos_.assign(weights, 0.0F);
     w_neg_.assign(weights, 0.0F);
     w_diff_.assign(weights, 0.0F);
@@ -38,13 +63,48 @@ void Crossbar::set_time(double t_s, Rng& rng) {
     for (size_t w = 0; w < weights; ++w) {
         double g[2] = {0.0, 0.0};
         for (int pol = 0; pol < 2; ++pol) {
-            for (int k = 0; k < n; ++k) g[pol] += device_.read(devices_[(w * 2 + pol) * n + k], t_s, rng);
+            for (int k = 0; k < n; ++k) {
+                const size_t d = (w * 2 + pol) * n + k;
+                // Always read, so a fault does not shift the read-noise draws of other devices.
+                const double read = device_.read(devices_[d], t_s, rng);
+                if (!faulty) {
+                    g[pol] += read;
+                } else {
+                    const double healthy = per_draw - stuck_low_[d] - stuck_high_[d];
+                    g[pol] += read * healthy / per_draw + stuck_high_[d] * g_device_max_us_;
+                }
+            }
         }
         w_pos_[w] = static_cast<float>(g[0] * norm);
         w_neg_[w] = static_cast<float>(g[1] * norm);
         w_diff_[w] = w_pos_[w] - w_neg_[w];
-        row_conduction_[w / cols_used_] += static_cast<float>((g[0] + g[1]) / device_.g_max_us());
+        row_conduction_[w / cols_used_] += static_cast<float>((g[0] + g[1]) / g_device_max_us_);
     }
+}
+
+double Crossbar::programmed_mean_abs_weight() const {
+    const size_t weights = static_cast<size_t>(rows_used_) * cols_used_;
+    const int n = draws_per_polarity_;
+    const bool faulty = !stuck_low_.empty();
+    const double per_draw = static_cast<double>(devices_per_polarity_ / n);
+    const auto conductance = [&](size_t d) {
+        const double g = devices_[d].g_prog_us;
+        if (!faulty) return g;
+        return g * (per_draw - stuck_low_[d] - stuck_high_[d]) / per_draw + stuck_high_[d] * g_device_max_us_;
+    };
+    double sum = 0.0;
+    for (size_t w = 0; w < weights; ++w) {
+        double g = 0.0;
+        for (int k = 0; k < n; ++k) g += conductance((w * 2) * n + k) - conductance((w * 2 + 1) * n + k);
+        sum += std::fabs(g);
+    }
+    return weights > 0 ? sum / (g_polarity_max_us_ * static_cast<double>(weights)) : 0.0;
+}
+
+double Crossbar::mean_abs_weight() const {
+    double sum = 0.0;
+    for (float w : w_diff_) sum += std::fabs(w);
+    return w_diff_.empty() ? 0.0 : sum / static_cast<double>(w_diff_.size());
 }
 
 namespace {

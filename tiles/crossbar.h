@@ -1,6 +1,8 @@
 // The array of 8T4R unit cells. Each signed weight is held by a positive and a
 // negative group of devices (1 or 2 per polarity); the weight it realises is the
 // difference of the groups' conductances, normalised to the largest weight.
+// A device model whose fit describes the whole group (polarity_level_fit) is drawn
+// once per polarity; otherwise every device is drawn and the group's sum is used.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +16,21 @@ class Crossbar {
 public:
     Crossbar(int rows, int cols, int devices_per_polarity, const DeviceModel& device);
 
+    // Devices that do not follow programming: stuck at 0 (stuck-at-low, e.g. a RESET
+    // device that never crystallised) or at g_max of one device (stuck-at-high, a shorted
+    // or fully SET device, which does not drift). Each physical device is drawn
+    // independently, from its own stream, so fractions of 0 change no other draw.
+    struct Faults {
+        double stuck_low = 0.0;
+        double stuck_high = 0.0;
+    };
+    void set_faults(const Faults& faults) { faults_ = faults; }
+
     // Programs normalised weights w_norm in [-1, 1] (rows_used x cols_used, row-major):
-    // each device of the weight's polarity is programmed to |w_norm| * g_max, the
+    // each draw of the weight's polarity is programmed to |w_norm| * g_max, the
     // other polarity to 0. Draws programming noise and drift exponents from `rng`.
-    void program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng);
+    // Faulty devices are drawn from `fault_rng` (only when a fault fraction is > 0).
+    void program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng, Rng* fault_rng = nullptr);
 
     // Reads every device `t_s` after programming (drift + 1/f deviation, drawn
     // from `rng`) and rebuilds the effective weights used by integrate().
@@ -50,15 +63,33 @@ public:
     [[nodiscard]] int cols() const { return cols_; }
     // Effective normalised weight (after the last set_time), for tests.
     [[nodiscard]] float w_eff(int r, int c) const { return w_pos_[idx(r, c)] - w_neg_[idx(r, c)]; }
+    // Mean |w_eff| over the block: the mean |y| of a read with every one-hot input.
+    [[nodiscard]] double mean_abs_weight() const;
+    // The same right after programming (the programmed conductances, no drift or read noise).
+    [[nodiscard]] double programmed_mean_abs_weight() const;
+    // Device draws per polarity of a weight: 1 for a polarity-level fit, else devices_per_polarity.
+    [[nodiscard]] int draws_per_polarity() const { return draws_per_polarity_; }
+    // Physical devices stuck low / high in the programmed block.
+    [[nodiscard]] long stuck_low_devices() const { return stuck_low_count_; }
+    [[nodiscard]] long stuck_high_devices() const { return stuck_high_count_; }
 
 private:
     [[nodiscard]] size_t idx(int r, int c) const { return static_cast<size_t>(r) * cols_used_ + c; }
 
     int rows_, cols_, devices_per_polarity_;
     const DeviceModel& device_;
+    int draws_per_polarity_;
+    double g_polarity_max_us_;  // a polarity group at full scale: the weight 1
+    double g_device_max_us_;    // one physical device at full scale: the unit of Activity::conduction
     int rows_used_ = 0, cols_used_ = 0;
-    // Programmed devices: [weight][polarity][k] flattened, k < devices_per_polarity.
+    // Programmed draws: [weight][polarity][k] flattened, k < draws_per_polarity_.
     std::vector<ProgrammedDevice> devices_;
+    // Per draw, only with faults: physical devices of the draw stuck low and stuck high. A
+    // draw of a polarity-level fit stands for devices_per_polarity devices: its healthy share
+    // conducts (healthy / devices) of the drawn value.
+    std::vector<std::uint8_t> stuck_low_, stuck_high_;
+    Faults faults_;
+    long stuck_low_count_ = 0, stuck_high_count_ = 0;
     // Effective normalised conductance of each polarity group at the current time.
     std::vector<float> w_pos_, w_neg_, w_diff_;
     std::vector<float> row_conduction_;  // sum over the row of (w_pos + w_neg), for energy

@@ -48,6 +48,13 @@ ParamSchema HermesTile::schema() {
            "calibration holds it inside array_energy_pj_per_device_cycle")
         .at_least(0);
     s.real("static_power_mw", 6.0, "mW", "leakage and clock of the array periphery and ADCs").at_least(0);
+    s.real("stuck_low_fraction", 0.0, "",
+           "fraction of PCM devices stuck at 0 conductance, drawn per device (# assumed 0: the 64-core chip "
+           "programs more than 99% of unit cells on 63 of 64 cores, 98.4% on the worst)")
+        .range(0.0, 1.0);
+    s.real("stuck_high_fraction", 0.0, "",
+           "fraction of PCM devices stuck at g_max of one device (no drift), drawn per device (# assumed 0)")
+        .range(0.0, 1.0);
     s.section("input", "input drivers (PWM)", InputModulator::schema());
     s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>");
     s.section("adc", "column ADC model: model: cco | ideal | <plugin>");
@@ -70,6 +77,11 @@ HermesTile::HermesTile(const Params& p)
       adc_(Registry<AdcModel>::instance().create(p.section("adc"), "cco")) {
     device_->configure_cell(devices_per_polarity_);
     crossbar_ = std::make_unique<Crossbar>(rows_, cols_, devices_per_polarity_, *device_);
+    const Crossbar::Faults faults{p.real("stuck_low_fraction"), p.real("stuck_high_fraction")};
+    if (faults.stuck_low + faults.stuck_high > 1.0) {
+        throw p.error("stuck_high_fraction", "stuck_low_fraction + stuck_high_fraction must be at most 1");
+    }
+    crossbar_->set_faults(faults);
 }
 
 MvmPhases HermesTile::phases() const {
@@ -100,15 +112,26 @@ void HermesTile::program(const WeightBlock& block, const TileKey& key) {
     output_range_ = block.output_range > 0.0 ? block.output_range : default_output_range_;
 
     Rng prog_rng(key.seed, Stream::Programming, {key.tile_id});
-    crossbar_->program(w_norm, block.rows, block.cols, prog_rng);
+    Rng fault_rng(key.seed, Stream::Other, {key.tile_id, 0xFA17});
+    crossbar_->program(w_norm, block.rows, block.cols, prog_rng, &fault_rng);
     Rng mismatch_rng(key.seed, Stream::AdcMismatch, {key.tile_id});
     adc_->setup(cols_, mismatch_rng);
     programmed_ = true;
     gdc_factor_ = 1.0;
-    if (gdc_.enabled()) {
-        set_time(gdc_.t_reference_s());
-        gdc_reference_ = calibration_response(time_tag(gdc_.t_reference_s()));
+    gdc_reference_ = 0.0;
+    if (!gdc_.enabled()) return;
+    if (gdc_.reference() == GdcReference::Aihwkit) {
+        gdc_reference_ = crossbar_->programmed_mean_abs_weight();
+        return;
     }
+    calibration_x_ =
+        gdc_.calibration_inputs(block.rows, input_.max_code(), Rng(key.seed, Stream::Other, {key.tile_id, 0x6DC}));
+    const double ratio = input_.mode() == InputMode::OnePhase ? 0.0 : four_phase_range_ratio_;
+    calibration_range_ =
+        DriftCompensation::calibration_range(w_norm, block.rows, block.cols, calibration_x_, input_.max_code(), ratio);
+    set_time(gdc_.t_reference_s());
+    gdc_reference_ = calibration_response(time_tag(gdc_.t_reference_s()));
+    gdc_factor_ = 1.0;
 }
 
 void HermesTile::set_time(double t_s) {
@@ -118,26 +141,26 @@ void HermesTile::set_time(double t_s) {
     timed_ = true;
     gdc_factor_ = 1.0;
     if (gdc_.enabled() && gdc_reference_ > 0.0) {
-        gdc_factor_ = DriftCompensation::factor(gdc_reference_, calibration_response(time_tag(t_s)));
+        const double now = gdc_.reference() == GdcReference::Aihwkit ? crossbar_->mean_abs_weight()
+                                                                     : calibration_response(time_tag(t_s));
+        gdc_factor_ = DriftCompensation::factor(gdc_reference_, now);
     }
 }
 
 double HermesTile::calibration_response(std::uint64_t tag) const {
     const int n = crossbar_->rows_used();
-    const std::vector<std::int8_t> x =
-        gdc_.calibration_inputs(n, input_.max_code(), Rng(key_.seed, Stream::Other, {key_.tile_id, 0x6DC}));
     Rng noise(key_.seed, Stream::MvmNoise, {key_.tile_id, 0x6DC, tag});
     std::vector<float> y(crossbar_->cols_used());
     MvmEnergy ignored;
     double sum = 0.0;
     for (int v = 0; v < gdc_.vectors(); ++v) {
-        read(&x[static_cast<size_t>(v) * n], y.data(), ignored, &noise);
+        read(&calibration_x_[static_cast<size_t>(v) * n], y.data(), ignored, &noise, calibration_range_);
         for (float yj : y) sum += std::fabs(yj);
     }
     return sum;
 }
 
-void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const {
+void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise, double output_range) const {
     const int r = crossbar_->rows_used();
     const int c = crossbar_->cols_used();
     const int max_code = input_.max_code();
@@ -145,14 +168,14 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
     thread_local std::vector<float> col;
     thread_local std::vector<std::int32_t> counts;
     // Real units per count: undo the ADC scale, the weight and the input normalisation.
-    const double lsb = output_range_ / max_count * w_max_ * max_code;
+    const double lsb = output_range / max_count * w_max_ * max_code;
 
     Crossbar::Activity act;
     if (input_.mode() == InputMode::OnePhase) {
         col.resize(c);
         counts.resize(c);
         // Column values straight in ADC full-scale units.
-        act = crossbar_->integrate_active(x, static_cast<float>(1.0 / (max_code * output_range_)), col.data());
+        act = crossbar_->integrate_active(x, static_cast<float>(1.0 / (max_code * output_range)), col.data());
         adc_->convert(col.data(), c, counts.data(), noise);
         Ldpu::affine(counts.data(), c, lsb, nullptr, y);
     } else {
@@ -165,7 +188,7 @@ void HermesTile::read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* no
         counts.resize(4 * static_cast<size_t>(c));
         crossbar_->integrate_four_phase(x, max_code, col.data());
         act = crossbar_->activity(x);
-        const double phase_fs = four_phase_range_ratio_ * output_range_;
+        const double phase_fs = four_phase_range_ratio_ * output_range;
         for (size_t k = 0; k < col.size(); ++k) col[k] = static_cast<float>(2.0 * col[k] / phase_fs - 1.0);
         for (int p = 0; p < 4; ++p) {
             adc_->convert(&col[static_cast<size_t>(p) * c], c, &counts[static_cast<size_t>(p) * c], noise);
@@ -205,7 +228,7 @@ double HermesTile::column_window_energy_pj(int cols_used) const {
 
 void HermesTile::mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const {
     if (!timed_) throw std::logic_error("HermesTile::mvm before set_time");
-    read(x, y, energy, noise);
+    read(x, y, energy, noise, output_range_);
     if (gdc_factor_ != 1.0) {
         const int c = crossbar_->cols_used();
         for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc_factor_);

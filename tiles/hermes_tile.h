@@ -40,14 +40,15 @@ public:
     [[nodiscard]] const AdcModel& adc() const { return *adc_; }
 
 private:
-    // Raw analog read (no drift compensation) of one input vector.
-    void read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const;
+    // Raw analog read (no drift compensation) of one input vector, with the ADC full
+    // scale at `output_range` (column value, sum of w_norm * x_norm).
+    void read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise, double output_range) const;
     // Adds one MVM's energy per component: `counts` holds the conversions of all windows.
     void add_phase_energy(int rows_used, int cols_used, const Crossbar::Activity& act, const std::int32_t* counts,
                           MvmEnergy& energy) const;
     // The column periphery over every integration window of one MVM.
     [[nodiscard]] double column_window_energy_pj(int cols_used) const;
-    // Sum of |outputs| over the calibration inputs at the current time.
+    // Chip GDC protocol: sum of |outputs| over the calibration inputs at the current time.
     [[nodiscard]] double calibration_response(std::uint64_t time_tag) const;
 
     int rows_, cols_;
@@ -70,6 +71,8 @@ private:
     double output_range_ = 1.0;  // column value at ADC full scale
     double w_max_ = 1.0;         // largest |weight| of the block: maps to g_max
     double gdc_reference_ = 0.0;
+    std::vector<std::int8_t> calibration_x_;  // chip GDC protocol: the calibration vectors
+    double calibration_range_ = 1.0;          // and the ADC full scale of their reads
     double gdc_factor_ = 1.0;
     bool programmed_ = false;
     bool timed_ = false;

@@ -25,7 +25,8 @@ public:
     // polarity of a weight (1 or 2 in an 8T4R cell). Fits that depend on it adapt.
     virtual void configure_cell(int devices_per_polarity) { (void)devices_per_polarity; }
 
-    // Largest programmable conductance of one device, in uS.
+    // Largest programmable conductance of one device, in uS (of the whole polarity
+    // group when polarity_level_fit() is true).
     [[nodiscard]] virtual double g_max_us() const = 0;
 
     // Programs one device to `g_target_us` in [0, g_max_us]: draws programming
@@ -38,6 +39,12 @@ public:
 
     // True if read(program(g)) == g exactly, at any time (lets the tile skip work).
     [[nodiscard]] virtual bool is_ideal() const { return false; }
+
+    // True if program() and read() describe the summed conductance of all devices of
+    // one polarity as one value (a fit measured on the programmed group, like HERMES's
+    // 2-device fit): the tile then draws once per polarity, with g_max_us() the group's.
+    // False: they describe one device, and the tile draws every device and sums them.
+    [[nodiscard]] virtual bool polarity_level_fit() const { return false; }
 };
 
 }  // namespace aimcsim

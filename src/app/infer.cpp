@@ -24,10 +24,12 @@ namespace aimcsim {
 namespace {
 
 const char* kInferUsage =
-    "usage: aimcsim infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--config C] [--set KEY.PATH=VALUE]...\n"
+    "usage: aimcsim infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--config C] [--seed N]\n"
+    "                     [--set KEY.PATH=VALUE]...\n"
     "  runs one float32 tensor (the model's input shape, optionally with a leading batch 1) through the\n"
     "  configured chip's analog numerics and writes the output tensor; .npy is a NumPy file, .pb an ONNX\n"
-    "  TensorProto (as in ONNX test data: input_0.pb), told apart by the extension\n";
+    "  TensorProto (as in ONNX test data: input_0.pb), told apart by the extension; --seed N (the devices'\n"
+    "  noise draws) overrides the config's seed and any --set seed=...\n";
 
 // The dims a tensor of `s` is written with: (C, H, W), or (N,) for a flat vector.
 std::vector<std::size_t> dims_of(const Shape& s) {
@@ -111,6 +113,7 @@ InferResult run_infer(const InferOptions& o) {
 
 int run_infer_command(const std::vector<std::string>& args) {
     InferOptions o;
+    std::string seed;  // applied after every --set, so it wins
     auto value = [&](std::size_t& i, const std::string& flag) -> std::string {
         if (i + 1 >= args.size()) throw InputError("infer: " + flag + " needs a value");
         return args[++i];
@@ -128,6 +131,12 @@ int run_infer_command(const std::vector<std::string>& args) {
             o.config = value(i, a);
         } else if (a == "--set") {
             o.overrides.push_back(value(i, a));
+        } else if (a == "--seed") {
+            const std::string v = value(i, a);
+            if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 19) {
+                throw InputError("infer: --seed expects a non-negative integer, got '" + v + "'");
+            }
+            seed = v;
         } else if (a.rfind("--", 0) == 0) {
             throw InputError("infer: unknown option '" + a + "'\n" + kInferUsage);
         } else if (o.model.empty()) {
@@ -136,6 +145,7 @@ int run_infer_command(const std::vector<std::string>& args) {
             throw InputError("infer: unexpected argument '" + a + "'\n" + kInferUsage);
         }
     }
+    if (!seed.empty()) o.overrides.push_back("seed=" + seed);
     const InferResult r = run_infer(o);
     std::cout << "wrote " << o.output << " (" << r.output.size() << " values; calibrated on "
               << (r.calibrated_on_dataset ? std::to_string(r.calibration_images) + " Fashion-MNIST training images"

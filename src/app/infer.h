@@ -1,4 +1,4 @@
-// `aimcsim infer MODEL.onnx --input X.npy --output Y.npy [--config C] [--set k=v]...`:
+// `aimcsim infer MODEL.onnx --input X.npy --output Y.npy [--config C] [--seed N] [--set k=v]...`:
 // one input tensor through the configured chip's numerics, so users can check their
 // own models. Tensors are NumPy .npy files or, when the name ends in .pb, ONNX
 // TensorProto files (the ONNX test-data format, input_0.pb); float32 either way.

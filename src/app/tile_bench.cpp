@@ -5,6 +5,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "aimcsim/core/registry.h"
@@ -126,19 +127,24 @@ TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_n
 
     if (r.functional) {
         // Exact product in the same units the tile reports: y = sum_i W_ij x_i.
-        double err2 = 0.0, ref2 = 0.0;
+        const std::size_t n_out = static_cast<std::size_t>(wl.mvms) * wl.cols;
+        std::vector<double> xs(static_cast<std::size_t>(wl.mvms) * wl.rows), y(n_out), y_fp(n_out);
+        double full_scale = 0.0;
         for (int k = 0; k < wl.mvms; ++k) {
             const std::vector<std::int8_t> x = wl.inputs(rc.seed, k, max_code);
+            for (int i = 0; i < wl.rows; ++i) xs[static_cast<size_t>(k) * wl.rows + i] = x[i];
             for (int j = 0; j < wl.cols; ++j) {
                 double exact = 0.0;
                 for (int i = 0; i < wl.rows; ++i)
                     exact += static_cast<double>(block.weights[static_cast<size_t>(i) * wl.cols + j]) * x[i];
-                const double d = ctrl.outputs_[static_cast<size_t>(k) * wl.cols + j] - exact;
-                err2 += d * d;
-                ref2 += exact * exact;
+                const size_t o = static_cast<size_t>(k) * wl.cols + j;
+                y[o] = ctrl.outputs_[o];
+                y_fp[o] = exact;
+                full_scale = std::max(full_scale, std::fabs(exact));
             }
         }
-        r.relative_rms_error = ref2 > 0.0 ? std::sqrt(err2 / ref2) : 0.0;
+        r.error = mvm_error_metrics(xs, y, y_fp, wl.mvms, wl.rows, wl.cols, full_scale > 0.0 ? full_scale : 1.0);
+        r.relative_rms_error = r.error.relative_rms;
     }
     return r;
 }

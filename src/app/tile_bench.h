@@ -7,6 +7,7 @@
 
 #include "aimcsim/core/stats.h"
 #include "aimcsim/tile.h"
+#include "src/functional/mvm_error.h"
 #include "src/import/mvm_workload.h"
 #include "src/app/run_config.h"
 
@@ -26,6 +27,7 @@ struct TileBenchResult {
     TileArea area;  // by component; empty when the model does not declare it
     double gdc_factor = 1.0;
     double relative_rms_error = 0.0;  // ||y - y_exact|| / ||y_exact|| over all MVMs (functional mode)
+    MvmErrorMetrics error;            // every metric (functional mode); full scale = largest |y_exact|
     bool functional = true;
     double t_inference_s = 0.0;
     StatGroup tile_stats{"tile0"};  // the tile module's counters

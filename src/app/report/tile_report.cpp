@@ -83,7 +83,12 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
         {"energy_pj", run_energy_pj},
         {"energy_breakdown_pj", breakdown(r.dynamic, run_static_pj)},
     };
+    const auto metric = [&](std::optional<double> v) { return r.functional && v ? json(*v) : json(nullptr); };
     j["mvm_error"] = {{"relative_rms", r.functional ? json(r.relative_rms_error) : json(nullptr)},
+                      {"relative_l2", metric(r.error.relative_l2)},
+                      {"linear_relative_l2", metric(r.error.linear_relative_l2)},
+                      {"residual_relative_l2", metric(r.error.residual_relative_l2)},
+                      {"std_full_scale", metric(r.error.std_full_scale)},
                       {"t_inference_s", r.t_inference_s},
                       {"gdc_factor", r.gdc_factor}};
     j["simulation"] = {{"functional", r.functional}, {"simulated_ns", r.simulated_ns}};
@@ -136,6 +141,9 @@ std::string tile_report_text(const json& j) {
         o << "\nMVM error vs exact product at t = " << significant(e["t_inference_s"].get<double>())
           << " s: " << significant(100.0 * e["relative_rms"].get<double>(), 3)
           << " % relative RMS (drift compensation x" << significant(e["gdc_factor"].get<double>()) << ")\n";
+        if (e.contains("relative_l2") && !e["relative_l2"].is_null())
+            o << "  mean ||y - y_fp|| / ||y_fp||: " << significant(100.0 * e["relative_l2"].get<double>(), 3)
+              << " %; std of error / full scale: " << significant(100.0 * e["std_full_scale"].get<double>(), 3) << " %\n";
     }
     if (j.contains("simulation")) {
         const auto& s = j["simulation"];
