@@ -21,23 +21,27 @@ std::pair<int, int> window_inputs(int o, int kernel, int stride, int pad_begin, 
 
 bool is_windowed(Op op) { return op == Op::Conv || op == Op::MaxPool || op == Op::AvgPool; }
 
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+GdpuParams gdpu_params(const ChipParams& chip) {
+    GdpuParams p;
+    p.lanes = chip.gdpu_lanes;
+    p.energy_pj_per_value = chip.digital_energy_pj;
+    p.lookup_cycles = chip.softmax_cycles;
+    return p;
+}
 
-// Levels of a binary reduction tree over `lanes` values.
-std::uint64_t tree_levels(int lanes) {
-    std::uint64_t levels = 0;
-    while ((std::uint64_t{1} << levels) < static_cast<std::uint64_t>(lanes)) ++levels;
-    return levels;
+std::vector<int> gdpu_tiles(const ChipParams& chip) {
+    std::vector<int> tiles;
+    for (int g = 0; g < chip.gdpus; ++g) tiles.push_back(chip.gdpu_tile(g));
+    return tiles;
 }
 
 }  // namespace
 
 ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, LinkScheduler& links,
                            int batch)
-    : net_(net), map_(mapping), chip_(chip), links_(links), batch_(batch) {
+    : net_(net), map_(mapping), chip_(chip), links_(links), batch_(batch),
+      gdpus_(gdpu_params(chip), gdpu_tiles(chip), kOpCount) {
     if (batch < 1) throw std::logic_error("ChipSchedule: batch must be >= 1");
-    for (int g = 0; g < chip_.gdpus; ++g) gdpus_.push_back(GdpuStats{chip_.gdpu_tile(g)});
-    gdpu_load_.assign(gdpus_.size(), 0);
     build_tensors();
     build_templates();
     layer_timing_.assign(map_.layers.size(), LayerTiming{});
@@ -72,7 +76,7 @@ void ChipSchedule::build_tensors() {
                 throw InputError("layer '" + l.name + "': an LSTM runs its cell on a GDPU, but chip.gdpus is 0");
             const LayerPlacement& lp = *map_.placement(static_cast<int>(li));
             const int g = choose_gdpu(map_.blocks.at(static_cast<std::size_t>(lp.first_block)).tile);
-            to.parts = {Part{gdpus_[static_cast<std::size_t>(g)].tile, 0, l.hidden(), g}};
+            to.parts = {Part{gdpus_.tile(g), 0, l.hidden(), g}};
             lstm_of_tensor_[static_cast<std::size_t>(l.output)] = static_cast<int>(li);
         } else if (l.has_weights_matrix()) {
             if (l.op == Op::Dense && first.pixels() != 1) {
@@ -101,7 +105,7 @@ void ChipSchedule::build_tensors() {
             // Pooling, GAP, Add: each slice on a GDPU (the one that already holds it, or the nearest).
             for (const Part& p : first.parts) {
                 const int g = p.gdpu >= 0 ? p.gdpu : choose_gdpu(p.tile);
-                to.parts.push_back(Part{gdpus_[static_cast<std::size_t>(g)].tile, p.lo, p.hi, g});
+                to.parts.push_back(Part{gdpus_.tile(g), p.lo, p.hi, g});
             }
         }
     }
@@ -356,30 +360,18 @@ void ChipSchedule::to_op(int inference, int layer, const Part& src, int src_tile
 
 std::uint64_t ChipSchedule::digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel,
                                        std::uint64_t now) {
-    // A tile's digital unit has no occupancy modelled: the op takes its latency.
-    const std::uint64_t occupancy =
-        gdpu < 0 ? 0
-                 : std::max<std::uint64_t>(
-                       1, ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes)));
-    return serve(gdpu, values, occupancy, static_cast<std::uint64_t>(latency), layer, inference, pixel, now);
+    const auto kind = static_cast<int>(net_.layers[static_cast<std::size_t>(layer)].op);
+    return account(gdpus_.pass(gdpu, values, static_cast<std::uint64_t>(latency), kind, now), gdpu, values, layer,
+                   inference, pixel);
 }
 
-std::uint64_t ChipSchedule::serve(int gdpu, int values, std::uint64_t occupancy, std::uint64_t latency, int layer,
-                                  int inference, int pixel, std::uint64_t now) {
-    const double energy_pj = values * chip_.digital_energy_pj;
+std::uint64_t ChipSchedule::account(const GdpuService& s, int gdpu, int values, int layer, int inference, int pixel) {
     digital_.digital_ops += static_cast<std::uint64_t>(values);
-    digital_.energy_pj += energy_pj;
-    digital_layer_energy_pj_[static_cast<std::size_t>(layer)] += energy_pj;
-    if (gdpu < 0) return now + occupancy + latency;  // a tile's digital unit: no queue modelled
-    GdpuStats& g = gdpus_[static_cast<std::size_t>(gdpu)];
-    const std::uint64_t start = std::max(now, g.busy_until);
-    g.queue_cycles += start - now;
-    g.busy_until = start + occupancy;
-    g.busy_cycles += occupancy;
-    g.busy_cycles_by_op[static_cast<std::size_t>(net_.layers[static_cast<std::size_t>(layer)].op)] += occupancy;
-    g.values += static_cast<std::uint64_t>(values);
-    if (record_spans_) gdpu_spans_.push_back(GdpuSpan{gdpu, layer, inference, pixel, start, start + occupancy});
-    return start + occupancy + latency;
+    digital_.energy_pj += s.energy_pj;
+    digital_layer_energy_pj_[static_cast<std::size_t>(layer)] += s.energy_pj;
+    if (gdpu >= 0 && record_spans_)
+        gdpu_spans_.push_back(GdpuSpan{gdpu, layer, inference, pixel, s.start_cycle, s.end_cycle});
+    return s.ready_cycle;
 }
 
 ChipSchedule::Part ChipSchedule::softmax_part(const TensorInfo& in, int channels) {
@@ -387,7 +379,7 @@ ChipSchedule::Part ChipSchedule::softmax_part(const TensorInfo& in, int channels
     if (first.gdpu >= 0) return Part{first.tile, 0, channels, first.gdpu};  // already on a GDPU: stay there
     if (gdpus_.empty()) return Part{first.tile, 0, channels, -1};
     const int g = choose_gdpu(first.tile);
-    return Part{gdpus_[static_cast<std::size_t>(g)].tile, 0, channels, g};
+    return Part{gdpus_.tile(g), 0, channels, g};
 }
 
 void ChipSchedule::to_softmax(int inference, int layer, int src_part, int src_tile, int pixel, std::uint64_t now) {
@@ -402,15 +394,6 @@ void ChipSchedule::to_softmax(int inference, int layer, int src_part, int src_ti
     }
 }
 
-std::uint64_t ChipSchedule::softmax_finish_cycles(int values) const {
-    const std::uint64_t pass =
-        ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes));
-    const std::uint64_t tree = tree_levels(chip_.gdpu_lanes);
-    const auto lookup = static_cast<std::uint64_t>(chip_.softmax_cycles);
-    return tree + pass + lookup     // max over the lanes; exp pass with lane-wise sums; last exp out
-           + tree + lookup + pass;  // sum over the lanes; 1/sum; normalisation
-}
-
 void ChipSchedule::softmax_slice(int inference, int layer, int src_part, int pixel, std::uint64_t now) {
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
     const Part& src = tensors_[static_cast<std::size_t>(l.inputs[0])].parts[static_cast<std::size_t>(src_part)];
@@ -423,21 +406,15 @@ void ChipSchedule::softmax_slice(int inference, int layer, int src_part, int pix
     if (functional_) compute_softmax(inference, l, pixel);
     const int n = unit.hi - unit.lo;
     // The exp and normalisation passes each touch every value; the GDPU stays on the vector throughout.
-    const std::uint64_t ready = serve(unit.gdpu, 2 * n, softmax_finish_cycles(n), 0, layer, inference, pixel, maxed);
+    const auto kind = static_cast<int>(Op::Softmax);
+    const std::uint64_t ready = account(gdpus_.serve(unit.gdpu, 2 * n, gdpus_.softmax_tail_cycles(n), 0, kind, maxed),
+                                        unit.gdpu, 2 * n, layer, inference, pixel);
     if (inference == 0) timing.last_output_cycle = std::max(timing.last_output_cycle, ready);
     push(Kind::TensorReady, ready, inference, l.output, 0, pixel);
 }
 
 int ChipSchedule::choose_gdpu(int near_tile) {
-    int best = 0;
-    for (int g = 1; g < static_cast<int>(gdpus_.size()); ++g) {
-        const int d = map_.manhattan(near_tile, gdpus_[static_cast<std::size_t>(g)].tile);
-        const int db = map_.manhattan(near_tile, gdpus_[static_cast<std::size_t>(best)].tile);
-        if (d < db || (d == db && gdpu_load_[static_cast<std::size_t>(g)] < gdpu_load_[static_cast<std::size_t>(best)]))
-            best = g;
-    }
-    ++gdpu_load_[static_cast<std::size_t>(best)];
-    return best;
+    return gdpus_.assign_nearest(near_tile, [this](int a, int b) { return map_.manhattan(a, b); });
 }
 
 void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::uint64_t now) {

@@ -10,10 +10,10 @@
 //   and the sum is ready psum_add_cycles after the last one arrived.
 // - ReLU is part of the LDPU (free). Pooling, global average pooling and residual
 //   Add run on a global digital unit (GDPU, chip.gdpus of them on the routers
-//   given by ChipParams::gdpu_tile): each channel slice of the op's input goes to
-//   the GDPU nearest its tile (ties: the least loaded), as packets; a GDPU is one
-//   server taking gdpu_lanes values per cycle, and the op's result is ready
-//   pool/add/gap_cycles after it was served. Flatten is free and stays in place.
+//   given by ChipParams::gdpu_tile; their timing, energy and queueing are
+//   digital/gdpu.h's): each channel slice of the op's input goes to the GDPU
+//   nearest its tile (ties: the least loaded), as packets, and the op's result is
+//   ready pool/add/gap_cycles after it was served. Flatten is free and stays in place.
 //   With chip.gdpus = 0 these ops run at the producing tile's digital unit instead
 //   (no traffic, no queueing). A residual Add's inputs both travel to its GDPU.
 // - LSTM: the gate MVM of time step t ([x_t; h_{t-1}] x W, one MVM per block and
@@ -25,13 +25,10 @@
 //   per value) goes to the layer's GDPU (the one holding the first slice, else the
 //   nearest to it, ties: the least loaded; with chip.gdpus = 0 the first slice's
 //   tile, which then takes the cycles below without queueing). Each slice, as it
-//   arrives, is buffered and folded into a lane-wise running max (ceil(slice /
-//   lanes) cycles). After the last one the unit, dedicated to the vector, runs: a
-//   max tree over the lanes (ceil(log2 lanes)), the exp pass (ceil(N / lanes), x -
-//   max through the exp lookup, lane-wise sums), the lookup pipeline's drain
-//   (softmax_cycles), a sum tree (ceil(log2 lanes)), 1/sum through the lookup
-//   (softmax_cycles) and the normalisation pass (ceil(N / lanes)). An NCHW input
-//   gets one such softmax over the channels per pixel.
+//   arrives, is buffered and folded into a lane-wise running max (one pass over
+//   it). After the last one the unit, dedicated to the vector, runs the rest
+//   (GdpuBank::softmax_tail_cycles). An NCHW input gets one such softmax over the
+//   channels per pixel.
 // - A conv output pixel is computed (one MVM per block) as soon as every input
 //   pixel of its window has arrived at that block's tile; a Dense layer when its
 //   whole input has. Tiles run their MVMs in the order they became ready; the
@@ -41,7 +38,6 @@
 //   Buffers are unbounded (no back-pressure).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -50,6 +46,7 @@
 #include <vector>
 
 #include "aimcsim/network.h"
+#include "digital/gdpu.h"
 #include "interconnect/link_scheduler.h"
 #include "src/chip/chip_params.h"
 #include "src/mapping/mapper.h"
@@ -88,16 +85,6 @@ struct DigitalStats {
     std::uint64_t psum_adds = 0;    // partial-sum values added
     std::uint64_t digital_ops = 0;  // values through pooling, residual add, GAP, LSTM cells, softmax passes
     double energy_pj = 0.0;
-};
-
-// One global digital unit: where it sits and how busy it was.
-struct GdpuStats {
-    int tile = 0;              // the router it is attached to
-    std::uint64_t values = 0;  // values processed
-    std::uint64_t busy_cycles = 0;
-    std::uint64_t queue_cycles = 0;  // work waited for the unit, summed
-    std::uint64_t busy_until = 0;
-    std::array<std::uint64_t, kOpCount> busy_cycles_by_op{};  // busy_cycles split by the op served
 };
 
 // A layer that runs on a GDPU as a whole vector (softmax), for the per-layer table.
@@ -140,7 +127,7 @@ public:
     void record_spans(bool on) { record_spans_ = on; }
     [[nodiscard]] const std::vector<MvmSpan>& spans() const { return spans_; }
     [[nodiscard]] const std::vector<GdpuSpan>& gdpu_spans() const { return gdpu_spans_; }
-    [[nodiscard]] const std::vector<GdpuStats>& gdpus() const { return gdpus_; }
+    [[nodiscard]] const std::vector<GdpuStats>& gdpus() const { return gdpus_.stats(); }
     // A tile delivered the result of job `job_id` (after its LDPU) at `now_cycle`.
     void mvm_done(std::uint64_t job_id, std::uint64_t now_cycle);
 
@@ -253,21 +240,17 @@ private:
     // A column block of a weight layer has its output pixel (after partial sums).
     void column_ready(int inference, int layer, int col_block, int pixel, std::uint64_t now);
     void gates_arrive(int inference, int layer, int pixel, std::uint64_t now);
-    // Serves `values` on GDPU `gdpu` (-1: a tile's digital unit) from `now`; returns when the result is ready.
+    // A pass over `values` on GDPU `gdpu` (-1: a tile's digital unit) from `now`; returns when the result is ready.
     std::uint64_t digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel, std::uint64_t now);
-    // The same with the occupancy given: a GDPU takes the work at max(now, busy) and is busy `occupancy`
-    // cycles, the result follows `latency` later; a tile's unit (no queue modelled) takes occupancy + latency.
-    std::uint64_t serve(int gdpu, int values, std::uint64_t occupancy, std::uint64_t latency, int layer, int inference,
-                        int pixel, std::uint64_t now);
+    // Charges a served piece of work to `layer` (and keeps its span); returns when its result is ready.
+    std::uint64_t account(const GdpuService& s, int gdpu, int values, int layer, int inference, int pixel);
     // Where a softmax of the tensor `in` runs: on the GDPU holding or nearest its first slice, or that slice's tile.
     Part softmax_part(const TensorInfo& in, int channels);
     // Moves input part `src_part` of a softmax layer's pixel to where the softmax runs.
     void to_softmax(int inference, int layer, int src_part, int src_tile, int pixel, std::uint64_t now);
     // An input slice of a softmax has arrived: fold it into the running max; after the last, normalise.
     void softmax_slice(int inference, int layer, int src_part, int pixel, std::uint64_t now);
-    // Cycles after the last slice's max pass: max tree, exp pass, lookup drain, sum tree, 1/sum, normalisation.
-    [[nodiscard]] std::uint64_t softmax_finish_cycles(int values) const;
-    int choose_gdpu(int near_tile);
+    [[nodiscard]] int choose_gdpu(int near_tile);
     void send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind, int inference,
               int a, int b, int pixel);
 
@@ -296,8 +279,7 @@ private:
     std::vector<std::vector<std::vector<Dest>>> add_dests_;     // [add layer][part of input b] -> parts of a
     std::vector<std::vector<Dest>> recurrent_dests_;            // [lstm layer] -> blocks holding rows of h
     std::vector<int> lstm_of_tensor_;                           // tensor -> the LSTM layer producing it, or -1
-    std::vector<GdpuStats> gdpus_;
-    std::vector<int> gdpu_load_;  // tensor parts assigned, for ties
+    GdpuBank gdpus_;
     std::vector<GdpuSpan> gdpu_spans_;
     InferenceState template_;
     std::vector<InferenceState> inf_;
