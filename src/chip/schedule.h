@@ -41,14 +41,15 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <queue>
-#include <unordered_map>
 #include <vector>
 
 #include "aimcsim/network.h"
 #include "digital/gdpu.h"
 #include "interconnect/link_scheduler.h"
 #include "src/chip/chip_params.h"
+#include "src/chip/pixel_values.h"
 #include "src/mapping/mapper.h"
 
 namespace aimcsim {
@@ -131,17 +132,11 @@ public:
     // A tile delivered the result of job `job_id` (after its LDPU) at `now_cycle`.
     void mvm_done(std::uint64_t job_id, std::uint64_t now_cycle);
 
-    // --- Functional mode (values as well as time). Call before start().
-    // `inputs` holds one CHW input per inference. The numerics are `analog`'s: its
-    // input scales quantise each weight layer's inputs, its combine_partials() adds
-    // the row blocks of an output pixel (buffered until all have arrived, then added
-    // in row-block order), and inference n is image first_image + n for the
-    // per-read noise. Bias, ReLU, pooling, GAP, Add, Flatten and Softmax repeat, pixel by
-    // pixel, the arithmetic of forward_network(), so the outputs are bit-identical
-    // to analog.forward(input, first_image + n, gdc).
+    // --- Functional mode (values as well as time, pixel_values.h). Call before start().
+    // `inputs` holds one CHW input per inference; inference n is image first_image + n.
     void enable_values(std::vector<std::vector<float>> inputs, const AnalogNetwork& analog, bool gdc,
                        std::uint64_t first_image);
-    [[nodiscard]] bool functional() const { return functional_; }
+    [[nodiscard]] bool functional() const { return values_ != nullptr; }
     // Fills the input codes of job `job_id` (its block's rows) and returns where the
     // tile must write its outputs (the block's columns); valid until mvm_done().
     float* prepare_mvm(std::uint64_t job_id, std::int8_t* codes);
@@ -149,7 +144,7 @@ public:
     [[nodiscard]] std::uint64_t mvm_id(std::uint64_t job_id) const;
     // Values of a tensor (CHW) of an inference; complete once the inference is done.
     [[nodiscard]] const std::vector<float>& values(int inference, int tensor) const {
-        return values_.at(static_cast<std::size_t>(inference)).at(static_cast<std::size_t>(tensor));
+        return values_->values(inference, tensor);
     }
 
     [[nodiscard]] const MvmJob& job(std::uint64_t id) const { return jobs_.at(id); }
@@ -254,20 +249,6 @@ private:
     void send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind, int inference,
               int a, int b, int pixel);
 
-    // Functional: every row block of (col_block, pixel) is done; add and store it.
-    void finish_pixel(int inference, int placement, int col_block, int pixel);
-    [[nodiscard]] static std::uint64_t partial_key(int inference, int block, int pixel) {
-        return (static_cast<std::uint64_t>(inference) << 40) | (static_cast<std::uint64_t>(block) << 24) |
-               static_cast<std::uint64_t>(pixel);
-    }
-    // Values of finished pixels (functional mode only).
-    void compute_relu(int inference, const Layer& l, int part, int pixel);
-    void compute_pool(int inference, const Layer& l, int part, int out_pixel);
-    void compute_gap_or_flatten(int inference, const Layer& l, int part);
-    void compute_add(int inference, const Layer& l, int part, int pixel);
-    void compute_lstm_cell(int inference, int layer, int pixel);
-    void compute_softmax(int inference, const Layer& l, int pixel);
-
     const Network& net_;
     const Mapping& map_;
     const ChipParams& chip_;
@@ -295,19 +276,7 @@ private:
     std::vector<std::uint64_t> block_mvms_;
     bool record_spans_ = false;
     std::vector<MvmSpan> spans_;
-    bool functional_ = false;
-    const AnalogNetwork* analog_ = nullptr;
-    bool gdc_ = true;
-    std::uint64_t first_image_ = 0;
-    std::vector<std::vector<std::vector<float>>> values_;  // [inference][tensor] CHW
-    std::vector<std::vector<std::vector<float>>>
-        lstm_gates_;  // [inference][layer] gates of every step (4H x T, step-major)
-    std::vector<std::vector<std::vector<float>>> lstm_cell_;             // [inference][layer] cell state c_t
-    std::unordered_map<std::uint64_t, std::vector<float>> job_outputs_;  // MVMs in flight
-    std::unordered_map<std::uint64_t, std::vector<float>> partials_;     // done, by partial_key()
-    std::vector<float> im2col_buf_;
-    std::vector<float> pixel_buf_;
-    std::vector<const float*> part_ptrs_;
+    std::unique_ptr<PixelValues> values_;  // functional mode only
 };
 
 }  // namespace aimcsim
