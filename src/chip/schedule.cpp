@@ -35,9 +35,9 @@ std::vector<int> gdpu_tiles(const ChipParams& chip) {
 
 }  // namespace
 
-ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, LinkScheduler& links,
+ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, Interconnect& network,
                            int batch)
-    : net_(net), map_(mapping), chip_(chip), links_(links), batch_(batch),
+    : net_(net), map_(mapping), chip_(chip), network_(network), batch_(batch),
       gdpus_(gdpu_params(chip), gdpu_tiles(chip), kOpCount) {
     if (batch < 1) throw std::logic_error("ChipSchedule: batch must be >= 1");
     build_tensors();
@@ -265,7 +265,7 @@ void ChipSchedule::handle(const Event& e) {
 
 void ChipSchedule::send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind,
                         int inference, int a, int b, int pixel) {
-    const Delivery d = links_.send(src_tile, dst_tile, static_cast<std::uint64_t>(values) * bits_per_value, now);
+    const Delivery d = network_.send(src_tile, dst_tile, static_cast<std::uint64_t>(values) * bits_per_value, now);
     push(kind, d.arrival_cycle, inference, a, b, pixel);
 }
 

@@ -1,8 +1,8 @@
 // The pixel-by-pixel pipelined schedule of a mapped network, as plain C++ driven
 // by the chip's SystemC processes (chip.h). It owns the dataflow state: which
 // activation pixel has reached which tile, what each tile may compute next, and
-// the packets between tiles (booked in the interconnect's LinkScheduler, so they
-// contend for links). Times are whole cycles of the chip clock.
+// the packets between tiles (sent through the Interconnect, so they contend for
+// links). Times are whole cycles of the chip clock.
 //
 // Where work happens (assumptions, see the closing notes of issue 3):
 // - A weight layer's output pixel lives, per column block, on the tile of row
@@ -47,7 +47,7 @@
 
 #include "aimcsim/network.h"
 #include "digital/gdpu.h"
-#include "interconnect/link_scheduler.h"
+#include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/pixel_values.h"
 #include "src/mapping/mapper.h"
@@ -111,7 +111,7 @@ public:
     static constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 
     // All references must outlive the schedule.
-    ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, LinkScheduler& links, int batch);
+    ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, Interconnect& network, int batch);
 
     // Called for each MVM that became ready: run job `job_id` on tile `tile`.
     std::function<void(int tile, std::uint64_t job_id)> issue_mvm;
@@ -252,7 +252,7 @@ private:
     const Network& net_;
     const Mapping& map_;
     const ChipParams& chip_;
-    LinkScheduler& links_;
+    Interconnect& network_;
     int batch_;
 
     std::vector<TensorInfo> tensors_;
