@@ -1,6 +1,6 @@
 // Timing of the interconnect's links as resources, in plain C++ (no SystemC): the
-// single owner of per-link state, used directly by send() and hop by hop by the
-// SystemC routers (noc.h), so both paths share one model.
+// single owner of per-link state and the timing core of the chip's Interconnect
+// (interconnect.h), which sends every packet through send().
 //
 // Model: virtual cut-through, flits of width_bits, times in whole clock cycles.
 // A packet of F = max(1, ceil(bits / width_bits)) flits follows its static route
@@ -22,9 +22,10 @@
 //
 // Arbitration is first come, first served in call order: reserve_hop() books the
 // link after every earlier booking (no back-filling of idle gaps). send() books a
-// whole route at once, so call it in order of ready cycle; the SystemC routers
-// book each hop when the head actually arrives, and both agree whenever each
-// shared link sees its packets in the same order. Same call order, same result.
+// whole route at once, so call it in order of ready cycle; a network that moves
+// packets hop by hop (booking each hop when the head actually arrives, with the
+// pieces below) agrees with it whenever each shared link sees its packets in the
+// same order. Same call order, same result.
 #pragma once
 
 #include <cstdint>
@@ -94,9 +95,9 @@ public:
     [[nodiscard]] std::uint64_t flits(std::uint64_t bits) const;
     // Books `link` for a packet whose head reaches it at `head_cycle`. `trail` holds
     // the links the packet crossed before, in order: a stall here extends them
-    // (back-pressure), and this hop is appended. The SystemC routers book hop by
-    // hop: a packet that booked an upstream link in between is not moved by the
-    // extension (send() books a whole route at once, so there it is exact).
+    // (back-pressure), and this hop is appended. Booked hop by hop, a packet that
+    // booked an upstream link in between is not moved by the extension (send()
+    // books a whole route at once, so there it is exact).
     HopReservation reserve_hop(int link, std::uint64_t head_cycle, std::uint64_t bits, std::vector<HopRecord>& trail);
     // Counts a delivered packet in the totals.
     void record_delivery(std::uint64_t bits, int hops, std::uint64_t stall_cycles, std::uint64_t ready_cycle,

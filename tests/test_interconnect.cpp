@@ -1,6 +1,5 @@
 // Interconnect: topologies (links, static routes), the link timing model
-// (LinkScheduler) and the SystemC/TLM routers that must reproduce its timing.
-#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn, for the test tiles' senders
+// (LinkScheduler) and the chip's Interconnect that sends packets through it.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -8,17 +7,11 @@
 #include <string>
 #include <vector>
 
-#include <systemc>
-#include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
-
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/registry.h"
 #include "interconnect/link_scheduler.h"
-#include "interconnect/noc.h"
-#include "interconnect/packet.h"
+#include "interconnect/interconnect.h"
 #include "interconnect/topologies.h"
 #include "tests/test_support.h"
 
@@ -251,153 +244,80 @@ TEST_CASE("link scheduler: deterministic for the same call order", "[interconnec
     CHECK(first.back() > 0);  // the pattern does contend
 }
 
-// -------------------------------------------------------------- SystemC layer
+// ------------------------------------------------------ the chip's Interconnect
 
-namespace {
+TEST_CASE("interconnect: packets sharing a column contend, arrival cycles by hand", "[interconnect]") {
+    // One column of a hermes grid: links A = 0->1, B = 1->2, C = 2->3; 32-bit flits,
+    // L = 2 cycles a hop, 4-flit buffers. Sent in order of ready cycle.
+    auto topo = make_topology<HermesTopology>(4, 1);
+    Interconnect net(*topo, 4);
+    const int a = topo->route(0, 1).at(0), b = topo->route(1, 2).at(0), c = topo->route(2, 3).at(0);
+    // 2 -> 3, 128 bits (F = 4): C at 0, busy until 4; arrives 0 + 2 + 4.
+    const Delivery p0 = net.send(2, 3, 128, 0);
+    CHECK(p0.arrival_cycle == 6);
+    CHECK(p0.hops == 1);
+    CHECK(p0.stall_cycles == 0);
+    // 1 -> 3, 128 bits: B at 0 (busy until 4); head at C at 2, C busy until 4: waits 2,
+    // C busy until 8; arrives 4 + 2 + 4.
+    const Delivery p1 = net.send(1, 3, 128, 0);
+    CHECK(p1.arrival_cycle == 10);
+    CHECK(p1.stall_cycles == 2);
+    // 0 -> 3, 256 bits (F = 8): A at 0 (until 8); B at 2, busy until 4: waits 2 (until
+    // 12); C at 6, busy until 8: waits 2 (until 16); arrives 8 + 2 + 8. Stalls of 2 are
+    // within the 4-flit buffer: nothing held upstream.
+    const Delivery p2 = net.send(0, 3, 256, 0);
+    CHECK(p2.arrival_cycle == 18);
+    CHECK(p2.hops == 3);
+    CHECK(p2.stall_cycles == 4);
+    // 0 -> 3, 32 bits (F = 1), ready 1: A busy until 8 (waits 7, until 9); B at 10,
+    // busy until 12 (waits 2, until 13); C at 14, busy until 16 (waits 2, until 17);
+    // arrives 16 + 2 + 1.
+    const Delivery p3 = net.send(0, 3, 32, 1);
+    CHECK(p3.arrival_cycle == 19);
+    CHECK(p3.stall_cycles == 11);
+    // 1 -> 3, 64 bits (F = 2), ready 30: every link idle again; arrives 30 + 2 * 2 + 2.
+    const Delivery p4 = net.send(1, 3, 64, 30);
+    CHECK(p4.arrival_cycle == 36);
+    CHECK(p4.stall_cycles == 0);
 
-struct Arrival {
-    int src_tile;
-    std::uint64_t cycle;
-    PacketExtension ext;
-};
-
-// A tile stand-in: sends packets at given cycles (one process each, since
-// b_transport blocks until delivery) and records what it receives.
-struct TestTile : sc_core::sc_module {
-    tlm_utils::simple_initiator_socket<TestTile> out{"out"};
-    tlm_utils::simple_target_socket<TestTile> in{"in"};
-    sc_core::sc_time period;
-    std::vector<Arrival> arrivals;
-
-    TestTile(const sc_core::sc_module_name& name, sc_core::sc_time clock_period)
-        : sc_module(name), period(clock_period) {
-        in.register_b_transport(this, &TestTile::receive);
-    }
-
-    void send_at(std::uint64_t ready_cycle, int src, int dst, std::uint64_t bits, int layer = 0) {
-        sc_core::sc_spawn([=] {
-            sc_core::wait(period * static_cast<double>(ready_cycle));
-            PacketExtension ext;
-            ext.src_tile = src;
-            ext.dst_tile = dst;
-            ext.bits = bits;
-            ext.layer_id = layer;
-            tlm::tlm_generic_payload trans;
-            trans.set_command(tlm::TLM_WRITE_COMMAND);
-            trans.set_extension(&ext);
-            sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-            out->b_transport(trans, delay);
-            CHECK(trans.get_response_status() == tlm::TLM_OK_RESPONSE);
-            trans.clear_extension(&ext);
-        });
-    }
-
-    void receive(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
-        const PacketExtension* ext = PacketExtension::of(trans);
-        CHECK(ext != nullptr);  // no REQUIRE: it would throw through the SystemC kernel
-        if (ext == nullptr) return;
-        const sc_core::sc_time at = sc_core::sc_time_stamp() + delay;
-        arrivals.push_back({ext->src_tile, static_cast<std::uint64_t>(at / period), *ext});
-    }
-};
-
-struct Bench {
-    std::unique_ptr<Topology> topo;
-    std::unique_ptr<Interconnect> net;
-    std::vector<std::unique_ptr<TestTile>> tiles;
-
-    Bench(std::unique_ptr<Topology> t, int n_tiles, sc_core::sc_time period) : topo(std::move(t)) {
-        net = std::make_unique<Interconnect>("noc", *topo, n_tiles, period);
-        for (int i = 0; i < n_tiles; ++i) {
-            tiles.push_back(std::make_unique<TestTile>(("tile_" + std::to_string(i)).c_str(), period));
-            tiles.back()->out.bind(net->router(i).from_tile);
-            net->router(i).to_tile.bind(tiles.back()->in);
-        }
-    }
-};
-
-struct Pkt {
-    std::uint64_t ready;
-    int src;
-    int dst;
-    std::uint64_t bits;
-};
-
-}  // namespace
-
-TEST_CASE("systemc: routers reproduce the link scheduler's arrival cycles", "[interconnect]") {
-    ::test::fresh_systemc_context();
-    const sc_core::sc_time period(1, sc_core::SC_NS);
-    // One column of a hermes grid: tiles 0, 1, 2 all send to tile 3 over the same
-    // column links (0->1->2->3), ready in the order they reach the shared links, so
-    // booking whole routes in call order matches booking hop by hop in time order.
-    const std::vector<Pkt> pkts = {{0, 2, 3, 128}, {0, 1, 3, 128}, {0, 0, 3, 256}, {1, 0, 3, 32}, {30, 1, 3, 64}};
-    Bench bench(make_topology<HermesTopology>(4, 1), 4, period);
-    for (const Pkt& p : pkts) bench.tiles[p.src]->send_at(p.ready, p.src, p.dst, p.bits);
-    sc_core::sc_start();
-
-    auto ref_topo = make_topology<HermesTopology>(4, 1);
-    LinkScheduler ref(*ref_topo);
-    std::vector<Delivery> expected;
-    for (const Pkt& p : pkts) expected.push_back(ref.send(p.src, p.dst, p.bits, p.ready));
-    // Hand check of the first three (F = 4, 4, 8; L = 2): tile 2 arrives 0+2+4 = 6;
-    // tile 1 waits for link 2->3 until 4: 4+2+4 = 10; tile 0 waits at 1->2 until 4
-    // and at 2->3 until 8: 8+2+8 = 18.
-    CHECK(expected[0].arrival_cycle == 6);
-    CHECK(expected[1].arrival_cycle == 10);
-    CHECK(expected[2].arrival_cycle == 18);
-
-    const std::vector<Arrival>& got = bench.tiles[3]->arrivals;
-    REQUIRE(got.size() == pkts.size());
-    // Arrivals are recorded in time order; match them to the packets by arrival cycle.
-    for (std::size_t i = 0; i < pkts.size(); ++i) {
-        INFO("packet " << i);
-        bool found = false;
-        for (const Arrival& a : got) {
-            if (a.src_tile == pkts[i].src && a.cycle == expected[i].arrival_cycle) {
-                found = true;
-                CHECK(a.ext.arrival_cycle == expected[i].arrival_cycle);
-                CHECK(a.ext.stall_cycles == expected[i].stall_cycles);
-                CHECK(a.ext.hops == expected[i].hops);
-                CHECK(a.ext.ready_cycle == pkts[i].ready);
-            }
-        }
-        CHECK(found);
-    }
-    CHECK(bench.net->scheduler().totals().stall_cycles == ref.totals().stall_cycles);
-    CHECK(bench.net->scheduler().totals().bit_hops == ref.totals().bit_hops);
-    for (std::size_t l = 0; l < ref.num_links(); ++l) {
-        CHECK(bench.net->scheduler().link_stats(static_cast<int>(l)).busy_cycles ==
-              ref.link_stats(static_cast<int>(l)).busy_cycles);
-    }
+    const LinkScheduler& s = net.scheduler();
+    CHECK(s.totals().packets == 5);
+    CHECK(s.totals().stall_cycles == 0 + 2 + 4 + 11 + 0);
+    CHECK(s.totals().bit_hops == 128 * 1 + 128 * 2 + 256 * 3 + 32 * 3 + 64 * 2);
+    CHECK(s.totals().held_cycles == 0);
+    CHECK(s.link_stats(a).busy_cycles == 8 + 1);
+    CHECK(s.link_stats(b).busy_cycles == 4 + 8 + 1 + 2);
+    CHECK(s.link_stats(c).busy_cycles == 4 + 4 + 8 + 1 + 2);
+    CHECK(s.link_stats(c).stall_cycles == 2 + 2 + 2);
 }
 
-TEST_CASE("systemc: a 30-hop route and a send to itself", "[interconnect]") {
-    ::test::fresh_systemc_context();
-    const sc_core::sc_time period(2, sc_core::SC_NS);  // a 500 MHz clock: cycles, not ns
-    Bench bench(make_topology<Mesh2dTopology>(16, 16), 256, period);
-    bench.tiles[0]->send_at(5, 0, 255, 64);   // 30 hops, F = 2: 5 + 30*2 + 2
-    bench.tiles[17]->send_at(3, 17, 17, 64);  // to itself: delivered at ready
-    sc_core::sc_start();
-    REQUIRE(bench.tiles[255]->arrivals.size() == 1);
-    CHECK(bench.tiles[255]->arrivals[0].cycle == 5 + 30 * 2 + 2);
-    CHECK(bench.tiles[255]->arrivals[0].ext.hops == 30);
-    REQUIRE(bench.tiles[17]->arrivals.size() == 1);
-    CHECK(bench.tiles[17]->arrivals[0].cycle == 3);
-    CHECK(bench.net->scheduler().totals().hop_histogram.at(30) == 1);
+TEST_CASE("interconnect: a 30-hop route and a send to itself", "[interconnect]") {
+    auto topo = make_topology<Mesh2dTopology>(16, 16);
+    Interconnect net(*topo, 256);
+    const Delivery far = net.send(0, 255, 64, 5);  // 30 hops, F = 2: 5 + 30 * 2 + 2
+    CHECK(far.arrival_cycle == 5 + 30 * 2 + 2);
+    CHECK(far.hops == 30);
+    const Delivery self = net.send(17, 17, 64, 3);  // to itself: delivered when ready
+    CHECK(self.arrival_cycle == 3);
+    CHECK(self.hops == 0);
+    CHECK(net.scheduler().totals().hop_histogram.at(30) == 1);
+    CHECK(net.scheduler().totals().hop_histogram.at(0) == 1);
 }
 
-TEST_CASE("systemc: ideal topology delivers concurrent packets without waiting", "[interconnect]") {
-    ::test::fresh_systemc_context();
-    const sc_core::sc_time period(1, sc_core::SC_NS);
-    Bench bench(make_topology<IdealTopology>(4, 4), 16, period);
-    for (int s = 0; s < 4; ++s) bench.tiles[s]->send_at(10, s, 15, 256);
-    bench.tiles[0]->send_at(10, 0, 15, 256);
-    sc_core::sc_start();
-    const auto& got = bench.tiles[15]->arrivals;
-    REQUIRE(got.size() == 5);
-    for (const Arrival& a : got) {
-        CHECK(a.cycle == 10 + 2 + 8);
-        CHECK(a.ext.stall_cycles == 0);
+TEST_CASE("interconnect: ideal topology delivers concurrent packets without waiting", "[interconnect]") {
+    auto topo = make_topology<IdealTopology>(4, 4);
+    Interconnect net(*topo, 16);
+    // Five 256-bit packets (F = 8) into tile 15 at once, two from tile 0: each
+    // arrives 10 + L + F, whatever the route.
+    for (int src : {0, 1, 2, 3, 0}) {
+        const Delivery d = net.send(src, 15, 256, 10);
+        CHECK(d.arrival_cycle == 10 + 2 + 8);
+        CHECK(d.stall_cycles == 0);
     }
+    CHECK(net.scheduler().totals().stall_cycles == 0);
+}
+
+TEST_CASE("interconnect: a topology whose links leave the grid is refused", "[interconnect]") {
+    auto topo = make_topology<Mesh2dTopology>(4, 4);
+    CHECK_THROWS_WITH(Interconnect(*topo, 8), Catch::Contains("leaves the 8-tile grid"));
 }

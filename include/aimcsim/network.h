@@ -147,24 +147,14 @@ void im2col(const Network& net, const Layer& conv, const float* input_chw, int o
 // y[0..cols) = W x for one input vector x[0..rows) of a weight layer (no bias).
 void matvec_float(const Layer& l, const float* x, float* y);
 
-// The LSTM cell of one time step, in place: `gates` holds the 4*hidden
-// pre-activations (W [x_t; h_{t-1}] + b, order i, f, g, o); `c` the cell state
-// c_{t-1} on entry, c_t on return; h_t goes to h[k * h_stride], k < hidden.
-// c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g), h_t = sigmoid(o) tanh(c_t).
-void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h_stride);
-
-// Numerically stable softmax of `channels` values in[k * stride], k < channels,
-// into out[k * stride]: exp(x_k - max x) / sum_j exp(x_j - max x), the sum in
-// double in index order (so every executor gets the same bits).
-void softmax(const float* in, int channels, std::size_t stride, float* out);
-
 // Computes a weight layer's W x for one input vector (no bias: the executor adds it).
 // `pixel` is oy * out_w + ox for Conv, 0 for Dense, the time step for Lstm.
 using WeightKernel = std::function<void(int layer_index, int pixel, const float* x, float* y)>;
 
 // Runs every layer in order; weight layers go through `kernel` (float, analog, ...),
 // everything else (bias, ReLU, pooling, Add, Flatten, LSTM cell, Softmax) is computed
-// here in float.
+// here in float, by the op kernels the chip's functional mode shares
+// (src/network/op_kernels.h).
 [[nodiscard]] std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw,
                                                  const WeightKernel& kernel);
 

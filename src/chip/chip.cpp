@@ -112,7 +112,7 @@ private:
 Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
            const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values,
            bool record_spans)
-    : sc_module(name), mapping_(mapping), from_routers_("from_routers") {
+    : sc_module(name), mapping_(mapping) {
     const bool functional = values != nullptr;
     topology_ = Registry<Topology>::instance().create(params.interconnect, "hermes");
     topology_->setup(params.rows, params.cols);
@@ -151,17 +151,15 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
         tiles_.back()->out.bind(drivers_.back()->from_tile);
     }
     if (tiles_.empty()) clock_period_ = sc_time(1.0, SC_NS);
+    if (clock_period_ == SC_ZERO_TIME) throw std::logic_error("Chip: the tile clock period rounds to 0");
 
-    noc_ = std::make_unique<Interconnect>("noc", *topology_, params.tiles(), clock_period_);
-    from_routers_.register_b_transport(this, &Chip::unexpected_packet);
-    for (int t = 0; t < params.tiles(); ++t) noc_->router(t).to_tile.bind(from_routers_);
-
-    schedule_ = std::make_unique<ChipSchedule>(net, mapping, params, noc_->scheduler(), batch);
+    network_ = std::make_unique<Interconnect>(*topology_, params.tiles());
+    schedule_ = std::make_unique<ChipSchedule>(net, mapping, params, *network_, batch);
     schedule_->issue_mvm = [this](int tile, std::uint64_t job) {
         drivers_.at(static_cast<std::size_t>(mapping_.block_of_tile.at(static_cast<std::size_t>(tile))))->enqueue(job);
     };
     schedule_->record_spans(record_spans);
-    noc_->scheduler().record_spans(record_spans);
+    network_->record_spans(record_spans);
     if (functional) schedule_->enable_values(values->inputs, *values->analog, values->gdc, values->first_image);
     schedule_->start();
 
@@ -171,7 +169,12 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
     // Runs once at time 0 (initialisation), which handles the first input pixel.
 }
 
-std::uint64_t Chip::now_cycle() const { return noc_->cycle_at(sc_core::sc_time_stamp()); }
+std::uint64_t Chip::now_cycle() const {
+    const auto period = clock_period_.value();
+    return (sc_core::sc_time_stamp().value() + period - 1) / period;
+}
+
+sc_time Chip::time_of(std::uint64_t cycle) const { return sc_time::from_value(clock_period_.value() * cycle); }
 
 void Chip::dispatch() {
     schedule_->run_until(now_cycle());
@@ -181,7 +184,7 @@ void Chip::dispatch() {
 void Chip::rearm() {
     const std::uint64_t next = schedule_->next_cycle();
     if (next == ChipSchedule::kNever) return;
-    const sc_time at = noc_->time_of(next);
+    const sc_time at = time_of(next);
     const sc_time now = sc_core::sc_time_stamp();
     wake_.notify(at > now ? at - now : SC_ZERO_TIME);
 }
@@ -189,11 +192,6 @@ void Chip::rearm() {
 void Chip::mvm_done(std::uint64_t job_id) {
     schedule_->mvm_done(job_id, now_cycle());
     rearm();
-}
-
-void Chip::unexpected_packet(int, tlm::tlm_generic_payload& trans, sc_time&) {
-    trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-    throw std::logic_error("Chip: packet through the routers; the chip books packets in the LinkScheduler");
 }
 
 }  // namespace aimcsim

@@ -1,10 +1,10 @@
 // The multi-tile chip as a SystemC model: a TileModule per mapped tile of the
-// grid, the Interconnect, and a controller that runs the pipelined schedule
-// (schedule.h). No clock: the controller wakes only at the cycles where
-// something happens (one event per distinct event cycle), each tile's driver
-// waits on its TileModule's phases, and each packet is booked on its links once,
-// in the Interconnect's LinkScheduler, and delivered by one timed event (the same
-// timing model the Routers apply hop by hop, without a process switch per hop).
+// grid (TLM targets, fed by a TileDriver each), the Interconnect, and a
+// controller that runs the pipelined schedule (schedule.h). No clock: the
+// controller wakes only at the cycles where something happens (one event per
+// distinct event cycle), each tile's driver waits on its TileModule's phases, and
+// each packet is sent once through the Interconnect (booked on all its links when
+// it is ready) and delivered by one timed event at its arrival cycle.
 #pragma once
 
 #include <deque>
@@ -13,12 +13,11 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include "aimcsim/topology.h"
-#include "interconnect/noc.h"
+#include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/schedule.h"
 #include "src/mapping/mapper.h"
@@ -76,7 +75,7 @@ public:
 
     [[nodiscard]] const ChipSchedule& schedule() const { return *schedule_; }
     [[nodiscard]] bool functional() const { return schedule_->functional(); }
-    [[nodiscard]] const Interconnect& interconnect() const { return *noc_; }
+    [[nodiscard]] const Interconnect& interconnect() const { return *network_; }
     [[nodiscard]] const Topology& topology() const { return *topology_; }
     // TileModule of a mapped tile (index in Mapping::blocks).
     [[nodiscard]] const TileModule& tile_of_block(int block) const {
@@ -90,20 +89,18 @@ private:
     void dispatch();  // SC_METHOD: runs the schedule's events that are due
     void rearm();
     void mvm_done(std::uint64_t job_id);
-    void unexpected_packet(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-    [[nodiscard]] std::uint64_t now_cycle() const;
+    [[nodiscard]] std::uint64_t now_cycle() const;  // the first clock edge at or after now
+    [[nodiscard]] sc_core::sc_time time_of(std::uint64_t cycle) const;
 
     const Mapping& mapping_;
     sc_core::sc_time clock_period_;
     int tile_rows_ = 0;
     std::unique_ptr<Topology> topology_;
-    std::unique_ptr<Interconnect> noc_;
+    std::unique_ptr<Interconnect> network_;
     std::vector<std::unique_ptr<TileModule>> tiles_;    // per mapping block
     std::vector<std::unique_ptr<TileDriver>> drivers_;  // per mapping block
     std::vector<int> block_of_tile_;
     std::unique_ptr<ChipSchedule> schedule_;
-    // The routers' tile ports (packets travel through the LinkScheduler instead).
-    tlm_utils::multi_passthrough_target_socket<Chip> from_routers_;
     sc_core::sc_event wake_;
 };
 

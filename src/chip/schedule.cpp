@@ -1,12 +1,10 @@
 #include "src/chip/schedule.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include "aimcsim/core/error.h"
-#include "src/functional/analog_network.h"
 #include "src/mapping/grid_geometry.h"
 
 namespace aimcsim {
@@ -21,23 +19,27 @@ std::pair<int, int> window_inputs(int o, int kernel, int stride, int pad_begin, 
 
 bool is_windowed(Op op) { return op == Op::Conv || op == Op::MaxPool || op == Op::AvgPool; }
 
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+GdpuParams gdpu_params(const ChipParams& chip) {
+    GdpuParams p;
+    p.lanes = chip.gdpu_lanes;
+    p.energy_pj_per_value = chip.digital_energy_pj;
+    p.lookup_cycles = chip.softmax_cycles;
+    return p;
+}
 
-// Levels of a binary reduction tree over `lanes` values.
-std::uint64_t tree_levels(int lanes) {
-    std::uint64_t levels = 0;
-    while ((std::uint64_t{1} << levels) < static_cast<std::uint64_t>(lanes)) ++levels;
-    return levels;
+std::vector<int> gdpu_tiles(const ChipParams& chip) {
+    std::vector<int> tiles;
+    for (int g = 0; g < chip.gdpus; ++g) tiles.push_back(chip.gdpu_tile(g));
+    return tiles;
 }
 
 }  // namespace
 
-ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, LinkScheduler& links,
+ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, Interconnect& network,
                            int batch)
-    : net_(net), map_(mapping), chip_(chip), links_(links), batch_(batch) {
+    : net_(net), map_(mapping), chip_(chip), network_(network), batch_(batch),
+      gdpus_(gdpu_params(chip), gdpu_tiles(chip), kOpCount) {
     if (batch < 1) throw std::logic_error("ChipSchedule: batch must be >= 1");
-    for (int g = 0; g < chip_.gdpus; ++g) gdpus_.push_back(GdpuStats{chip_.gdpu_tile(g)});
-    gdpu_load_.assign(gdpus_.size(), 0);
     build_tensors();
     build_templates();
     layer_timing_.assign(map_.layers.size(), LayerTiming{});
@@ -72,7 +74,7 @@ void ChipSchedule::build_tensors() {
                 throw InputError("layer '" + l.name + "': an LSTM runs its cell on a GDPU, but chip.gdpus is 0");
             const LayerPlacement& lp = *map_.placement(static_cast<int>(li));
             const int g = choose_gdpu(map_.blocks.at(static_cast<std::size_t>(lp.first_block)).tile);
-            to.parts = {Part{gdpus_[static_cast<std::size_t>(g)].tile, 0, l.hidden(), g}};
+            to.parts = {Part{gdpus_.tile(g), 0, l.hidden(), g}};
             lstm_of_tensor_[static_cast<std::size_t>(l.output)] = static_cast<int>(li);
         } else if (l.has_weights_matrix()) {
             if (l.op == Op::Dense && first.pixels() != 1) {
@@ -101,7 +103,7 @@ void ChipSchedule::build_tensors() {
             // Pooling, GAP, Add: each slice on a GDPU (the one that already holds it, or the nearest).
             for (const Part& p : first.parts) {
                 const int g = p.gdpu >= 0 ? p.gdpu : choose_gdpu(p.tile);
-                to.parts.push_back(Part{gdpus_[static_cast<std::size_t>(g)].tile, p.lo, p.hi, g});
+                to.parts.push_back(Part{gdpus_.tile(g), p.lo, p.hi, g});
             }
         }
     }
@@ -263,7 +265,7 @@ void ChipSchedule::handle(const Event& e) {
 
 void ChipSchedule::send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind,
                         int inference, int a, int b, int pixel) {
-    const Delivery d = links_.send(src_tile, dst_tile, static_cast<std::uint64_t>(values) * bits_per_value, now);
+    const Delivery d = network_.send(src_tile, dst_tile, static_cast<std::uint64_t>(values) * bits_per_value, now);
     push(kind, d.arrival_cycle, inference, a, b, pixel);
 }
 
@@ -313,7 +315,10 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                 break;
             }
             case Op::Relu:
-                if (functional_) compute_relu(inference, l, part, pixel);
+                if (values_) {
+                    const Part& p = tensors_[static_cast<std::size_t>(l.output)].parts[static_cast<std::size_t>(part)];
+                    values_->relu(inference, l, p.lo, p.hi, pixel);
+                }
                 tensor_ready(inference, l.output, part, pixel, now);
                 break;
             case Op::MaxPool:
@@ -356,30 +361,18 @@ void ChipSchedule::to_op(int inference, int layer, const Part& src, int src_tile
 
 std::uint64_t ChipSchedule::digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel,
                                        std::uint64_t now) {
-    // A tile's digital unit has no occupancy modelled: the op takes its latency.
-    const std::uint64_t occupancy =
-        gdpu < 0 ? 0
-                 : std::max<std::uint64_t>(
-                       1, ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes)));
-    return serve(gdpu, values, occupancy, static_cast<std::uint64_t>(latency), layer, inference, pixel, now);
+    const auto kind = static_cast<int>(net_.layers[static_cast<std::size_t>(layer)].op);
+    return account(gdpus_.pass(gdpu, values, static_cast<std::uint64_t>(latency), kind, now), gdpu, values, layer,
+                   inference, pixel);
 }
 
-std::uint64_t ChipSchedule::serve(int gdpu, int values, std::uint64_t occupancy, std::uint64_t latency, int layer,
-                                  int inference, int pixel, std::uint64_t now) {
-    const double energy_pj = values * chip_.digital_energy_pj;
+std::uint64_t ChipSchedule::account(const GdpuService& s, int gdpu, int values, int layer, int inference, int pixel) {
     digital_.digital_ops += static_cast<std::uint64_t>(values);
-    digital_.energy_pj += energy_pj;
-    digital_layer_energy_pj_[static_cast<std::size_t>(layer)] += energy_pj;
-    if (gdpu < 0) return now + occupancy + latency;  // a tile's digital unit: no queue modelled
-    GdpuStats& g = gdpus_[static_cast<std::size_t>(gdpu)];
-    const std::uint64_t start = std::max(now, g.busy_until);
-    g.queue_cycles += start - now;
-    g.busy_until = start + occupancy;
-    g.busy_cycles += occupancy;
-    g.busy_cycles_by_op[static_cast<std::size_t>(net_.layers[static_cast<std::size_t>(layer)].op)] += occupancy;
-    g.values += static_cast<std::uint64_t>(values);
-    if (record_spans_) gdpu_spans_.push_back(GdpuSpan{gdpu, layer, inference, pixel, start, start + occupancy});
-    return start + occupancy + latency;
+    digital_.energy_pj += s.energy_pj;
+    digital_layer_energy_pj_[static_cast<std::size_t>(layer)] += s.energy_pj;
+    if (gdpu >= 0 && record_spans_)
+        gdpu_spans_.push_back(GdpuSpan{gdpu, layer, inference, pixel, s.start_cycle, s.end_cycle});
+    return s.ready_cycle;
 }
 
 ChipSchedule::Part ChipSchedule::softmax_part(const TensorInfo& in, int channels) {
@@ -387,7 +380,7 @@ ChipSchedule::Part ChipSchedule::softmax_part(const TensorInfo& in, int channels
     if (first.gdpu >= 0) return Part{first.tile, 0, channels, first.gdpu};  // already on a GDPU: stay there
     if (gdpus_.empty()) return Part{first.tile, 0, channels, -1};
     const int g = choose_gdpu(first.tile);
-    return Part{gdpus_[static_cast<std::size_t>(g)].tile, 0, channels, g};
+    return Part{gdpus_.tile(g), 0, channels, g};
 }
 
 void ChipSchedule::to_softmax(int inference, int layer, int src_part, int src_tile, int pixel, std::uint64_t now) {
@@ -402,15 +395,6 @@ void ChipSchedule::to_softmax(int inference, int layer, int src_part, int src_ti
     }
 }
 
-std::uint64_t ChipSchedule::softmax_finish_cycles(int values) const {
-    const std::uint64_t pass =
-        ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(chip_.gdpu_lanes));
-    const std::uint64_t tree = tree_levels(chip_.gdpu_lanes);
-    const auto lookup = static_cast<std::uint64_t>(chip_.softmax_cycles);
-    return tree + pass + lookup     // max over the lanes; exp pass with lane-wise sums; last exp out
-           + tree + lookup + pass;  // sum over the lanes; 1/sum; normalisation
-}
-
 void ChipSchedule::softmax_slice(int inference, int layer, int src_part, int pixel, std::uint64_t now) {
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
     const Part& src = tensors_[static_cast<std::size_t>(l.inputs[0])].parts[static_cast<std::size_t>(src_part)];
@@ -420,24 +404,18 @@ void ChipSchedule::softmax_slice(int inference, int layer, int src_part, int pix
     const std::uint64_t maxed = digital_op(unit.gdpu, src.hi - src.lo, 0, layer, inference, pixel, now);  // running max
     auto& need = inf_[static_cast<std::size_t>(inference)].op_need[static_cast<std::size_t>(layer)];
     if (--need[static_cast<std::size_t>(pixel)] != 0) return;
-    if (functional_) compute_softmax(inference, l, pixel);
+    if (values_) values_->softmax(inference, l, pixel);
     const int n = unit.hi - unit.lo;
     // The exp and normalisation passes each touch every value; the GDPU stays on the vector throughout.
-    const std::uint64_t ready = serve(unit.gdpu, 2 * n, softmax_finish_cycles(n), 0, layer, inference, pixel, maxed);
+    const auto kind = static_cast<int>(Op::Softmax);
+    const std::uint64_t ready = account(gdpus_.serve(unit.gdpu, 2 * n, gdpus_.softmax_tail_cycles(n), 0, kind, maxed),
+                                        unit.gdpu, 2 * n, layer, inference, pixel);
     if (inference == 0) timing.last_output_cycle = std::max(timing.last_output_cycle, ready);
     push(Kind::TensorReady, ready, inference, l.output, 0, pixel);
 }
 
 int ChipSchedule::choose_gdpu(int near_tile) {
-    int best = 0;
-    for (int g = 1; g < static_cast<int>(gdpus_.size()); ++g) {
-        const int d = map_.manhattan(near_tile, gdpus_[static_cast<std::size_t>(g)].tile);
-        const int db = map_.manhattan(near_tile, gdpus_[static_cast<std::size_t>(best)].tile);
-        if (d < db || (d == db && gdpu_load_[static_cast<std::size_t>(g)] < gdpu_load_[static_cast<std::size_t>(best)]))
-            best = g;
-    }
-    ++gdpu_load_[static_cast<std::size_t>(best)];
-    return best;
+    return gdpus_.assign_nearest(near_tile, [this](int a, int b) { return map_.manhattan(a, b); });
 }
 
 void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::uint64_t now) {
@@ -456,7 +434,7 @@ void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::
                 for (int ox = rx.first; ox <= rx.second; ++ox) {
                     const int o = oy * out.w + ox;
                     if (--need[static_cast<std::size_t>(part * out.pixels() + o)] != 0) continue;
-                    if (functional_) compute_pool(inference, l, part, o);
+                    if (values_) values_->pool(inference, l, p.lo, p.hi, o);
                     const std::uint64_t ready =
                         digital_op(p.gdpu, p.hi - p.lo, chip_.pool_cycles, layer, inference, o, now);
                     push(Kind::TensorReady, ready, inference, l.output, part, o);
@@ -468,18 +446,18 @@ void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::
             // Each arriving pixel is accumulated as it comes; the mean is ready gap_cycles after the last.
             const std::uint64_t done = digital_op(p.gdpu, p.hi - p.lo, 0, layer, inference, pixel, now);
             if (--need[static_cast<std::size_t>(part)] != 0) break;
-            if (functional_) compute_gap_or_flatten(inference, l, part);
+            if (values_) values_->global_avg_pool(inference, l, p.lo, p.hi);
             push(Kind::TensorReady, done + static_cast<std::uint64_t>(chip_.gap_cycles), inference, l.output, part, 0);
             break;
         }
         case Op::Flatten:
             if (--need[static_cast<std::size_t>(part)] != 0) break;
-            if (functional_) compute_gap_or_flatten(inference, l, part);
+            if (values_) values_->flatten(inference, l, p.lo, p.hi);
             push(Kind::TensorReady, now, inference, l.output, part, 0);
             break;
         case Op::Add:
             if (--need[static_cast<std::size_t>(part * out.pixels() + pixel)] != 0) break;
-            if (functional_) compute_add(inference, l, part, pixel);
+            if (values_) values_->add(inference, l, p.lo, p.hi, pixel);
             push(Kind::TensorReady, digital_op(p.gdpu, p.hi - p.lo, chip_.add_cycles, layer, inference, pixel, now),
                  inference, l.output, part, pixel);
             break;
@@ -530,13 +508,9 @@ void ChipSchedule::mvm_done(std::uint64_t job_id, std::uint64_t now) {
     if (record_spans_) spans_.push_back(MvmSpan{b.tile, j.block, j.inference, j.out_pixel, j.start_cycle, now});
     const int lpi = map_.placement_of_layer[static_cast<std::size_t>(b.layer)];
     const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
-    if (functional_) {
-        // The tile's raw output waits (here, or travelling as a partial sum) until
-        // every row block of its pixel is there.
-        auto it = job_outputs_.find(job_id);
-        partials_[partial_key(j.inference, j.block, j.out_pixel)] = std::move(it->second);
-        job_outputs_.erase(it);
-        if (lp.row_blocks == 1) finish_pixel(j.inference, lpi, b.block_col, j.out_pixel);
+    if (values_) {
+        values_->mvm_done(job_id, j.inference, j.block, j.out_pixel);
+        if (lp.row_blocks == 1) values_->finish_pixel(j.inference, lpi, b.block_col, j.out_pixel);
     }
     if (lp.row_blocks == 1) {
         if (j.inference == 0) {
@@ -559,7 +533,7 @@ void ChipSchedule::psum_arrive(int inference, int placement, int col_block, int 
     auto& need = inf_[static_cast<std::size_t>(inference)].psum_need[static_cast<std::size_t>(placement)];
     if (--need[static_cast<std::size_t>(col_block * out.pixels() + pixel)] != 0) return;
     const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
-    if (functional_) finish_pixel(inference, placement, col_block, pixel);
+    if (values_) values_->finish_pixel(inference, placement, col_block, pixel);
     const int cols = first.cols;
     const auto adds = static_cast<std::uint64_t>(lp.row_blocks - 1) * cols;
     digital_.psum_adds += adds;
@@ -589,7 +563,7 @@ void ChipSchedule::gates_arrive(int inference, int layer, int pixel, std::uint64
     auto& need = inf_[static_cast<std::size_t>(inference)].cell_need[static_cast<std::size_t>(layer)];
     if (--need[static_cast<std::size_t>(pixel)] != 0) return;
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    if (functional_) compute_lstm_cell(inference, layer, pixel);
+    if (values_) values_->lstm_cell(inference, layer, pixel);
     const Part& cell = tensors_[static_cast<std::size_t>(l.output)].parts.front();
     const std::uint64_t ready = digital_op(cell.gdpu, l.cols, chip_.lstm_cell_cycles, layer, inference, pixel, now);
     if (inference == 0) {
@@ -605,192 +579,17 @@ void ChipSchedule::gates_arrive(int inference, int layer, int pixel, std::uint64
 void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, const AnalogNetwork& analog, bool gdc,
                                  std::uint64_t first_image) {
     if (static_cast<int>(inputs.size()) != batch_) throw std::logic_error("enable_values: one input per inference");
-    for (const auto& in : inputs) {
-        if (in.size() != net_.input_shape().size()) {
-            throw InputError("network '" + net_.name + "': input has " + std::to_string(in.size()) +
-                             " values, expected " + net_.input_shape().str());
-        }
-    }
-    functional_ = true;
-    analog_ = &analog;
-    gdc_ = gdc;
-    first_image_ = first_image;
-    values_.assign(static_cast<std::size_t>(batch_), {});
-    for (int n = 0; n < batch_; ++n) {
-        auto& v = values_[static_cast<std::size_t>(n)];
-        v.resize(net_.tensors.size());
-        for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
-        v[static_cast<std::size_t>(net_.input)] = std::move(inputs[static_cast<std::size_t>(n)]);
-    }
-    lstm_gates_.assign(static_cast<std::size_t>(batch_), std::vector<std::vector<float>>(net_.layers.size()));
-    lstm_cell_.assign(static_cast<std::size_t>(batch_), std::vector<std::vector<float>>(net_.layers.size()));
-    for (std::size_t li = 0; li < net_.layers.size(); ++li) {
-        const Layer& l = net_.layers[li];
-        if (l.op != Op::Lstm) continue;
-        const std::size_t steps = static_cast<std::size_t>(net_.shape(l.output).w);
-        for (int n = 0; n < batch_; ++n) {
-            lstm_gates_[static_cast<std::size_t>(n)][li].assign(static_cast<std::size_t>(l.cols) * steps, 0.0f);
-            lstm_cell_[static_cast<std::size_t>(n)][li].assign(static_cast<std::size_t>(l.hidden()), 0.0f);
-        }
-    }
+    values_ = std::make_unique<PixelValues>(net_, map_, std::move(inputs), analog, gdc, first_image);
 }
 
 std::uint64_t ChipSchedule::mvm_id(std::uint64_t job_id) const {
     const MvmJob& j = jobs_.at(job_id);
-    return mvm_noise_id(first_image_ + static_cast<std::uint64_t>(j.inference), j.out_pixel);
+    return values_->noise_id(j.inference, j.out_pixel);
 }
 
 float* ChipSchedule::prepare_mvm(std::uint64_t job_id, std::int8_t* codes) {
     const MvmJob& j = jobs_.at(job_id);
-    const TileBlock& b = map_.blocks[static_cast<std::size_t>(j.block)];
-    const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
-    const std::vector<float>& in =
-        values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(l.inputs[0])];
-    const float* x = in.data();
-    if (l.op == Op::Conv) {
-        const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-        im2col_buf_.resize(static_cast<std::size_t>(l.rows));
-        im2col(net_, l, in.data(), j.out_pixel / out.w, j.out_pixel % out.w, im2col_buf_.data());
-        x = im2col_buf_.data();
-    } else if (l.op == Op::Lstm) {  // [x_t; h_{t-1}], h_{-1} = 0, as forward_network builds it
-        const int features = net_.shape(l.inputs[0]).c;
-        const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
-        const auto t = static_cast<std::size_t>(j.out_pixel);
-        const std::vector<float>& h =
-            values_[static_cast<std::size_t>(j.inference)][static_cast<std::size_t>(l.output)];
-        im2col_buf_.assign(static_cast<std::size_t>(l.rows), 0.0f);
-        for (int k = 0; k < features; ++k)
-            im2col_buf_[static_cast<std::size_t>(k)] = in[static_cast<std::size_t>(k) * steps + t];
-        if (t > 0) {
-            for (int k = 0; k < l.hidden(); ++k)
-                im2col_buf_[static_cast<std::size_t>(features + k)] = h[static_cast<std::size_t>(k) * steps + t - 1];
-        }
-        x = im2col_buf_.data();
-    }
-    analog_->quantize(b.layer, x + b.row_begin, b.rows, codes);
-    std::vector<float>& y = job_outputs_[job_id];
-    y.assign(static_cast<std::size_t>(b.cols), 0.0f);
-    return y.data();
-}
-
-// As forward_network: y = combine(row blocks), then y += bias, scattered to CHW.
-void ChipSchedule::finish_pixel(int inference, int placement, int col_block, int pixel) {
-    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(placement)];
-    const Layer& l = net_.layers[static_cast<std::size_t>(lp.layer)];
-    const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
-    part_ptrs_.resize(static_cast<std::size_t>(lp.row_blocks));
-    std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> its;
-    for (int rb = 0; rb < lp.row_blocks; ++rb) {
-        auto it =
-            partials_.find(partial_key(inference, lp.block_index(rb, col_block, lp.replica_of_pixel(pixel)), pixel));
-        if (it == partials_.end()) throw std::logic_error("ChipSchedule: a partial sum is missing");
-        part_ptrs_[static_cast<std::size_t>(rb)] = it->second.data();
-        its.push_back(it);
-    }
-    pixel_buf_.resize(static_cast<std::size_t>(first.cols));
-    analog_->combine_partials(lp.layer, col_block, part_ptrs_.data(), pixel_buf_.data(), gdc_);
-    for (auto it : its) partials_.erase(it);
-    if (!l.bias.empty()) {
-        for (int c = 0; c < first.cols; ++c)
-            pixel_buf_[static_cast<std::size_t>(c)] += l.bias[static_cast<std::size_t>(first.col_begin + c)];
-    }
-    if (l.op == Op::Lstm) {  // gate pre-activations of step `pixel`, for the cell
-        std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(lp.layer)];
-        std::copy(pixel_buf_.begin(), pixel_buf_.begin() + first.cols,
-                  g.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pixel) * l.cols + first.col_begin));
-        return;
-    }
-    std::vector<float>& out = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(l.output)];
-    const int pixels = tensors_[static_cast<std::size_t>(l.output)].pixels();
-    for (int c = 0; c < first.cols; ++c) {
-        out[static_cast<std::size_t>(first.col_begin + c) * pixels + pixel] = pixel_buf_[static_cast<std::size_t>(c)];
-    }
-}
-
-void ChipSchedule::compute_relu(int inference, const Layer& l, int part, int pixel) {
-    auto& v = values_[static_cast<std::size_t>(inference)];
-    const std::vector<float>& in = v[static_cast<std::size_t>(l.inputs[0])];
-    std::vector<float>& out = v[static_cast<std::size_t>(l.output)];
-    const TensorInfo& t = tensors_[static_cast<std::size_t>(l.output)];
-    const Part& p = t.parts[static_cast<std::size_t>(part)];
-    for (int c = p.lo; c < p.hi; ++c) {
-        const std::size_t i = static_cast<std::size_t>(c) * t.pixels() + pixel;
-        out[i] = std::max(in[i], 0.0f);
-    }
-}
-
-void ChipSchedule::compute_pool(int inference, const Layer& l, int part, int out_pixel) {
-    auto& v = values_[static_cast<std::size_t>(inference)];
-    const std::vector<float>& in = v[static_cast<std::size_t>(l.inputs[0])];
-    std::vector<float>& out = v[static_cast<std::size_t>(l.output)];
-    const TensorInfo& ti = tensors_[static_cast<std::size_t>(l.inputs[0])];
-    const TensorInfo& to = tensors_[static_cast<std::size_t>(l.output)];
-    const Part& p = to.parts[static_cast<std::size_t>(part)];
-    const Window& w = l.window;
-    const auto ry = window_inputs(out_pixel / to.w, w.kernel_h, w.stride_h, w.pad_top, ti.h);
-    const auto rx = window_inputs(out_pixel % to.w, w.kernel_w, w.stride_w, w.pad_left, ti.w);
-    for (int c = p.lo; c < p.hi; ++c) {
-        float acc = l.op == Op::MaxPool ? -std::numeric_limits<float>::infinity() : 0.0f;
-        int n = 0;
-        for (int y = ry.first; y <= ry.second; ++y) {
-            for (int x = rx.first; x <= rx.second; ++x) {
-                const float val = in[static_cast<std::size_t>(c) * ti.pixels() + y * ti.w + x];
-                acc = l.op == Op::MaxPool ? std::max(acc, val) : acc + val;
-                ++n;
-            }
-        }
-        if (l.op == Op::AvgPool) acc /= w.count_include_pad ? w.kernel_h * w.kernel_w : std::max(n, 1);
-        out[static_cast<std::size_t>(c) * to.pixels() + out_pixel] = acc;
-    }
-}
-
-void ChipSchedule::compute_gap_or_flatten(int inference, const Layer& l, int part) {
-    auto& v = values_[static_cast<std::size_t>(inference)];
-    const std::vector<float>& in = v[static_cast<std::size_t>(l.inputs[0])];
-    std::vector<float>& out = v[static_cast<std::size_t>(l.output)];
-    const TensorInfo& ti = tensors_[static_cast<std::size_t>(l.inputs[0])];
-    const Part& p = tensors_[static_cast<std::size_t>(l.output)].parts[static_cast<std::size_t>(part)];
-    if (l.op == Op::Flatten) {
-        std::copy(in.begin() + p.lo, in.begin() + p.hi, out.begin() + p.lo);  // CHW order is kept
-        return;
-    }
-    const auto hw = static_cast<std::size_t>(ti.pixels());
-    for (int c = p.lo; c < p.hi; ++c) {
-        double sum = 0.0;
-        for (std::size_t i = 0; i < hw; ++i) sum += in[static_cast<std::size_t>(c) * hw + i];
-        out[static_cast<std::size_t>(c)] = static_cast<float>(sum / static_cast<double>(hw));
-    }
-}
-
-void ChipSchedule::compute_add(int inference, const Layer& l, int part, int pixel) {
-    auto& v = values_[static_cast<std::size_t>(inference)];
-    const std::vector<float>& a = v[static_cast<std::size_t>(l.inputs[0])];
-    const std::vector<float>& b = v[static_cast<std::size_t>(l.inputs[1])];
-    std::vector<float>& out = v[static_cast<std::size_t>(l.output)];
-    const TensorInfo& t = tensors_[static_cast<std::size_t>(l.output)];
-    const Part& p = t.parts[static_cast<std::size_t>(part)];
-    for (int c = p.lo; c < p.hi; ++c) {
-        const std::size_t i = static_cast<std::size_t>(c) * t.pixels() + pixel;
-        out[i] = a[i] + b[i];
-    }
-}
-
-void ChipSchedule::compute_softmax(int inference, const Layer& l, int pixel) {
-    auto& v = values_[static_cast<std::size_t>(inference)];
-    const TensorInfo& t = tensors_[static_cast<std::size_t>(l.output)];
-    const int channels = net_.shape(l.output).c;
-    softmax(v[static_cast<std::size_t>(l.inputs[0])].data() + pixel, channels, static_cast<std::size_t>(t.pixels()),
-            v[static_cast<std::size_t>(l.output)].data() + pixel);
-}
-
-void ChipSchedule::compute_lstm_cell(int inference, int layer, int pixel) {
-    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
-    const std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)];
-    std::vector<float>& h = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(l.output)];
-    lstm_cell(g.data() + static_cast<std::size_t>(pixel) * l.cols, l.hidden(),
-              lstm_cell_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)].data(), h.data() + pixel,
-              steps);
+    return values_->prepare_mvm(job_id, j.inference, j.block, j.out_pixel, codes);
 }
 
 }  // namespace aimcsim

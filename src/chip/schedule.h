@@ -1,8 +1,8 @@
 // The pixel-by-pixel pipelined schedule of a mapped network, as plain C++ driven
 // by the chip's SystemC processes (chip.h). It owns the dataflow state: which
 // activation pixel has reached which tile, what each tile may compute next, and
-// the packets between tiles (booked in the interconnect's LinkScheduler, so they
-// contend for links). Times are whole cycles of the chip clock.
+// the packets between tiles (sent through the Interconnect, so they contend for
+// links). Times are whole cycles of the chip clock.
 //
 // Where work happens (assumptions, see the closing notes of issue 3):
 // - A weight layer's output pixel lives, per column block, on the tile of row
@@ -10,10 +10,10 @@
 //   and the sum is ready psum_add_cycles after the last one arrived.
 // - ReLU is part of the LDPU (free). Pooling, global average pooling and residual
 //   Add run on a global digital unit (GDPU, chip.gdpus of them on the routers
-//   given by ChipParams::gdpu_tile): each channel slice of the op's input goes to
-//   the GDPU nearest its tile (ties: the least loaded), as packets; a GDPU is one
-//   server taking gdpu_lanes values per cycle, and the op's result is ready
-//   pool/add/gap_cycles after it was served. Flatten is free and stays in place.
+//   given by ChipParams::gdpu_tile; their timing, energy and queueing are
+//   digital/gdpu.h's): each channel slice of the op's input goes to the GDPU
+//   nearest its tile (ties: the least loaded), as packets, and the op's result is
+//   ready pool/add/gap_cycles after it was served. Flatten is free and stays in place.
 //   With chip.gdpus = 0 these ops run at the producing tile's digital unit instead
 //   (no traffic, no queueing). A residual Add's inputs both travel to its GDPU.
 // - LSTM: the gate MVM of time step t ([x_t; h_{t-1}] x W, one MVM per block and
@@ -25,13 +25,10 @@
 //   per value) goes to the layer's GDPU (the one holding the first slice, else the
 //   nearest to it, ties: the least loaded; with chip.gdpus = 0 the first slice's
 //   tile, which then takes the cycles below without queueing). Each slice, as it
-//   arrives, is buffered and folded into a lane-wise running max (ceil(slice /
-//   lanes) cycles). After the last one the unit, dedicated to the vector, runs: a
-//   max tree over the lanes (ceil(log2 lanes)), the exp pass (ceil(N / lanes), x -
-//   max through the exp lookup, lane-wise sums), the lookup pipeline's drain
-//   (softmax_cycles), a sum tree (ceil(log2 lanes)), 1/sum through the lookup
-//   (softmax_cycles) and the normalisation pass (ceil(N / lanes)). An NCHW input
-//   gets one such softmax over the channels per pixel.
+//   arrives, is buffered and folded into a lane-wise running max (one pass over
+//   it). After the last one the unit, dedicated to the vector, runs the rest
+//   (GdpuBank::softmax_tail_cycles). An NCHW input gets one such softmax over the
+//   channels per pixel.
 // - A conv output pixel is computed (one MVM per block) as soon as every input
 //   pixel of its window has arrived at that block's tile; a Dense layer when its
 //   whole input has. Tiles run their MVMs in the order they became ready; the
@@ -41,17 +38,18 @@
 //   Buffers are unbounded (no back-pressure).
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <queue>
-#include <unordered_map>
 #include <vector>
 
 #include "aimcsim/network.h"
-#include "interconnect/link_scheduler.h"
+#include "digital/gdpu.h"
+#include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
+#include "src/chip/pixel_values.h"
 #include "src/mapping/mapper.h"
 
 namespace aimcsim {
@@ -90,16 +88,6 @@ struct DigitalStats {
     double energy_pj = 0.0;
 };
 
-// One global digital unit: where it sits and how busy it was.
-struct GdpuStats {
-    int tile = 0;              // the router it is attached to
-    std::uint64_t values = 0;  // values processed
-    std::uint64_t busy_cycles = 0;
-    std::uint64_t queue_cycles = 0;  // work waited for the unit, summed
-    std::uint64_t busy_until = 0;
-    std::array<std::uint64_t, kOpCount> busy_cycles_by_op{};  // busy_cycles split by the op served
-};
-
 // A layer that runs on a GDPU as a whole vector (softmax), for the per-layer table.
 struct GdpuLayerTiming {
     int layer = 0;  // Network layer index
@@ -123,7 +111,7 @@ public:
     static constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 
     // All references must outlive the schedule.
-    ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, LinkScheduler& links, int batch);
+    ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, Interconnect& network, int batch);
 
     // Called for each MVM that became ready: run job `job_id` on tile `tile`.
     std::function<void(int tile, std::uint64_t job_id)> issue_mvm;
@@ -140,21 +128,15 @@ public:
     void record_spans(bool on) { record_spans_ = on; }
     [[nodiscard]] const std::vector<MvmSpan>& spans() const { return spans_; }
     [[nodiscard]] const std::vector<GdpuSpan>& gdpu_spans() const { return gdpu_spans_; }
-    [[nodiscard]] const std::vector<GdpuStats>& gdpus() const { return gdpus_; }
+    [[nodiscard]] const std::vector<GdpuStats>& gdpus() const { return gdpus_.stats(); }
     // A tile delivered the result of job `job_id` (after its LDPU) at `now_cycle`.
     void mvm_done(std::uint64_t job_id, std::uint64_t now_cycle);
 
-    // --- Functional mode (values as well as time). Call before start().
-    // `inputs` holds one CHW input per inference. The numerics are `analog`'s: its
-    // input scales quantise each weight layer's inputs, its combine_partials() adds
-    // the row blocks of an output pixel (buffered until all have arrived, then added
-    // in row-block order), and inference n is image first_image + n for the
-    // per-read noise. Bias, ReLU, pooling, GAP, Add, Flatten and Softmax repeat, pixel by
-    // pixel, the arithmetic of forward_network(), so the outputs are bit-identical
-    // to analog.forward(input, first_image + n, gdc).
+    // --- Functional mode (values as well as time, pixel_values.h). Call before start().
+    // `inputs` holds one CHW input per inference; inference n is image first_image + n.
     void enable_values(std::vector<std::vector<float>> inputs, const AnalogNetwork& analog, bool gdc,
                        std::uint64_t first_image);
-    [[nodiscard]] bool functional() const { return functional_; }
+    [[nodiscard]] bool functional() const { return values_ != nullptr; }
     // Fills the input codes of job `job_id` (its block's rows) and returns where the
     // tile must write its outputs (the block's columns); valid until mvm_done().
     float* prepare_mvm(std::uint64_t job_id, std::int8_t* codes);
@@ -162,7 +144,7 @@ public:
     [[nodiscard]] std::uint64_t mvm_id(std::uint64_t job_id) const;
     // Values of a tensor (CHW) of an inference; complete once the inference is done.
     [[nodiscard]] const std::vector<float>& values(int inference, int tensor) const {
-        return values_.at(static_cast<std::size_t>(inference)).at(static_cast<std::size_t>(tensor));
+        return values_->values(inference, tensor);
     }
 
     [[nodiscard]] const MvmJob& job(std::uint64_t id) const { return jobs_.at(id); }
@@ -253,42 +235,24 @@ private:
     // A column block of a weight layer has its output pixel (after partial sums).
     void column_ready(int inference, int layer, int col_block, int pixel, std::uint64_t now);
     void gates_arrive(int inference, int layer, int pixel, std::uint64_t now);
-    // Serves `values` on GDPU `gdpu` (-1: a tile's digital unit) from `now`; returns when the result is ready.
+    // A pass over `values` on GDPU `gdpu` (-1: a tile's digital unit) from `now`; returns when the result is ready.
     std::uint64_t digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel, std::uint64_t now);
-    // The same with the occupancy given: a GDPU takes the work at max(now, busy) and is busy `occupancy`
-    // cycles, the result follows `latency` later; a tile's unit (no queue modelled) takes occupancy + latency.
-    std::uint64_t serve(int gdpu, int values, std::uint64_t occupancy, std::uint64_t latency, int layer, int inference,
-                        int pixel, std::uint64_t now);
+    // Charges a served piece of work to `layer` (and keeps its span); returns when its result is ready.
+    std::uint64_t account(const GdpuService& s, int gdpu, int values, int layer, int inference, int pixel);
     // Where a softmax of the tensor `in` runs: on the GDPU holding or nearest its first slice, or that slice's tile.
     Part softmax_part(const TensorInfo& in, int channels);
     // Moves input part `src_part` of a softmax layer's pixel to where the softmax runs.
     void to_softmax(int inference, int layer, int src_part, int src_tile, int pixel, std::uint64_t now);
     // An input slice of a softmax has arrived: fold it into the running max; after the last, normalise.
     void softmax_slice(int inference, int layer, int src_part, int pixel, std::uint64_t now);
-    // Cycles after the last slice's max pass: max tree, exp pass, lookup drain, sum tree, 1/sum, normalisation.
-    [[nodiscard]] std::uint64_t softmax_finish_cycles(int values) const;
-    int choose_gdpu(int near_tile);
+    [[nodiscard]] int choose_gdpu(int near_tile);
     void send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind, int inference,
               int a, int b, int pixel);
-
-    // Functional: every row block of (col_block, pixel) is done; add and store it.
-    void finish_pixel(int inference, int placement, int col_block, int pixel);
-    [[nodiscard]] static std::uint64_t partial_key(int inference, int block, int pixel) {
-        return (static_cast<std::uint64_t>(inference) << 40) | (static_cast<std::uint64_t>(block) << 24) |
-               static_cast<std::uint64_t>(pixel);
-    }
-    // Values of finished pixels (functional mode only).
-    void compute_relu(int inference, const Layer& l, int part, int pixel);
-    void compute_pool(int inference, const Layer& l, int part, int out_pixel);
-    void compute_gap_or_flatten(int inference, const Layer& l, int part);
-    void compute_add(int inference, const Layer& l, int part, int pixel);
-    void compute_lstm_cell(int inference, int layer, int pixel);
-    void compute_softmax(int inference, const Layer& l, int pixel);
 
     const Network& net_;
     const Mapping& map_;
     const ChipParams& chip_;
-    LinkScheduler& links_;
+    Interconnect& network_;
     int batch_;
 
     std::vector<TensorInfo> tensors_;
@@ -296,8 +260,7 @@ private:
     std::vector<std::vector<std::vector<Dest>>> add_dests_;     // [add layer][part of input b] -> parts of a
     std::vector<std::vector<Dest>> recurrent_dests_;            // [lstm layer] -> blocks holding rows of h
     std::vector<int> lstm_of_tensor_;                           // tensor -> the LSTM layer producing it, or -1
-    std::vector<GdpuStats> gdpus_;
-    std::vector<int> gdpu_load_;  // tensor parts assigned, for ties
+    GdpuBank gdpus_;
     std::vector<GdpuSpan> gdpu_spans_;
     InferenceState template_;
     std::vector<InferenceState> inf_;
@@ -313,19 +276,7 @@ private:
     std::vector<std::uint64_t> block_mvms_;
     bool record_spans_ = false;
     std::vector<MvmSpan> spans_;
-    bool functional_ = false;
-    const AnalogNetwork* analog_ = nullptr;
-    bool gdc_ = true;
-    std::uint64_t first_image_ = 0;
-    std::vector<std::vector<std::vector<float>>> values_;  // [inference][tensor] CHW
-    std::vector<std::vector<std::vector<float>>>
-        lstm_gates_;  // [inference][layer] gates of every step (4H x T, step-major)
-    std::vector<std::vector<std::vector<float>>> lstm_cell_;             // [inference][layer] cell state c_t
-    std::unordered_map<std::uint64_t, std::vector<float>> job_outputs_;  // MVMs in flight
-    std::unordered_map<std::uint64_t, std::vector<float>> partials_;     // done, by partial_key()
-    std::vector<float> im2col_buf_;
-    std::vector<float> pixel_buf_;
-    std::vector<const float*> part_ptrs_;
+    std::unique_ptr<PixelValues> values_;  // functional mode only
 };
 
 }  // namespace aimcsim

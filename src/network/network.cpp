@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "aimcsim/core/error.h"
+#include "src/network/op_kernels.h"
 
 namespace aimcsim {
 
@@ -305,63 +306,6 @@ void matvec_float(const Layer& l, const float* x, float* y) {
     }
 }
 
-namespace {
-
-void add_bias(const Layer& l, float* y) {
-    for (int c = 0; c < l.cols; ++c) y[c] += l.bias[c];
-}
-
-void pool(const Network& net, const Layer& l, const float* in, float* out) {
-    const Shape& si = net.shape(l.inputs[0]);
-    const Shape& so = net.shape(l.output);
-    const Window& win = l.window;
-    for (int c = 0; c < so.c; ++c)
-        for (int oy = 0; oy < so.h; ++oy)
-            for (int ox = 0; ox < so.w; ++ox) {
-                const int y0 = oy * win.stride_h - win.pad_top, x0 = ox * win.stride_w - win.pad_left;
-                float acc = l.op == Op::MaxPool ? -std::numeric_limits<float>::infinity() : 0.0f;
-                int n = 0;
-                for (int y = std::max(y0, 0); y < std::min(y0 + win.kernel_h, si.h); ++y)
-                    for (int x = std::max(x0, 0); x < std::min(x0 + win.kernel_w, si.w); ++x) {
-                        const float v = in[(static_cast<std::size_t>(c) * si.h + y) * si.w + x];
-                        acc = l.op == Op::MaxPool ? std::max(acc, v) : acc + v;
-                        ++n;
-                    }
-                if (l.op == Op::AvgPool) acc /= win.count_include_pad ? win.kernel_h * win.kernel_w : std::max(n, 1);
-                out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] = acc;
-            }
-}
-
-}  // namespace
-
-void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h_stride) {
-    const auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
-    for (int k = 0; k < hidden; ++k) {
-        const float i = sigmoid(gates[k]);
-        const float f = sigmoid(gates[hidden + k]);
-        const float g = std::tanh(gates[2 * hidden + k]);
-        const float o = sigmoid(gates[3 * hidden + k]);
-        c[k] = f * c[k] + i * g;
-        h[static_cast<std::size_t>(k) * h_stride] = o * std::tanh(c[k]);
-    }
-}
-
-void softmax(const float* in, int channels, std::size_t stride, float* out) {
-    float max = -std::numeric_limits<float>::infinity();
-    for (int k = 0; k < channels; ++k) max = std::max(max, in[static_cast<std::size_t>(k) * stride]);
-    // Subtracting the max keeps every exponent <= 0: no overflow, and the largest term is 1.
-    double sum = 0.0;
-    for (int k = 0; k < channels; ++k) {
-        const std::size_t i = static_cast<std::size_t>(k) * stride;
-        out[i] = std::exp(in[i] - max);
-        sum += out[i];
-    }
-    for (int k = 0; k < channels; ++k) {
-        const std::size_t i = static_cast<std::size_t>(k) * stride;
-        out[i] = static_cast<float>(out[i] / sum);
-    }
-}
-
 std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw,
                                    const WeightKernel& kernel) {
     if (net.input < 0) throw InputError("network '" + net.name + "' has no input");
@@ -388,7 +332,7 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
                         for (int ox = 0; ox < so.w; ++ox) {
                             im2col(net, l, in, oy, ox, col.data());
                             kernel(layer_index, oy * so.w + ox, col.data(), pixel.data());
-                            add_bias(l, pixel.data());
+                            add_bias(l.bias.data(), l.cols, pixel.data());
                             // Crossbar output is one pixel across channels; scatter it back to CHW.
                             for (int c = 0; c < l.cols; ++c)
                                 out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] = pixel[c];
@@ -397,28 +341,27 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
                 break;
             case Op::Dense:
                 kernel(layer_index, 0, in, out.data());
-                add_bias(l, out.data());
+                add_bias(l.bias.data(), l.cols, out.data());
                 break;
-            case Op::Relu:
-                for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::max(in[i], 0.0f);
-                break;
+            case Op::Relu: relu(in, out.size(), 1, out.data()); break;
             case Op::MaxPool:
-            case Op::AvgPool: pool(net, l, in, out.data()); break;
+            case Op::AvgPool: {
+                const Shape& si = net.shape(l.inputs[0]);
+                const std::size_t plane = static_cast<std::size_t>(si.h) * si.w;
+                for (int c = 0; c < so.c; ++c)
+                    for (int oy = 0; oy < so.h; ++oy)
+                        for (int ox = 0; ox < so.w; ++ox)
+                            out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] =
+                                pool_window(l.op, l.window, in + c * plane, si.h, si.w, oy, ox);
+                break;
+            }
             case Op::GlobalAvgPool: {
                 const Shape& si = net.shape(l.inputs[0]);
                 const std::size_t hw = static_cast<std::size_t>(si.h) * si.w;
-                for (int c = 0; c < si.c; ++c) {
-                    double sum = 0.0;
-                    for (std::size_t i = 0; i < hw; ++i) sum += in[c * hw + i];
-                    out[c] = static_cast<float>(sum / static_cast<double>(hw));
-                }
+                for (int c = 0; c < si.c; ++c) out[static_cast<std::size_t>(c)] = channel_mean(in + c * hw, hw);
                 break;
             }
-            case Op::Add: {
-                const float* b = values[l.inputs[1]].data();
-                for (std::size_t i = 0; i < out.size(); ++i) out[i] = in[i] + b[i];
-                break;
-            }
+            case Op::Add: add(in, values[l.inputs[1]].data(), out.size(), 1, out.data()); break;
             case Op::Flatten: std::copy(in, in + out.size(), out.begin()); break;
             case Op::Softmax: {
                 const std::size_t pixels = static_cast<std::size_t>(so.h) * so.w;
@@ -433,14 +376,9 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
                 std::vector<float> gates(static_cast<std::size_t>(l.cols));
                 std::vector<float> c(static_cast<std::size_t>(hidden), 0.0f);
                 for (std::size_t t = 0; t < steps; ++t) {
-                    for (int k = 0; k < si.c; ++k)
-                        xh[static_cast<std::size_t>(k)] = in[static_cast<std::size_t>(k) * steps + t];
-                    if (t > 0) {
-                        for (int k = 0; k < hidden; ++k)
-                            xh[static_cast<std::size_t>(si.c + k)] = out[static_cast<std::size_t>(k) * steps + t - 1];
-                    }
+                    lstm_step_input(in, si.c, out.data(), hidden, steps, t, xh.data());
                     kernel(layer_index, static_cast<int>(t), xh.data(), gates.data());
-                    add_bias(l, gates.data());
+                    add_bias(l.bias.data(), l.cols, gates.data());
                     lstm_cell(gates.data(), hidden, c.data(), out.data() + t, steps);
                 }
                 break;

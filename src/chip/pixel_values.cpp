@@ -1,0 +1,165 @@
+#include "src/chip/pixel_values.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "aimcsim/core/error.h"
+#include "src/functional/analog_network.h"
+#include "src/network/op_kernels.h"
+
+namespace aimcsim {
+
+PixelValues::PixelValues(const Network& net, const Mapping& mapping, std::vector<std::vector<float>> inputs,
+                         const AnalogNetwork& analog, bool gdc, std::uint64_t first_image)
+    : net_(net), map_(mapping), analog_(analog), gdc_(gdc), first_image_(first_image) {
+    for (const auto& in : inputs) {
+        if (in.size() != net_.input_shape().size()) {
+            throw InputError("network '" + net_.name + "': input has " + std::to_string(in.size()) +
+                             " values, expected " + net_.input_shape().str());
+        }
+    }
+    const std::size_t batch = inputs.size();
+    values_.assign(batch, {});
+    for (std::size_t n = 0; n < batch; ++n) {
+        auto& v = values_[n];
+        v.resize(net_.tensors.size());
+        for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
+        v[static_cast<std::size_t>(net_.input)] = std::move(inputs[n]);
+    }
+    lstm_gates_.assign(batch, std::vector<std::vector<float>>(net_.layers.size()));
+    lstm_cell_.assign(batch, std::vector<std::vector<float>>(net_.layers.size()));
+    for (std::size_t li = 0; li < net_.layers.size(); ++li) {
+        const Layer& l = net_.layers[li];
+        if (l.op != Op::Lstm) continue;
+        const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
+        for (std::size_t n = 0; n < batch; ++n) {
+            lstm_gates_[n][li].assign(static_cast<std::size_t>(l.cols) * steps, 0.0f);
+            lstm_cell_[n][li].assign(static_cast<std::size_t>(l.hidden()), 0.0f);
+        }
+    }
+}
+
+std::uint64_t PixelValues::noise_id(int inference, int out_pixel) const {
+    return mvm_noise_id(first_image_ + static_cast<std::uint64_t>(inference), out_pixel);
+}
+
+float* PixelValues::prepare_mvm(std::uint64_t job_id, int inference, int block, int out_pixel, std::int8_t* codes) {
+    const TileBlock& b = map_.blocks[static_cast<std::size_t>(block)];
+    const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
+    const std::vector<float>& in = tensor(inference, l.inputs[0]);
+    const float* x = in.data();
+    if (l.op == Op::Conv) {
+        const int out_w = net_.shape(l.output).w;
+        im2col_buf_.resize(static_cast<std::size_t>(l.rows));
+        im2col(net_, l, in.data(), out_pixel / out_w, out_pixel % out_w, im2col_buf_.data());
+        x = im2col_buf_.data();
+    } else if (l.op == Op::Lstm) {
+        im2col_buf_.resize(static_cast<std::size_t>(l.rows));
+        lstm_step_input(in.data(), net_.shape(l.inputs[0]).c, tensor(inference, l.output).data(), l.hidden(),
+                        static_cast<std::size_t>(net_.shape(l.output).w), static_cast<std::size_t>(out_pixel),
+                        im2col_buf_.data());
+        x = im2col_buf_.data();
+    }
+    analog_.quantize(b.layer, x + b.row_begin, b.rows, codes);
+    std::vector<float>& y = job_outputs_[job_id];
+    y.assign(static_cast<std::size_t>(b.cols), 0.0f);
+    return y.data();
+}
+
+void PixelValues::mvm_done(std::uint64_t job_id, int inference, int block, int out_pixel) {
+    // The tile's raw output waits (here, or travelling as a partial sum) until every
+    // row block of its pixel is there.
+    auto it = job_outputs_.find(job_id);
+    if (it == job_outputs_.end()) throw std::logic_error("PixelValues: an MVM finished that was not prepared");
+    partials_[partial_key(inference, block, out_pixel)] = std::move(it->second);
+    job_outputs_.erase(it);
+}
+
+// As forward_network: y = combine(row blocks), then y += bias, scattered to CHW.
+void PixelValues::finish_pixel(int inference, int placement, int col_block, int pixel) {
+    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(placement)];
+    const Layer& l = net_.layers[static_cast<std::size_t>(lp.layer)];
+    const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
+    part_ptrs_.resize(static_cast<std::size_t>(lp.row_blocks));
+    std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> its;
+    for (int rb = 0; rb < lp.row_blocks; ++rb) {
+        auto it =
+            partials_.find(partial_key(inference, lp.block_index(rb, col_block, lp.replica_of_pixel(pixel)), pixel));
+        if (it == partials_.end()) throw std::logic_error("PixelValues: a partial sum is missing");
+        part_ptrs_[static_cast<std::size_t>(rb)] = it->second.data();
+        its.push_back(it);
+    }
+    pixel_buf_.resize(static_cast<std::size_t>(first.cols));
+    analog_.combine_partials(lp.layer, col_block, part_ptrs_.data(), pixel_buf_.data(), gdc_);
+    for (auto it : its) partials_.erase(it);
+    if (!l.bias.empty()) add_bias(l.bias.data() + first.col_begin, first.cols, pixel_buf_.data());
+    if (l.op == Op::Lstm) {  // gate pre-activations of step `pixel`, for the cell
+        std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(lp.layer)];
+        std::copy(pixel_buf_.begin(), pixel_buf_.begin() + first.cols,
+                  g.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pixel) * l.cols + first.col_begin));
+        return;
+    }
+    std::vector<float>& out = tensor(inference, l.output);
+    const std::size_t hw = pixels(l.output);
+    for (int c = 0; c < first.cols; ++c) {
+        out[static_cast<std::size_t>(first.col_begin + c) * hw + pixel] = pixel_buf_[static_cast<std::size_t>(c)];
+    }
+}
+
+void PixelValues::relu(int inference, const Layer& l, int lo, int hi, int pixel) {
+    const std::size_t hw = pixels(l.output);
+    const std::size_t at = static_cast<std::size_t>(lo) * hw + pixel;
+    aimcsim::relu(tensor(inference, l.inputs[0]).data() + at, static_cast<std::size_t>(hi - lo), hw,
+                  tensor(inference, l.output).data() + at);
+}
+
+void PixelValues::pool(int inference, const Layer& l, int lo, int hi, int out_pixel) {
+    const std::vector<float>& in = tensor(inference, l.inputs[0]);
+    std::vector<float>& out = tensor(inference, l.output);
+    const Shape& si = net_.shape(l.inputs[0]);
+    const int out_w = net_.shape(l.output).w;
+    const std::size_t in_hw = pixels(l.inputs[0]);
+    const std::size_t out_hw = pixels(l.output);
+    for (int c = lo; c < hi; ++c) {
+        out[static_cast<std::size_t>(c) * out_hw + out_pixel] =
+            pool_window(l.op, l.window, in.data() + static_cast<std::size_t>(c) * in_hw, si.h, si.w, out_pixel / out_w,
+                        out_pixel % out_w);
+    }
+}
+
+void PixelValues::global_avg_pool(int inference, const Layer& l, int lo, int hi) {
+    const std::vector<float>& in = tensor(inference, l.inputs[0]);
+    std::vector<float>& out = tensor(inference, l.output);
+    const std::size_t hw = pixels(l.inputs[0]);
+    for (int c = lo; c < hi; ++c)
+        out[static_cast<std::size_t>(c)] = channel_mean(in.data() + static_cast<std::size_t>(c) * hw, hw);
+}
+
+void PixelValues::flatten(int inference, const Layer& l, int lo, int hi) {
+    const std::vector<float>& in = tensor(inference, l.inputs[0]);
+    std::copy(in.begin() + lo, in.begin() + hi, tensor(inference, l.output).begin() + lo);  // CHW order is kept
+}
+
+void PixelValues::add(int inference, const Layer& l, int lo, int hi, int pixel) {
+    const std::size_t hw = pixels(l.output);
+    const std::size_t at = static_cast<std::size_t>(lo) * hw + pixel;
+    aimcsim::add(tensor(inference, l.inputs[0]).data() + at, tensor(inference, l.inputs[1]).data() + at,
+                 static_cast<std::size_t>(hi - lo), hw, tensor(inference, l.output).data() + at);
+}
+
+void PixelValues::softmax(int inference, const Layer& l, int pixel) {
+    aimcsim::softmax(tensor(inference, l.inputs[0]).data() + pixel, net_.shape(l.output).c, pixels(l.output),
+                     tensor(inference, l.output).data() + pixel);
+}
+
+void PixelValues::lstm_cell(int inference, int layer, int pixel) {
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
+    const std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)];
+    aimcsim::lstm_cell(g.data() + static_cast<std::size_t>(pixel) * l.cols, l.hidden(),
+                       lstm_cell_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)].data(),
+                       tensor(inference, l.output).data() + pixel, steps);
+}
+
+}  // namespace aimcsim

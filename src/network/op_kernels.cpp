@@ -1,0 +1,78 @@
+#include "src/network/op_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace aimcsim {
+
+void relu(const float* in, std::size_t n, std::size_t stride, float* out) {
+    for (std::size_t k = 0; k < n; ++k) out[k * stride] = std::max(in[k * stride], 0.0f);
+}
+
+void add(const float* a, const float* b, std::size_t n, std::size_t stride, float* out) {
+    for (std::size_t k = 0; k < n; ++k) out[k * stride] = a[k * stride] + b[k * stride];
+}
+
+void add_bias(const float* bias, int n, float* y) {
+    for (int c = 0; c < n; ++c) y[c] += bias[c];
+}
+
+float pool_window(Op op, const Window& window, const float* plane, int in_h, int in_w, int oy, int ox) {
+    const int y0 = oy * window.stride_h - window.pad_top;
+    const int x0 = ox * window.stride_w - window.pad_left;
+    float acc = op == Op::MaxPool ? -std::numeric_limits<float>::infinity() : 0.0f;
+    int n = 0;
+    for (int y = std::max(y0, 0); y < std::min(y0 + window.kernel_h, in_h); ++y) {
+        for (int x = std::max(x0, 0); x < std::min(x0 + window.kernel_w, in_w); ++x) {
+            const float v = plane[static_cast<std::size_t>(y) * in_w + x];
+            acc = op == Op::MaxPool ? std::max(acc, v) : acc + v;
+            ++n;
+        }
+    }
+    if (op == Op::AvgPool) acc /= window.count_include_pad ? window.kernel_h * window.kernel_w : std::max(n, 1);
+    return acc;
+}
+
+float channel_mean(const float* in, std::size_t n) {
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) sum += in[i];
+    return static_cast<float>(sum / static_cast<double>(n));
+}
+
+void lstm_step_input(const float* x_seq, int features, const float* h_seq, int hidden, std::size_t steps, std::size_t t,
+                     float* xh) {
+    for (int k = 0; k < features; ++k) xh[k] = x_seq[static_cast<std::size_t>(k) * steps + t];
+    for (int k = 0; k < hidden; ++k)
+        xh[features + k] = t > 0 ? h_seq[static_cast<std::size_t>(k) * steps + t - 1] : 0.0f;
+}
+
+void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h_stride) {
+    const auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
+    for (int k = 0; k < hidden; ++k) {
+        const float i = sigmoid(gates[k]);
+        const float f = sigmoid(gates[hidden + k]);
+        const float g = std::tanh(gates[2 * hidden + k]);
+        const float o = sigmoid(gates[3 * hidden + k]);
+        c[k] = f * c[k] + i * g;
+        h[static_cast<std::size_t>(k) * h_stride] = o * std::tanh(c[k]);
+    }
+}
+
+void softmax(const float* in, int channels, std::size_t stride, float* out) {
+    float max = -std::numeric_limits<float>::infinity();
+    for (int k = 0; k < channels; ++k) max = std::max(max, in[static_cast<std::size_t>(k) * stride]);
+    // Subtracting the max keeps every exponent <= 0: no overflow, and the largest term is 1.
+    double sum = 0.0;
+    for (int k = 0; k < channels; ++k) {
+        const std::size_t i = static_cast<std::size_t>(k) * stride;
+        out[i] = std::exp(in[i] - max);
+        sum += out[i];
+    }
+    for (int k = 0; k < channels; ++k) {
+        const std::size_t i = static_cast<std::size_t>(k) * stride;
+        out[i] = static_cast<float>(out[i] / sum);
+    }
+}
+
+}  // namespace aimcsim

@@ -1,0 +1,47 @@
+// The arithmetic of the network's non-matrix ops, one implementation each, shared
+// by every executor: the whole-network forward pass (forward_network) and the
+// chip's pixel-by-pixel functional values (src/chip/pixel_values.h). Both must give
+// the same bits, so both call these. Tensors are CHW; a strided kernel touches
+// x[k * stride], k < n (one pixel across channels, or a whole tensor at stride 1).
+#pragma once
+
+#include <cstddef>
+
+#include "aimcsim/network.h"
+
+namespace aimcsim {
+
+// out[k * stride] = max(in[k * stride], 0).
+void relu(const float* in, std::size_t n, std::size_t stride, float* out);
+
+// out[k * stride] = a[k * stride] + b[k * stride] (residual Add).
+void add(const float* a, const float* b, std::size_t n, std::size_t stride, float* out);
+
+// y[c] += bias[c], c < n.
+void add_bias(const float* bias, int n, float* y);
+
+// Output (oy, ox) of a MaxPool / AvgPool `window` over one channel plane of
+// in_h x in_w values (row-major), the window clipped to the input; AvgPool divides
+// by the window size with count_include_pad, else by the inputs it covered.
+[[nodiscard]] float pool_window(Op op, const Window& window, const float* plane, int in_h, int in_w, int oy, int ox);
+
+// Mean of n values, summed in double in index order (global average pooling of one channel).
+[[nodiscard]] float channel_mean(const float* in, std::size_t n);
+
+// The input vector of LSTM step t, [x_t; h_{t-1}] (h_{-1} = 0), into xh[features + hidden]:
+// x_seq holds {features, 1, steps} and h_seq {hidden, 1, steps} (CHW, time along the width).
+void lstm_step_input(const float* x_seq, int features, const float* h_seq, int hidden, std::size_t steps, std::size_t t,
+                     float* xh);
+
+// The LSTM cell of one time step, in place: `gates` holds the 4*hidden
+// pre-activations (W [x_t; h_{t-1}] + b, order i, f, g, o); `c` the cell state
+// c_{t-1} on entry, c_t on return; h_t goes to h[k * h_stride], k < hidden.
+// c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g), h_t = sigmoid(o) tanh(c_t).
+void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h_stride);
+
+// Numerically stable softmax of `channels` values in[k * stride], k < channels,
+// into out[k * stride]: exp(x_k - max x) / sum_j exp(x_j - max x), the sum in
+// double in index order.
+void softmax(const float* in, int channels, std::size_t stride, float* out);
+
+}  // namespace aimcsim
