@@ -32,8 +32,9 @@
 
 // Bump whenever a public interface (tile.h, device.h, adc.h, topology.h, core/*)
 // changes its layout or virtual functions: plugins built for another value are refused.
-// 2: TileModel::phases_for_columns. (CMakeLists.txt reads the number from the next line: keep it bare.)
-#define AIMCSIM_PLUGIN_ABI_VERSION 2
+// 2: TileModel::phases_for_columns. 3: registries join one list of axes (core/axes.h).
+// (CMakeLists.txt reads the number from the next line: keep it bare.)
+#define AIMCSIM_PLUGIN_ABI_VERSION 3
 
 namespace aimcsim {
 

@@ -1,7 +1,9 @@
-// Models registered by name, one registry per pluggable axis (tile, device, adc,
-// topology, digital op). A YAML section picks one with `model: <name>`; the rest of
-// the section is validated against the model's ParamSchema. Built-in models and
-// plugins register the same way, through AIMCSIM_REGISTER.
+// Models registered by name, one registry per pluggable axis. An axis is an interface
+// class with `static constexpr const char* kAxis` (its name); its registry joins the
+// list of axes (core/axes.h) when first used, which is all it takes to declare one.
+// A YAML section picks a model with `model: <name>`; the rest of the section is
+// validated against the model's ParamSchema. Built-in models and plugins register
+// the same way, through AIMCSIM_REGISTER or register_model (plugin.h).
 #pragma once
 
 #include <functional>
@@ -10,12 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "aimcsim/core/axes.h"
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/params.h"
 
 namespace aimcsim {
 
-template <typename Interface> class Registry {
+template <typename Interface> class Registry final : public Axis {
 public:
     using Factory = std::function<std::unique_ptr<Interface>(const Params&)>;
 
@@ -76,17 +79,28 @@ public:
     [[nodiscard]] const std::map<std::string, Entry>& entries() const { return entries_; }
 
     // Where the next add() comes from; the plugin loader sets it while loading.
-    static std::string& current_origin() {
-        static std::string origin = "built-in";
-        return origin;
+    static std::string& current_origin() { return registration_origin(); }
+
+    [[nodiscard]] const std::string& name() const override { return axis_; }
+    [[nodiscard]] std::vector<ModelInfo> models() const override {
+        std::vector<ModelInfo> out;
+        for (const auto& kv : entries_)
+            out.push_back({kv.second.name, kv.second.description, kv.second.origin, &kv.second.schema});
+        return out;
     }
 
+    Registry(const Registry&) = delete;
+    Registry& operator=(const Registry&) = delete;
+
 private:
+    Registry() : axis_(Interface::kAxis) { join_axis_list(*this); }
+
     static std::string join(const std::vector<std::string>& v) {
         std::string s;
         for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
         return s;
     }
+    std::string axis_;
     std::map<std::string, Entry> entries_;
 };
 
