@@ -64,6 +64,13 @@ HermesTile::HermesTile(const Params& p)
     crossbar_ = std::make_unique<Crossbar>(rows_, cols_, devices_per_polarity_, *device_);
 }
 
+double HermesTile::programmed_bytes() const {
+    // Per cell: a ProgrammedDevice per device of both polarities, and the crossbar's
+    // w_pos, w_neg and w_diff floats.
+    const double per_cell = 2.0 * devices_per_polarity_ * sizeof(ProgrammedDevice) + 3.0 * sizeof(float);
+    return static_cast<double>(rows_) * cols_ * per_cell;
+}
+
 MvmPhases HermesTile::phases() const {
     return phases_for_columns(crossbar_->cols_used() > 0 ? crossbar_->cols_used() : cols_);
 }

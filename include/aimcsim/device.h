@@ -6,7 +6,7 @@
 #include <string>
 
 #include "aimcsim/core/params.h"
-#include "aimcsim/core/rng.h"
+#include "aimcsim/random_streams.h"
 
 namespace aimcsim {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "aimcsim/core/params.h"
-#include "aimcsim/core/rng.h"
+#include "aimcsim/random_streams.h"
 
 namespace aimcsim {
 
@@ -81,6 +81,10 @@ public:
         return phases();
     }
     [[nodiscard]] virtual double static_power_mw() const = 0;
+    // Bytes one programmed tile of this model holds (device states, weights), asked
+    // before anything is allocated so a run that cannot fit in memory stops with an
+    // error. Default 0: unknown, not counted.
+    [[nodiscard]] virtual double programmed_bytes() const { return 0.0; }
 
     // Programs a weight block: device noise and drift exponents are drawn here, once.
     virtual void program(const WeightBlock& block, const TileKey& key) = 0;

@@ -11,7 +11,7 @@
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
 #include "aimcsim/topology.h"
-#include "src/core/resource_guard.h"
+#include "src/app/run_memory.h"
 #include "src/app/report.h"
 #include "src/app/run_config.h"
 #include "src/core/sim_context.h"
@@ -45,9 +45,9 @@ ConfigNode load_workload_file(const Params& wp) {
 
 // Validates the tile section (a model is cheap until programmed), then refuses a run
 // that would not fit in memory, so range errors are reported as such first.
-void guard_memory(const RunConfig& rc, bool chip) {
-    (void)Registry<TileModel>::instance().create(rc.tile, "hermes");
-    check_run_memory(rc.tile, chip ? &rc.chip : nullptr, chip ? &rc.accuracy : nullptr);
+void guard_memory(const RunConfig& rc, const ChipParams* chip, const AccuracySettings* accuracy) {
+    const std::unique_ptr<TileModel> tile = Registry<TileModel>::instance().create(rc.tile, "hermes");
+    check_run_memory(*tile, chip != nullptr ? chip->tiles() : 1, accuracy);
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -108,7 +108,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
     }
     spdlog::info("simulating {} on a {}x{} chip ({})", net.name, chip.rows, chip.cols,
                  o.functional ? "functional" : "timing only");
-    guard_memory(rc, true);
+    guard_memory(rc, &chip, &acc);
     const ChipRunResult r = [&] {
         // run_chip() calls sc_start(): afterwards ASan needs to be told the stack again (sim_context.h).
         const SanitizerStackRestore restore;
@@ -168,7 +168,7 @@ RunOutput run_simulation(const RunOptions& opts) {
         if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random or layer_list)");
         if (kind->as_string() == "mvm_random") {
             spdlog::info("simulating {} on one tile", wp.str("file"));
-            guard_memory(rc, false);
+            guard_memory(rc, nullptr, nullptr);
             out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
             out.text = render_text(out.report);
         } else if (kind->as_string() == "layer_list") {

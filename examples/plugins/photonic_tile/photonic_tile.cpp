@@ -131,6 +131,10 @@ public:
     [[nodiscard]] double clock_ghz() const override { return rate_gbaud_; }
     [[nodiscard]] int input_bits() const override { return input_bits_; }
     [[nodiscard]] double static_power_mw() const override { return static_power_mw_; }
+    // Per cell: programmed and drifted transmission, each as signed value and arm sum.
+    [[nodiscard]] double programmed_bytes() const override {
+        return static_cast<double>(rows_) * cols_ * 4 * sizeof(float);
+    }
 
     [[nodiscard]] MvmPhases phases() const override {
         MvmPhases ph;
