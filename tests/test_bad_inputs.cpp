@@ -137,12 +137,10 @@ TEST_CASE("resource guard: a run that cannot fit in memory is an input error", "
     // config's tiles and accuracy evaluation: ~2.9 TiB of programmed tiles.
     const aimcsim::RunConfig rc =
         aimcsim::load_run_config(test::source_path("configs/hermes64.yaml"), {"chip.rows=1024", "chip.cols=1024"});
-    const std::unique_ptr<aimcsim::TileModel> tile =
-        aimcsim::Registry<aimcsim::TileModel>::instance().create(rc.tile, "hermes");
+    const std::unique_ptr<aimcsim::TileModel> tile = rc.tile.create();
     // 256 x 256 cells, each 2 polarities x 2 devices x 8 bytes and 3 floats.
     CHECK(tile->programmed_bytes() == 256.0 * 256.0 * (4 * 8 + 12));
-    const aimcsim::AccuracySettings acc =
-        aimcsim::AccuracySettings::from(aimcsim::AccuracySettings::schema().parse(rc.accuracy, {}));
+    const aimcsim::AccuracySettings& acc = rc.accuracy;
     const aimcsim::MemoryEstimate absurd = aimcsim::estimate_run_memory(*tile, 1024.0 * 1024.0, &acc);
     REQUIRE(absurd.items.size() == 2);
     CHECK(absurd.items[0].count == 1024.0 * 1024.0);

@@ -44,8 +44,9 @@ ParamSchema HermesTile::schema() {
         .at_least(0);
     s.real("static_power_mw", 6.0, "mW", "leakage and clock of the array periphery and ADCs").at_least(0);
     s.section("input", "input drivers (PWM)", InputModulator::schema());
-    s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>");
-    s.section("adc", "column ADC model: model: cco | ideal | <plugin>");
+    s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>",
+              ModelConfig<DeviceModel>::resolver());
+    s.section("adc", "column ADC model: model: cco | ideal | <plugin>", ModelConfig<AdcModel>::resolver());
     s.section("ldpu", "local digital processing unit", Ldpu::schema());
     s.section("gdc", "global drift compensation", DriftCompensation::schema());
     return s;
@@ -56,10 +57,9 @@ HermesTile::HermesTile(const Params& p)
       clock_ghz_(p.real("clock_ghz")), devices_per_polarity_(static_cast<int>(p.integer("devices_per_polarity"))),
       default_output_range_(p.real("output_range")), four_phase_range_ratio_(p.real("four_phase_range_ratio")),
       array_energy_pj_per_device_cycle_(p.real("array_energy_pj_per_device_cycle")),
-      static_power_mw_(p.real("static_power_mw")), input_(InputModulator::schema().parse(p.section("input"), {})),
-      ldpu_(Ldpu::schema().parse(p.section("ldpu"), {})), gdc_(DriftCompensation::schema().parse(p.section("gdc"), {})),
-      device_(Registry<DeviceModel>::instance().create(p.section("device"), "pcm")),
-      adc_(Registry<AdcModel>::instance().create(p.section("adc"), "cco")) {
+      static_power_mw_(p.real("static_power_mw")), input_(p.sub("input")), ldpu_(p.sub("ldpu")), gdc_(p.sub("gdc")),
+      device_(p.resolved<ModelConfig<DeviceModel>>("device").create()),
+      adc_(p.resolved<ModelConfig<AdcModel>>("adc").create()) {
     device_->configure_cell(devices_per_polarity_);
     crossbar_ = std::make_unique<Crossbar>(rows_, cols_, devices_per_polarity_, *device_);
 }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "aimcsim/core/params.h"
+#include "aimcsim/core/registry.h"
 #include "aimcsim/random_streams.h"
 
 namespace aimcsim {
@@ -14,6 +15,7 @@ namespace aimcsim {
 class AdcModel {
 public:
     static constexpr const char* kAxis = "adc";
+    static constexpr const char* kDefaultModel = "cco";
     virtual ~AdcModel() = default;
 
     // Draws what is fixed per column (gain/offset mismatch, nonlinearity) once.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aimcsim/core/params.h"
+#include "aimcsim/core/registry.h"
 #include "aimcsim/random_streams.h"
 
 namespace aimcsim {
@@ -66,6 +67,7 @@ struct TileKey {
 class TileModel {
 public:
     static constexpr const char* kAxis = "tile";
+    static constexpr const char* kDefaultModel = "hermes";
     virtual ~TileModel() = default;
 
     [[nodiscard]] virtual int rows() const = 0;
@@ -107,5 +109,8 @@ public:
     // Drift-compensation factor currently applied (1 if off); for reports and tests.
     [[nodiscard]] virtual double gdc_factor() const { return 1.0; }
 };
+
+// The `tile:` section, validated once; create() gives one tile per mapped block.
+using TileConfig = ModelConfig<TileModel>;
 
 }  // namespace aimcsim

@@ -43,10 +43,10 @@ ConfigNode load_workload_file(const Params& wp) {
     return node;
 }
 
-// Validates the tile section (a model is cheap until programmed), then refuses a run
-// that would not fit in memory, so range errors are reported as such first.
+// Refuses a run that would not fit in memory; the config is validated already, so
+// range errors are reported as such first. A tile model is cheap until programmed.
 void guard_memory(const RunConfig& rc, const ChipParams* chip, const AccuracySettings* accuracy) {
-    const std::unique_ptr<TileModel> tile = Registry<TileModel>::instance().create(rc.tile, "hermes");
+    const std::unique_ptr<TileModel> tile = rc.tile.create();
     check_run_memory(*tile, chip != nullptr ? chip->tiles() : 1, accuracy);
 }
 
@@ -65,7 +65,7 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
         out.text += "\nAccuracy: not evaluated (layer-list workload with random weights; use an ONNX model)\n";
         return;
     }
-    const ConfigNode* gdc = rc.tile.find("gdc");
+    const ConfigNode* gdc = rc.tile.params().node().find("gdc");
     const bool gdc_on = gdc == nullptr || gdc->find("enabled") == nullptr || gdc->at("enabled").as_bool();
     AccuracyJob job{&net, &map, &rc.tile, rc.seed, rc.simulation.t_inference_s, gdc_on, rc.simulation.threads};
     spdlog::info("evaluating accuracy of {} on {} images", net.name, settings.samples);
@@ -88,7 +88,7 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
 // A network on the configured chip (layer list or ONNX): report, text, layers.csv.
 RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std::string& layers_csv_text,
                       const std::string& trace_path) {
-    const ChipParams chip = parse_chip_params(rc.chip);
+    const ChipParams& chip = rc.chip;
     ChipRunOptions o;
     o.seed = rc.seed;
     o.batch = rc.simulation.batch;
@@ -96,7 +96,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
     o.t_inference_s = rc.simulation.t_inference_s.front();
     o.threads = rc.simulation.threads;
     o.trace = !trace_path.empty();
-    const AccuracySettings acc = AccuracySettings::from(AccuracySettings::schema().parse(rc.accuracy, {}));
+    const AccuracySettings& acc = rc.accuracy;
     if (o.functional && trained && acc.enabled) {
         // Feed the chip real test images and calibrate it exactly as the accuracy
         // evaluation does, so its values are those the accuracy table counts.
@@ -134,11 +134,8 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, std
 }  // namespace
 
 void validate_run(const std::string& config_path, const std::vector<std::string>& overrides) {
+    // Every section is checked by loading; the workload file is read here.
     const RunConfig rc = load_run_config(config_path, overrides);
-    const std::unique_ptr<TileModel> tile = Registry<TileModel>::instance().create(rc.tile, "hermes");
-    const ChipParams chip = parse_chip_params(rc.chip);
-    (void)Registry<Topology>::instance().create(chip.interconnect, "hermes");
-    (void)AccuracySettings::schema().parse(rc.accuracy, {});
     const Params wp = workload_section_schema().parse(rc.workload, {});
     if (ends_with(wp.str("file"), ".onnx")) {
         if (!std::ifstream(wp.str("file")))
@@ -149,6 +146,7 @@ void validate_run(const std::string& config_path, const std::vector<std::string>
     const ConfigNode* kind = workload.find("kind");
     if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random or layer_list)");
     if (kind->as_string() == "mvm_random") {
+        const std::unique_ptr<TileModel> tile = rc.tile.create();
         (void)MvmWorkload::from(MvmWorkload::schema().parse(workload, {}), tile->rows(), tile->cols());
     }
 }

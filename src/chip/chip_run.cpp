@@ -79,7 +79,7 @@ nlohmann::json busy_by_op_json(const GdpuStats& g) {
 
 }  // namespace
 
-ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net, std::uint64_t seed,
+ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net, std::uint64_t seed,
                        int batch) {
     ChipRunOptions opts;
     opts.seed = seed;
@@ -87,12 +87,12 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     return run_chip(tile_section, chip, net, opts);
 }
 
-ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net,
+ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
                        const ChipRunOptions& opts) {
     const std::uint64_t seed = opts.seed;
     const int batch = opts.batch;
     const auto t0 = std::chrono::steady_clock::now();
-    const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(tile_section, "hermes");
+    const std::unique_ptr<TileModel> probe = tile_section.create();
     ChipRunResult r;
     r.peak = chip_peak(*probe, chip);
     r.grid_rows = chip.rows;
@@ -152,10 +152,7 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     const ChipSchedule& s = c.schedule();
     if (!s.finished()) throw std::logic_error("chip simulation ended before every inference finished");
 
-    {
-        const ConfigNode* model = chip.interconnect.is_map() ? chip.interconnect.find("model") : nullptr;
-        r.topology = model != nullptr ? model->as_string() : "hermes";
-    }
+    r.topology = chip.interconnect.model();
     for (int n = 0; n < batch; ++n) r.done_cycles.push_back(s.done_cycle(n) - s.first_input_cycle(n));
     r.latency_cycles = r.done_cycles.front();
     r.latency_ns = static_cast<double>(r.latency_cycles) * ns_per_cycle;
