@@ -29,7 +29,8 @@ int sc_main(int argc, char** argv) {
     try {
         const Network net = load_onnx(model);
         const Mapping map = map_network(net, 256, 256, 8, 8);
-        const ConfigNode tile = ConfigNode::parse_yaml("model: hermes\ndevice: {model: pcm}\n", "bench");
+        const TileConfig tile =
+            TileConfig::parse(ConfigNode::parse_yaml("model: hermes\ndevice: {model: pcm}\n", "bench"));
 
         // 1. The whole evaluation as a user runs it: float reference + one analog time.
         AccuracyJob job{&net, &map, &tile, 1, {3600.0}, true, threads};

@@ -30,7 +30,7 @@ void bench(const std::string& config, const std::string& workload, int batch, co
     ChipRunOptions opts;
     opts.batch = batch;
     opts.functional = functional;
-    const ChipRunResult r = run_chip(root.at("tile"), chip, net, opts);
+    const ChipRunResult r = run_chip(TileConfig::parse(root.at("tile")), chip, net, opts);
     std::printf(
         "%-12s %-28s %-22s %-36s batch %2d: %3d tiles, latency %9.1f us, %9.0f inf/s, %5.2f TOPS/W | wall %.3f s, "
         "sc_start %.3f s, %llu MVMs, %.2f M MVM/s\n",
@@ -46,7 +46,7 @@ void bench_placement(const std::string& config, const std::string& workload, int
     apply_override(root, "chip.placement=" + method);
     const ChipParams chip = parse_chip_params(root.at("chip"));
     const Network net = load_layer_list_file(source(workload), 1);
-    const ChipRunResult r = run_chip(root.at("tile"), chip, net, 1, batch);
+    const ChipRunResult r = run_chip(TileConfig::parse(root.at("tile")), chip, net, 1, batch);
     const PlacementSummary& p = r.placement;
     std::printf(
         "%-28s %-22s batch %d %-7s: cost %12llu bit-hops/inf (snake %12llu), simulated %12llu bit-hops, "

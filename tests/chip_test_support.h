@@ -23,7 +23,7 @@ namespace test {
 struct ChipConfig {
     aimcsim::ConfigNode root;  // the whole config, for the tile section and run_chip
     aimcsim::ChipParams chip;
-    [[nodiscard]] const aimcsim::ConfigNode& tile() const { return root.at("tile"); }
+    [[nodiscard]] aimcsim::TileConfig tile() const { return aimcsim::TileConfig::parse(root.at("tile")); }
 };
 
 // configs/hermes64.yaml with `overrides` ("key=value", applied in order) on a

@@ -31,15 +31,15 @@ struct Fixture {
     }
 };
 
-ConfigNode tile_config(const std::string& yaml) {
-    return ConfigNode::parse_yaml("model: hermes\n" + yaml, "tile.yaml");
+TileConfig tile_config(const std::string& yaml) {
+    return TileConfig::parse(ConfigNode::parse_yaml("model: hermes\n" + yaml, "tile.yaml"));
 }
 
 }  // namespace
 
 TEST_CASE("ideal devices and a fine ADC follow the float network", "[accuracy]") {
     Fixture f("fmnist_cnn", 300);
-    const ConfigNode tile =
+    const TileConfig tile =
         tile_config("device: {model: ideal}\nadc: {model: ideal, bits: 24}\ngdc: {enabled: false}\n");
     AnalogNetwork chip(f.net, f.map, tile, 1, f.calib, 1.0, 2);
     chip.set_time(3600.0);
@@ -65,7 +65,7 @@ TEST_CASE("ideal devices and a fine ADC follow the float network", "[accuracy]")
 
 TEST_CASE("analog outputs do not depend on the thread count", "[accuracy][determinism]") {
     Fixture f("fmnist_cnn_hwa", 64);
-    const ConfigNode tile = tile_config("device: {model: pcm}\n");
+    const TileConfig tile = tile_config("device: {model: pcm}\n");
     AnalogNetwork one(f.net, f.map, tile, 7, f.calib, 1.0, 1);
     AnalogNetwork two(f.net, f.map, tile, 7, f.calib, 1.0, 2);
     one.set_time(3600.0);
@@ -85,7 +85,7 @@ TEST_CASE("analog outputs do not depend on the thread count", "[accuracy][determ
 TEST_CASE("hardware-aware training keeps accuracy under PCM noise and drift without GDC costs it", "[accuracy][slow]") {
     // pcm, two devices per polarity, 1 hour and 1 day after programming, on the first
     // 3000 test images (paired: both models and all conditions see the same images).
-    const ConfigNode tile = tile_config("device: {model: pcm}\ndevices_per_polarity: 2\n");
+    const TileConfig tile = tile_config("device: {model: pcm}\ndevices_per_polarity: 2\n");
     AccuracySettings settings;
     settings.samples = 3000;
     settings.dataset_dir = kFashionMnistDir;

@@ -212,9 +212,9 @@ TEST_CASE("adc models are registered and built from config", "[adc]") {
     auto& reg = Registry<AdcModel>::instance();
     CHECK(reg.has("cco"));
     CHECK(reg.has("ideal"));
-    const auto cco = reg.create(ConfigNode::parse_yaml("model: cco\nps_per_lsb: 250\n", "test.yaml"), "ideal");
+    const auto cco = reg.create(ConfigNode::parse_yaml("model: cco\nps_per_lsb: 250\n", "test.yaml"));
     CHECK(cco->max_count() == 256);
-    CHECK(reg.create(ConfigNode::parse_yaml("model: ideal\nbits: 10\n", "test.yaml"), "cco")->max_count() == 511);
+    CHECK(reg.create(ConfigNode::parse_yaml("model: ideal\nbits: 10\n", "test.yaml"))->max_count() == 511);
     for (const char* name : {"cco", "ideal"}) {
         for (const auto& spec : reg.entries().at(name).schema.specs()) {
             CAPTURE(name, spec.name);

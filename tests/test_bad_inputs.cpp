@@ -14,7 +14,9 @@
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
-#include "src/core/resource_guard.h"
+#include "aimcsim/core/registry.h"
+#include "src/app/run_config.h"
+#include "src/app/run_memory.h"
 #include "test_support.h"
 
 namespace {
@@ -131,29 +133,32 @@ TEST_CASE("bad inputs: command line and plugins exit 2 with a clear message", "[
 }
 
 TEST_CASE("resource guard: a run that cannot fit in memory is an input error", "[bad_inputs][resource_guard]") {
-    using aimcsim::ConfigNode;
-    const ConfigNode root =
-        aimcsim::load_config_file(test::source_path("tests/bad_inputs/config_chip_absurd_grid/config.yaml"));
-    const aimcsim::MemoryEstimate absurd =
-        aimcsim::estimate_run_memory(root.at("tile"), root.find("chip"), root.find("accuracy"));
-    CHECK(absurd.tiles == 1e10);
-    CHECK(absurd.cells_per_tile == 256.0 * 256.0);
-    CHECK(absurd.devices_per_cell == 4);
-    CHECK(absurd.dataset_images == 10000 + 256);
-    CHECK_THROWS_WITH(aimcsim::check_memory(absurd, 16e9, "this run"),
-                      Catch::Contains("needs about") && Catch::Contains("only 14.9 GiB is available"));
+    // The largest grid the chip schema allows (1024 x 1024) with the shipped 64-core
+    // config's tiles and accuracy evaluation: ~2.9 TiB of programmed tiles.
+    const aimcsim::RunConfig rc =
+        aimcsim::load_run_config(test::source_path("configs/hermes64.yaml"), {"chip.rows=1024", "chip.cols=1024"});
+    const std::unique_ptr<aimcsim::TileModel> tile = rc.tile.create();
+    // 256 x 256 cells, each 2 polarities x 2 devices x 8 bytes and 3 floats.
+    CHECK(tile->programmed_bytes() == 256.0 * 256.0 * (4 * 8 + 12));
+    const aimcsim::AccuracySettings& acc = rc.accuracy;
+    const aimcsim::MemoryEstimate absurd = aimcsim::estimate_run_memory(*tile, 1024.0 * 1024.0, &acc);
+    REQUIRE(absurd.items.size() == 2);
+    CHECK(absurd.items[0].count == 1024.0 * 1024.0);
+    CHECK(absurd.items[1].count == 10000 + 256);
+    CHECK(absurd.items[1].bytes_each == 28 * 28 * 5);
+    CHECK(absurd.total_bytes() == 1024.0 * 1024.0 * 256 * 256 * 44 + (10000 + 256) * 28 * 28 * 5);
+    CHECK_THROWS_WITH(aimcsim::check_memory(absurd, 16e9, "this run", "make the chip or the tiles smaller"),
+                      Catch::Contains("needs about") && Catch::Contains("1.04858e+06 tiles") &&
+                          Catch::Contains("only 14.9 GiB is available; make the chip or the tiles smaller"));
 
-    // The shipped 64-core config fits in 2 GB; one tile without a chip section is one tile.
-    const ConfigNode chip64 = aimcsim::load_config_file(test::source_path("configs/hermes64.yaml"));
-    const aimcsim::MemoryEstimate e64 =
-        aimcsim::estimate_run_memory(chip64.at("tile"), chip64.find("chip"), chip64.find("accuracy"));
-    CHECK(e64.tiles == 64);
-    CHECK_NOTHROW(aimcsim::check_memory(e64, 2e9, "this run"));
-    const ConfigNode core = aimcsim::load_config_file(test::source_path("configs/hermes_core.yaml"));
-    CHECK(aimcsim::estimate_run_memory(core.at("tile"), nullptr, nullptr).tiles == 1);
-    CHECK(aimcsim::estimate_run_memory(core.at("tile"), nullptr, nullptr).dataset_images == 0);
+    // The shipped 64-core config fits in 2 GB; a tile bench counts one tile and no images.
+    const aimcsim::MemoryEstimate e64 = aimcsim::estimate_run_memory(*tile, 64, &acc);
+    CHECK_NOTHROW(aimcsim::check_memory(e64, 2e9, "this run", ""));
+    const aimcsim::MemoryEstimate core = aimcsim::estimate_run_memory(*tile, 1, nullptr);
+    REQUIRE(core.items.size() == 1);
+    CHECK(core.total_bytes() == 256.0 * 256.0 * 44);
 
     // Unknown available memory (0) never blocks a run; MemAvailable is read on Linux.
-    CHECK_NOTHROW(aimcsim::check_memory(absurd, 0, "this run"));
+    CHECK_NOTHROW(aimcsim::check_memory(absurd, 0, "this run", ""));
     CHECK(aimcsim::available_memory_bytes() > 0);
 }

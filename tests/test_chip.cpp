@@ -111,7 +111,7 @@ TEST_CASE("chip: a row-split layer adds partial sums from its second tile", "[ch
     CHECK(r.tile_mvms == 2);
     // Timing-only energy: the reference MVM scaled to the cells used (256x16 and 44x16).
     const ChipConfig c2 = hermes64(1, 2);
-    const MvmEnergy ref = Registry<TileModel>::instance().create(c2.tile(), "hermes")->reference_mvm_energy();
+    const MvmEnergy ref = c2.tile().create()->reference_mvm_energy();
     CHECK(r.energy_pj.array == Approx(ref.array_pj * (256.0 * 16 + 44.0 * 16) / 65536));
     CHECK(r.energy_pj.adc == Approx(ref.adc_pj * 2 * 16 / 256));
     CHECK(r.energy_pj.pwm == Approx(ref.pwm_pj * 300 / 256));
@@ -119,7 +119,7 @@ TEST_CASE("chip: a row-split layer adds partial sums from its second tile", "[ch
 
 TEST_CASE("chip: hermes64 peak figures from component parameters", "[chip]") {
     const ChipConfig cfg = hermes64();
-    const std::unique_ptr<TileModel> tile = Registry<TileModel>::instance().create(cfg.tile(), "hermes");
+    const std::unique_ptr<TileModel> tile = cfg.tile().create();
     const ChipPeak p = chip_peak(*tile, cfg.chip);
     CHECK(p.tiles == 64);
     CHECK(p.mvm_interval_ns == Approx(133.0));
@@ -225,7 +225,7 @@ TEST_CASE("chip: shipped chip configs load and an ONNX model runs on hermes64", 
     for (const char* file : {"configs/hermes64.yaml", "configs/hermes_large.yaml"}) {
         INFO(file);
         const RunConfig rc = load_run_config(test::source_path(file), {});
-        const ChipParams chip = parse_chip_params(rc.chip);
+        const ChipParams& chip = rc.chip;
         CHECK(chip.tiles() == (std::string(file).find("large") != std::string::npos ? 256 : 64));
     }
     const ChipConfig cfg = hermes64();
@@ -247,7 +247,7 @@ TEST_CASE("chip: power-gating the unused tiles removes exactly their static ener
     const ChipRunResult on = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     cfg.chip.power_gate_unused_tiles = true;
     const ChipRunResult gated = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
-    const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(cfg.tile(), "hermes");
+    const std::unique_ptr<TileModel> probe = cfg.tile().create();
     REQUIRE(gated.simulated_ns == on.simulated_ns);
     CHECK(on.energy_pj.static_ - gated.energy_pj.static_ == Approx(2 * probe->static_power_mw() * on.simulated_ns));
     CHECK(gated.energy_pj.static_ ==

@@ -26,7 +26,7 @@ TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outp
     ChipParams chip = parse_chip_params(root.at("chip"));
     chip.rows = 8;
     chip.cols = 8;
-    const ConfigNode& tile = root.at("tile");
+    const TileConfig tile = TileConfig::parse(root.at("tile"));
     const Network net = load_onnx(test::source_path("workloads/onnx/fmnist_cnn_hwa.onnx"));
 
     const int n = 8;
@@ -41,7 +41,7 @@ TEST_CASE("chip accuracy: SystemC chip and AnalogNetwork give bit-identical outp
     const std::uint64_t first_image = 100;
 
     // The batched path, on its own mapping and its own (identically programmed) tiles.
-    const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(tile, "hermes");
+    const std::unique_ptr<TileModel> probe = tile.create();
     const Mapping map = map_network(net, probe->rows(), probe->cols(), chip.rows, chip.cols);
     AnalogNetwork analog(net, map, tile, seed, calib, 1.0, 2);
     analog.set_time(t_s);

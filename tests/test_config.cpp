@@ -16,7 +16,7 @@ namespace {
 // Parses the `tile:` section of `yaml` with the registered tile model.
 void build_tile(const std::string& path) {
     const RunConfig rc = load_run_config(path, {});
-    (void)Registry<TileModel>::instance().create(rc.tile, "hermes");
+    (void)rc.tile.create();
 }
 
 }  // namespace
@@ -62,8 +62,8 @@ TEST_CASE("base files are merged under the including file and cycles are errors"
     const std::string child = dir.file("child.yaml", "base: base.yaml\ntile:\n  cols: 32\n");
     const RunConfig rc = load_run_config(child, {});
     CHECK(rc.seed == 7);
-    CHECK(rc.tile.at("rows").as_int() == 128);
-    CHECK(rc.tile.at("cols").as_int() == 32);
+    CHECK(rc.root.at("tile").at("rows").as_int() == 128);
+    CHECK(rc.root.at("tile").at("cols").as_int() == 32);
     // Errors in a value from the base file point at the base file.
     dir.file("bad_base.yaml", "tile:\n  rows: -3\n");
     const std::string c2 = dir.file("c2.yaml", "base: bad_base.yaml\n");
@@ -82,13 +82,13 @@ TEST_CASE("overrides (--set) create, replace and are validated like file values"
     const std::string f = dir.file("c.yaml", "tile:\n  rows: 128\n");
     const RunConfig rc =
         load_run_config(f, {"tile.rows=64", "tile.input.mode=four_phase", "simulation.t_inference_s=[1, 3600]"});
-    CHECK(rc.tile.at("rows").as_int() == 64);
-    CHECK(rc.tile.at("input").at("mode").as_string() == "four_phase");
+    CHECK(rc.root.at("tile").at("rows").as_int() == 64);
+    CHECK(rc.root.at("tile").at("input").at("mode").as_string() == "four_phase");
     CHECK(rc.simulation.t_inference_s == std::vector<double>{1.0, 3600.0});
     REQUIRE_THROWS_WITH(load_run_config(f, {"tile.rows"}), Contains("KEY.PATH=VALUE"));
     const std::string bad = dir.file("d.yaml", "tile:\n  rows: 128\n");
     try {
-        (void)Registry<TileModel>::instance().create(load_run_config(bad, {"tile.rowz=3"}).tile, "hermes");
+        (void)load_run_config(bad, {"tile.rowz=3"}).tile.create();
         FAIL("no error");
     } catch (const ConfigError& e) {
         CHECK_THAT(e.what(), Contains("--set tile.rowz=3") && Contains("did you mean 'rows'"));
@@ -110,15 +110,15 @@ TEST_CASE("a section that selects another model replaces the base section", "[co
     const std::string child =
         dir.file("child.yaml", "base: base.yaml\ntile:\n  adc:\n    model: ideal\n    bits: 12\n");
     const RunConfig rc = load_run_config(child, {});
-    CHECK_FALSE(rc.tile.at("adc").has("ps_per_lsb"));
-    CHECK(rc.tile.at("adc").at("bits").as_int() == 12);
-    CHECK(rc.tile.at("rows").as_int() == 64);
+    CHECK_FALSE(rc.root.at("tile").at("adc").has("ps_per_lsb"));
+    CHECK(rc.root.at("tile").at("adc").at("bits").as_int() == 12);
+    CHECK(rc.root.at("tile").at("rows").as_int() == 64);
     // The same model merges key by key.
     const std::string same =
         dir.file("same.yaml", "base: base.yaml\ntile:\n  adc:\n    model: cco\n    noise_lsb: 0\n");
-    CHECK(load_run_config(same, {}).tile.at("adc").has("ps_per_lsb"));
+    CHECK(load_run_config(same, {}).root.at("tile").at("adc").has("ps_per_lsb"));
     // --set of another model starts that section afresh too.
     const RunConfig set = load_run_config(dir.str() + "/base.yaml", {"tile.adc.model=ideal"});
-    CHECK(set.tile.at("adc").keys() == std::vector<std::string>{"model"});
-    CHECK_NOTHROW((void)Registry<TileModel>::instance().create(set.tile, "hermes"));
+    CHECK(set.root.at("tile").at("adc").keys() == std::vector<std::string>{"model"});
+    CHECK_NOTHROW((void)set.tile.create());
 }

@@ -294,11 +294,11 @@ TEST_CASE("device models are registered and built from config", "[device]") {
     CHECK(reg.has("pcm"));
     CHECK(reg.has("hermes_pcm"));
     CHECK(reg.has("ideal"));
-    const auto m = reg.create(ConfigNode::parse_yaml("model: pcm\ng_max_us: 30\n", "test.yaml"), "ideal");
+    const auto m = reg.create(ConfigNode::parse_yaml("model: pcm\ng_max_us: 30\n", "test.yaml"));
     CHECK(m->g_max_us() == 30.0);
     CHECK_FALSE(m->is_ideal());
-    CHECK(reg.create(ConfigNode::parse_yaml("model: ideal\n", "test.yaml"), "pcm")->is_ideal());
-    CHECK(reg.create(ConfigNode::parse_yaml("model: hermes_pcm\n", "test.yaml"), "pcm")->g_max_us() == Approx(20.7));
+    CHECK(reg.create(ConfigNode::parse_yaml("model: ideal\n", "test.yaml"))->is_ideal());
+    CHECK(reg.create(ConfigNode::parse_yaml("model: hermes_pcm\n", "test.yaml"))->g_max_us() == Approx(20.7));
 }
 
 TEST_CASE("device schema rejects out-of-range values with key and range", "[device]") {

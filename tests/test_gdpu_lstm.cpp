@@ -124,7 +124,7 @@ TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the fl
     const ChipRunResult r = run_chip(pcm.tile(), pcm.chip, net, opts);
     REQUIRE(r.mapping.layers[0].row_blocks == 2);
     REQUIRE(r.outputs.size() == 3);
-    const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(pcm.tile(), "hermes");
+    const std::unique_ptr<TileModel> probe = pcm.tile().create();
     const Mapping map = map_network(net, probe->rows(), probe->cols(), pcm.chip.rows, pcm.chip.cols);
     AnalogNetwork analog(net, map, pcm.tile(), opts.seed, inputs, 1.0, 1);
     analog.set_time(opts.t_inference_s);

@@ -96,8 +96,7 @@ TEST_CASE("round_clamp: branch-free form equals the branchy one, halves and edge
 }
 
 TEST_CASE("crossbar: register-blocked integration equals the row-by-row sum bit for bit", "[tile][crossbar]") {
-    const auto device =
-        Registry<DeviceModel>::instance().create(ConfigNode::parse_yaml("model: pcm\n", "d.yaml"), "pcm");
+    const auto device = Registry<DeviceModel>::instance().create(ConfigNode::parse_yaml("model: pcm\n", "d.yaml"));
     device->configure_cell(2);
     Crossbar xb(512, 256, 2, *device);
     Rng rng(3, Stream::Weights);
@@ -139,7 +138,7 @@ TEST_CASE("crossbar: register-blocked integration equals the row-by-row sum bit 
 }
 
 TEST_CASE("cco: chunked conversion equals one normal() per column in column order", "[adc]") {
-    const auto adc = Registry<AdcModel>::instance().create(ConfigNode::parse_yaml("model: cco\n", "a.yaml"), "cco");
+    const auto adc = Registry<AdcModel>::instance().create(ConfigNode::parse_yaml("model: cco\n", "a.yaml"));
     const auto* cco = dynamic_cast<const CcoAdc*>(adc.get());
     REQUIRE(cco != nullptr);
     const int n = 300;  // several chunks and a partial one

@@ -111,7 +111,7 @@ TEST_CASE("topologies are registered and share the link parameters", "[interconn
                                                                                      "energy_pj_per_bit_hop"});
     }
     const ConfigNode node = ConfigNode::parse_yaml("model: mesh2d\nwidth_bits: 64\nhop_latency_cycles: 3\n", "t.yaml");
-    std::unique_ptr<Topology> topo = reg.create(node, "hermes");
+    std::unique_ptr<Topology> topo = reg.create(node);
     topo->setup(2, 2);
     CHECK(topo->links().size() == 8);
     CHECK(topo->link_params().width_bits == 64);

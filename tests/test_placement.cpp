@@ -32,8 +32,7 @@ using test::ChipConfig;
 using test::layer_list_net;
 
 std::unique_ptr<Topology> topology(const std::string& model, int rows, int cols) {
-    auto t = Registry<Topology>::instance().create(ConfigNode::parse_yaml("model: " + model + "\n", "topology.yaml"),
-                                                   "hermes");
+    auto t = Registry<Topology>::instance().create(ConfigNode::parse_yaml("model: " + model + "\n", "topology.yaml"));
     t->setup(rows, cols);
     return t;
 }
@@ -277,7 +276,7 @@ TEST_CASE("placement: ResNet-18 on hermes_large, the model within 1 % of the sim
     std::uint64_t simulated[2] = {0, 0};
     for (PlacementMethod method : {PlacementMethod::Snake, PlacementMethod::Traffic}) {
         chip.placement = method;
-        const ChipRunResult r = run_chip(root.at("tile"), chip, net, 1, 1);
+        const ChipRunResult r = run_chip(TileConfig::parse(root.at("tile")), chip, net, 1, 1);
         const double model = static_cast<double>(r.placement.cost_bit_hops);
         const double sim = static_cast<double>(r.net_totals.bit_hops);
         INFO(placement_method_name(method) << ": model " << model << ", simulated " << sim);

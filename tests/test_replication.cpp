@@ -92,14 +92,14 @@ TEST_CASE("replication: two copies of a conv halve its pipeline, latency by hand
     ChipParams one = chip_with("chip.gdpus=0", root);
     one.rows = 1;
     one.cols = 2;
-    CHECK(run_chip(root.at("tile"), one, net, 1, 1).latency_cycles == 533);
+    CHECK(run_chip(TileConfig::parse(root.at("tile")), one, net, 1, 1).latency_cycles == 533);
 
     ChipParams two = chip_with("chip.gdpus=0;chip.replicate={conv: 2}", root);
     two.rows = 1;
     two.cols = 2;
     ChipRunOptions opts;
     opts.trace = true;
-    const ChipRunResult r = run_chip(root.at("tile"), two, net, opts);
+    const ChipRunResult r = run_chip(TileConfig::parse(root.at("tile")), two, net, opts);
     CHECK(r.latency_cycles == 281);
     CHECK(r.tile_mvms == 4);
     REQUIRE(r.layers.size() == 1);
@@ -140,11 +140,11 @@ TEST_CASE("replication: functional copies compute the same network (exactly, wit
         ChipParams plain = chip_with(tile, root);
         plain.rows = 2;
         plain.cols = 3;
-        const ChipRunResult a = run_chip(root.at("tile"), plain, net, opts);
+        const ChipRunResult a = run_chip(TileConfig::parse(root.at("tile")), plain, net, opts);
         ChipParams copies = chip_with(tile + ";chip.replicate={c1: 3, c2: 2}", root);
         copies.rows = 2;
         copies.cols = 3;
-        const ChipRunResult b = run_chip(root.at("tile"), copies, net, opts);
+        const ChipRunResult b = run_chip(TileConfig::parse(root.at("tile")), copies, net, opts);
         REQUIRE(b.mapping.tiles_used() == 6);
         CHECK(b.tile_mvms == a.tile_mvms);
         CHECK(b.latency_cycles < a.latency_cycles);
@@ -163,6 +163,6 @@ TEST_CASE("replication: a misspelled layer is a clear error", "[replication]") {
     const ChipParams chip = chip_with("chip.replicate={cnv: 2}", root);
     CHECK_THROWS_WITH(chip_replication(chip, net),
                       Catch::Contains("no layer 'cnv'") && Catch::Contains("did you mean 'conv'"));
-    const ChipParams bad = chip_with("chip.replicate={conv: 0}", root);
-    CHECK_THROWS_WITH(chip_replication(bad, net), Catch::Contains("[1, 1024]"));
+    // Copies out of range are refused when the chip section is loaded, before any mapping.
+    CHECK_THROWS_WITH(chip_with("chip.replicate={conv: 0}", root), Catch::Contains("[1, 1024]"));
 }

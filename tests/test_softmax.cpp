@@ -320,7 +320,7 @@ TEST_CASE("softmax: the functional chip equals the batched numerics bit for bit"
             opts.first_image = 7;
             opts.threads = 1;
             const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, *net, opts);
-            const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(cfg.tile(), "hermes");
+            const std::unique_ptr<TileModel> probe = cfg.tile().create();
             const Mapping map = map_network(*net, probe->rows(), probe->cols(), cfg.chip.rows, cfg.chip.cols);
             AnalogNetwork analog(*net, map, cfg.tile(), opts.seed, inputs, 1.0, 1);
             analog.set_time(opts.t_inference_s);
@@ -351,7 +351,8 @@ TEST_CASE("softmax: accuracy and infer on a model that ends in Softmax", "[softm
     REQUIRE(probs.layers.back().op == Op::Softmax);
     REQUIRE(probs.layers.size() == plain.layers.size() + 1);
 
-    const ConfigNode tile = ConfigNode::parse_yaml("model: hermes\ndevice: {model: pcm}\n", "tile.yaml");
+    const TileConfig tile =
+        TileConfig::parse(ConfigNode::parse_yaml("model: hermes\ndevice: {model: pcm}\n", "tile.yaml"));
     AccuracySettings settings;
     settings.samples = 200;
     settings.dataset_dir = kFashionMnistDir;

@@ -13,7 +13,7 @@ using namespace aimcsim;
 namespace {
 
 std::unique_ptr<TileModel> make_tile(const std::string& yaml) {
-    return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"), "hermes");
+    return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"));
 }
 
 WeightBlock random_block(int rows, int cols, std::uint64_t seed, int levels = 0) {

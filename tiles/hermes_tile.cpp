@@ -56,8 +56,9 @@ ParamSchema HermesTile::schema() {
            "fraction of PCM devices stuck at g_max of one device (no drift), drawn per device (# assumed 0)")
         .range(0.0, 1.0);
     s.section("input", "input drivers (PWM)", InputModulator::schema());
-    s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>");
-    s.section("adc", "column ADC model: model: cco | ideal | <plugin>");
+    s.section("device", "device model: model: pcm | hermes_pcm | ideal | <plugin>",
+              ModelConfig<DeviceModel>::resolver());
+    s.section("adc", "column ADC model: model: cco | ideal | <plugin>", ModelConfig<AdcModel>::resolver());
     s.section("ldpu", "local digital processing unit", Ldpu::schema());
     s.section("gdc", "global drift compensation", DriftCompensation::schema());
     s.section("area", "silicon area by component (docs/physics.md, \"Area\")", TileAreaModel::schema());
@@ -70,11 +71,9 @@ HermesTile::HermesTile(const Params& p)
       default_output_range_(p.real("output_range")), four_phase_range_ratio_(p.real("four_phase_range_ratio")),
       array_energy_pj_per_device_cycle_(p.real("array_energy_pj_per_device_cycle")),
       column_energy_pj_per_window_cycle_(p.real("column_energy_pj_per_window_cycle")),
-      static_power_mw_(p.real("static_power_mw")), input_(InputModulator::schema().parse(p.section("input"), {})),
-      ldpu_(Ldpu::schema().parse(p.section("ldpu"), {})), gdc_(DriftCompensation::schema().parse(p.section("gdc"), {})),
-      area_(TileAreaModel::schema().parse(p.section("area"), {})),
-      device_(Registry<DeviceModel>::instance().create(p.section("device"), "pcm")),
-      adc_(Registry<AdcModel>::instance().create(p.section("adc"), "cco")) {
+      static_power_mw_(p.real("static_power_mw")), input_(p.sub("input")), ldpu_(p.sub("ldpu")), gdc_(p.sub("gdc")),
+      area_(p.sub("area")), device_(p.resolved<ModelConfig<DeviceModel>>("device").create()),
+      adc_(p.resolved<ModelConfig<AdcModel>>("adc").create()) {
     device_->configure_cell(devices_per_polarity_);
     crossbar_ = std::make_unique<Crossbar>(rows_, cols_, devices_per_polarity_, *device_);
     const Crossbar::Faults faults{p.real("stuck_low_fraction"), p.real("stuck_high_fraction")};
@@ -82,6 +81,13 @@ HermesTile::HermesTile(const Params& p)
         throw p.error("stuck_high_fraction", "stuck_low_fraction + stuck_high_fraction must be at most 1");
     }
     crossbar_->set_faults(faults);
+}
+
+double HermesTile::programmed_bytes() const {
+    // Per cell: a ProgrammedDevice per device of both polarities, and the crossbar's
+    // w_pos, w_neg and w_diff floats.
+    const double per_cell = 2.0 * devices_per_polarity_ * sizeof(ProgrammedDevice) + 3.0 * sizeof(float);
+    return static_cast<double>(rows_) * cols_ * per_cell;
 }
 
 MvmPhases HermesTile::phases() const {

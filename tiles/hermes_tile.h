@@ -28,6 +28,7 @@ public:
     [[nodiscard]] MvmPhases phases() const override;
     [[nodiscard]] MvmPhases phases_for_columns(int cols_used) const override;
     [[nodiscard]] double static_power_mw() const override { return static_power_mw_ + ldpu_.static_power_mw(); }
+    [[nodiscard]] double programmed_bytes() const override;
 
     void program(const WeightBlock& block, const TileKey& key) override;
     void set_time(double t_s) override;

@@ -11,13 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "aimcsim/adc.h"
 #include "aimcsim/core/error.h"
-#include "aimcsim/core/registry.h"
-#include "aimcsim/device.h"
 #include "aimcsim/plugin.h"
-#include "aimcsim/tile.h"
-#include "aimcsim/topology.h"
+#include "src/app/model_listing.h"
 #include "src/app/run.h"
 #include "src/sweep/sweep_command.h"
 #include "src/app/infer.h"
@@ -69,37 +65,8 @@ void set_log_level(const std::string& level) {
     spdlog::set_level(l);
 }
 
-void print_schema(std::ostream& o, const ParamSchema& schema, const std::string& indent) {
-    for (const auto& s : schema.specs()) {
-        o << indent << s.name << " (" << s.type_name();
-        if (!s.unit.empty()) o << ", " << s.unit;
-        o << ")";
-        if (s.type != ParamType::Section) o << " default " << s.default_str();
-        const std::string range = s.range_str();
-        if (!range.empty()) o << ", " << range;
-        o << ": " << s.description << "\n";
-        if (s.sub) print_schema(o, *s.sub, indent + "    ");
-    }
-}
-
-template <typename Interface> void print_models(std::ostream& o) {
-    for (const auto& [name, entry] : Registry<Interface>::instance().entries()) {
-        o << Interface::kAxis << " model '" << name << "': " << entry.description;
-        if (entry.origin != "built-in") o << "  [" << entry.origin << "]";
-        o << "\n";
-        print_schema(o, entry.schema, "    ");
-    }
-}
-
 int cmd_models(const std::vector<std::string>& args) {
-    const std::string axis = args.empty() ? "" : args[0];
-    if (!axis.empty() && axis != "tile" && axis != "device" && axis != "adc" && axis != "topology") {
-        throw InputError("models: unknown axis '" + axis + "'; expected tile|device|adc|topology");
-    }
-    if (axis.empty() || axis == "tile") print_models<TileModel>(std::cout);
-    if (axis.empty() || axis == "device") print_models<DeviceModel>(std::cout);
-    if (axis.empty() || axis == "adc") print_models<AdcModel>(std::cout);
-    if (axis.empty() || axis == "topology") print_models<Topology>(std::cout);
+    list_models(std::cout, args.empty() ? "" : args[0]);
     return 0;
 }
 

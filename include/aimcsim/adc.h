@@ -7,13 +7,15 @@
 #include <memory>
 
 #include "aimcsim/core/params.h"
-#include "aimcsim/core/rng.h"
+#include "aimcsim/core/registry.h"
+#include "aimcsim/random_streams.h"
 
 namespace aimcsim {
 
 class AdcModel {
 public:
     static constexpr const char* kAxis = "adc";
+    static constexpr const char* kDefaultModel = "cco";
     virtual ~AdcModel() = default;
 
     // Draws what is fixed per column (gain/offset mismatch, nonlinearity) once.

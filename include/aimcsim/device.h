@@ -6,7 +6,8 @@
 #include <string>
 
 #include "aimcsim/core/params.h"
-#include "aimcsim/core/rng.h"
+#include "aimcsim/core/registry.h"
+#include "aimcsim/random_streams.h"
 
 namespace aimcsim {
 
@@ -19,6 +20,7 @@ struct ProgrammedDevice {
 class DeviceModel {
 public:
     static constexpr const char* kAxis = "device";
+    static constexpr const char* kDefaultModel = "pcm";
     virtual ~DeviceModel() = default;
 
     // Called once by the tile before programming: how many devices share one

@@ -32,7 +32,10 @@
 
 // Bump whenever a public interface (tile.h, device.h, adc.h, topology.h, core/*)
 // changes its layout or virtual functions: plugins built for another value are refused.
-// 2: TileModel::phases_for_columns. 3: TileModel::area. 4: DeviceModel::polarity_level_fit.
+// 2: TileModel::phases_for_columns. 3: registries join one list of axes (core/axes.h),
+// stream purposes moved out of core (random_streams.h), TileModel::programmed_bytes,
+// kDefaultModel per axis and sections validated once into ModelConfig (Registry::create
+// lost its default-model argument). 4: TileModel::area, DeviceModel::polarity_level_fit.
 // (CMakeLists.txt reads the number from the next line: keep it bare.)
 #define AIMCSIM_PLUGIN_ABI_VERSION 4
 
@@ -41,7 +44,7 @@ namespace aimcsim {
 // The ABI version this library was built with (AIMCSIM_PLUGIN_ABI_VERSION of the library).
 [[nodiscard]] int plugin_abi_version();
 
-// Registers `Impl` under `name` in the registry of `Interface` (TileModel,
+// Registers `Impl` under `name` in the registry of `Interface` (any axis: TileModel,
 // DeviceModel, AdcModel, Topology). `Impl` needs `static ParamSchema schema()` and
 // a constructor from `const Params&`. A name already taken throws InputError.
 template <typename Interface, typename Impl>

@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "aimcsim/core/params.h"
-#include "aimcsim/core/rng.h"
+#include "aimcsim/core/registry.h"
+#include "aimcsim/random_streams.h"
 
 namespace aimcsim {
 
@@ -80,6 +81,7 @@ struct TileKey {
 class TileModel {
 public:
     static constexpr const char* kAxis = "tile";
+    static constexpr const char* kDefaultModel = "hermes";
     virtual ~TileModel() = default;
 
     [[nodiscard]] virtual int rows() const = 0;
@@ -95,6 +97,10 @@ public:
         return phases();
     }
     [[nodiscard]] virtual double static_power_mw() const = 0;
+    // Bytes one programmed tile of this model holds (device states, weights), asked
+    // before anything is allocated so a run that cannot fit in memory stops with an
+    // error. Default 0: unknown, not counted.
+    [[nodiscard]] virtual double programmed_bytes() const { return 0.0; }
 
     // Programs a weight block: device noise and drift exponents are drawn here, once.
     virtual void program(const WeightBlock& block, const TileKey& key) = 0;
@@ -121,5 +127,8 @@ public:
     // Drift-compensation factor currently applied (1 if off); for reports and tests.
     [[nodiscard]] virtual double gdc_factor() const { return 1.0; }
 };
+
+// The `tile:` section, validated once; create() gives one tile per mapped block.
+using TileConfig = ModelConfig<TileModel>;
 
 }  // namespace aimcsim

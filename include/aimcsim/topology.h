@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "aimcsim/core/params.h"
+#include "aimcsim/core/registry.h"
 
 namespace aimcsim {
 
@@ -26,6 +27,7 @@ struct LinkParams {
 class Topology {
 public:
     static constexpr const char* kAxis = "topology";
+    static constexpr const char* kDefaultModel = "hermes";
     virtual ~Topology() = default;
 
     // Builds the link set for a grid of tiles; tile id = row * cols + col.

@@ -40,19 +40,9 @@ std::vector<std::size_t> dims_of(const Shape& s) {
 // The run config of --config (or the defaults) with the overrides applied.
 RunConfig infer_config(const InferOptions& o) {
     if (!o.config.empty()) return load_run_config(o.config, o.overrides);
-    RunConfig rc;
-    rc.root = ConfigNode::parse_yaml("{}", "<defaults>");
-    for (const auto& s : o.overrides) apply_override(rc.root, s);
-    const Params top = run_config_schema().parse(rc.root, {});
-    rc.seed = static_cast<std::uint64_t>(top.integer("seed"));
-    rc.tile = top.section("tile");
-    rc.chip = top.section("chip");
-    rc.accuracy = top.section("accuracy");
-    const Params sim = simulation_schema().parse(top.section("simulation"), {});
-    rc.simulation.t_inference_s = sim.reals("t_inference_s");
-    if (rc.simulation.t_inference_s.empty()) throw sim.error("t_inference_s", "expected at least one time");
-    rc.simulation.threads = static_cast<int>(sim.integer("threads"));
-    return rc;
+    ConfigNode root = ConfigNode::parse_yaml("{}", "<defaults>");
+    for (const auto& s : o.overrides) apply_override(root, s);
+    return resolve_run_config(std::move(root));
 }
 
 }  // namespace
@@ -76,7 +66,7 @@ InferResult run_infer(const InferOptions& o) {
                          " or " + npy_shape_str(batched));
     }
 
-    const AccuracySettings acc = AccuracySettings::from(AccuracySettings::schema().parse(rc.accuracy, {}));
+    const AccuracySettings& acc = rc.accuracy;
     InferResult r;
     std::vector<std::vector<float>> calib;
     const Shape& in = net.input_shape();
@@ -91,8 +81,8 @@ InferResult run_infer(const InferOptions& o) {
     }
     r.calibration_images = calib.size();
 
-    const ChipParams chip = parse_chip_params(rc.chip);
-    const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(rc.tile, "hermes");
+    const ChipParams& chip = rc.chip;
+    const std::unique_ptr<TileModel> probe = rc.tile.create();
     const Mapping map = map_on_chip(net, probe->rows(), probe->cols(), chip).mapping;  // the chip's tiles: its noise
     for (const Layer& l : net.layers) {
         if (l.has_weights_matrix() && l.weights.empty()) throw InputError("layer '" + l.name + "' has no weights");

@@ -11,7 +11,7 @@
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
 #include "aimcsim/topology.h"
-#include "src/core/resource_guard.h"
+#include "src/app/run_memory.h"
 #include "src/app/run_config.h"
 #include "src/core/sim_context.h"
 #include "src/import/mvm_workload.h"
@@ -47,11 +47,11 @@ ConfigNode load_workload_file(const Params& wp) {
     return node;
 }
 
-// Validates the tile section (a model is cheap until programmed), then refuses a run
-// that would not fit in memory, so range errors are reported as such first.
-void guard_memory(const RunConfig& rc, bool chip) {
-    (void)Registry<TileModel>::instance().create(rc.tile, "hermes");
-    check_run_memory(rc.tile, chip ? &rc.chip : nullptr, chip ? &rc.accuracy : nullptr);
+// Refuses a run that would not fit in memory; the config is validated already, so
+// range errors are reported as such first. A tile model is cheap until programmed.
+void guard_memory(const RunConfig& rc, const ChipParams* chip, const AccuracySettings* accuracy) {
+    const std::unique_ptr<TileModel> tile = rc.tile.create();
+    check_run_memory(*tile, chip != nullptr ? chip->tiles() : 1, accuracy);
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -69,7 +69,7 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
         out.text += "\nAccuracy: not evaluated (layer-list workload with random weights; use an ONNX model)\n";
         return;
     }
-    const ConfigNode* gdc = rc.tile.find("gdc");
+    const ConfigNode* gdc = rc.tile.params().node().find("gdc");
     const bool gdc_on = gdc == nullptr || gdc->find("enabled") == nullptr || gdc->at("enabled").as_bool();
     AccuracyJob job{&net, &map, &rc.tile, rc.seed, rc.simulation.t_inference_s, gdc_on, rc.simulation.threads};
     spdlog::info("evaluating accuracy of {} on {} images", net.name, settings.samples);
@@ -79,7 +79,7 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
 
 // A network on the configured chip (layer list or ONNX): report, text, layers.csv.
 RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, const std::string& trace_path) {
-    const ChipParams chip = parse_chip_params(rc.chip);
+    const ChipParams& chip = rc.chip;
     ChipRunOptions o;
     o.seed = rc.seed;
     o.batch = rc.simulation.batch;
@@ -87,7 +87,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
     o.t_inference_s = rc.simulation.t_inference_s.front();
     o.threads = rc.simulation.threads;
     o.trace = !trace_path.empty();
-    const AccuracySettings acc = AccuracySettings::from(AccuracySettings::schema().parse(rc.accuracy, {}));
+    const AccuracySettings& acc = rc.accuracy;
     if (o.functional && trained && acc.enabled) {
         // Feed the chip real test images and calibrate it exactly as the accuracy
         // evaluation does, so its values are those the accuracy table counts.
@@ -99,7 +99,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
     }
     spdlog::info("simulating {} on a {}x{} chip ({})", net.name, chip.rows, chip.cols,
                  o.functional ? "functional" : "timing only");
-    guard_memory(rc, true);
+    guard_memory(rc, &chip, &acc);
     const ChipRunResult r = [&] {
         // run_chip() calls sc_start(): afterwards ASan needs to be told the stack again (sim_context.h).
         const SanitizerStackRestore restore;
@@ -118,11 +118,8 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
 }  // namespace
 
 void validate_run(const std::string& config_path, const std::vector<std::string>& overrides) {
+    // Every section is checked by loading; the workload file is read here.
     const RunConfig rc = load_run_config(config_path, overrides);
-    const std::unique_ptr<TileModel> tile = Registry<TileModel>::instance().create(rc.tile, "hermes");
-    const ChipParams chip = parse_chip_params(rc.chip);
-    (void)Registry<Topology>::instance().create(chip.interconnect, "hermes");
-    (void)AccuracySettings::schema().parse(rc.accuracy, {});
     const Params wp = workload_section_schema().parse(rc.workload, {});
     if (ends_with(wp.str("file"), ".onnx")) {
         if (!std::ifstream(wp.str("file")))
@@ -133,6 +130,7 @@ void validate_run(const std::string& config_path, const std::vector<std::string>
     const ConfigNode* kind = workload.find("kind");
     if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random or layer_list)");
     if (kind->as_string() == "mvm_random") {
+        const std::unique_ptr<TileModel> tile = rc.tile.create();
         (void)MvmWorkload::from(MvmWorkload::schema().parse(workload, {}), tile->rows(), tile->cols());
     }
 }
@@ -151,7 +149,7 @@ RunOutput run_simulation(const RunOptions& opts) {
         if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random or layer_list)");
         if (kind->as_string() == "mvm_random") {
             spdlog::info("simulating {} on one tile", wp.str("file"));
-            guard_memory(rc, false);
+            guard_memory(rc, nullptr, nullptr);
             out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
             out.text = tile_report_text(out.report);
         } else if (kind->as_string() == "layer_list") {

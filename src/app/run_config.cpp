@@ -55,19 +55,24 @@ std::vector<std::string> load_config_plugins(const ConfigNode& root) {
 }
 
 RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides) {
+    ConfigNode root = load_config_file(path);
+    for (const auto& o : overrides) apply_override(root, o);
+    return resolve_run_config(std::move(root));
+}
+
+RunConfig resolve_run_config(ConfigNode root) {
     RunConfig rc;
-    rc.root = load_config_file(path);
-    for (const auto& o : overrides) apply_override(rc.root, o);
+    rc.root = std::move(root);
     rc.plugins = load_config_plugins(rc.root);
     ConfigNode top_node = rc.root;
     if (top_node.is_map()) top_node.erase("plugins");
     const Params top = run_config_schema().parse(top_node, {});
     rc.name = top.str("name");
     rc.seed = static_cast<std::uint64_t>(top.integer("seed"));
-    rc.tile = top.section("tile");
-    rc.chip = top.section("chip");
+    rc.tile = TileConfig::parse(top.section("tile"));
+    rc.chip = parse_chip_params(top.section("chip"));
     rc.workload = top.section("workload");
-    rc.accuracy = top.section("accuracy");
+    rc.accuracy = AccuracySettings::from(AccuracySettings::schema().parse(top.section("accuracy"), {}));
     const Params sim = simulation_schema().parse(top.section("simulation"), {});
     rc.simulation.functional = sim.flag("functional");
     rc.simulation.t_inference_s = sim.reals("t_inference_s");

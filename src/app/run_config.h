@@ -1,6 +1,7 @@
-// The validated top-level config of one run: which tile and chip, what to simulate,
-// and on which workload. Built from a YAML file plus --set overrides; every section
-// is checked against a schema, so a typo anywhere is an error with file:line.
+// The validated config of one run: which tile and chip, what to simulate, and on which
+// workload. Built from a YAML file plus --set overrides into typed values before
+// anything is built: every section is checked once, against its schema, so a typo
+// anywhere is an error with file:line, and nothing below validates again.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,9 @@
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/params.h"
+#include "aimcsim/tile.h"
+#include "src/chip/chip_params.h"
+#include "src/functional/evaluator.h"
 
 namespace aimcsim {
 
@@ -23,10 +27,10 @@ struct RunConfig {
     ConfigNode root;  // the fully resolved tree (written as resolved_config.yaml)
     std::string name;
     std::uint64_t seed = 1;
-    ConfigNode tile;  // validated by the tile model itself
-    ConfigNode chip;
-    ConfigNode workload;  // `workload:` section (file + options)
-    ConfigNode accuracy;
+    TileConfig tile;      // the tile model and its parameters (device, ADC... included)
+    ChipParams chip;      // the grid, interconnect and digital units around the tiles
+    ConfigNode workload;  // `workload:` section (file + options), read by the run
+    AccuracySettings accuracy;
     SimulationSettings simulation;
     std::vector<std::string> plugins;  // `plugins:` of the config, loaded by load_run_config
 };
@@ -39,7 +43,11 @@ struct RunConfig {
 // config; a failure is a ConfigError at the entry that named the plugin.
 std::vector<std::string> load_config_plugins(const ConfigNode& root);
 
-// Loads `path`, applies `overrides` (a.b=c) in order, validates the top level.
+// Loads `path`, applies `overrides` (a.b=c) in order, loads the plugins it names and
+// validates every section (resolve_run_config).
 [[nodiscard]] RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// The typed config of a resolved tree (plugins of `plugins:` loaded first).
+[[nodiscard]] RunConfig resolve_run_config(ConfigNode root);
 
 }  // namespace aimcsim

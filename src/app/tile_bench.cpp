@@ -88,7 +88,7 @@ private:
 }  // namespace
 
 TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_node) {
-    std::unique_ptr<TileModel> model = Registry<TileModel>::instance().create(rc.tile, "hermes");
+    std::unique_ptr<TileModel> model = rc.tile.create();
     const MvmWorkload wl =
         MvmWorkload::from(MvmWorkload::schema().parse(workload_node, {}), model->rows(), model->cols());
 

@@ -109,12 +109,11 @@ private:
 
 }  // namespace
 
-Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
-           const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values,
-           bool record_spans)
+Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const ChipParams& params, const Network& net,
+           const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values, bool record_spans)
     : sc_module(name), mapping_(mapping) {
     const bool functional = values != nullptr;
-    topology_ = Registry<Topology>::instance().create(params.interconnect, "hermes");
+    topology_ = params.interconnect.create();
     topology_->setup(params.rows, params.cols);
 
     if (functional) {
@@ -135,7 +134,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, 
             models.push_back(std::make_unique<SharedTile>(values->analog->tile(static_cast<int>(b))));
         } else {
             models.push_back(std::make_unique<BlockShapedTile>(
-                Registry<TileModel>::instance().create(tile_section, "hermes"), mapping.blocks[b].cols));
+                tile.create(), mapping.blocks[b].cols));
         }
     }
     if (!models.empty()) {

@@ -63,14 +63,14 @@ private:
 
 class Chip : public sc_core::sc_module {
 public:
-    // `tile_section` is the `tile:` config section (one model per mapped tile).
+    // `tile` is the validated `tile:` config section (one model per mapped tile).
     // Everything passed by reference (and values->analog) must outlive the chip.
     // Without `values` (timing only) the tiles are not programmed and charge their
     // reference MVM energy; with it, each TileModule drives the programmed tile of
     // values->analog for its block and computes every MVM. `record_spans` keeps
     // every MVM's timeline span for a trace.
-    Chip(const sc_core::sc_module_name& name, const ConfigNode& tile_section, const ChipParams& params,
-         const Network& net, const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values = nullptr,
+    Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const ChipParams& params, const Network& net,
+         const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values = nullptr,
          bool record_spans = false);
 
     [[nodiscard]] const ChipSchedule& schedule() const { return *schedule_; }

@@ -35,7 +35,7 @@ ChipMapping map_on_chip(const Network& net, int tile_rows, int tile_cols, const 
     cm.mapping = map_network(net, tile_rows, tile_cols, chip.rows, chip.cols, chip_replication(chip, net));
     const auto t0 = std::chrono::steady_clock::now();
     // The chip's own topology, so plugin topologies are costed by their routes.
-    const std::unique_ptr<Topology> topology = Registry<Topology>::instance().create(chip.interconnect, "hermes");
+    const std::unique_ptr<Topology> topology = chip.interconnect.create();
     topology->setup(chip.rows, chip.cols);
     const TrafficParams traffic = chip.traffic_params();
     const HopTable hops(*topology, chip.rows, chip.cols, traffic.gdpu_tiles, traffic.io_tile,

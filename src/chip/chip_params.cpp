@@ -40,7 +40,8 @@ ParamSchema chip_schema() {
              "deterministic local search for the fewest bits x hops per inference between communicating blocks, GDPUs "
              "and the I/O port)")
         .choices({"snake", "traffic"});
-    s.section("interconnect", "topology (`model: hermes|mesh2d|ideal`) and link parameters");
+    s.section("interconnect", "topology (`model: hermes|mesh2d|ideal`) and link parameters",
+              ModelConfig<Topology>::resolver());
     return s;
 }
 
@@ -68,12 +69,18 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
     if (c.io_tile >= c.tiles())
         throw p.error("io_tile", "io_tile " + std::to_string(c.io_tile) + " is outside the " +
                                      std::to_string(c.tiles()) + "-tile grid");
-    c.interconnect = p.section("interconnect");
+    c.interconnect = p.resolved<ModelConfig<Topology>>("interconnect");
     c.replicate = p.section("replicate");
     c.replicate_fill = p.flag("replicate_fill");
     c.placement = parse_placement_method(p.str("placement"));
     if (!c.replicate.is_null() && !c.replicate.is_map())
         throw c.replicate.error("replicate: expected a map {conv layer name: copies}");
+    // The copies now, before anything is built; the names once the network is known.
+    for (const auto& kv : c.replicate.entries()) {
+        const long long copies = kv.second.as_int();
+        if (copies < 1 || copies > 1024)
+            throw kv.second.error("replicate." + kv.first + ": copies must be in [1, 1024]");
+    }
     return c;
 }
 
@@ -105,8 +112,7 @@ Replication chip_replication(const ChipParams& chip, const Network& net) {
             if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
             throw value.error(msg);
         }
-        const long long copies = value.as_int();
-        if (copies < 1 || copies > 1024) throw value.error("replicate." + kv.first + ": copies must be in [1, 1024]");
+        const long long copies = value.as_int();  // in [1, 1024]: parse_chip_params checked it
         if (net.layers[static_cast<std::size_t>(layer)].op != Op::Conv) {
             throw value.error("replicate." + kv.first + ": only conv layers can be replicated (it is " +
                               op_name(net.layers[static_cast<std::size_t>(layer)].op) + ")");

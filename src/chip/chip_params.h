@@ -5,6 +5,7 @@
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/params.h"
+#include "aimcsim/topology.h"
 #include "src/mapping/mapper.h"
 #include "src/mapping/placement.h"
 
@@ -26,11 +27,11 @@ struct ChipParams {
     int gdpus = 8;                         // global digital units (0: pooling, add, GAP at the producing tile)
     int gdpu_lanes = 16;                   // values a GDPU takes per cycle
     int lstm_cell_cycles = 4;              // LSTM cell latency after its gates are in (sigmoid/tanh lookups, products)
-    int softmax_cycles = 4;       // latency of a GDPU's exp/reciprocal lookup pipeline (softmax waits for it twice)
-    int io_tile = 0;              // tile whose router the controller injects into and reads from
-    int io_bits_per_cycle = 64;   // controller input stream rate
-    ConfigNode interconnect;      // `interconnect:` section (topology model + link params)
-    ConfigNode replicate;         // `replicate:` {conv layer name: copies} (null: none)
+    int softmax_cycles = 4;      // latency of a GDPU's exp/reciprocal lookup pipeline (softmax waits for it twice)
+    int io_tile = 0;             // tile whose router the controller injects into and reads from
+    int io_bits_per_cycle = 64;  // controller input stream rate
+    ModelConfig<Topology> interconnect;  // `interconnect:` section (topology model + link params), validated
+    ConfigNode replicate;  // `replicate:` {conv layer name: copies in [1, 1024]} (null: none); names checked on mapping
     bool replicate_fill = false;  // add copies of the slowest conv layers while tiles are free
     // Where the blocks go: snake order (layer after layer), or that order improved for
     // the fewest bit-hops per inference (src/mapping/placement.h). The code default
@@ -47,7 +48,7 @@ struct ChipParams {
 };
 
 [[nodiscard]] ParamSchema chip_schema();
-// Validates the `chip:` section (null: all defaults).
+// Validates the `chip:` section (null: all defaults), interconnect and replicate copies included.
 [[nodiscard]] ChipParams parse_chip_params(const ConfigNode& chip);
 // The replication the chip asks for, for this network: `replicate:` names are
 // checked against its layers (ConfigError with file:line and a did-you-mean).

@@ -68,8 +68,7 @@ void map_network(const TileModel& probe, const ChipParams& chip, const Network& 
     ChipMapping cm = map_on_chip(net, probe.rows(), probe.cols(), chip);
     r.mapping = std::move(cm.mapping);
     r.placement = cm.placement;
-    const ConfigNode* model = chip.interconnect.is_map() ? chip.interconnect.find("model") : nullptr;
-    r.topology = model != nullptr ? model->as_string() : "hermes";
+    r.topology = chip.interconnect.model();
 }
 
 // Functional mode: one input per inference (seeded uniform [0, 1) where none is
@@ -79,7 +78,7 @@ struct FunctionalValues {
     std::unique_ptr<AnalogNetwork> analog;  // values.analog points here
 };
 
-std::unique_ptr<FunctionalValues> program_values(const ConfigNode& tile_section, const Network& net,
+std::unique_ptr<FunctionalValues> program_values(const TileConfig& tile_section, const Network& net,
                                                  const Mapping& mapping, const ChipRunOptions& opts) {
     for (const Layer& l : net.layers) {
         if (l.has_weights_matrix() && l.weights.empty()) {
@@ -224,7 +223,7 @@ void gather_records(const Chip& c, const Network& net, int batch, ChipRunResult&
 
 }  // namespace
 
-ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net, std::uint64_t seed,
+ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net, std::uint64_t seed,
                        int batch) {
     ChipRunOptions opts;
     opts.seed = seed;
@@ -232,10 +231,10 @@ ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, c
     return run_chip(tile_section, chip, net, opts);
 }
 
-ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net,
+ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
                        const ChipRunOptions& opts) {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::unique_ptr<TileModel> probe = Registry<TileModel>::instance().create(tile_section, "hermes");
+    const std::unique_ptr<TileModel> probe = tile_section.create();
     ChipRunResult r;
     map_network(*probe, chip, net, opts.batch, r);
     r.functional = opts.functional;

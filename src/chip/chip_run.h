@@ -122,10 +122,10 @@ struct ChipRunOptions {
 };
 
 // Maps and simulates `net`. Throws InputError if it does not fit the grid.
-[[nodiscard]] ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net,
+[[nodiscard]] ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
                                      const ChipRunOptions& opts);
 // Timing only.
-[[nodiscard]] ChipRunResult run_chip(const ConfigNode& tile_section, const ChipParams& chip, const Network& net,
+[[nodiscard]] ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
                                      std::uint64_t seed, int batch);
 
 }  // namespace aimcsim

@@ -130,6 +130,12 @@ ParamSchema& ParamSchema::section(const std::string& name, const std::string& de
     return *this;
 }
 
+ParamSchema& ParamSchema::section(const std::string& name, const std::string& desc, SectionResolver resolve) {
+    section(name, desc);
+    last().resolve = std::move(resolve);
+    return *this;
+}
+
 ParamSchema& ParamSchema::range(double lo, double hi) {
     last().min = lo;
     last().max = hi;
@@ -167,6 +173,15 @@ std::vector<std::string> ParamSchema::names() const {
 
 namespace {
 
+// A sub-section is validated with the section that holds it, so a run checks each once.
+void resolve_section(const ParamSpec& spec, const ConfigNode& node, std::any& out) {
+    if (spec.resolve) {
+        out = spec.resolve(node);
+    } else if (spec.sub) {
+        out = spec.sub->parse(node, {});
+    }
+}
+
 void check_range(const ParamSpec& spec, const ConfigNode& node, double v) {
     const bool below = spec.min_exclusive ? !(v > spec.min) : !(v >= spec.min);
     if (below || !(v <= spec.max) || std::isnan(v)) {
@@ -188,13 +203,16 @@ Params ParamSchema::parse(const ConfigNode& section, const std::vector<std::stri
         for (const auto& s : specs_) known = known || s.name == kv.first;
         for (const auto& i : ignore) known = known || i == kv.first;
         if (!known) {
+            // The keys the owner reads itself (`model`) are keys too: `modelx` means `model`.
+            std::vector<std::string> candidates = ignore;
+            for (const auto& n : names()) candidates.push_back(n);
             std::string msg = "unknown key '" + kv.first + "'";
-            const std::string hint = did_you_mean(kv.first, names());
+            const std::string hint = did_you_mean(kv.first, candidates);
             if (!hint.empty()) {
                 msg += "; did you mean '" + hint + "'?";
             } else {
                 std::string all;
-                for (const auto& n : names()) all += (all.empty() ? "" : ", ") + n;
+                for (const auto& n : candidates) all += (all.empty() ? "" : ", ") + n;
                 msg += "; expected one of: " + all;
             }
             throw ConfigError(kv.second.loc(), kv.second.path(), msg);
@@ -213,6 +231,7 @@ Params ParamSchema::parse(const ConfigNode& section, const std::vector<std::stri
                 ConfigNode empty = ConfigNode::make_null(section.loc());
                 empty.set_path(section.path().empty() ? spec.name : section.path() + "." + spec.name);
                 val.node = empty;
+                resolve_section(spec, val.node, val.resolved);
             }
             out.values_.push_back(val);
             continue;
@@ -264,6 +283,7 @@ Params ParamSchema::parse(const ConfigNode& section, const std::vector<std::stri
             case ParamType::Section:
                 if (!node->is_map() && !node->is_null())
                     throw node->error("expected a map (section '" + spec.name + "')");
+                resolve_section(spec, *node, val.resolved);
                 break;
         }
         out.values_.push_back(val);
@@ -290,6 +310,7 @@ const std::vector<double>& Params::reals(const std::string& name) const {
     return std::get<std::vector<double>>(get(name).v);
 }
 const ConfigNode& Params::section(const std::string& name) const { return get(name).node; }
+const Params& Params::sub(const std::string& name) const { return std::any_cast<const Params&>(get(name).resolved); }
 
 ConfigError Params::error(const std::string& name, const std::string& msg) const {
     const Value& v = get(name);

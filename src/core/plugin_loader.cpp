@@ -9,11 +9,8 @@
 #include <fstream>
 #include <mutex>
 
-#include "aimcsim/adc.h"
+#include "aimcsim/core/axes.h"
 #include "aimcsim/core/error.h"
-#include "aimcsim/device.h"
-#include "aimcsim/tile.h"
-#include "aimcsim/topology.h"
 
 namespace aimcsim {
 
@@ -39,31 +36,16 @@ std::mutex& load_mutex() {
     return m;
 }
 
-std::size_t registered_models() {
-    return Registry<TileModel>::instance().entries().size() + Registry<DeviceModel>::instance().entries().size() +
-           Registry<AdcModel>::instance().entries().size() + Registry<Topology>::instance().entries().size();
-}
-
-// Sets the origin of every registry for the lifetime of this object.
+// Labels what is registered while this object lives with `origin` (every axis).
 class OriginScope {
 public:
-    explicit OriginScope(const std::string& origin)
-        : saved_{Registry<TileModel>::current_origin(), Registry<DeviceModel>::current_origin(),
-                 Registry<AdcModel>::current_origin(), Registry<Topology>::current_origin()} {
-        set(origin, origin, origin, origin);
-    }
-    ~OriginScope() { set(saved_[0], saved_[1], saved_[2], saved_[3]); }
+    explicit OriginScope(const std::string& origin) : saved_(registration_origin()) { registration_origin() = origin; }
+    ~OriginScope() { registration_origin() = saved_; }
     OriginScope(const OriginScope&) = delete;
     OriginScope& operator=(const OriginScope&) = delete;
 
 private:
-    static void set(const std::string& t, const std::string& d, const std::string& a, const std::string& n) {
-        Registry<TileModel>::current_origin() = t;
-        Registry<DeviceModel>::current_origin() = d;
-        Registry<AdcModel>::current_origin() = a;
-        Registry<Topology>::current_origin() = n;
-    }
-    std::string saved_[4];
+    std::string saved_;
 };
 
 bool is_elf(const fs::path& file) {
@@ -114,7 +96,7 @@ void load_plugin(const std::string& path) {
     // RTLD_NOW: an unresolved symbol is an error here, not a crash in the middle of a run.
     // RTLD_LOCAL: two plugins' private symbols cannot collide. The plugin binds to the
     // registries of the libaimcsim already loaded by the process (same soname).
-    const std::size_t before = registered_models();
+    const std::size_t before = registered_model_count();
     void* handle = nullptr;
     {
         // Static initialisers of the plugin run inside dlopen: label what they register.
@@ -163,7 +145,7 @@ void load_plugin(const std::string& path) {
     } catch (const InputError& e) { throw InputError(what + ": " + e.what()); } catch (const std::exception& e) {
         throw InputError(what + ": registration failed: " + e.what());
     } catch (...) { throw InputError(what + ": registration failed with an unknown exception"); }
-    if (registered_models() == before) {
+    if (registered_model_count() == before) {
         throw InputError(what + " registered no models (is it built with -fvisibility=hidden, "
                                 "giving it its own copy of the registries? use the aimcsim::aimcsim target's flags)");
     }

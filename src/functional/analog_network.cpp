@@ -100,7 +100,7 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
     return cal;
 }
 
-AnalogNetwork::AnalogNetwork(const Network& net, const Mapping& map, const ConfigNode& tile_section, std::uint64_t seed,
+AnalogNetwork::AnalogNetwork(const Network& net, const Mapping& map, const TileConfig& tile, std::uint64_t seed,
                              const std::vector<std::vector<float>>& calibration_images, double adc_range_scale,
                              int threads)
     : net_(net), map_(map), seed_(seed), threads_(threads) {
@@ -110,7 +110,7 @@ AnalogNetwork::AnalogNetwork(const Network& net, const Mapping& map, const Confi
     }
     // Models are created (and their configs validated) in order; programming, the
     // expensive part, runs in parallel and is keyed by tile id, so it is order-free.
-    for (auto& t : tiles_) t = Registry<TileModel>::instance().create(tile_section, "hermes");
+    for (auto& t : tiles_) t = tile.create();
     max_code_ = (1 << (tiles_.empty() ? 7 : tiles_.front()->input_bits() - 1)) - 1;
     cal_ = calibrate(net, map, calibration_images, max_code_, adc_range_scale);
     parallel_for(tiles_.size(), threads_, [&](std::size_t b) {

@@ -37,10 +37,10 @@ struct AnalogCalibration {
 
 class AnalogNetwork {
 public:
-    // Creates every block's tile from `tile_section`, calibrates input scales and ADC
+    // Creates every block's tile from `tile`, calibrates input scales and ADC
     // ranges on `calibration_images`, and programs the tiles (devices keyed by
     // (seed, tile id)) on up to `threads` threads.
-    AnalogNetwork(const Network& net, const Mapping& map, const ConfigNode& tile_section, std::uint64_t seed,
+    AnalogNetwork(const Network& net, const Mapping& map, const TileConfig& tile, std::uint64_t seed,
                   const std::vector<std::vector<float>>& calibration_images, double adc_range_scale, int threads);
 
     // Moves every tile to `t_s` after programming (drift, 1/f noise, drift compensation).

@@ -66,7 +66,7 @@ AccuracyResult evaluate_accuracy(const AccuracyJob& job, const AccuracySettings&
 
     std::vector<std::vector<float>> calib;
     for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
-    AnalogNetwork chip(*job.net, *job.map, *job.tile_section, job.seed, calib, settings.adc_range_scale, job.threads);
+    AnalogNetwork chip(*job.net, *job.map, *job.tile, job.seed, calib, settings.adc_range_scale, job.threads);
 
     std::size_t analog_images = 0;
     const auto ta = std::chrono::steady_clock::now();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aimcsim/core/params.h"
+#include "aimcsim/tile.h"
 #include "src/import/idx_dataset.h"
 #include "aimcsim/network.h"
 #include "src/mapping/mapper.h"
@@ -47,7 +48,7 @@ struct AccuracyResult {
 struct AccuracyJob {
     const Network* net = nullptr;
     const Mapping* map = nullptr;
-    const ConfigNode* tile_section = nullptr;
+    const TileConfig* tile = nullptr;
     std::uint64_t seed = 1;
     std::vector<double> times_s;
     bool gdc_enabled = true;  // the tile config's setting: the main result uses it

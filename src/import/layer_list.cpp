@@ -7,7 +7,7 @@
 
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/params.h"
-#include "aimcsim/core/rng.h"
+#include "aimcsim/random_streams.h"
 
 namespace aimcsim {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "aimcsim/core/params.h"
-#include "aimcsim/core/rng.h"
+#include "aimcsim/random_streams.h"
 
 namespace aimcsim {
 

@@ -103,7 +103,8 @@ public:
         s.integer("ldpu_cycles", 1, "symbols", "digital scale/offset of the outputs (assumed, pipelined)").at_least(0);
         s.real("ldpu_energy_pj_per_column", 0.5, "pJ", "digital post-processing per output (assumed)").at_least(0.0);
         s.real("static_power_mw", 20.0, "mW", "thermal stabilisation of comb and modulators (assumed)").at_least(0.0);
-        s.section("adc", "receiver ADC: any registered ADC model (default: ideal); its cycles are symbol cycles");
+        s.section("adc", "receiver ADC: any registered ADC model (default: ideal); its cycles are symbol cycles",
+                  aimcsim::ModelConfig<AdcModel>::resolver("ideal"));
         return s;
     }
 
@@ -120,7 +121,7 @@ public:
           input_load_cycles_(static_cast<int>(p.integer("input_load_cycles"))),
           ldpu_cycles_(static_cast<int>(p.integer("ldpu_cycles"))), ldpu_pj_(p.real("ldpu_energy_pj_per_column")),
           static_power_mw_(p.real("static_power_mw")),
-          adc_(Registry<AdcModel>::instance().create(p.section("adc"), "ideal")) {
+          adc_(p.resolved<aimcsim::ModelConfig<AdcModel>>("adc").create()) {
         // One fully-on row: its comb line, after the loss, split over 2*cols arms.
         i_row_a_ = responsivity_ * laser_mw_ * 1e-3 * std::pow(10.0, -loss_db_ / 10.0) / (2.0 * cols_);
         bandwidth_hz_ = rate_gbaud_ * 1e9 / 2.0;
@@ -131,6 +132,10 @@ public:
     [[nodiscard]] double clock_ghz() const override { return rate_gbaud_; }
     [[nodiscard]] int input_bits() const override { return input_bits_; }
     [[nodiscard]] double static_power_mw() const override { return static_power_mw_; }
+    // Per cell: programmed and drifted transmission, each as signed value and arm sum.
+    [[nodiscard]] double programmed_bytes() const override {
+        return static_cast<double>(rows_) * cols_ * 4 * sizeof(float);
+    }
 
     [[nodiscard]] MvmPhases phases() const override {
         MvmPhases ph;

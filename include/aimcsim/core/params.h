@@ -4,6 +4,8 @@
 // ConfigErrors with file:line) and is printed by `aimcsim models`.
 #pragma once
 
+#include <any>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -17,6 +19,10 @@ namespace aimcsim {
 
 enum class ParamType { Int, Real, Bool, String, RealList, Section };
 
+// Validates a section into a typed value when the section holding it is validated
+// (e.g. a tile's `device:` into a ModelConfig<DeviceModel>, core/registry.h).
+using SectionResolver = std::function<std::any(const ConfigNode&)>;
+
 struct ParamSpec {
     std::string name;
     ParamType type = ParamType::Real;
@@ -29,7 +35,8 @@ struct ParamSpec {
     double max = std::numeric_limits<double>::infinity();   // inclusive
     bool min_exclusive = false;
     std::vector<std::string> choices;              // String: allowed values (empty = any)
-    std::shared_ptr<const class ParamSchema> sub;  // Section: its fixed schema, if it has one (for listings)
+    std::shared_ptr<const class ParamSchema> sub;  // Section: its fixed schema, if it has one
+    SectionResolver resolve;                       // Section: validates it into a typed value, if set
 
     [[nodiscard]] std::string type_name() const;
     [[nodiscard]] std::string default_str() const;
@@ -50,8 +57,11 @@ public:
                        const std::string& desc);
     // A nested map that a sub-component validates itself (e.g. `device:` inside a tile).
     ParamSchema& section(const std::string& name, const std::string& desc);
-    // A nested map with a fixed schema of its own (listed by `aimcsim models`).
+    // A nested map with a fixed schema of its own (listed by `aimcsim models`), validated
+    // with this section; its values are Params::sub(name).
     ParamSchema& section(const std::string& name, const std::string& desc, const ParamSchema& sub);
+    // A nested map validated with this section by `resolve`; its value is Params::resolved<T>(name).
+    ParamSchema& section(const std::string& name, const std::string& desc, SectionResolver resolve);
 
     // Modifiers for the last declared parameter.
     ParamSchema& range(double lo, double hi);  // inclusive
@@ -84,6 +94,12 @@ public:
     [[nodiscard]] const std::vector<double>& reals(const std::string& name) const;
     // Sub-section node (null node if absent), to hand to a sub-component.
     [[nodiscard]] const ConfigNode& section(const std::string& name) const;
+    // The validated values of a sub-section declared with a fixed schema.
+    [[nodiscard]] const Params& sub(const std::string& name) const;
+    // The typed value of a sub-section declared with a SectionResolver returning T.
+    template <typename T> [[nodiscard]] const T& resolved(const std::string& name) const {
+        return std::any_cast<const T&>(get(name).resolved);
+    }
     // Where a value came from (for errors raised by cross-field checks).
     [[nodiscard]] ConfigError error(const std::string& name, const std::string& msg) const;
 
@@ -95,7 +111,8 @@ private:
     struct Value {
         std::string name;
         std::variant<std::monostate, long long, double, bool, std::string, std::vector<double>> v;
-        ConfigNode node;  // the section node for Section; the value's node otherwise
+        ConfigNode node;    // the section node for Section; the value's node otherwise
+        std::any resolved;  // Section with a fixed schema (Params) or a resolver (its type)
     };
     const Value& get(const std::string& name) const;
     std::vector<Value> values_;

@@ -11,15 +11,11 @@
 
 namespace aimcsim {
 
-// Purposes of streams; part of the key so two uses never share draws.
-enum class Stream : std::uint64_t {
-    Programming = 1,  // programming noise and drift exponents, per tile
-    ReadNoise1f = 2,  // accumulated 1/f deviation, per tile and evaluation time
-    AdcMismatch = 3,  // per-column gain/offset, per tile
-    MvmNoise = 4,     // output-referred per-read noise, per tile and MVM
-    Weights = 5,      // random weights of synthetic workloads
-    Inputs = 6,       // random inputs of synthetic workloads
-    Other = 7,
+// The purpose of a stream, part of its key so two uses never share draws. Core
+// names no purpose: the users name theirs in one table (aimcsim/random_streams.h),
+// which keeps the numbers, and so every stream, as they were.
+struct StreamId {
+    std::uint64_t value = 0;
 };
 
 // A key hashed up to some of its ids: Rng(prefix, more_ids) is the stream of the
@@ -32,7 +28,7 @@ struct RngKeyPrefix {
 class Rng {
 public:
     // Stream for (seed, purpose, ids...): SplitMix64 over the key, then xoshiro256**.
-    Rng(std::uint64_t seed, Stream purpose, std::initializer_list<std::uint64_t> ids = {})
+    Rng(std::uint64_t seed, StreamId purpose, std::initializer_list<std::uint64_t> ids = {})
         : Rng(prefix(seed, purpose, ids), {}) {}
 
     // The stream of (seed, purpose, prefix ids..., ids...) given prefix(seed, purpose, prefix ids).
@@ -45,10 +41,10 @@ public:
         }
     }
 
-    [[nodiscard]] static RngKeyPrefix prefix(std::uint64_t seed, Stream purpose,
+    [[nodiscard]] static RngKeyPrefix prefix(std::uint64_t seed, StreamId purpose,
                                              std::initializer_list<std::uint64_t> ids = {}) {
         std::uint64_t h = splitmix(seed ^ 0x9E3779B97F4A7C15ULL);
-        h = splitmix(h ^ static_cast<std::uint64_t>(purpose));
+        h = splitmix(h ^ purpose.value);
         for (std::uint64_t id : ids) h = splitmix(h ^ (id + 0x632BE59BD9B4E019ULL));
         return RngKeyPrefix{h};
     }
