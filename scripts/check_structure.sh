@@ -11,10 +11,13 @@ cd "$repo"
 # part_of PATH: the part a file (or an include target) belongs to.
 part_of() {
   case $1 in
-    include/aimcsim/core/* | aimcsim/core/* | src/core/*) echo core ;;
-    aimcsim/device.h | aimcsim/adc.h | aimcsim/tile.h | aimcsim/topology.h | aimcsim/plugin.h | \
+    # plugin.h (the plugin entry point and ABI version) depends on core only.
+    include/aimcsim/core/* | aimcsim/core/* | src/core/* | aimcsim/plugin.h | include/aimcsim/plugin.h) echo core ;;
+    aimcsim/device.h | aimcsim/adc.h | aimcsim/tile.h | aimcsim/topology.h | \
       include/aimcsim/device.h | include/aimcsim/adc.h | include/aimcsim/tile.h | \
-      include/aimcsim/topology.h | include/aimcsim/plugin.h) echo model_interfaces ;;
+      include/aimcsim/topology.h) echo model_interfaces ;;
+    # The table of random-stream purposes: a list of numbers any part above core may use.
+    aimcsim/random_streams.h | include/aimcsim/random_streams.h) echo streams ;;
     aimcsim/network.h | include/aimcsim/network.h | src/network/*) echo network ;;
     models/*) echo models ;;
     adc/*) echo adc ;;
@@ -34,18 +37,19 @@ part_of() {
 allowed() {
   case $1 in
     core) echo "" ;;
-    model_interfaces) echo "core" ;;
-    network) echo "core" ;;
-    models) echo "core model_interfaces" ;;
-    adc) echo "core model_interfaces" ;;
-    digital) echo "core" ;;
-    interconnect) echo "core model_interfaces" ;;
-    tiles) echo "core model_interfaces models adc digital" ;;
-    import) echo "core network" ;;
-    mapping) echo "core network model_interfaces" ;;
-    functional) echo "core network model_interfaces digital mapping import" ;;
-    chip) echo "core network model_interfaces digital interconnect tiles mapping functional" ;;
-    application) echo "core network model_interfaces models adc digital interconnect tiles import mapping functional chip" ;;
+    streams) echo "core" ;;
+    model_interfaces) echo "streams core" ;;
+    network) echo "streams core" ;;
+    models) echo "streams core model_interfaces" ;;
+    adc) echo "streams core model_interfaces" ;;
+    digital) echo "streams core" ;;
+    interconnect) echo "streams core model_interfaces" ;;
+    tiles) echo "streams core model_interfaces models adc digital" ;;
+    import) echo "streams core network" ;;
+    mapping) echo "streams core network model_interfaces" ;;
+    functional) echo "streams core network model_interfaces digital mapping import" ;;
+    chip) echo "streams core network model_interfaces digital interconnect tiles mapping functional" ;;
+    application) echo "streams core network model_interfaces models adc digital interconnect tiles import mapping functional chip" ;;
     *) echo "*" ;;
   esac
 }
@@ -67,7 +71,7 @@ done < <(git ls-files 'include/*.h' 'src/*.h' 'src/*.cpp' 'models/*' 'adc/*' 'di
   'interconnect/*' 'apps/*' | grep -E '\.(h|cpp)$')
 
 # Core names no physics: no device, ADC, tile or topology model by name.
-if grep -n -i -E '\b(pcm|hermes|cco|crossbar|mesh2d)\b' $(git ls-files 'src/core/*' 'include/aimcsim/core/*'); then
+if grep -n -i -E '\b(pcm|hermes|cco|crossbar|mesh2d)\b' $(git ls-files 'src/core/*' 'include/aimcsim/core/*' 'include/aimcsim/plugin.h'); then
   echo "core names a model (above): core must know no physics"
   bad=1
 fi

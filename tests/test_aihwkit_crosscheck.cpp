@@ -177,7 +177,7 @@ std::unique_ptr<TileModel> make_tile(const std::string& device, int n, bool gdc)
         "device: {model: " + device + "}\ndevices_per_polarity: " + std::to_string(n) +
         "\nadc: {model: ideal, bits: 20}\noutput_range: 64\ngdc: {enabled: " + (gdc ? "true" : "false") +
         ", reference: aihwkit}\n";
-    return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"), "hermes");
+    return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"));
 }
 
 // The effective weights of each level (sign folded in), read from the crossbar.

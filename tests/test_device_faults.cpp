@@ -16,7 +16,7 @@ using namespace aimcsim;
 namespace {
 
 std::unique_ptr<TileModel> tile(const std::string& yaml) {
-    return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"), "hermes");
+    return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"));
 }
 
 const Crossbar& xbar(const TileModel& t) { return dynamic_cast<const HermesTile&>(t).crossbar(); }

@@ -27,7 +27,7 @@ std::unique_ptr<TileModel> small_tile(const std::string& mode) {
                              "noise_lsb: 0, energy_fixed_pj: 1.5, energy_per_count_pj: 0.02}\n"
                              "ldpu: {energy_per_column_pj: 4.0, energy_per_add_pj: 0.5}\n"
                              "gdc: {enabled: false}\n";
-    return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"), "hermes");
+    return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"));
 }
 
 MvmEnergy one_mvm(const std::string& mode) {
@@ -96,7 +96,7 @@ TEST_CASE("column periphery energy scales with the integration windows: 4x in fo
         const std::string yaml = "model: hermes\ncolumn_energy_pj_per_window_cycle: " + std::to_string(e_col) +
                                  "\ninput: {mode: " + mode + "}\n";
         return Registry<TileModel>::instance()
-            .create(ConfigNode::parse_yaml(yaml, "tile.yaml"), "hermes")
+            .create(ConfigNode::parse_yaml(yaml, "tile.yaml"))
             ->reference_mvm_energy();
     };
     const double one = ref("one_phase", 0.001).adc_pj - ref("one_phase", 0.0).adc_pj;

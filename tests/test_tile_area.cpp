@@ -19,7 +19,7 @@ TEST_CASE("hermes tile area follows its geometry (hand-derived)", "[tile][area]"
         "model: hermes\nrows: 128\ncols: 64\nldpu: {lanes: 32}\n"
         "area: {cell_width_um: 4, cell_height_um: 1, driver_width_um: 80, adc_height_um: 60, "
         "programming_height_um: 50, ldpu_um2_per_lane: 780, registers_mm2: 0.05, link_mm2: 0.03, control_mm2: 0.02}\n";
-    auto tile = Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"), "hermes");
+    auto tile = Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"));
     const TileArea a = tile->area();
     REQUIRE(a.declared());
     std::map<std::string, double> c(a.components_mm2.begin(), a.components_mm2.end());

@@ -331,183 +331,235 @@ private:
         return &net_.layers[p];
     }
 
+    using NodeHandler = void (Importer::*)(const onnx::NodeProto&, const std::string&);
+
+    // One handler per supported op type; onnx_supported_ops() lists the same names.
+    static const std::map<std::string, NodeHandler>& handlers() {
+        static const std::map<std::string, NodeHandler> table{
+            {"Identity", &Importer::pass_through},
+            {"Dropout", &Importer::pass_through},
+            {"Constant", &Importer::constant_node},
+            {"Conv", &Importer::conv},
+            {"Gemm", &Importer::dense},
+            {"MatMul", &Importer::dense},
+            {"Add", &Importer::add},
+            {"BatchNormalization", &Importer::batch_norm},
+            {"Relu", &Importer::relu},
+            {"MaxPool", &Importer::pool},
+            {"AveragePool", &Importer::pool},
+            {"Softmax", &Importer::softmax},
+            {"GlobalAveragePool", &Importer::global_avg_pool},
+            {"Flatten", &Importer::flatten},
+            {"Reshape", &Importer::reshape},
+        };
+        return table;
+    }
+
     void node(const onnx::NodeProto& n, int index) {
         const std::string& op = n.op_type();
         where_ = "node '" + layer_name(n, index) + "' (op " + op + ")";
-        const std::string name = layer_name(n, index);
         if (!n.domain().empty() && n.domain() != "ai.onnx")
             fail(where_ + " in domain '" + n.domain() + "' is not supported; supported: " + onnx_supported_ops());
         if (op != "Constant" && (n.input_size() < 1 || n.input(0).empty())) fail_node("has no input");
+        const auto handler = handlers().find(op);
+        if (handler == handlers().end()) fail(where_ + " is not supported; supported: " + onnx_supported_ops());
+        (this->*handler->second)(n, layer_name(n, index));
+    }
 
-        if (op == "Identity" || op == "Dropout") {
-            only_first_output(n);
-            if (n.output_size() < 1) fail_node("has no output");
-            if (!consts_.count(source(n.input(0)))) activation(n.input(0), "input");  // must exist
-            return;                                                                   // resolved through alias_
+    // Identity, Dropout: the output is the input (resolved through alias_).
+    void pass_through(const onnx::NodeProto& n, const std::string& /*name*/) {
+        only_first_output(n);
+        if (n.output_size() < 1) fail_node("has no output");
+        if (!consts_.count(source(n.input(0)))) activation(n.input(0), "input");  // must exist
+    }
+
+    // Constant: a tensor later nodes read as weights or shapes.
+    void constant_node(const onnx::NodeProto& n, const std::string& /*name*/) {
+        const auto* a = attr(n, "value", onnx::AttributeProto_AttributeType_TENSOR);
+        if (!a) fail_node("only the 'value' (tensor) form of Constant is supported");
+        if (n.output_size() < 1 || n.output(0).empty()) fail_node("has no output");
+        constant_nodes_.push_back(a->t());
+        constant_nodes_.back().set_name(n.output(0));
+        consts_[n.output(0)] = &constant_nodes_.back();
+    }
+
+    // Conv: a weight layer, [cout][cin][kh][kw] into the crossbar matrix [(cin, kh, kw)][cout].
+    void conv(const onnx::NodeProto& n, const std::string& name) {
+        const Value x = activation(n.input(0), "input");
+        if (x.rank != 4) fail_node("input must be NCHW");
+        const Shape in = net_.shape(x.tensor);
+        if (attr_i(n, "group", 1) != 1)
+            fail_node("group " + std::to_string(attr_i(n, "group", 1)) + " is not supported (only 1)");
+        const auto& wt = constant(n, 1, "weights");
+        const auto wd = dims(wt);
+        if (wd.size() != 4) fail_node("weights must be [cout, cin, kh, kw], got " + dims_str(wd));
+        if (wd[1] != in.c)
+            fail_node("weights expect " + std::to_string(wd[1]) + " input channels but the input is " + in.str());
+        const auto kernel = attr_ints(n, "kernel_shape", {wd[2], wd[3]});
+        if (kernel != std::vector<int64_t>{wd[2], wd[3]})
+            fail_node("kernel_shape " + dims_str(kernel) + " does not match the weights " + dims_str(wd));
+        const Window win = window(n, in, kernel);
+        const int cout = static_cast<int>(wd[0]), cin = static_cast<int>(wd[1]);
+        const int kh = static_cast<int>(wd[2]), kw = static_cast<int>(wd[3]);
+        const std::vector<float> w = floats(wt);
+        // ONNX stores [cout][cin][kh][kw]; the crossbar matrix is [(cin, kh, kw)][cout].
+        std::vector<float> m(w.size());
+        for (int co = 0; co < cout; ++co)
+            for (int r = 0; r < cin * kh * kw; ++r)
+                m[static_cast<std::size_t>(r) * cout + co] = w[static_cast<std::size_t>(co) * cin * kh * kw + r];
+        std::vector<float> b = has_input(n, 2) ? floats(constant(n, 2, "bias")) : std::vector<float>{};
+        define(n, {net_.add_conv(name, x.tensor, cout, win, std::move(m), std::move(b)), 4});
+    }
+
+    // Gemm, MatMul with a constant weight: a dense weight layer.
+    void dense(const onnx::NodeProto& n, const std::string& name) {
+        const std::string& op = n.op_type();
+        const Value x = activation(n.input(0), "input");
+        if (x.rank != 2) fail_node("input must be 2-D [N, features]; add a Flatten before it");
+        if (op == "Gemm" && attr_i(n, "transA", 0) != 0) fail_node("transA=1 is not supported");
+        const bool trans_b = op == "Gemm" && attr_i(n, "transB", 0) != 0;
+        const auto& wt = constant(n, 1, "weights");
+        const auto wd = dims(wt);
+        if (wd.size() != 2) fail_node("weights must be 2-D, got " + dims_str(wd));
+        const int64_t k = trans_b ? wd[1] : wd[0], cols = trans_b ? wd[0] : wd[1];
+        const int64_t features = static_cast<int64_t>(net_.shape(x.tensor).size());
+        if (k != features)
+            fail_node("weights " + dims_str(wd) + (trans_b ? " (transB)" : "") + " expect " + std::to_string(k) +
+                      " input features but the input has " + std::to_string(features));
+        std::vector<float> w = floats(wt);
+        if (trans_b) {
+            std::vector<float> t(w.size());
+            for (int64_t r = 0; r < k; ++r)
+                for (int64_t c = 0; c < cols; ++c) t[r * cols + c] = w[c * k + r];
+            w.swap(t);
         }
-        if (op == "Constant") {
-            const auto* a = attr(n, "value", onnx::AttributeProto_AttributeType_TENSOR);
-            if (!a) fail_node("only the 'value' (tensor) form of Constant is supported");
-            if (n.output_size() < 1 || n.output(0).empty()) fail_node("has no output");
-            constant_nodes_.push_back(a->t());
-            constant_nodes_.back().set_name(n.output(0));
-            consts_[n.output(0)] = &constant_nodes_.back();
+        std::vector<float> b(static_cast<std::size_t>(cols), 0.0f);
+        if (op == "Gemm") {
+            const float alpha = attr_f(n, "alpha", 1.0f), beta = attr_f(n, "beta", 1.0f);
+            for (float& v : w) v *= alpha;
+            if (has_input(n, 2)) {
+                const std::vector<float> c = floats(constant(n, 2, "bias"));
+                if (c.size() != b.size() && c.size() != 1)
+                    fail_node("bias has " + std::to_string(c.size()) + " values, expected " + std::to_string(cols));
+                for (std::size_t i = 0; i < b.size(); ++i) b[i] = beta * c[c.size() == 1 ? 0 : i];
+            }
+        }
+        define(n, {net_.add_dense(name, x.tensor, static_cast<int>(cols), std::move(w), std::move(b)), 2});
+    }
+
+    // Add: a residual add of two activations, or a bias folded into its weight layer.
+    void add(const onnx::NodeProto& n, const std::string& name) {
+        if (n.input_size() != 2) fail_node("needs 2 inputs");
+        const bool c0 = consts_.count(source(n.input(0))) > 0, c1 = consts_.count(source(n.input(1))) > 0;
+        if (c0 && c1) fail_node("adds two constants; fold them before export");
+        if (!c0 && !c1) {
+            const Value a = activation(n.input(0), "input"), b = activation(n.input(1), "input");
+            define(n, {net_.add_add(name, a.tensor, b.tensor), a.rank});
             return;
         }
+        // Activation + constant: only as the bias of the weight layer that produced it.
+        const std::string& act = n.input(c0 ? 1 : 0);
+        const Value x = activation(act, "input");
+        Layer* l = foldable_producer(act);
+        if (!l)
+            fail_node("adds a constant to '" + act +
+                      "'; this is only supported as the bias of a directly preceding Conv/Gemm/MatMul");
+        const auto& ct = constant(n, c0 ? 0 : 1, "bias");
+        const auto cd = dims(ct);
+        const std::vector<float> c = floats(ct);
+        // Broadcasting must add one value per output channel, e.g. [C] on [N,C], [C,1,1] on NCHW.
+        const auto n_ = static_cast<int64_t>(l->cols);
+        const bool per_channel =
+            c.size() == 1 || (x.rank == 2 && (cd == std::vector<int64_t>{n_} || cd == std::vector<int64_t>{1, n_})) ||
+            (x.rank == 4 && (cd == std::vector<int64_t>{n_, 1, 1} || cd == std::vector<int64_t>{1, n_, 1, 1}));
+        if (!per_channel)
+            fail_node("bias shape " + dims_str(cd) + " does not add one value per output channel of '" + l->name + "'");
+        for (int i = 0; i < l->cols; ++i) l->bias[i] += c[c.size() == 1 ? 0 : i];
+        define(n, x);
+    }
 
-        if (op == "Conv") {
-            const Value x = activation(n.input(0), "input");
-            if (x.rank != 4) fail_node("input must be NCHW");
-            const Shape in = net_.shape(x.tensor);
-            if (attr_i(n, "group", 1) != 1)
-                fail_node("group " + std::to_string(attr_i(n, "group", 1)) + " is not supported (only 1)");
-            const auto& wt = constant(n, 1, "weights");
-            const auto wd = dims(wt);
-            if (wd.size() != 4) fail_node("weights must be [cout, cin, kh, kw], got " + dims_str(wd));
-            if (wd[1] != in.c)
-                fail_node("weights expect " + std::to_string(wd[1]) + " input channels but the input is " + in.str());
-            const auto kernel = attr_ints(n, "kernel_shape", {wd[2], wd[3]});
-            if (kernel != std::vector<int64_t>{wd[2], wd[3]})
-                fail_node("kernel_shape " + dims_str(kernel) + " does not match the weights " + dims_str(wd));
-            const Window win = window(n, in, kernel);
-            const int cout = static_cast<int>(wd[0]), cin = static_cast<int>(wd[1]);
-            const int kh = static_cast<int>(wd[2]), kw = static_cast<int>(wd[3]);
-            const std::vector<float> w = floats(wt);
-            // ONNX stores [cout][cin][kh][kw]; the crossbar matrix is [(cin, kh, kw)][cout].
-            std::vector<float> m(w.size());
-            for (int co = 0; co < cout; ++co)
-                for (int r = 0; r < cin * kh * kw; ++r)
-                    m[static_cast<std::size_t>(r) * cout + co] = w[static_cast<std::size_t>(co) * cin * kh * kw + r];
-            std::vector<float> b = has_input(n, 2) ? floats(constant(n, 2, "bias")) : std::vector<float>{};
-            define(n, {net_.add_conv(name, x.tensor, cout, win, std::move(m), std::move(b)), 4});
-        } else if (op == "Gemm" || op == "MatMul") {
-            const Value x = activation(n.input(0), "input");
-            if (x.rank != 2) fail_node("input must be 2-D [N, features]; add a Flatten before it");
-            if (op == "Gemm" && attr_i(n, "transA", 0) != 0) fail_node("transA=1 is not supported");
-            const bool trans_b = op == "Gemm" && attr_i(n, "transB", 0) != 0;
-            const auto& wt = constant(n, 1, "weights");
-            const auto wd = dims(wt);
-            if (wd.size() != 2) fail_node("weights must be 2-D, got " + dims_str(wd));
-            const int64_t k = trans_b ? wd[1] : wd[0], cols = trans_b ? wd[0] : wd[1];
-            const int64_t features = static_cast<int64_t>(net_.shape(x.tensor).size());
-            if (k != features)
-                fail_node("weights " + dims_str(wd) + (trans_b ? " (transB)" : "") + " expect " + std::to_string(k) +
-                          " input features but the input has " + std::to_string(features));
-            std::vector<float> w = floats(wt);
-            if (trans_b) {
-                std::vector<float> t(w.size());
-                for (int64_t r = 0; r < k; ++r)
-                    for (int64_t c = 0; c < cols; ++c) t[r * cols + c] = w[c * k + r];
-                w.swap(t);
-            }
-            std::vector<float> b(static_cast<std::size_t>(cols), 0.0f);
-            if (op == "Gemm") {
-                const float alpha = attr_f(n, "alpha", 1.0f), beta = attr_f(n, "beta", 1.0f);
-                for (float& v : w) v *= alpha;
-                if (has_input(n, 2)) {
-                    const std::vector<float> c = floats(constant(n, 2, "bias"));
-                    if (c.size() != b.size() && c.size() != 1)
-                        fail_node("bias has " + std::to_string(c.size()) + " values, expected " + std::to_string(cols));
-                    for (std::size_t i = 0; i < b.size(); ++i) b[i] = beta * c[c.size() == 1 ? 0 : i];
-                }
-            }
-            define(n, {net_.add_dense(name, x.tensor, static_cast<int>(cols), std::move(w), std::move(b)), 2});
-        } else if (op == "Add") {
-            if (n.input_size() != 2) fail_node("needs 2 inputs");
-            const bool c0 = consts_.count(source(n.input(0))) > 0, c1 = consts_.count(source(n.input(1))) > 0;
-            if (c0 && c1) fail_node("adds two constants; fold them before export");
-            if (!c0 && !c1) {
-                const Value a = activation(n.input(0), "input"), b = activation(n.input(1), "input");
-                define(n, {net_.add_add(name, a.tensor, b.tensor), a.rank});
-                return;
-            }
-            // Activation + constant: only as the bias of the weight layer that produced it.
-            const std::string& act = n.input(c0 ? 1 : 0);
-            const Value x = activation(act, "input");
-            Layer* l = foldable_producer(act);
-            if (!l)
-                fail_node("adds a constant to '" + act +
-                          "'; this is only supported as the bias of a directly preceding Conv/Gemm/MatMul");
-            const auto& ct = constant(n, c0 ? 0 : 1, "bias");
-            const auto cd = dims(ct);
-            const std::vector<float> c = floats(ct);
-            // Broadcasting must add one value per output channel, e.g. [C] on [N,C], [C,1,1] on NCHW.
-            const auto n_ = static_cast<int64_t>(l->cols);
-            const bool per_channel =
-                c.size() == 1 ||
-                (x.rank == 2 && (cd == std::vector<int64_t>{n_} || cd == std::vector<int64_t>{1, n_})) ||
-                (x.rank == 4 && (cd == std::vector<int64_t>{n_, 1, 1} || cd == std::vector<int64_t>{1, n_, 1, 1}));
-            if (!per_channel)
-                fail_node("bias shape " + dims_str(cd) + " does not add one value per output channel of '" + l->name +
-                          "'");
-            for (int i = 0; i < l->cols; ++i) l->bias[i] += c[c.size() == 1 ? 0 : i];
-            define(n, x);
-        } else if (op == "BatchNormalization") {
-            only_first_output(n);
-            if (attr_i(n, "training_mode", 0) != 0) fail_node("training_mode=1 is not supported");
-            Layer* l = foldable_producer(n.input(0));
-            if (!l)
-                fail_node(
-                    "BatchNormalization is only supported directly after a Conv/Gemm/MatMul whose output it alone "
-                    "reads");
-            fold_batch_norm(*l, floats(constant(n, 1, "scale")), floats(constant(n, 2, "B")),
-                            floats(constant(n, 3, "mean")), floats(constant(n, 4, "var")), attr_f(n, "epsilon", 1e-5f));
-            define(n, activation(n.input(0), "input"));
-        } else if (op == "Relu") {
-            const Value x = activation(n.input(0), "input");
-            define(n, {net_.add_relu(name, x.tensor), x.rank});
-        } else if (op == "MaxPool" || op == "AveragePool") {
-            only_first_output(n);
-            const Value x = activation(n.input(0), "input");
-            if (x.rank != 4) fail_node("input must be NCHW");
-            if (attr_i(n, "ceil_mode", 0) != 0) fail_node("ceil_mode=1 is not supported");
-            if (attr_i(n, "storage_order", 0) != 0) fail_node("storage_order=1 is not supported");
-            const auto kernel = attr_ints(n, "kernel_shape", {});
-            Window win = window(n, net_.shape(x.tensor), kernel);
-            win.count_include_pad = op == "AveragePool" && attr_i(n, "count_include_pad", 0) != 0;
-            define(n, {net_.add_pool(name, op == "MaxPool" ? Op::MaxPool : Op::AvgPool, x.tensor, win), 4});
-        } else if (op == "Softmax") {
-            const Value x = activation(n.input(0), "input");
-            check_softmax_axis(n, x);
-            define(n, {net_.add_softmax(name, x.tensor), x.rank});
-        } else if (op == "GlobalAveragePool") {
-            const Value x = activation(n.input(0), "input");
-            if (x.rank != 4) fail_node("input must be NCHW");
-            define(n, {net_.add_global_avg_pool(name, x.tensor), 4});
-        } else if (op == "Flatten") {
-            const Value x = activation(n.input(0), "input");
-            const int64_t axis = attr_i(n, "axis", 1);
-            if (axis != 1) fail_node("axis " + std::to_string(axis) + " is not supported (only 1: keep the batch)");
-            define(n, x.rank == 2 ? x : Value{net_.add_flatten(name, x.tensor), 2});
-        } else if (op == "Reshape") {
-            const Value x = activation(n.input(0), "input");
-            const Shape s = net_.shape(x.tensor);
-            // Resolve the target against the full input dims, batch 1 included.
-            const std::vector<int64_t> in_dims =
-                x.rank == 4 ? std::vector<int64_t>{1, s.c, s.h, s.w} : std::vector<int64_t>{1, s.c};
-            std::vector<int64_t> to = int64s(constant(n, 1, "shape"));
-            const int64_t total = static_cast<int64_t>(s.size());
-            int64_t known = 1;
-            int infer = -1;
-            for (std::size_t i = 0; i < to.size(); ++i) {
-                if (to[i] == 0 && i < in_dims.size()) to[i] = in_dims[i];
-                if (to[i] == -1 && infer < 0)
-                    infer = static_cast<int>(i);
-                else if (to[i] <= 0)
-                    fail_node("bad target shape " + dims_str(to));
-                else if (to[i] > total / known)  // checked before multiplying: fuzzed dims overflow int64
-                    fail_node("target shape " + dims_str(to) + " has more elements than " + dims_str(in_dims));
-                else
-                    known *= to[i];
-            }
-            if (infer >= 0) to[infer] = total % known == 0 ? total / known : -1;
-            if (to.size() != 2 || to[0] != 1 || to[1] != total)
-                fail_node("Reshape of " + dims_str(in_dims) + " to " + dims_str(to) +
-                          " is not supported; only a flatten to [1, " + std::to_string(total) + "]");
-            define(n, x.rank == 2 ? x : Value{net_.add_flatten(name, x.tensor), 2});
-        } else {
-            fail(where_ + " is not supported; supported: " + onnx_supported_ops());
+    // BatchNormalization: folded into the preceding weight layer.
+    void batch_norm(const onnx::NodeProto& n, const std::string& /*name*/) {
+        only_first_output(n);
+        if (attr_i(n, "training_mode", 0) != 0) fail_node("training_mode=1 is not supported");
+        Layer* l = foldable_producer(n.input(0));
+        if (!l)
+            fail_node("BatchNormalization is only supported directly after a Conv/Gemm/MatMul whose output it alone "
+                      "reads");
+        fold_batch_norm(*l, floats(constant(n, 1, "scale")), floats(constant(n, 2, "B")),
+                        floats(constant(n, 3, "mean")), floats(constant(n, 4, "var")), attr_f(n, "epsilon", 1e-5f));
+        define(n, activation(n.input(0), "input"));
+    }
+
+    // Relu.
+    void relu(const onnx::NodeProto& n, const std::string& name) {
+        const Value x = activation(n.input(0), "input");
+        define(n, {net_.add_relu(name, x.tensor), x.rank});
+    }
+
+    // MaxPool, AveragePool.
+    void pool(const onnx::NodeProto& n, const std::string& name) {
+        const std::string& op = n.op_type();
+        only_first_output(n);
+        const Value x = activation(n.input(0), "input");
+        if (x.rank != 4) fail_node("input must be NCHW");
+        if (attr_i(n, "ceil_mode", 0) != 0) fail_node("ceil_mode=1 is not supported");
+        if (attr_i(n, "storage_order", 0) != 0) fail_node("storage_order=1 is not supported");
+        const auto kernel = attr_ints(n, "kernel_shape", {});
+        Window win = window(n, net_.shape(x.tensor), kernel);
+        win.count_include_pad = op == "AveragePool" && attr_i(n, "count_include_pad", 0) != 0;
+        define(n, {net_.add_pool(name, op == "MaxPool" ? Op::MaxPool : Op::AvgPool, x.tensor, win), 4});
+    }
+
+    // Softmax over the features.
+    void softmax(const onnx::NodeProto& n, const std::string& name) {
+        const Value x = activation(n.input(0), "input");
+        check_softmax_axis(n, x);
+        define(n, {net_.add_softmax(name, x.tensor), x.rank});
+    }
+
+    // GlobalAveragePool.
+    void global_avg_pool(const onnx::NodeProto& n, const std::string& name) {
+        const Value x = activation(n.input(0), "input");
+        if (x.rank != 4) fail_node("input must be NCHW");
+        define(n, {net_.add_global_avg_pool(name, x.tensor), 4});
+    }
+
+    // Flatten (axis 1: keep the batch).
+    void flatten(const onnx::NodeProto& n, const std::string& name) {
+        const Value x = activation(n.input(0), "input");
+        const int64_t axis = attr_i(n, "axis", 1);
+        if (axis != 1) fail_node("axis " + std::to_string(axis) + " is not supported (only 1: keep the batch)");
+        define(n, x.rank == 2 ? x : Value{net_.add_flatten(name, x.tensor), 2});
+    }
+
+    // Reshape: only a flatten to [1, features].
+    void reshape(const onnx::NodeProto& n, const std::string& name) {
+        const Value x = activation(n.input(0), "input");
+        const Shape s = net_.shape(x.tensor);
+        // Resolve the target against the full input dims, batch 1 included.
+        const std::vector<int64_t> in_dims =
+            x.rank == 4 ? std::vector<int64_t>{1, s.c, s.h, s.w} : std::vector<int64_t>{1, s.c};
+        std::vector<int64_t> to = int64s(constant(n, 1, "shape"));
+        const int64_t total = static_cast<int64_t>(s.size());
+        int64_t known = 1;
+        int infer = -1;
+        for (std::size_t i = 0; i < to.size(); ++i) {
+            if (to[i] == 0 && i < in_dims.size()) to[i] = in_dims[i];
+            if (to[i] == -1 && infer < 0)
+                infer = static_cast<int>(i);
+            else if (to[i] <= 0)
+                fail_node("bad target shape " + dims_str(to));
+            else if (to[i] > total / known)  // checked before multiplying: fuzzed dims overflow int64
+                fail_node("target shape " + dims_str(to) + " has more elements than " + dims_str(in_dims));
+            else
+                known *= to[i];
         }
+        if (infer >= 0) to[infer] = total % known == 0 ? total / known : -1;
+        if (to.size() != 2 || to[0] != 1 || to[1] != total)
+            fail_node("Reshape of " + dims_str(in_dims) + " to " + dims_str(to) +
+                      " is not supported; only a flatten to [1, " + std::to_string(total) + "]");
+        define(n, x.rank == 2 ? x : Value{net_.add_flatten(name, x.tensor), 2});
     }
 };
 

@@ -173,7 +173,7 @@ template <typename Interface> struct Registrar {
 #define AIMCSIM_CONCAT_INNER(a, b) a##b
 #define AIMCSIM_CONCAT(a, b) AIMCSIM_CONCAT_INNER(a, b)
 
-// AIMCSIM_REGISTER(DeviceModel, PcmDevice, "pcm", "PCM statistics of Joshi et al. 2020");
+// AIMCSIM_REGISTER(SomeInterface, MyModel, "my_model", "one-line description");
 // `Impl` must have `static ParamSchema schema()` and a constructor taking `const Params&`.
 #define AIMCSIM_REGISTER(Interface, Impl, name, description)                                                           \
     static const ::aimcsim::detail::Registrar<Interface> AIMCSIM_CONCAT(aimcsim_registrar_, __LINE__)(                 \
