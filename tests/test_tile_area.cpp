@@ -76,3 +76,27 @@ TEST_CASE("a tile model that declares no area gets none, not an invented one", "
     CHECK_FALSE(t.area().declared());
     CHECK(t.area().total_mm2() == 0.0);
 }
+
+TEST_CASE("chip area: the tiles' area plus the chip's own, and peak TOPS per mm2", "[chip][area][cli]") {
+    // hermes64: 64 hermes tiles of 0.634344 mm2 (configs/hermes_core.yaml's area section:
+    // array 0.262144 + drivers 0.02048 + ADCs 0.06144 + programming 0.06144 + LDPU 0.09984
+    // + registers 0.05 + link 0.03 + control 0.049).
+    const double tile_mm2 = 0.262144 + 0.02048 + 0.06144 + 0.06144 + 0.09984 + 0.05 + 0.03 + 0.049;
+    test::TempDir a, b;
+    const std::string chip = test::source_path("configs/hermes64.yaml");
+    REQUIRE(test::run_cli("run " + chip + " --set accuracy.enabled=false -q --out " + a.str()).exit_code == 0);
+    REQUIRE(
+        test::run_cli("run " + chip + " --set accuracy.enabled=false --set chip.other_area_mm2=10 -q --out " + b.str())
+            .exit_code == 0);
+    auto read = [](const std::string& dir) {
+        std::ifstream in(dir + "/report.json");
+        return nlohmann::json::parse(in);
+    };
+    const auto ja = read(a.str()), jb = read(b.str());
+    CHECK(ja["chip"]["tiles_area_mm2"].get<double>() == Approx(64 * tile_mm2));
+    CHECK(ja["chip"]["area_mm2"].get<double>() == Approx(64 * tile_mm2));
+    CHECK(jb["chip"]["area_mm2"].get<double>() == Approx(64 * tile_mm2 + 10));
+    const double peak = ja["chip"]["peak_tops"].get<double>();
+    CHECK(ja["chip"]["peak_tops_per_mm2"].get<double>() == Approx(peak / (64 * tile_mm2)));
+    CHECK(jb["chip"]["peak_tops_per_mm2"].get<double>() == Approx(peak / (64 * tile_mm2 + 10)));
+}

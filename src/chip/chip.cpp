@@ -72,6 +72,7 @@ public:
     [[nodiscard]] int input_bits() const override { return tile_.input_bits(); }
     [[nodiscard]] MvmPhases phases() const override { return tile_.phases(); }
     [[nodiscard]] double static_power_mw() const override { return tile_.static_power_mw(); }
+    [[nodiscard]] TileArea area() const override { return tile_.area(); }
     void program(const WeightBlock& block, const TileKey& key) override { tile_.program(block, key); }
     void set_time(double t_s) override { tile_.set_time(t_s); }
     void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const override {
@@ -94,6 +95,7 @@ public:
     [[nodiscard]] int input_bits() const override { return tile_->input_bits(); }
     [[nodiscard]] MvmPhases phases() const override { return tile_->phases_for_columns(cols_used_); }
     [[nodiscard]] double static_power_mw() const override { return tile_->static_power_mw(); }
+    [[nodiscard]] TileArea area() const override { return tile_->area(); }
     void program(const WeightBlock& block, const TileKey& key) override { tile_->program(block, key); }
     void set_time(double t_s) override { tile_->set_time(t_s); }
     void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const override {

@@ -39,6 +39,15 @@ std::vector<StatField<R>> fields() {
                       [](const R& r) { return r.peak.peak_tops; }),
         stat_field<R>("chip.peak_tops_per_w", "TOPS/W", "peak_tops / peak_power_mw (8-bit, all cells)",
                       [](const R& r) { return r.peak.peak_tops_per_w; }),
+        stat_field<R>(
+            "chip.tiles_area_mm2", "mm2", "silicon area of all tiles (null: the tile model declares none)",
+            [](const R& r) { return r.peak.tiles_area_mm2 > 0 ? stat_value(r.peak.tiles_area_mm2) : StatValue{}; }),
+        stat_field<R>("chip.area_mm2", "mm2", "tiles_area_mm2 + chip.other_area_mm2",
+                      [](const R& r) { return r.peak.area_mm2 > 0 ? stat_value(r.peak.area_mm2) : StatValue{}; }),
+        stat_field<R>("chip.peak_tops_per_mm2", "TOPS/mm2", "peak_tops / area_mm2",
+                      [](const R& r) {
+                          return r.peak.area_mm2 > 0 ? stat_value(r.peak.peak_tops / r.peak.area_mm2) : StatValue{};
+                      }),
         stat_field<R>("chip.topology", "", "interconnect model", [](const R& r) { return r.topology; }),
         stat_field<R>("chip.functional", "", "values computed besides time and energy",
                       [](const R& r) { return r.functional; }),

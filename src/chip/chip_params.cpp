@@ -8,6 +8,10 @@ ParamSchema chip_schema() {
     s.integer("cols", 8, "tiles", "columns of the tile grid").range(1, 1024);
     s.real("static_power_mw", 0.0, "mW", "chip-level static power besides the tiles' own (clock tree, I/O, control)")
         .at_least(0);
+    s.real("other_area_mm2", 0.0, "mm2",
+           "silicon outside the tiles (GDPUs, I/O, clocking) counted in chip.area_mm2; 0 counts the tiles only, "
+           "as the published 64-core TOPS/mm2 does")
+        .at_least(0);
     s.boolean("power_gate_unused_tiles", false, "tiles the mapping leaves empty are power-gated (no static power)");
     s.integer("activation_bits", 8, "bit", "bits per activation sent between tiles").range(1, 32);
     s.integer("psum_bits", 16, "bit", "bits per partial sum sent between the tiles of a row-split layer").range(1, 64);
@@ -51,6 +55,7 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
     c.rows = static_cast<int>(p.integer("rows"));
     c.cols = static_cast<int>(p.integer("cols"));
     c.static_power_mw = p.real("static_power_mw");
+    c.other_area_mm2 = p.real("other_area_mm2");
     c.power_gate_unused_tiles = p.flag("power_gate_unused_tiles");
     c.activation_bits = static_cast<int>(p.integer("activation_bits"));
     c.psum_bits = static_cast<int>(p.integer("psum_bits"));

@@ -14,6 +14,7 @@ namespace aimcsim {
 struct ChipParams {
     int rows = 8;                          // tiles per grid column
     int cols = 8;                          // tiles per grid row
+    double other_area_mm2 = 0.0;           // silicon outside the tiles (GDPUs, I/O, clocking), counted in chip.area_mm2
     double static_power_mw = 0.0;          // chip-level static power (clock tree, I/O, controller), besides the tiles'
     bool power_gate_unused_tiles = false;  // tiles the mapping leaves empty draw no static power
     int activation_bits = 8;               // bits of one activation on the interconnect

@@ -23,6 +23,11 @@ ChipPeak chip_peak(const TileModel& tile, const ChipParams& chip) {
     const double ops_per_ns = p.tiles * 2.0 * tile.rows() * tile.cols() / p.mvm_interval_ns;
     p.peak_tops = ops_per_ns * 1e-3;
     p.peak_tops_per_w = ops_per_ns / p.peak_power_mw;  // ops/ns per mW = 1e9 ops/s per 1e-3 W = TOPS/W
+    const TileArea area = tile.area();
+    if (area.declared()) {
+        p.tiles_area_mm2 = p.tiles * area.total_mm2();
+        p.area_mm2 = p.tiles_area_mm2 + chip.other_area_mm2;
+    }
     return p;
 }
 
