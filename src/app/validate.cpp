@@ -236,7 +236,7 @@ std::string validation_table(const std::vector<CaseResult>& results) {
         t << pad(c.name, wname) << "  " << pad(c.figure, wfig) << "  " << pad(figure_text(c.published), 10, true)
           << "  " << pad(figure_text(r.simulated), 10, true) << "  " << pad(c.unit, 8)
           << pad((r.error_pct >= 0 ? "+" : "") + fixed(r.error_pct, 1) + "%", 8, true)
-          << pad(fixed(c.tolerance_pct, 0) + "%", 7, true) << "  " << pad(role_name(c.role), 11)
+          << pad(fixed(c.tolerance_pct, c.tolerance_pct < 1 ? 1 : 0) + "%", 7, true) << "  " << pad(role_name(c.role), 11)
           << (r.ok ? "ok" : "FAIL") << "\n";
         passed += r.ok ? 1 : 0;
     }
