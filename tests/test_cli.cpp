@@ -18,13 +18,6 @@ json read_json(const std::string& path) {
     return json::parse(in);
 }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 const std::string kCore = test::source_path("configs/hermes_core.yaml");
 
 }  // namespace
@@ -52,8 +45,8 @@ TEST_CASE("run on hermes_core reproduces the published HERMES core figures", "[c
     CHECK(j["simulation"]["wall_s"].get<double>() > 0.0);
     // 1000 MVMs back to back: the last result leaves (999 intervals + 1 latency) after the start.
     CHECK(j["simulation"]["simulated_ns"].get<double>() == Approx(999 * 130 + 132));
-    CHECK(slurp(out.str() + "/report.txt").find("TOPS/W") != std::string::npos);
-    CHECK(slurp(out.str() + "/resolved_config.yaml").find("ps_per_lsb: 300") != std::string::npos);
+    CHECK(test::slurp(out.str() + "/report.txt").find("TOPS/W") != std::string::npos);
+    CHECK(test::slurp(out.str() + "/resolved_config.yaml").find("ps_per_lsb: 300") != std::string::npos);
 }
 
 TEST_CASE("four-phase mode takes about four windows and is less efficient", "[cli]") {
@@ -150,7 +143,7 @@ TEST_CASE("network runs on the chip: ResNet-9 over hermes vs ideal links and an 
     CHECK(h["performance"]["latency_ns"].get<double>() >= i["performance"]["latency_ns"].get<double>());
     // Random weights: no accuracy, said so.
     CHECK(h["accuracy"]["evaluated"] == false);
-    CHECK(slurp(a.str() + "/layers.csv").find("latency_ns") != std::string::npos);
+    CHECK(test::slurp(a.str() + "/layers.csv").find("latency_ns") != std::string::npos);
 
     r = test::run_cli("run " + chip + " --workload " + test::source_path("workloads/resnet18_imagenet.yaml"));
     CHECK(r.exit_code == 2);

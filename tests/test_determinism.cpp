@@ -19,13 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // The fields of report.json that measure the host, not the simulated chip:
 // simulation.wall_s and accuracy.wall_s (src/app/run.cpp) and
 // accuracy.analog_images_per_s (images / accuracy wall time).
@@ -71,8 +64,8 @@ Run run(const std::string& extra) {
     INFO("aimcsim " << args << "\n" << r.output);
     REQUIRE(r.exit_code == 0);
     Run result;
-    result.report = without_wall_clock(slurp(out.str() + "/report.json"));
-    result.layers = slurp(out.str() + "/layers.csv");
+    result.report = without_wall_clock(test::slurp(out.str() + "/report.json"));
+    result.layers = test::slurp(out.str() + "/layers.csv");
     result.j = json::parse(result.report);
     return result;
 }

@@ -37,13 +37,6 @@ std::vector<GoldenCase> golden_cases() {
     return cases;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // Host-speed figures differ run to run; everything else is simulated and must not.
 void drop_wall_clock(json& j) {
     if (j.is_object()) {
@@ -108,8 +101,8 @@ TEST_CASE("every golden case writes the report it wrote before the renovation", 
             INFO(c.name << ": aimcsim run " << cli << "\n" << r.output);
             REQUIRE(r.exit_code == 0);
 
-            json expected = json::parse(read_file(golden + "/report.json"));
-            json actual = json::parse(read_file(dir.str() + "/report.json"));
+            json expected = json::parse(test::slurp(golden + "/report.json"));
+            json actual = json::parse(test::slurp(dir.str() + "/report.json"));
             drop_wall_clock(expected);
             drop_wall_clock(actual);
             std::string differences;
@@ -118,12 +111,12 @@ TEST_CASE("every golden case writes the report it wrote before the renovation", 
             INFO("report.json differs from " << golden << ":\n" << differences);
             CHECK(differences.empty());
 
-            const std::string layers = read_file(golden + "/layers.csv");
-            if (!layers.empty()) CHECK(read_file(dir.str() + "/layers.csv") == layers);
+            const std::string layers = test::slurp(golden + "/layers.csv");
+            if (!layers.empty()) CHECK(test::slurp(dir.str() + "/layers.csv") == layers);
             if (traced) {
-                std::string want = read_file(golden + "/trace.digest");
+                std::string want = test::slurp(golden + "/trace.digest");
                 while (!want.empty() && want.back() == '\n') want.pop_back();
-                CHECK(digest(read_file(dir.str() + "/trace.json")) == want);
+                CHECK(digest(test::slurp(dir.str() + "/trace.json")) == want);
             }
         }
     }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,14 @@ namespace test {
 inline void fresh_systemc_context() { aimcsim::fresh_sim_context(); }
 
 inline std::string source_path(const std::string& rel) { return std::string(AIMCSIM_SOURCE_DIR) + "/" + rel; }
+
+// The whole content of a file ("" if it cannot be read).
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
 
 // A temporary folder removed at the end of the test.
 struct TempDir {

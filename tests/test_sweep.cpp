@@ -30,13 +30,6 @@ namespace {
 
 const std::string kCore = test::source_path("configs/hermes_core.yaml");
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
@@ -73,7 +66,7 @@ std::vector<std::string> csv_fields(const std::string& line) {
 // The CSV as header -> values per point, without the columns that legitimately
 // differ between two runs of the same points (wall time, run folder).
 std::map<std::string, std::map<std::string, std::string>> csv_by_point(const std::string& path) {
-    const auto lines = lines_of(slurp(path));
+    const auto lines = lines_of(test::slurp(path));
     REQUIRE(!lines.empty());
     const auto header = csv_fields(lines[0]);
     std::map<std::string, std::map<std::string, std::string>> out;
@@ -262,7 +255,7 @@ TEST_CASE("sweep: each point runs in its own folder and a failing point is recor
     CHECK(fs::exists(out + "/points/p0000/report.json"));
     CHECK(fs::exists(out + "/points/p0001/resolved_config.yaml"));
     CHECK(fs::exists(out + "/points/p0003/log.txt"));
-    const auto jl = lines_of(slurp(out + "/results.jsonl"));
+    const auto jl = lines_of(test::slurp(out + "/results.jsonl"));
     REQUIRE(jl.size() == 4);
     const auto j0 = nlohmann::json::parse(jl[0]);
     CHECK(j0["params"]["tile.input.mode"] == "one_phase");
@@ -303,7 +296,7 @@ TEST_CASE("sweep: SIGKILL mid-sweep then --resume gives every point exactly once
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     size_t rows_before = 0;
     while (std::chrono::steady_clock::now() < deadline) {
-        rows_before = lines_of(slurp(jsonl)).size();
+        rows_before = lines_of(test::slurp(jsonl)).size();
         if (rows_before >= 1) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -312,13 +305,13 @@ TEST_CASE("sweep: SIGKILL mid-sweep then --resume gives every point exactly once
     waitpid(pid, &status, 0);
     REQUIRE(WIFSIGNALED(status));
     REQUIRE(rows_before >= 1);
-    INFO("rows before the kill: " << lines_of(slurp(jsonl)).size());
-    CHECK(lines_of(slurp(jsonl)).size() < 8);  // killed mid-run
+    INFO("rows before the kill: " << lines_of(test::slurp(jsonl)).size());
+    CHECK(lines_of(test::slurp(jsonl)).size() < 8);  // killed mid-run
     // What the kill left is whole: every JSON line ends, every CSV row has every field.
-    const std::string left = slurp(jsonl);
+    const std::string left = test::slurp(jsonl);
     CHECK(left.back() == '\n');
     for (const auto& l : lines_of(left)) CHECK_NOTHROW(nlohmann::json::parse(l));
-    const auto killed_csv = lines_of(slurp(out + "/results.csv"));
+    const auto killed_csv = lines_of(test::slurp(out + "/results.csv"));
     REQUIRE(!killed_csv.empty());
     for (const auto& l : killed_csv) CHECK(csv_fields(l).size() == csv_fields(killed_csv[0]).size());
     // A row cut by a kill mid-write (simulated) must not survive either.
@@ -331,7 +324,7 @@ TEST_CASE("sweep: SIGKILL mid-sweep then --resume gives every point exactly once
     const auto r = test::run_cli("sweep " + f + " --out " + out + " --jobs 2 --resume --progress none");
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.output, Contains("already done") && Contains("dropped 1 incomplete row"));
-    const auto csv = lines_of(slurp(out + "/results.csv"));
+    const auto csv = lines_of(test::slurp(out + "/results.csv"));
     REQUIRE(csv.size() == 1 + 8);
     const size_t ncols = csv_fields(csv[0]).size();
     std::set<std::string> points;
@@ -343,7 +336,7 @@ TEST_CASE("sweep: SIGKILL mid-sweep then --resume gives every point exactly once
     CHECK(points == std::set<std::string>{"0", "1", "2", "3", "4", "5", "6", "7"});
     const auto rows = csv_by_point(out + "/results.csv");
     for (const auto& [p, row] : rows) CHECK(row.at("status") == "ok");
-    const auto jl = lines_of(slurp(jsonl));
+    const auto jl = lines_of(test::slurp(jsonl));
     REQUIRE(jl.size() == 8);
     for (const auto& l : jl) CHECK_NOTHROW(nlohmann::json::parse(l));
 
@@ -375,7 +368,7 @@ TEST_CASE("sweep: shards merged equal a full run", "[sweep]") {
     CHECK_THAT(m.output, Contains("6 points: 6 ok, 0 failed, 0 missing"));
     CHECK(csv_by_point(d + "/merged/results.csv") == csv_by_point(d + "/full/results.csv"));
     // Run folders stay reachable from the merged results.
-    const auto rows = lines_of(slurp(d + "/merged/results.jsonl"));
+    const auto rows = lines_of(test::slurp(d + "/merged/results.jsonl"));
     REQUIRE(rows.size() == 6);
     const auto j4 = nlohmann::json::parse(rows[4]);
     CHECK(j4["run_dir"] == "../s1/points/p0004");

@@ -13,13 +13,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-std::string slurp_file(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 // A case file in `dir` checking the core's MVM time (1 + 128 + 1 = 130 cycles at 1 GHz
 // in configs/hermes_core.yaml) against `published`.
 std::string mvm_time_case(const test::TempDir& dir, double published, const std::string& extra = "") {
@@ -48,11 +41,11 @@ TEST_CASE("validate compares a figure with its published value: error and verdic
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.output, Contains("+4.0%"));
-    const auto j = nlohmann::json::parse(slurp_file(out.str() + "/validation.json"));
+    const auto j = nlohmann::json::parse(test::slurp(out.str() + "/validation.json"));
     CHECK(j["cases"][0]["simulated"].get<double>() == 130.0);
     CHECK(j["cases"][0]["error_pct"].get<double>() == Approx(4.0));
     CHECK(j["passed"] == 1);
-    CHECK_THAT(slurp_file(out.str() + "/validation.csv"), Contains("mvm_time,core MVM time,125,130,ns,4,5"));
+    CHECK_THAT(test::slurp(out.str() + "/validation.csv"), Contains("mvm_time,core MVM time,125,130,ns,4,5"));
 
     // Against 120: +8.3 %, outside 5 %: exit 1 naming the case.
     test::TempDir cases2;
@@ -80,7 +73,7 @@ TEST_CASE("validate: bad case files and options exit 2 naming file, line and key
 
     test::TempDir bad_key;
     std::string dir = mvm_time_case(bad_key, 130);
-    std::string text = slurp_file(dir + "/cases.yaml");
+    std::string text = test::slurp(dir + "/cases.yaml");
     text.replace(text.find("mvm_interval_ns"), 15, "mvm_intervl_ns");
     bad_key.file("cases.yaml", text);
     r = test::run_cli("validate --cases " + dir);

@@ -11,6 +11,7 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/params.h"
+#include "src/app/csv_cell.h"
 #include "src/app/run.h"
 
 #ifndef AIMCSIM_VALIDATION_DIR
@@ -100,8 +101,9 @@ std::vector<ValidationCase> load_case_file(const std::string& path) {
         if (c.source.empty()) throw p.error("source", "every case needs a source (here or at the file's top level)");
         c.file = item.loc().file + ":" + std::to_string(item.loc().line);
         const std::filesystem::path config(p.str("config_file"));  // relative to the case file
-        c.config = config.is_absolute() ? config.string()
-                                        : (std::filesystem::path(path).parent_path() / config).lexically_normal().string();
+        c.config = config.is_absolute()
+                       ? config.string()
+                       : (std::filesystem::path(path).parent_path() / config).lexically_normal().string();
         c.overrides = overrides_of(p.section("set"));
         c.key = p.str("key");
         c.published = p.real("published");
@@ -159,13 +161,6 @@ std::string fixed(double v, int digits) {
 std::string figure_text(double v) {
     const double a = std::abs(v);
     return fixed(v, a >= 100 ? 1 : a >= 10 ? 2 : a >= 1 ? 3 : 4);
-}
-
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return q + "\"";
 }
 
 }  // namespace
@@ -236,8 +231,8 @@ std::string validation_table(const std::vector<CaseResult>& results) {
         t << pad(c.name, wname) << "  " << pad(c.figure, wfig) << "  " << pad(figure_text(c.published), 10, true)
           << "  " << pad(figure_text(r.simulated), 10, true) << "  " << pad(c.unit, 8)
           << pad((r.error_pct >= 0 ? "+" : "") + fixed(r.error_pct, 1) + "%", 8, true)
-          << pad(fixed(c.tolerance_pct, c.tolerance_pct < 1 ? 1 : 0) + "%", 7, true) << "  " << pad(role_name(c.role), 11)
-          << (r.ok ? "ok" : "FAIL") << "\n";
+          << pad(fixed(c.tolerance_pct, c.tolerance_pct < 1 ? 1 : 0) + "%", 7, true) << "  "
+          << pad(role_name(c.role), 11) << (r.ok ? "ok" : "FAIL") << "\n";
         passed += r.ok ? 1 : 0;
     }
     t << "validate: " << passed << "/" << results.size() << " figures within tolerance\n";
@@ -277,9 +272,9 @@ std::string validation_csv(const std::vector<CaseResult>& results) {
     s.precision(10);
     for (const CaseResult& r : results) {
         const ValidationCase& c = *r.c;
-        s << csv_field(c.name) << "," << csv_field(c.figure) << "," << c.published << "," << r.simulated << ","
-          << csv_field(c.unit) << "," << r.error_pct << "," << c.tolerance_pct << "," << role_name(c.role) << ","
-          << (r.ok ? "true" : "false") << "," << csv_field(c.source) << "\n";
+        s << csv_cell(c.name) << "," << csv_cell(c.figure) << "," << c.published << "," << r.simulated << ","
+          << csv_cell(c.unit) << "," << r.error_pct << "," << c.tolerance_pct << "," << role_name(c.role) << ","
+          << (r.ok ? "true" : "false") << "," << csv_cell(c.source) << "\n";
     }
     return s.str();
 }

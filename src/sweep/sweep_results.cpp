@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "aimcsim/core/error.h"
+#include "src/app/csv_cell.h"
 
 namespace fs = std::filesystem;
 
@@ -27,16 +28,6 @@ void flatten(const std::string& prefix, const nlohmann::json& v, std::vector<std
         return;
     }
     out.emplace_back(prefix, ojson::parse(v.dump()));
-}
-
-std::string csv_cell(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) {
-        if (c == '"') q += '"';
-        q += c;
-    }
-    return q + "\"";
 }
 
 std::string value_text(const ojson& v) {
