@@ -13,6 +13,7 @@
 #include "aimcsim/core/params.h"
 #include "src/app/csv_cell.h"
 #include "src/app/run.h"
+#include "src/sweep/sweep_spec.h"
 
 #ifndef AIMCSIM_VALIDATION_DIR
 #define AIMCSIM_VALIDATION_DIR "configs/validation"
@@ -60,24 +61,15 @@ ParamSchema case_schema() {
     return s;
 }
 
-// `set:` as KEY.PATH=VALUE strings, in file order.
+// `set:` as KEY.PATH=VALUE strings, in file order, each value written back as YAML
+// the way sweeps write theirs.
 std::vector<std::string> overrides_of(const ConfigNode& set) {
     std::vector<std::string> out;
     if (set.is_null()) return out;
     if (!set.is_map()) throw set.error("expected a map of KEY.PATH: VALUE overrides");
     for (const auto& [key, value] : set.entries()) {
-        if (value.is_scalar()) {
-            out.push_back(key + "=" + value.scalar());
-        } else if (value.is_seq()) {
-            std::string list = "[";
-            for (const ConfigNode& item : value.items()) {
-                if (!item.is_scalar()) throw item.error("expected a scalar in an override list");
-                list += (list.size() > 1 ? "," : "") + item.scalar();
-            }
-            out.push_back(key + "=" + list + "]");
-        } else {
-            throw value.error("expected a value (a scalar or a list) for override '" + key + "'");
-        }
+        if (value.is_map()) throw value.error("expected a value (a scalar or a list) for override '" + key + "'");
+        out.push_back(key + "=" + sweep::to_flow_yaml(value));
     }
     return out;
 }
