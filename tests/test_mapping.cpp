@@ -125,6 +125,34 @@ TEST_CASE("a network larger than the chip says how many tiles it needs", "[mappi
                       Catch::Contains("needs 24 tiles") && Catch::Contains("4x4 = 16"));
 }
 
+TEST_CASE("failed tiles are skipped in snake order, and a network that no longer fits names them", "[mapping]") {
+    const Network net = parse_net(kSmallNet);
+    // 4x8 grid, snake order 0..7, 15..8, 16..23, 31..24. Tiles 1 and 14 failed: conv1's
+    // three row blocks go to 0, 2, 3; conv2's two column blocks to 4, 5; fc's 19 blocks to
+    // 6, 7, 15, 13 (14 skipped), 12, ...
+    const Mapping m = map_network(net, 256, 256, 4, 8, {}, {14, 1});
+    REQUIRE(m.tiles_used() == 24);
+    CHECK(m.failed_tiles == std::vector<int>{1, 14});
+    CHECK(m.blocks[0].tile == 0);
+    CHECK(m.blocks[1].tile == 2);
+    CHECK(m.blocks[2].tile == 3);
+    CHECK(m.blocks[3].tile == 4);
+    CHECK(m.blocks[4].tile == 5);
+    CHECK(m.blocks[5].tile == 6);
+    CHECK(m.blocks[7].tile == 15);
+    CHECK(m.blocks[8].tile == 13);
+    CHECK(m.blocks[8].grid_col == 5);
+    for (const TileBlock& b : m.blocks) CHECK((b.tile != 1 && b.tile != 14));
+    CHECK(m.block_of_tile[1] == -1);
+    CHECK(m.block_of_tile[14] == -1);
+    // 26 tiles, 24 needed: two more failures leave 22.
+    CHECK_NOTHROW(map_network(net, 256, 256, 2, 13, {}, {3, 9}));
+    CHECK_THROWS_WITH(map_network(net, 256, 256, 2, 13, {}, {3, 9, 20, 0}),
+                      Catch::Contains("needs 24 tiles") && Catch::Contains("2x13 = 26 of which 4 failed") &&
+                          Catch::Contains("chip.failed_tiles: 0, 3, 9, 20") && Catch::Contains("leaving 22") &&
+                          Catch::Contains("at least 28 tiles"));
+}
+
 TEST_CASE("shipped layer-list workloads load and map", "[mapping]") {
     struct Case {
         const char* file;

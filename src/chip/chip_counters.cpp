@@ -59,6 +59,11 @@ std::vector<StatField<R>> fields() {
 
         stat_field<R>("mapping.tiles_used", "tiles", "tiles holding a weight block (replicas included)",
                       [](const R& r) { return r.mapping.tiles_used(); }),
+        stat_field<R>(
+            "mapping.failed_tiles", "tile ids", "tiles whose core failed (chip.failed_tiles); no block sits there",
+            [](const R& r) {
+                return std::vector<std::uint64_t>(r.mapping.failed_tiles.begin(), r.mapping.failed_tiles.end());
+            }),
         stat_field<R>("mapping.cell_utilization", "fraction", "programmed cells / cells of the tiles used",
                       [](const R& r) { return r.mapping.cell_utilization(); }),
         stat_field<R>("mapping.chip_cell_utilization", "fraction", "programmed cells / cells of the whole chip",

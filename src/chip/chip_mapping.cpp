@@ -18,13 +18,13 @@ namespace {
 constexpr int kSearchAllTiles = 1024;
 
 std::vector<int> candidate_tiles(const Mapping& map, PlacementMethod method) {
-    const int tiles = map.grid_rows * map.grid_cols;
+    std::vector<int> c = map.working_tiles_in_snake_order();  // failed tiles never hold a block
+    const int tiles = static_cast<int>(c.size());
     const int used = map.tiles_used();
     const int n = method == PlacementMethod::Snake ? used
                   : tiles <= kSearchAllTiles       ? tiles
                                                    : std::min(tiles, std::max(kSearchAllTiles, 2 * used));
-    std::vector<int> c(static_cast<std::size_t>(n));
-    for (int k = 0; k < n; ++k) c[static_cast<std::size_t>(k)] = snake_tile(k, map.grid_rows, map.grid_cols);
+    c.resize(static_cast<std::size_t>(n));
     return c;
 }
 
@@ -32,7 +32,8 @@ std::vector<int> candidate_tiles(const Mapping& map, PlacementMethod method) {
 
 ChipMapping map_on_chip(const Network& net, int tile_rows, int tile_cols, const ChipParams& chip) {
     ChipMapping cm;
-    cm.mapping = map_network(net, tile_rows, tile_cols, chip.rows, chip.cols, chip_replication(chip, net));
+    cm.mapping =
+        map_network(net, tile_rows, tile_cols, chip.rows, chip.cols, chip_replication(chip, net), chip.failed_tiles);
     const auto t0 = std::chrono::steady_clock::now();
     // The chip's own topology, so plugin topologies are costed by their routes.
     const std::unique_ptr<Topology> topology = chip.interconnect.create();

@@ -3,6 +3,8 @@
 // pooling, residual adds) and the controller's I/O port.
 #pragma once
 
+#include <vector>
+
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/params.h"
 #include "aimcsim/topology.h"
@@ -33,7 +35,8 @@ struct ChipParams {
     int io_bits_per_cycle = 64;  // controller input stream rate
     ModelConfig<Topology> interconnect;  // `interconnect:` section (topology model + link params), validated
     ConfigNode replicate;  // `replicate:` {conv layer name: copies in [1, 1024]} (null: none); names checked on mapping
-    bool replicate_fill = false;  // add copies of the slowest conv layers while tiles are free
+    bool replicate_fill = false;    // add copies of the slowest conv layers while tiles are free
+    std::vector<int> failed_tiles;  // tile ids whose core failed: no block is mapped there
     // Where the blocks go: snake order (layer after layer), or that order improved for
     // the fewest bit-hops per inference (src/mapping/placement.h). The code default
     // stays snake so hand-derived timelines built on ChipParams keep their tiles.

@@ -1,5 +1,6 @@
 #include "src/mapping/mapper.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -51,6 +52,25 @@ const LayerPlacement* Mapping::placement(int network_layer) const {
     const int i = placement_of_layer[static_cast<std::size_t>(network_layer)];
     return i < 0 ? nullptr : &layers[static_cast<std::size_t>(i)];
 }
+
+bool Mapping::failed(int tile) const { return std::binary_search(failed_tiles.begin(), failed_tiles.end(), tile); }
+
+std::vector<int> Mapping::working_tiles_in_snake_order() const {
+    std::vector<int> tiles;
+    for (int k = 0; k < tiles_total(); ++k) {
+        const int t = snake_tile(k, grid_rows, grid_cols);
+        if (!failed(t)) tiles.push_back(t);
+    }
+    return tiles;
+}
+
+namespace {
+std::string id_list(const std::vector<int>& ids) {
+    std::string s;
+    for (int id : ids) s += (s.empty() ? "" : ", ") + std::to_string(id);
+    return s;
+}
+}  // namespace
 
 int Mapping::manhattan(int a, int b) const { return grid_manhattan(a, b, grid_cols); }
 
@@ -117,30 +137,42 @@ std::vector<int> layer_copies(const Network& net, int tile_rows, int tile_cols, 
 }  // namespace
 
 Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols,
-                    const Replication& replication) {
+                    const Replication& replication, const std::vector<int>& failed_tiles) {
     Mapping m;
     m.tile_rows = tile_rows;
     m.tile_cols = tile_cols;
     m.grid_rows = grid_rows;
     m.grid_cols = grid_cols;
 
+    m.failed_tiles = failed_tiles;
+    std::sort(m.failed_tiles.begin(), m.failed_tiles.end());
+    m.failed_tiles.erase(std::unique(m.failed_tiles.begin(), m.failed_tiles.end()), m.failed_tiles.end());
+    const std::vector<int> working = m.working_tiles_in_snake_order();
+
     const int needed = tiles_needed(net, tile_rows, tile_cols);
-    const int have = grid_rows * grid_cols;
+    const int have = static_cast<int>(working.size());
     if (needed > have) {
         // Smallest near-square grid that fits: what to write in chip.rows / chip.cols.
-        const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(needed))));
-        const int rows = ceil_div(needed, cols);
+        const int want = needed + static_cast<int>(m.failed_tiles.size());
+        const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(want))));
+        const int rows = ceil_div(want, cols);
+        const std::string failed_text = m.failed_tiles.empty()
+                                            ? std::string()
+                                            : " of which " + std::to_string(m.failed_tiles.size()) +
+                                                  " failed (chip.failed_tiles: " + id_list(m.failed_tiles) +
+                                                  "), leaving " + std::to_string(have);
         throw InputError("network '" + net.name + "' needs " + std::to_string(needed) + " tiles of " +
                          std::to_string(tile_rows) + "x" + std::to_string(tile_cols) + " cells but the chip has " +
-                         std::to_string(grid_rows) + "x" + std::to_string(grid_cols) + " = " + std::to_string(have) +
-                         "; use a chip of at least " + std::to_string(needed) + " tiles (e.g. chip.rows: " +
-                         std::to_string(rows) + ", chip.cols: " + std::to_string(cols) + ")");
+                         std::to_string(grid_rows) + "x" + std::to_string(grid_cols) + " = " +
+                         std::to_string(grid_rows * grid_cols) + failed_text + "; use a chip of at least " +
+                         std::to_string(want) + " tiles (e.g. chip.rows: " + std::to_string(rows) +
+                         ", chip.cols: " + std::to_string(cols) + ")");
     }
 
     const std::vector<int> copies = layer_copies(net, tile_rows, tile_cols, have - needed, replication);
     m.placement_of_layer.assign(net.layers.size(), -1);
-    m.block_of_tile.assign(static_cast<std::size_t>(have), -1);
-    int k = 0;  // next tile in snake order
+    m.block_of_tile.assign(static_cast<std::size_t>(m.tiles_total()), -1);
+    std::size_t k = 0;  // next working tile in snake order
     for (std::size_t li = 0; li < net.layers.size(); ++li) {
         const Layer& l = net.layers[li];
         if (!l.has_weights_matrix()) continue;
@@ -165,7 +197,7 @@ Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_r
                     b.col_begin = bc * tile_cols;
                     b.rows = std::min(tile_rows, l.rows - b.row_begin);
                     b.cols = std::min(tile_cols, l.cols - b.col_begin);
-                    b.tile = snake_tile(k++, grid_rows, grid_cols);
+                    b.tile = working[k++];
                     b.grid_row = b.tile / grid_cols;
                     b.grid_col = b.tile % grid_cols;
                     m.block_of_tile[static_cast<std::size_t>(b.tile)] = static_cast<int>(m.blocks.size());

@@ -61,6 +61,7 @@ struct Mapping {
     std::vector<LayerPlacement> layers;   // weight layers only, in network order
     std::vector<int> placement_of_layer;  // Network layer index -> index in `layers`, -1 if not a weight layer
     std::vector<int> block_of_tile;       // tile id -> index in `blocks`, -1 if unused
+    std::vector<int> failed_tiles;        // tile ids whose core failed (sorted): never given a block
 
     [[nodiscard]] int tiles_total() const { return grid_rows * grid_cols; }
     [[nodiscard]] int tiles_used() const { return static_cast<int>(blocks.size()); }
@@ -75,6 +76,9 @@ struct Mapping {
     [[nodiscard]] int manhattan(int tile_a, int tile_b) const;
     // A text table, one line per block.
     [[nodiscard]] std::string tile_map_text(const Network& net) const;
+    [[nodiscard]] bool failed(int tile) const;
+    // The tiles that may hold a block, in snake order (failed tiles skipped).
+    [[nodiscard]] std::vector<int> working_tiles_in_snake_order() const;
 };
 
 // Tiles a matrix needs on tiles of tile_rows x tile_cols cells.
@@ -94,10 +98,11 @@ struct Replication {
     bool fill = false;
 };
 
-// Places the network. Throws InputError, with the number of tiles needed and a
-// grid that would fit, if the chip is too small (for one copy of every layer;
-// then for the requested replicas).
+// Places the network on the tiles that work, in snake order, skipping `failed_tiles`
+// (tile ids, e.g. cores that did not program). Throws InputError, with the number of
+// tiles needed, the failed tiles and a grid that would fit, if the working tiles are
+// too few (for one copy of every layer; then for the requested replicas).
 [[nodiscard]] Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols,
-                                  const Replication& replication = {});
+                                  const Replication& replication = {}, const std::vector<int>& failed_tiles = {});
 
 }  // namespace aimcsim
