@@ -40,6 +40,15 @@ inline void add_init(onnx::ModelProto& m, const std::string& name, const std::ve
         for (float x : v) t->add_float_data(x);
 }
 
+// A 1-D int64 initializer (a Reshape target, say).
+inline void add_int64_init(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& v) {
+    auto* t = m.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto_DataType_INT64);
+    t->add_dims(static_cast<int64_t>(v.size()));
+    for (int64_t x : v) t->add_int64_data(x);
+}
+
 inline onnx::NodeProto* add_node(onnx::ModelProto& m, const std::string& op, const std::string& name,
                                  const std::vector<std::string>& inputs, const std::string& output) {
     auto* n = m.mutable_graph()->add_node();

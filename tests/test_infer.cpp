@@ -293,3 +293,83 @@ TEST_CASE("infer: --seed picks the noise draws and wins over --set seed, bad val
         CHECK_THAT(r.output, Catch::Contains("--seed"));
     }
 }
+
+TEST_CASE("infer: N samples of a symbolic-batch model, each its own noise; NaN, fixed-batch and --calibration",
+          "[infer]") {
+    const test::TempDir dir;
+    // The shipped MLP (declared batch 1) re-declared with a symbolic batch "N".
+    const std::string fixed = test::source_path("workloads/onnx/fmnist_mlp.onnx");
+    onnx::ModelProto m;
+    {
+        std::ifstream in(fixed, std::ios::binary);
+        REQUIRE(m.ParseFromIstream(&in));
+    }
+    m.mutable_graph()
+        ->mutable_input(0)
+        ->mutable_type()
+        ->mutable_tensor_type()
+        ->mutable_shape()
+        ->mutable_dim(0)
+        ->set_dim_param("N");
+    const std::string model = (dir.path / "mlp_any_batch.onnx").string();
+    {
+        std::ofstream out(model, std::ios::binary);
+        REQUIRE(m.SerializeToOstream(&out));
+    }
+    const Network net = load_onnx(model);
+    CHECK(net.declared_batch == 0);
+    const std::size_t per = net.input_shape().size();
+    const Dataset images = load_fashion_mnist(kFashionMnistDir, "t10k", 3);
+    std::vector<float> three;
+    for (std::size_t i = 0; i < 3; ++i) {
+        const std::vector<float> image = images.image(i);
+        three.insert(three.end(), image.begin(), image.end());
+    }
+    const std::vector<std::size_t> batch_dims = {3, 1, 28, 28};  // the MLP takes 1x28x28 and flattens
+    const std::string x3 = dir.file("x3.npy", "");
+    write_npy(x3, batch_dims, three);
+    const std::string out = (dir.path / "y.npy").string();
+    const std::string base =
+        " --config " + test::source_path("configs/hermes64.yaml") + " --set accuracy.calibration_samples=32";
+
+    // PCM: row 0 is the one-sample run (image id 0) bit for bit; rows 1, 2 get their own
+    // per-read noise, so the same image as sample 0 and as sample 1 reads differently.
+    auto run = [&](const std::string& input, const std::string& extra = "") {
+        const test::CommandResult r =
+            test::run_cli("infer " + model + " --input " + input + " --output " + out + base + extra);
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+        return std::make_pair(read_npy(out), r.output);
+    };
+    const auto [y3, text3] = run(x3);
+    CHECK(y3.shape == std::vector<std::size_t>{3, 10});
+    CHECK_THAT(text3, Catch::Contains("3 samples, 30 values"));
+    const std::string x0 = (dir.path / "x0.npy").string();
+    write_npy(x0, {1, 1, 28, 28}, images.image(0));
+    const auto [y0, text0] = run(x0);
+    CHECK(std::vector<float>(y3.data.begin(), y3.data.begin() + 10) == y0.data);
+    std::vector<float> same_twice = images.image(0);
+    same_twice.insert(same_twice.end(), same_twice.begin(), same_twice.end());
+    const std::string xx = (dir.path / "xx.npy").string();
+    write_npy(xx, {2, 1, 28, 28}, same_twice);
+    const auto [yy, textx] = run(xx);
+    CHECK(std::vector<float>(yy.data.begin(), yy.data.begin() + 10) == y0.data);
+    CHECK(std::vector<float>(yy.data.begin() + 10, yy.data.end()) != y0.data);
+
+    // --calibration: the samples named set the ranges, and the output says so.
+    const auto [yc, textc] = run(x0, " --calibration " + x3);
+    CHECK_THAT(textc, Catch::Contains("calibrated on 3 samples of " + x3));
+    CHECK(yc.data != y0.data);
+
+    // A NaN value exits 2 naming file, sample and value; a fixed batch of 1 refuses 3 samples.
+    std::vector<float> bad = three;
+    bad[per + 5] = std::nanf("");
+    const std::string xnan = (dir.path / "nan.npy").string();
+    write_npy(xnan, batch_dims, bad);
+    test::CommandResult r = test::run_cli("infer " + model + " --input " + xnan + " --output " + out);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains(xnan + "': sample 1, value 5 is NaN"));
+    r = test::run_cli("infer " + fixed + " --input " + x3 + " --output " + out);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains("3 samples, but model 'fmnist_mlp' declares a fixed batch of 1"));
+}

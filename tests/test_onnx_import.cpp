@@ -39,6 +39,7 @@ fs::path temp_dir() {
 }
 
 using test::onnx_model::add_init;
+using test::onnx_model::add_int64_init;
 using test::onnx_model::add_node;
 using test::onnx_model::new_model;
 using test::onnx_model::save;
@@ -188,6 +189,31 @@ TEST_CASE("Conv + BatchNormalization is folded and matches a hand computation", 
     fs::remove_all(dir);
 }
 
+TEST_CASE("a model declaring batch N or a symbolic batch imports as one sample, the batch recorded", "[onnx]") {
+    const fs::path dir = temp_dir();
+    for (const auto& [target, batch] : std::vector<std::pair<std::vector<int64_t>, int64_t>>{
+             {{4, -1}, 4}, {{-1, 12}, 4}, {{0, 12}, 4}, {{-1, 12}, 0}, {{1, 12}, 0}}) {
+        onnx::ModelProto m = new_model({batch, 3, 2, 2});
+        if (batch == 0)
+            m.mutable_graph()
+                ->mutable_input(0)
+                ->mutable_type()
+                ->mutable_tensor_type()
+                ->mutable_shape()
+                ->mutable_dim(0)
+                ->set_dim_param("N");
+        add_int64_init(m, "shape", target);
+        add_node(m, "Reshape", "flat", {"input", "shape"}, "f");
+        add_init(m, "W", {12, 5}, std::vector<float>(60, 0.5f), true);
+        add_node(m, "MatMul", "fc", {"f", "W"}, "output");
+        const Network net = load_onnx(save(m, dir, "batch.onnx"));
+        INFO("target " << target[0] << "," << target[1] << " batch " << batch);
+        CHECK(net.declared_batch == batch);
+        CHECK(net.input_shape().size() == 12);
+        CHECK(net.output_shape().size() == 5);
+    }
+}
+
 TEST_CASE("Gemm alpha/beta/transB, MatMul + Add bias, Reshape and residual Add", "[onnx]") {
     std::mt19937 rng(3);
     const std::vector<float> x = random_vec(12, rng);
@@ -272,6 +298,23 @@ TEST_CASE("bad ONNX input throws InputError naming the file and the problem", "[
         const std::string msg = error_of([&] { (void)load_onnx(save(m, dir, "hardmax.onnx")); });
         CHECK_THAT(msg, Catch::Contains("hardmax.onnx") && Catch::Contains("node 'hm' (op Hardmax) is not supported") &&
                             Catch::Contains("supported: Conv, Gemm"));
+    }
+    SECTION("every unsupported node is named in one error, in graph order") {
+        onnx::ModelProto m = new_model({1, 4});
+        add_node(m, "Sigmoid", "s1", {"input"}, "a");
+        add_node(m, "Relu", "relu", {"a"}, "b");
+        add_node(m, "Hardmax", "hm", {"b"}, "c");
+        add_node(m, "Erf", "", {"c"}, "output");  // unnamed: named by op and index
+        const std::string msg = error_of([&] { (void)load_onnx(save(m, dir, "three.onnx")); });
+        CHECK_THAT(msg, Catch::Contains("3 nodes are not supported: node 's1' (op Sigmoid), node 'hm' (op Hardmax), "
+                                        "node 'Erf_3' (op Erf); supported: Conv"));
+    }
+    SECTION("a Reshape that keeps a batch of 2 but is not a flatten") {
+        onnx::ModelProto m = new_model({2, 4});
+        add_int64_init(m, "shape", {4, 2});
+        add_node(m, "Reshape", "r", {"input", "shape"}, "output");
+        CHECK_THAT(error_of([&] { (void)load_onnx(save(m, dir, "reshape.onnx")); }),
+                   Catch::Contains("Reshape of [2,4] to [4,2] is not supported; only a flatten to [2, 4]"));
     }
     SECTION("missing initializer") {
         onnx::ModelProto m = new_model({1, 4});

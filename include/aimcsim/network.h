@@ -85,6 +85,9 @@ public:
     std::vector<Layer> layers;    // topological order: inputs come from earlier layers
     int input = -1;               // tensor id of the network input
     int output = -1;              // tensor id of the network output
+    // The batch an imported model declares on its input: N (fixed), or 0 (symbolic,
+    // any batch). The network itself describes one sample; a batch runs sample by sample.
+    int declared_batch = 1;
 
     // Builders. Each checks its arguments, computes the output shape, appends the
     // layer and returns the id of its output tensor. They throw InputError with the

@@ -1,5 +1,7 @@
 #include "src/app/infer.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "src/functional/evaluator.h"
 #include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
+#include "src/core/parallel.h"
 #include "src/mapping/mapper.h"
 #include "src/app/run_config.h"
 #include "src/import/npy.h"
@@ -24,17 +27,63 @@ namespace aimcsim {
 namespace {
 
 const char* kInferUsage =
-    "usage: aimcsim infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--config C] [--seed N]\n"
-    "                     [--set KEY.PATH=VALUE]...\n"
-    "  runs one float32 tensor (the model's input shape, optionally with a leading batch 1) through the\n"
-    "  configured chip's analog numerics and writes the output tensor; .npy is a NumPy file, .pb an ONNX\n"
-    "  TensorProto (as in ONNX test data: input_0.pb), told apart by the extension; --seed N (the devices'\n"
-    "  noise draws) overrides the config's seed and any --set seed=...\n";
+    "usage: aimcsim infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--calibration C.npy|C.pb]\n"
+    "                     [--config C] [--seed N] [--set KEY.PATH=VALUE]...\n"
+    "  runs float32 samples through the configured chip's analog numerics and writes the outputs. X holds\n"
+    "  one sample (the model's input shape) or N samples (a leading batch dim: N free for a symbolic batch,\n"
+    "  the declared one for a fixed batch); the devices are programmed once and every sample gets its own\n"
+    "  per-read noise. .npy is a NumPy file, .pb an ONNX TensorProto (as in ONNX test data: input_0.pb),\n"
+    "  told apart by the extension. --calibration: the samples that set the input scales and ADC ranges\n"
+    "  (default: Fashion-MNIST training images for a 1x28x28 model when installed, else X itself);\n"
+    "  --seed N (the devices' noise draws) overrides the config's seed and any --set seed=...\n";
 
 // The dims a tensor of `s` is written with: (C, H, W), or (N,) for a flat vector.
 std::vector<std::size_t> dims_of(const Shape& s) {
     if (s.h == 1 && s.w == 1) return {static_cast<std::size_t>(s.c)};
     return {static_cast<std::size_t>(s.c), static_cast<std::size_t>(s.h), static_cast<std::size_t>(s.w)};
+}
+
+// The samples of a tensor file: one (the model's input dims) or a batch (a leading N).
+struct Samples {
+    std::vector<std::vector<float>> items;
+    bool batched = false;  // the file had a batch dim (the output gets one too)
+};
+
+Samples read_samples(const std::string& path, const std::string& role, const Network& net) {
+    const bool pb = is_tensor_pb_path(path);
+    const NpyArray x = pb ? read_tensor_pb(path) : read_npy(path);
+    const std::vector<std::size_t> dims = dims_of(net.input_shape());
+    const bool batched = x.shape.size() == dims.size() + 1 && std::equal(dims.begin(), dims.end(), x.shape.begin() + 1);
+    const std::string batch_text = net.declared_batch > 0 ? std::to_string(net.declared_batch) : "N";
+    std::vector<std::size_t> expected = dims;
+    expected.insert(expected.begin(), 0);
+    if (x.shape != dims && !batched) {
+        throw InputError(role + " '" + path + "': " + (pb ? "dims " : "shape ") + x.shape_str() +
+                         " does not match the input of model '" + net.name + "': expected " + npy_shape_str(dims) +
+                         " or (" + batch_text + npy_shape_str(expected).substr(2));
+    }
+    const std::size_t n = batched ? x.shape.front() : 1;
+    if (n == 0) throw InputError(role + " '" + path + "': holds no samples (batch dim 0)");
+    if (batched && net.declared_batch > 0 && role == "--input" && n != static_cast<std::size_t>(net.declared_batch)) {
+        throw InputError(role + " '" + path + "': " + std::to_string(n) + " samples, but model '" + net.name +
+                         "' declares a fixed batch of " + std::to_string(net.declared_batch) +
+                         " (export it with a symbolic batch to run any number)");
+    }
+    const std::size_t per = net.input_shape().size();
+    Samples s;
+    s.batched = batched;
+    for (std::size_t i = 0; i < n; ++i) {
+        const float* begin = x.data.data() + i * per;
+        for (std::size_t k = 0; k < per; ++k) {
+            if (!std::isfinite(begin[k])) {
+                throw InputError(role + " '" + path + "': sample " + std::to_string(i) + ", value " +
+                                 std::to_string(k) + " is " + (std::isnan(begin[k]) ? "NaN" : "infinite") +
+                                 "; inputs must be finite");
+            }
+        }
+        s.items.emplace_back(begin, begin + per);
+    }
+    return s;
 }
 
 // The run config of --config (or the defaults) with the overrides applied.
@@ -54,30 +103,26 @@ InferResult run_infer(const InferOptions& o) {
     const RunConfig rc = infer_config(o);
     const Network net = load_onnx(o.model);
 
-    const bool pb_input = is_tensor_pb_path(o.input);
-    const NpyArray x = pb_input ? read_tensor_pb(o.input) : read_npy(o.input);
-    const std::vector<std::size_t> dims = dims_of(net.input_shape());
-    std::vector<std::size_t> batched = dims;
-    batched.insert(batched.begin(), 1);
-    const bool has_batch = x.shape == batched;
-    if (x.shape != dims && !has_batch) {
-        throw InputError("'" + o.input + "': " + (pb_input ? "dims " : "shape ") + x.shape_str() +
-                         " does not match the input of model '" + net.name + "': expected " + npy_shape_str(dims) +
-                         " or " + npy_shape_str(batched));
-    }
+    const Samples x = read_samples(o.input, "--input", net);
 
     const AccuracySettings& acc = rc.accuracy;
     InferResult r;
+    r.samples = x.items.size();
     std::vector<std::vector<float>> calib;
     const Shape& in = net.input_shape();
     const bool fmnist_input = in.size() == 784 && (in.c == 784 || (in.c == 1 && in.h == 28 && in.w == 28));
-    if (fmnist_input &&
-        std::filesystem::exists(std::filesystem::path(acc.dataset_dir) / "train-images-idx3-ubyte.gz")) {
+    if (!o.calibration.empty()) {
+        calib = read_samples(o.calibration, "--calibration", net).items;
+        r.calibrated_on = std::to_string(calib.size()) + " samples of " + o.calibration;
+    } else if (fmnist_input &&
+               std::filesystem::exists(std::filesystem::path(acc.dataset_dir) / "train-images-idx3-ubyte.gz")) {
         const Dataset train = load_fashion_mnist(acc.dataset_dir, "train", acc.calibration_samples);
         for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
-        r.calibrated_on_dataset = true;
+        r.calibrated_on = std::to_string(calib.size()) + " Fashion-MNIST training images";
     } else {
-        calib.push_back(x.data);
+        calib = x.items;
+        r.calibrated_on = "the input itself (" + std::to_string(calib.size()) +
+                          " samples; pass --calibration with representative data for a deployed chip's ranges)";
     }
     r.calibration_images = calib.size();
 
@@ -89,10 +134,14 @@ InferResult run_infer(const InferOptions& o) {
     }
     AnalogNetwork analog(net, map, rc.tile, rc.seed, calib, acc.adc_range_scale, rc.simulation.threads);
     analog.set_time(rc.simulation.t_inference_s.front());
-    r.output = analog.forward(x.data, 0, true);
+    // Sample i is image i of the per-read noise streams: results do not depend on threads.
+    std::vector<std::vector<float>> outputs(x.items.size());
+    parallel_for(x.items.size(), rc.simulation.threads,
+                 [&](std::size_t i) { outputs[i] = analog.forward(x.items[i], i, true); });
+    for (const auto& y : outputs) r.output.insert(r.output.end(), y.begin(), y.end());
 
     std::vector<std::size_t> out_dims = dims_of(net.output_shape());
-    if (has_batch) out_dims.insert(out_dims.begin(), 1);
+    if (x.batched) out_dims.insert(out_dims.begin(), x.items.size());
     if (is_tensor_pb_path(o.output)) {
         write_tensor_pb(o.output, out_dims, r.output, "output");
     } else {
@@ -117,6 +166,8 @@ int run_infer_command(const std::vector<std::string>& args) {
             o.input = value(i, a);
         } else if (a == "--output" || a == "-o") {
             o.output = value(i, a);
+        } else if (a == "--calibration") {
+            o.calibration = value(i, a);
         } else if (a == "--config") {
             o.config = value(i, a);
         } else if (a == "--set") {
@@ -137,10 +188,8 @@ int run_infer_command(const std::vector<std::string>& args) {
     }
     if (!seed.empty()) o.overrides.push_back("seed=" + seed);
     const InferResult r = run_infer(o);
-    std::cout << "wrote " << o.output << " (" << r.output.size() << " values; calibrated on "
-              << (r.calibrated_on_dataset ? std::to_string(r.calibration_images) + " Fashion-MNIST training images"
-                                          : std::string("the input itself"))
-              << ")\n";
+    std::cout << "wrote " << o.output << " (" << r.samples << (r.samples == 1 ? " sample, " : " samples, ")
+              << r.output.size() << " values; calibrated on " << r.calibrated_on << ")\n";
     return 0;
 }
 

@@ -1,17 +1,19 @@
-// `aimcsim infer MODEL.onnx --input X.npy --output Y.npy [--config C] [--seed N] [--set k=v]...`:
-// one input tensor through the configured chip's numerics, so users can check their
-// own models. Tensors are NumPy .npy files or, when the name ends in .pb, ONNX
+// `aimcsim infer MODEL.onnx --input X.npy --output Y.npy [--calibration C.npy] [--config C] [--seed N]
+// [--set k=v]...`: one sample or a batch of N through the configured chip's numerics, so users
+// can check their own models. Tensors are NumPy .npy files or, when the name ends in .pb, ONNX
 // TensorProto files (the ONNX test-data format, input_0.pb); float32 either way.
 //
 // The numerics are AnalogNetwork's (src/functional/analog_network.h), which the
 // SystemC chip's functional mode reproduces bit for bit: the model is mapped on the
 // config's grid, its tiles programmed with the config's seed and moved to the first
-// simulation.t_inference_s, drift compensation as the tile config says, image id 0.
-// Calibration (input scales, ADC ranges): when the model takes a Fashion-MNIST
-// image (1x28x28 or 784 values) and the dataset is installed at
+// simulation.t_inference_s, drift compensation as the tile config says, sample i is
+// image id i of the per-read noise. Non-finite inputs are refused.
+// Calibration (input scales, ADC ranges): --calibration's samples; else, when the model
+// takes a Fashion-MNIST image (1x28x28 or 784 values) and the dataset is installed at
 // accuracy.dataset_dir, the first accuracy.calibration_samples training images, as
 // the accuracy evaluation does; otherwise the input itself (then the ADC ranges fit
-// this one input exactly, so the result is optimistic for a deployed chip).
+// these inputs exactly, so the result is optimistic for a deployed chip). The command
+// says which.
 // Without --config: the hermes tile with its defaults on an 8x8 grid.
 #pragma once
 
@@ -21,16 +23,18 @@
 namespace aimcsim {
 
 struct InferOptions {
-    std::string model;   // ONNX file
-    std::string input;   // .npy or .pb (TensorProto) float32, the model's input shape with or without a leading 1
-    std::string output;  // .npy or .pb (TensorProto) float32 written
-    std::string config;  // empty: defaults
+    std::string model;        // ONNX file
+    std::string input;        // .npy or .pb (TensorProto) float32: the model's input shape, or a leading batch N
+    std::string calibration;  // optional samples that set input scales and ADC ranges
+    std::string output;       // .npy or .pb (TensorProto) float32 written
+    std::string config;       // empty: defaults
     std::vector<std::string> overrides;
 };
 
 struct InferResult {
-    std::vector<float> output;  // CHW
-    bool calibrated_on_dataset = false;
+    std::vector<float> output;  // N x CHW
+    std::size_t samples = 0;
+    std::string calibrated_on;  // what set the input scales and ADC ranges, in words
     std::size_t calibration_images = 0;
 };
 

@@ -62,6 +62,7 @@ public:
         net_.name = net_name;
         for (const auto& t : g_.initializer()) consts_[t.name()] = &t;
         count_uses();
+        refuse_unsupported_ops();
         add_graph_input();
         for (int i = 0; i < g_.node_size(); ++i) node(g_.node(i), i);
         if (g_.output_size() != 1)
@@ -116,9 +117,9 @@ private:
         const auto& dims = tt.shape().dim();
         if (dims.size() != 4 && dims.size() != 2)
             fail(where + " has rank " + std::to_string(dims.size()) + "; expected NCHW (4) or [N, features] (2)");
-        if (dims[0].has_dim_value() && dims[0].dim_value() != 1)
-            fail(where + " has batch size " + std::to_string(dims[0].dim_value()) +
-                 "; only batch 1 or a symbolic batch is supported");
+        if (dims[0].has_dim_value() && (dims[0].dim_value() < 1 || dims[0].dim_value() > kMaxElements))
+            fail(where + " has batch size " + std::to_string(dims[0].dim_value()) + "; expected a positive number");
+        net_.declared_batch = dims[0].has_dim_value() ? static_cast<int>(dims[0].dim_value()) : 0;
         std::vector<int> d;
         for (int i = 1; i < dims.size(); ++i) {
             if (!dims[i].has_dim_value() || dims[i].dim_value() <= 0 || dims[i].dim_value() > kMaxElements)
@@ -355,6 +356,24 @@ private:
         return table;
     }
 
+    // Every node of an op type (or domain) we cannot import, all named in one error,
+    // so a user sees the whole list before changing the model.
+    void refuse_unsupported_ops() const {
+        std::string bad;
+        int count = 0;
+        for (int i = 0; i < g_.node_size(); ++i) {
+            const onnx::NodeProto& n = g_.node(i);
+            const bool foreign = !n.domain().empty() && n.domain() != "ai.onnx";
+            if (!foreign && handlers().count(n.op_type())) continue;
+            ++count;
+            bad += std::string(bad.empty() ? "" : ", ") + "node '" + layer_name(n, i) + "' (op " + n.op_type() +
+                   (foreign ? " in domain '" + n.domain() + "'" : std::string()) + ")";
+        }
+        if (count == 1) fail(bad + " is not supported; supported: " + onnx_supported_ops());
+        if (count > 1)
+            fail(std::to_string(count) + " nodes are not supported: " + bad + "; supported: " + onnx_supported_ops());
+    }
+
     void node(const onnx::NodeProto& n, int index) {
         const std::string& op = n.op_type();
         where_ = "node '" + layer_name(n, index) + "' (op " + op + ")";
@@ -533,15 +552,19 @@ private:
         define(n, x.rank == 2 ? x : Value{net_.add_flatten(name, x.tensor), 2});
     }
 
-    // Reshape: only a flatten to [1, features].
+    // Reshape: only a flatten to [batch, features] (the batch the input declares; -1
+    // or 0 for it also do).
     void reshape(const onnx::NodeProto& n, const std::string& name) {
         const Value x = activation(n.input(0), "input");
         const Shape s = net_.shape(x.tensor);
-        // Resolve the target against the full input dims, batch 1 included.
+        // Resolve the target against the full input dims, batch included (1 if symbolic:
+        // a target that names a batch of 1 only fits a batch of 1).
+        const int64_t batch = std::max(1, net_.declared_batch);
         const std::vector<int64_t> in_dims =
-            x.rank == 4 ? std::vector<int64_t>{1, s.c, s.h, s.w} : std::vector<int64_t>{1, s.c};
+            x.rank == 4 ? std::vector<int64_t>{batch, s.c, s.h, s.w} : std::vector<int64_t>{batch, s.c};
         std::vector<int64_t> to = int64s(constant(n, 1, "shape"));
-        const int64_t total = static_cast<int64_t>(s.size());
+        const int64_t features = static_cast<int64_t>(s.size());
+        const int64_t total = batch * features;
         int64_t known = 1;
         int infer = -1;
         for (std::size_t i = 0; i < to.size(); ++i) {
@@ -556,9 +579,10 @@ private:
                 known *= to[i];
         }
         if (infer >= 0) to[infer] = total % known == 0 ? total / known : -1;
-        if (to.size() != 2 || to[0] != 1 || to[1] != total)
+        if (to.size() != 2 || to[0] != batch || to[1] != features)
             fail_node("Reshape of " + dims_str(in_dims) + " to " + dims_str(to) +
-                      " is not supported; only a flatten to [1, " + std::to_string(total) + "]");
+                      " is not supported; only a flatten to [" + std::to_string(batch) + ", " +
+                      std::to_string(features) + "]");
         define(n, x.rank == 2 ? x : Value{net_.add_flatten(name, x.tensor), 2});
     }
 };

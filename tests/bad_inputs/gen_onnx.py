@@ -117,8 +117,8 @@ write("onnx_no_output", model(good_nodes, [tensor("W", [4, 3], W)], X, []))
 write("onnx_duplicate_output",
       model([node("Gemm", ["x", "W"], ["h"], "fc"), node("Relu", ["h"], ["h"], "relu")],
             [tensor("W", [4, 3], W)], X, [value_info("h", [1, 3])]))
-write("onnx_batch_size",
-      model(good_nodes, [tensor("W", [4, 3], W)], [value_info("x", [8, 4])], Y))
+write("onnx_batch_size",  # a batch of 0 samples (any N >= 1 or a symbolic batch imports)
+      model(good_nodes, [tensor("W", [4, 3], W)], [value_info("x", [0, 4])], Y))
 write("onnx_conv_on_2d",
       model([node("Conv", ["x", "W"], ["y"], "conv")], [tensor("W", [3, 4, 1, 1], W)], X, Y))
 write("onnx_conv_group",
