@@ -1,5 +1,6 @@
 #include "src/app/infer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -38,46 +39,73 @@ std::vector<std::size_t> dims_of(const Shape& s) {
 }
 
 // The run config of --config (or the defaults) with the overrides applied.
-RunConfig infer_config(const InferOptions& o) {
-    if (!o.config.empty()) return load_run_config(o.config, o.overrides);
+RunConfig infer_config(const std::string& config, const std::vector<std::string>& overrides) {
+    if (!config.empty()) return load_run_config(config, overrides);
     ConfigNode root = ConfigNode::parse_yaml("{}", "<defaults>");
-    for (const auto& s : o.overrides) apply_override(root, s);
+    for (const auto& s : overrides) apply_override(root, s);
     return resolve_run_config(std::move(root));
+}
+
+bool takes_fashion_mnist(const Network& net) {
+    const Shape& in = net.input_shape();
+    return in.size() == 784 && (in.c == 784 || (in.c == 1 && in.h == 28 && in.w == 28));
+}
+
+std::size_t product(const std::vector<std::size_t>& dims) {
+    std::size_t n = 1;
+    for (std::size_t d : dims) n *= d;
+    return n;
 }
 
 }  // namespace
 
-InferResult run_infer(const InferOptions& o) {
-    if (o.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
-    if (o.input.empty()) throw InputError("infer: missing --input X.npy (or X.pb)");
-    if (o.output.empty()) throw InputError("infer: missing --output Y.npy (or Y.pb)");
-    const RunConfig rc = infer_config(o);
-    const Network net = load_onnx(o.model);
+InferTensorResult infer_tensor(const InferRequest& q) {
+    if (q.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
+    const RunConfig rc = infer_config(q.config, q.overrides);
+    const Network net = load_onnx(q.model);
 
-    const bool pb_input = is_tensor_pb_path(o.input);
-    const NpyArray x = pb_input ? read_tensor_pb(o.input) : read_npy(o.input);
+    const NpyArray& x = q.input;
     const std::vector<std::size_t> dims = dims_of(net.input_shape());
-    std::vector<std::size_t> batched = dims;
-    batched.insert(batched.begin(), 1);
-    const bool has_batch = x.shape == batched;
+    const bool has_batch = x.shape.size() == dims.size() + 1 &&
+                           std::equal(dims.begin(), dims.end(), x.shape.begin() + 1) &&
+                           (q.batch ? x.shape[0] >= 1 : x.shape[0] == 1);
     if (x.shape != dims && !has_batch) {
-        throw InputError("'" + o.input + "': " + (pb_input ? "dims " : "shape ") + x.shape_str() +
-                         " does not match the input of model '" + net.name + "': expected " + npy_shape_str(dims) +
-                         " or " + npy_shape_str(batched));
+        std::vector<std::size_t> batched = dims;
+        batched.insert(batched.begin(), 1);
+        std::string batched_str = npy_shape_str(batched);
+        if (q.batch) batched_str.replace(1, 1, "N");
+        const char* what = is_tensor_pb_path(q.input_name) ? "dims " : "shape ";
+        throw InputError("'" + q.input_name + "': " + what + x.shape_str() + " does not match the input of model '" +
+                         net.name + "': expected " + npy_shape_str(dims) + " or " + batched_str);
     }
+    const std::size_t image_size = product(dims);
+    const std::size_t images = has_batch ? x.shape[0] : 1;
+    if (x.data.size() != images * image_size) {
+        throw InputError("'" + q.input_name + "': " + std::to_string(x.data.size()) + " values for shape " +
+                         x.shape_str());
+    }
+    const auto image = [&](std::size_t i) {
+        return std::vector<float>(x.data.begin() + static_cast<std::ptrdiff_t>(i * image_size),
+                                  x.data.begin() + static_cast<std::ptrdiff_t>((i + 1) * image_size));
+    };
 
     const AccuracySettings& acc = rc.accuracy;
-    InferResult r;
-    std::vector<std::vector<float>> calib;
-    const Shape& in = net.input_shape();
-    const bool fmnist_input = in.size() == 784 && (in.c == 784 || (in.c == 1 && in.h == 28 && in.w == 28));
-    if (fmnist_input &&
+    InferTensorResult r;
+    std::vector<std::vector<float>> calib = q.calibration;
+    for (std::size_t i = 0; i < calib.size(); ++i) {
+        if (calib[i].size() != image_size) {
+            throw InputError("infer: calibration image " + std::to_string(i) + " has " +
+                             std::to_string(calib[i].size()) + " values; the input of model '" + net.name + "' has " +
+                             std::to_string(image_size));
+        }
+    }
+    if (calib.empty() && takes_fashion_mnist(net) &&
         std::filesystem::exists(std::filesystem::path(acc.dataset_dir) / "train-images-idx3-ubyte.gz")) {
         const Dataset train = load_fashion_mnist(acc.dataset_dir, "train", acc.calibration_samples);
         for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
         r.calibrated_on_dataset = true;
-    } else {
-        calib.push_back(x.data);
+    } else if (calib.empty()) {
+        for (std::size_t i = 0; i < images; ++i) calib.push_back(image(i));
     }
     r.calibration_images = calib.size();
 
@@ -89,15 +117,36 @@ InferResult run_infer(const InferOptions& o) {
     }
     AnalogNetwork analog(net, map, rc.tile, rc.seed, calib, acc.adc_range_scale, rc.simulation.threads);
     analog.set_time(rc.simulation.t_inference_s.front());
-    r.output = analog.forward(x.data, 0, true);
-
-    std::vector<std::size_t> out_dims = dims_of(net.output_shape());
-    if (has_batch) out_dims.insert(out_dims.begin(), 1);
-    if (is_tensor_pb_path(o.output)) {
-        write_tensor_pb(o.output, out_dims, r.output, "output");
-    } else {
-        write_npy(o.output, out_dims, r.output);
+    for (std::size_t i = 0; i < images; ++i) {
+        const std::vector<float> y = analog.forward(image(i), i, true);
+        r.output.data.insert(r.output.data.end(), y.begin(), y.end());
     }
+    r.output.shape = dims_of(net.output_shape());
+    if (has_batch) r.output.shape.insert(r.output.shape.begin(), images);
+    return r;
+}
+
+InferResult run_infer(const InferOptions& o) {
+    if (o.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
+    if (o.input.empty()) throw InputError("infer: missing --input X.npy (or X.pb)");
+    if (o.output.empty()) throw InputError("infer: missing --output Y.npy (or Y.pb)");
+    InferRequest q;
+    q.model = o.model;
+    q.config = o.config;
+    q.overrides = o.overrides;
+    q.input = is_tensor_pb_path(o.input) ? read_tensor_pb(o.input) : read_npy(o.input);
+    q.input_name = o.input;
+    const InferTensorResult t = infer_tensor(q);
+
+    if (is_tensor_pb_path(o.output)) {
+        write_tensor_pb(o.output, t.output.shape, t.output.data, "output");
+    } else {
+        write_npy(o.output, t.output.shape, t.output.data);
+    }
+    InferResult r;
+    r.output = t.output.data;
+    r.calibrated_on_dataset = t.calibrated_on_dataset;
+    r.calibration_images = t.calibration_images;
     return r;
 }
 

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "src/import/npy.h"
+
 namespace aimcsim {
 
 struct InferOptions {
@@ -33,6 +35,28 @@ struct InferResult {
     bool calibrated_on_dataset = false;
     std::size_t calibration_images = 0;
 };
+
+// The same inference on tensors in memory (the Python API's aimcsim.infer).
+struct InferRequest {
+    std::string model;   // ONNX file
+    std::string config;  // empty: defaults
+    std::vector<std::string> overrides;
+    NpyArray input;                    // the model's input shape, with or without a leading batch
+    std::string input_name = "input";  // how error messages name the input
+    bool batch = false;                // false: the leading batch must be 1 (as files); true: any N >= 1
+    // Calibration images (CHW, the model's input size each); empty: as described above.
+    std::vector<std::vector<float>> calibration;
+};
+
+struct InferTensorResult {
+    NpyArray output;  // the model's output shape, with the input's leading batch if it had one
+    bool calibrated_on_dataset = false;
+    std::size_t calibration_images = 0;
+};
+
+// Image i of a batch keys the per-read noise as image id i (a single input is image 0).
+// Throws InputError on bad input.
+InferTensorResult infer_tensor(const InferRequest& request);
 
 // Runs the inference and writes options.output. Throws InputError on bad input.
 InferResult run_infer(const InferOptions& options);
