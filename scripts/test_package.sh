@@ -2,7 +2,7 @@
 # CI: the Debian package as a user gets it. Builds aimcsim_<version>_<arch>.deb with
 # CPack from the build folder of scripts/test.sh (built there if missing), installs it
 # with apt, runs the default simulation and the Python module from the installed files
-# in an empty directory, and removes the package again (also on failure).
+# in an empty directory, and purges the package again (also on failure).
 # Usage: scripts/test_package.sh [BUILD_DIR]   (as root or with sudo)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +11,7 @@ build=${1:-$here/build}
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 
-cmake --build "$build" -j"$(nproc)" >/dev/null
+cmake --build "$build" -j"$(nproc)" >"$build/package_build.log" 2>&1 || { cat "$build/package_build.log"; exit 1; }
 rm -f "$build"/aimcsim_*.deb
 (cd "$build" && cpack -G DEB >cpack.log 2>&1) || { cat "$build/cpack.log"; exit 1; }
 deb=$(ls "$build"/aimcsim_*.deb)
@@ -23,7 +23,7 @@ fi
 
 work=$(mktemp -d)
 cleanup() {
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get remove -y -qq aimcsim >/dev/null || true
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get purge -y -qq aimcsim >/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT

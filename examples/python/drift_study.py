@@ -11,7 +11,10 @@ import matplotlib.pyplot as plt
 import aimcsim
 
 here = os.path.dirname(os.path.abspath(__file__))
-config = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "..", "configs", "hermes64.yaml")
+config = os.path.join(here, "..", "..", "configs", "hermes64.yaml")  # in the repository, else the .deb's
+if not os.path.exists(config):
+    config = "/usr/share/aimcsim/configs/hermes64.yaml"
+config = sys.argv[1] if len(sys.argv) > 1 else config
 out = sys.argv[2] if len(sys.argv) > 2 else "drift_study.png"
 times = [1, 60, 3600, 86400, 2592000, 31536000]  # 1 s, 1 min, 1 h, 1 day, 30 days, 1 year
 r = aimcsim.run(config, set={"simulation.t_inference_s": times, "simulation.batch": 1, "accuracy.samples": 300})

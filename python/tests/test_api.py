@@ -175,3 +175,12 @@ def test_sweep_returns_one_row_per_point(tmp_path):
     assert (tmp_path / "sweep" / "results.csv").exists()
     with pytest.raises(aimcsim.InputError, match="clock_gz"):
         aimcsim.sweep({"config": HERMES_CORE, "parameters": {"tile.clock_gz": [1.0]}})
+
+
+def test_chip_runs_elaborate_again_in_one_process():
+    # Each run builds its SystemC chip in a fresh context: a second run in the same
+    # Python process gives the same report (wall times aside).
+    settings = {"accuracy.enabled": False, "simulation.batch": 2}
+    config = os.path.join(SOURCE, "configs", "hermes64.yaml")
+    first, second = (without_wall_times(aimcsim.run(config, set=settings)) for _ in range(2))
+    assert first == second and first["chip"]["tiles"] == 64
