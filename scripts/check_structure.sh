@@ -28,7 +28,8 @@ part_of() {
     src/mapping/*) echo mapping ;;
     src/functional/*) echo functional ;;
     src/chip/*) echo chip ;;
-    src/app/* | src/sweep/* | apps/*) echo application ;;
+    # python/: the Python module's bindings, a front end like the command line.
+    src/app/* | src/sweep/* | apps/* | python/*) echo application ;;
     *) echo other ;;
   esac
 }
@@ -68,7 +69,7 @@ while IFS= read -r file; do
     bad=1
   done < <(grep -n '^#include "' "$file" | sed 's/^\([0-9]*\):#include "\([^"]*\)".*/\1:\2/')
 done < <(git ls-files 'include/*.h' 'src/*.h' 'src/*.cpp' 'models/*' 'adc/*' 'digital/*' 'tiles/*' \
-  'interconnect/*' 'apps/*' | grep -E '\.(h|cpp)$')
+  'interconnect/*' 'apps/*' 'python/*' | grep -E '\.(h|cpp)$')
 
 # Core names no physics: no device, ADC, tile or topology model by name.
 if grep -n -i -E '\b(pcm|hermes|cco|crossbar|mesh2d)\b' $(git ls-files 'src/core/*' 'include/aimcsim/core/*' 'include/aimcsim/plugin.h'); then

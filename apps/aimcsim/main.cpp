@@ -18,6 +18,7 @@
 #include "src/sweep/sweep_command.h"
 #include "src/app/infer.h"
 #include "src/app/validate.h"
+#include "src/app/version.h"
 
 namespace po = boost::program_options;
 using namespace aimcsim;
@@ -35,6 +36,7 @@ const char* kUsage =
     "DIR... --out OUT)\n"
     "  validate [--out DIR] [--only NAME]...                                rerun the published silicon figures "
     "and compare\n"
+    "  --version                                                            print the version and git commit\n"
     "global option (before or after the command, repeatable):\n"
     "  --plugin PATH.so                                                     load a plugin's models first\n"
     "run 'aimcsim <command> --help' for the options of a command\n";
@@ -138,6 +140,10 @@ int sc_main(int argc, char* argv[]) {
         if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
             std::cout << kUsage;
             return args.empty() ? 2 : 0;
+        }
+        if (args[0] == "--version" || args[0] == "version") {
+            std::cout << "aimcsim " << version() << " (git " << git_hash() << ")\n";
+            return 0;
         }
         const std::string cmd = args[0];
         args.erase(args.begin());

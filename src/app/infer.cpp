@@ -43,42 +43,46 @@ std::vector<std::size_t> dims_of(const Shape& s) {
     return {static_cast<std::size_t>(s.c), static_cast<std::size_t>(s.h), static_cast<std::size_t>(s.w)};
 }
 
-// The samples of a tensor file: one (the model's input dims) or a batch (a leading N).
-struct Samples {
-    std::vector<std::vector<float>> items;
-    bool batched = false;  // the file had a batch dim (the output gets one too)
-};
+bool takes_fashion_mnist(const Network& net) {
+    const Shape& in = net.input_shape();
+    return in.size() == 784 && (in.c == 784 || (in.c == 1 && in.h == 28 && in.w == 28));
+}
 
-Samples read_samples(const std::string& path, const std::string& role, const Network& net) {
-    const bool pb = is_tensor_pb_path(path);
-    const NpyArray x = pb ? read_tensor_pb(path) : read_npy(path);
+// The run config of --config (or the defaults) with the overrides applied.
+RunConfig infer_config(const std::string& config, const std::vector<std::string>& overrides) {
+    if (!config.empty()) return load_run_config(config, overrides);
+    ConfigNode root = ConfigNode::parse_yaml("{}", "<defaults>");
+    for (const auto& s : overrides) apply_override(root, s);
+    return resolve_run_config(std::move(root));
+}
+
+}  // namespace
+
+InputSamples split_samples(const NpyArray& x, const std::string& name, const Network& net) {
     const std::vector<std::size_t> dims = dims_of(net.input_shape());
     const bool batched = x.shape.size() == dims.size() + 1 && std::equal(dims.begin(), dims.end(), x.shape.begin() + 1);
-    const std::string batch_text = net.declared_batch > 0 ? std::to_string(net.declared_batch) : "N";
-    std::vector<std::size_t> expected = dims;
-    expected.insert(expected.begin(), 0);
     if (x.shape != dims && !batched) {
-        throw InputError(role + " '" + path + "': " + (pb ? "dims " : "shape ") + x.shape_str() +
+        std::vector<std::size_t> with_batch = dims;
+        with_batch.insert(with_batch.begin(), 1);
+        std::string batch_text = npy_shape_str(with_batch);
+        batch_text.replace(1, 1, "N");  // any number of samples
+        throw InputError("'" + name + "': " + (is_tensor_pb_path(name) ? "dims " : "shape ") + x.shape_str() +
                          " does not match the input of model '" + net.name + "': expected " + npy_shape_str(dims) +
-                         " or (" + batch_text + npy_shape_str(expected).substr(2));
+                         " or " + batch_text);
     }
     const std::size_t n = batched ? x.shape.front() : 1;
-    if (n == 0) throw InputError(role + " '" + path + "': holds no samples (batch dim 0)");
-    if (batched && net.declared_batch > 0 && role == "--input" && n != static_cast<std::size_t>(net.declared_batch)) {
-        throw InputError(role + " '" + path + "': " + std::to_string(n) + " samples, but model '" + net.name +
-                         "' declares a fixed batch of " + std::to_string(net.declared_batch) +
-                         " (export it with a symbolic batch to run any number)");
-    }
     const std::size_t per = net.input_shape().size();
-    Samples s;
+    if (n == 0) throw InputError("'" + name + "': holds no samples (batch dim 0)");
+    if (x.data.size() != n * per)
+        throw InputError("'" + name + "': " + std::to_string(x.data.size()) + " values for shape " + x.shape_str());
+    InputSamples s;
     s.batched = batched;
     for (std::size_t i = 0; i < n; ++i) {
         const float* begin = x.data.data() + i * per;
         for (std::size_t k = 0; k < per; ++k) {
             if (!std::isfinite(begin[k])) {
-                throw InputError(role + " '" + path + "': sample " + std::to_string(i) + ", value " +
-                                 std::to_string(k) + " is " + (std::isnan(begin[k]) ? "NaN" : "infinite") +
-                                 "; inputs must be finite");
+                throw InputError("'" + name + "': sample " + std::to_string(i) + ", value " + std::to_string(k) +
+                                 " is " + (std::isnan(begin[k]) ? "NaN" : "infinite") + "; inputs must be finite");
             }
         }
         s.items.emplace_back(begin, begin + per);
@@ -86,35 +90,27 @@ Samples read_samples(const std::string& path, const std::string& role, const Net
     return s;
 }
 
-// The run config of --config (or the defaults) with the overrides applied.
-RunConfig infer_config(const InferOptions& o) {
-    if (!o.config.empty()) return load_run_config(o.config, o.overrides);
-    ConfigNode root = ConfigNode::parse_yaml("{}", "<defaults>");
-    for (const auto& s : o.overrides) apply_override(root, s);
-    return resolve_run_config(std::move(root));
-}
-
-}  // namespace
-
-InferResult run_infer(const InferOptions& o) {
-    if (o.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
-    if (o.input.empty()) throw InputError("infer: missing --input X.npy (or X.pb)");
-    if (o.output.empty()) throw InputError("infer: missing --output Y.npy (or Y.pb)");
-    const RunConfig rc = infer_config(o);
-    const Network net = load_onnx(o.model);
-
-    const Samples x = read_samples(o.input, "--input", net);
+InferTensorResult infer_tensor(const InferRequest& q) {
+    if (q.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
+    const RunConfig rc = infer_config(q.config, q.overrides);
+    const Network net = load_onnx(q.model);
+    const InputSamples x = split_samples(q.input, q.input_name, net);
 
     const AccuracySettings& acc = rc.accuracy;
-    InferResult r;
+    InferTensorResult r;
     r.samples = x.items.size();
-    std::vector<std::vector<float>> calib;
-    const Shape& in = net.input_shape();
-    const bool fmnist_input = in.size() == 784 && (in.c == 784 || (in.c == 1 && in.h == 28 && in.w == 28));
-    if (!o.calibration.empty()) {
-        calib = read_samples(o.calibration, "--calibration", net).items;
-        r.calibrated_on = std::to_string(calib.size()) + " samples of " + o.calibration;
-    } else if (fmnist_input &&
+    std::vector<std::vector<float>> calib = q.calibration;
+    const std::size_t per = net.input_shape().size();
+    for (std::size_t i = 0; i < calib.size(); ++i) {
+        if (calib[i].size() != per) {
+            throw InputError("infer: calibration sample " + std::to_string(i) + " of " + q.calibration_name + " has " +
+                             std::to_string(calib[i].size()) + " values; the input of model '" + net.name + "' has " +
+                             std::to_string(per));
+        }
+    }
+    if (!calib.empty()) {
+        r.calibrated_on = std::to_string(calib.size()) + " samples of " + q.calibration_name;
+    } else if (takes_fashion_mnist(net) &&
                std::filesystem::exists(std::filesystem::path(acc.dataset_dir) / "train-images-idx3-ubyte.gz")) {
         const Dataset train = load_fashion_mnist(acc.dataset_dir, "train", acc.calibration_samples);
         for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
@@ -138,15 +134,40 @@ InferResult run_infer(const InferOptions& o) {
     std::vector<std::vector<float>> outputs(x.items.size());
     parallel_for(x.items.size(), rc.simulation.threads,
                  [&](std::size_t i) { outputs[i] = analog.forward(x.items[i], i, true); });
-    for (const auto& y : outputs) r.output.insert(r.output.end(), y.begin(), y.end());
+    for (const auto& y : outputs) r.output.data.insert(r.output.data.end(), y.begin(), y.end());
+    r.output.shape = dims_of(net.output_shape());
+    if (x.batched) r.output.shape.insert(r.output.shape.begin(), x.items.size());
+    return r;
+}
 
-    std::vector<std::size_t> out_dims = dims_of(net.output_shape());
-    if (x.batched) out_dims.insert(out_dims.begin(), x.items.size());
-    if (is_tensor_pb_path(o.output)) {
-        write_tensor_pb(o.output, out_dims, r.output, "output");
-    } else {
-        write_npy(o.output, out_dims, r.output);
+InferResult run_infer(const InferOptions& o) {
+    if (o.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
+    if (o.input.empty()) throw InputError("infer: missing --input X.npy (or X.pb)");
+    if (o.output.empty()) throw InputError("infer: missing --output Y.npy (or Y.pb)");
+    const auto read_tensor = [](const std::string& path) {
+        return is_tensor_pb_path(path) ? read_tensor_pb(path) : read_npy(path);
+    };
+    InferRequest q;
+    q.model = o.model;
+    q.config = o.config;
+    q.overrides = o.overrides;
+    q.input = read_tensor(o.input);
+    q.input_name = o.input;
+    if (!o.calibration.empty()) {
+        q.calibration = split_samples(read_tensor(o.calibration), o.calibration, load_onnx(o.model)).items;
+        q.calibration_name = o.calibration;
     }
+    const InferTensorResult t = infer_tensor(q);
+    if (is_tensor_pb_path(o.output)) {
+        write_tensor_pb(o.output, t.output.shape, t.output.data, "output");
+    } else {
+        write_npy(o.output, t.output.shape, t.output.data);
+    }
+    InferResult r;
+    r.output = t.output.data;
+    r.samples = t.samples;
+    r.calibrated_on = t.calibrated_on;
+    r.calibration_images = t.calibration_images;
     return r;
 }
 

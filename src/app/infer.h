@@ -20,7 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "src/import/npy.h"
+
 namespace aimcsim {
+
+class Network;
 
 struct InferOptions {
     std::string model;        // ONNX file
@@ -37,6 +41,36 @@ struct InferResult {
     std::string calibrated_on;  // what set the input scales and ADC ranges, in words
     std::size_t calibration_images = 0;
 };
+
+// The same inference on tensors in memory (the Python API's aimcsim.infer, and run_infer).
+struct InferRequest {
+    std::string model;   // ONNX file
+    std::string config;  // empty: defaults
+    std::vector<std::string> overrides;
+    NpyArray input;                    // one sample (the model's input shape) or N (a leading batch dim)
+    std::string input_name = "input";  // how error messages name the input
+    // Calibration samples (the model's input size each); empty: as described above.
+    std::vector<std::vector<float>> calibration;
+    std::string calibration_name;  // where they came from, for the output's "calibrated on ..."
+};
+
+struct InferTensorResult {
+    NpyArray output;  // the model's output shape, with the input's leading batch if it had one
+    std::size_t samples = 0;
+    std::string calibrated_on;
+    std::size_t calibration_images = 0;
+};
+
+// The samples of a tensor: one (the model's input dims) or N (a leading batch dim);
+// InputError naming `name` on a shape that is neither, no samples, or a non-finite value.
+struct InputSamples {
+    std::vector<std::vector<float>> items;
+    bool batched = false;  // the tensor had a batch dim (the output gets one too)
+};
+[[nodiscard]] InputSamples split_samples(const NpyArray& x, const std::string& name, const Network& net);
+
+// Sample i keys the per-read noise as image id i. Throws InputError on bad input.
+[[nodiscard]] InferTensorResult infer_tensor(const InferRequest& request);
 
 // Runs the inference and writes options.output. Throws InputError on bad input.
 InferResult run_infer(const InferOptions& options);

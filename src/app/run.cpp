@@ -16,6 +16,7 @@
 #include "src/core/sim_context.h"
 #include "src/import/mvm_workload.h"
 #include "src/app/tile_bench.h"
+#include "src/app/version.h"
 #include "src/import/onnx_import.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
@@ -160,6 +161,8 @@ RunOutput run_simulation(const RunOptions& opts) {
     }
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     out.report["simulation"]["wall_s"] = wall_s;
+    out.report["simulation"]["version"] = version();
+    out.report["simulation"]["git_hash"] = git_hash();
     if (!opts.out_dir.empty()) write_outputs(opts.out_dir, out.report, out.text, out.layers_csv, rc);
     return out;
 }

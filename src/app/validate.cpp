@@ -18,6 +18,9 @@
 #ifndef AIMCSIM_VALIDATION_DIR
 #define AIMCSIM_VALIDATION_DIR "configs/validation"
 #endif
+#ifndef AIMCSIM_INSTALLED_VALIDATION_DIR
+#define AIMCSIM_INSTALLED_VALIDATION_DIR "/usr/share/aimcsim/configs/validation"
+#endif
 
 namespace aimcsim {
 
@@ -304,7 +307,10 @@ std::string validation_csv(const std::vector<CaseResult>& results) {
 }
 
 int run_validate_command(const std::vector<std::string>& args) {
-    std::string out_dir, cases_dir = AIMCSIM_VALIDATION_DIR;
+    // The source tree's cases when it is still there, else the installed ones.
+    std::string out_dir, cases_dir = std::filesystem::is_directory(AIMCSIM_VALIDATION_DIR)
+                                         ? AIMCSIM_VALIDATION_DIR
+                                         : AIMCSIM_INSTALLED_VALIDATION_DIR;
     std::vector<std::string> only, overrides;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
