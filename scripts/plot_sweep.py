@@ -10,7 +10,9 @@ on PATH may not see Debian's packages). Without --x, the first swept parameter; 
 --by, the second one if the sweep has two or more; without --y, the first metrics the
 results have (at most four). Each --y gets its own panel. --where KEY=VALUE keeps only
 the rows where a parameter has that value (repeatable), for sweeps of more than two
-parameters. Failed points are left out.
+parameters. Failed points are left out. Points that share x and line (repeated seeds:
+`seed` swept, or any parameter left out of the plot) are drawn as their mean with
+error bars of one sample standard deviation; --print writes those values to stdout.
 """
 import argparse
 import csv
@@ -56,6 +58,20 @@ def read_results(path):
     return header, params, metrics, rows
 
 
+def aggregate(pts):
+    """[(x, value)] -> [(x, mean, sample standard deviation (0 for one point), n)], by x."""
+    by_x = {}
+    for xv, v in pts:
+        by_x.setdefault(xv, []).append(v)
+    out = []
+    for xv in sorted(by_x):
+        vs = by_x[xv]
+        mean = sum(vs) / len(vs)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in vs) / (len(vs) - 1)) if len(vs) > 1 else 0.0
+        out.append((xv, mean, sd, len(vs)))
+    return out
+
+
 def sweep_name(results_path):
     """The sweep's name from the sweep.json beside the results, else the path."""
     meta = os.path.join(os.path.dirname(os.path.abspath(results_path)), "sweep.json")
@@ -77,6 +93,7 @@ def main():
     ap.add_argument("--logy", action="store_true", help="logarithmic y axes")
     ap.add_argument("--title", help="figure title (default: the results' folder)")
     ap.add_argument("--out", "-o", required=True, help="PNG file to write")
+    ap.add_argument("--print", action="store_true", help="also print each plotted point: y line x mean sd n")
     a = ap.parse_args()
 
     header, params, metrics, rows = read_results(a.results)
@@ -106,7 +123,7 @@ def main():
     for y in ys:
         if y not in metrics:
             sys.exit(f"plot_sweep: '{y}' is not a metric column; the results have: {', '.join(metrics)}")
-    others = [p for p in params if p not in (x, by) and p not in [w.split("=", 1)[0] for w in a.where]]
+    others = [p for p in params if p not in (x, by, "seed") and p not in [w.split("=", 1)[0] for w in a.where]]
     if others and len({tuple(r[p] for p in others) for r in ok}) > 1:
         print(f"plot_sweep: note: {', '.join(others)} also vary; pick one with --where", file=sys.stderr)
 
@@ -132,11 +149,17 @@ def main():
                     continue
                 xv = as_number(r[x]) if numeric_x else x_order.index(r[x])
                 pts.append((xv, v))
-            pts.sort()
             if not pts:
                 continue
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o",
-                    label=f"{by}={label}" if by else None)
+            agg = aggregate(pts)
+            repeated = any(n > 1 for _, _, _, n in agg)
+            ax.errorbar([p[0] for p in agg], [p[1] for p in agg], yerr=[p[2] for p in agg] if repeated else None,
+                        marker="o", capsize=3,
+                        label=(f"{by}={label}" if by else "") + (" (mean, error bar 1 sd)" if repeated else "") or None)
+            if a.print:
+                for xv, mean, sd, n in agg:
+                    xs = xv if numeric_x else x_order[int(xv)]
+                    print(f"{y} {label or '-'} {xs} {mean:.10g} {sd:.10g} {n}")
         if not numeric_x:
             ax.set_xticks(range(len(x_order)))
             ax.set_xticklabels(x_order)
@@ -147,7 +170,7 @@ def main():
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.grid(True, alpha=0.3)
-        if by:
+        if ax.get_legend_handles_labels()[1]:
             ax.legend(fontsize="small")
     fig.suptitle(a.title or sweep_name(a.results))
     fig.tight_layout()

@@ -82,7 +82,8 @@ TEST_CASE("chip: two pixels pipeline through two conv layers", "[chip]") {
     CHECK(r.spans[1].start_cycle == 133);
     CHECK(r.spans[1].end_cycle == 267);
     const nlohmann::json trace = chip_trace_json(r);
-    // Tiles: 4 MVM slices (c1 twice on tile 0, then c2 on tile 1). Links: the two
+    // Tiles: 4 MVMs (c1 twice on tile 0, then c2 on tile 1), each an array slice and
+    // an LDPU slice on the tile's two tracks, track by track. Links: the two
     // c1 -> c2 packets on link 0 -> 1 and the two outputs on 1 -> 0 (the inputs
     // cross no link), each a slice of its 8 or 4 flits.
     std::vector<std::string> tile_slices;
@@ -92,7 +93,7 @@ TEST_CASE("chip: two pixels pipeline through two conv layers", "[chip]") {
         if (e["pid"] == 0) tile_slices.push_back(e["name"].get<std::string>());
         if (e["pid"] == 2) link_slices[e["tid"].get<int>()] += 1;
     }
-    CHECK(tile_slices == std::vector<std::string>{"c1", "c1", "c2", "c2"});
+    CHECK(tile_slices == std::vector<std::string>{"c1", "c1", "c1", "c1", "c2", "c2", "c2", "c2"});
     REQUIRE(link_slices.size() == 2);
     for (const auto& kv : link_slices) CHECK(kv.second == 2);
 }

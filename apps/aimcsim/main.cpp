@@ -15,6 +15,7 @@
 #include "aimcsim/plugin.h"
 #include "src/app/model_listing.h"
 #include "src/app/run.h"
+#include "src/core/config_input.h"
 #include "src/sweep/sweep_command.h"
 #include "src/app/infer.h"
 #include "src/app/validate.h"
@@ -87,9 +88,9 @@ int cmd_run(const std::vector<std::string>& args) {
         "workload", po::value(&workload), "workload file (overrides `workload.file`)")(
         "batch", po::value(&batch), "inferences to simulate (overrides `simulation.batch`)")(
         "threads", po::value(&threads), "worker threads (overrides `simulation.threads`)")(
-        "quiet,q", po::bool_switch(&ro.quiet),
-        "do not print the report")("trace", po::value(&ro.trace_path),
-                                   "chip runs: write a Chrome/Perfetto trace (JSON) of every MVM to this file")(
+        "quiet,q", po::bool_switch(&ro.quiet), "print nothing but errors (no report, no warnings)")(
+        "trace", po::value(&ro.trace_path),
+        "chip runs: write a Chrome/Perfetto trace (JSON) of every MVM to this file")(
         "log-level", po::value(&log_level), "trace|debug|info|warn|error|off (default warn)");
     po::options_description hidden;
     hidden.add_options()("config", po::value(&ro.config_path));
@@ -104,18 +105,38 @@ int cmd_run(const std::vector<std::string>& args) {
         std::cout << opts << "\n";
         return 0;
     }
-    set_log_level(log_level);
+    // --quiet: errors only, unless a log level is asked for explicitly.
+    set_log_level(ro.quiet && !vm.count("log-level") ? "error" : log_level);
     if (ro.config_path.empty()) throw InputError("run: missing CONFIG (a YAML file, e.g. configs/hermes_core.yaml)");
+    if (const std::string what = binary_file_kind(ro.config_path, ""); !what.empty()) {
+        throw InputError("run: CONFIG '" + ro.config_path + "' is " + what +
+                         ", not a YAML config; give the config first and the model as the workload: aimcsim run "
+                         "configs/hermes64.yaml --workload " +
+                         ro.config_path);
+    }
     ro.overrides = sets;
-    if (seed >= 0) ro.overrides.push_back("seed=" + std::to_string(seed));
+    ro.override_labels.assign(sets.size(), "");
+    // An option's override names the option as typed in errors ("--batch 0", not "--set simulation.batch=0").
+    const auto option_override = [&](const std::string& option, const std::string& typed, const std::string& set) {
+        ro.overrides.push_back(set);
+        ro.override_labels.push_back(option + " " + typed);
+    };
+    if (seed >= 0) option_override("--seed", std::to_string(seed), "seed=" + std::to_string(seed));
     if (vm.count("seed") && seed < 0) throw InputError("--seed: expected a non-negative integer");
-    if (!workload.empty()) ro.overrides.push_back("workload.file=" + std::filesystem::absolute(workload).string());
-    if (vm.count("batch")) ro.overrides.push_back("simulation.batch=" + std::to_string(batch));
-    if (vm.count("threads")) ro.overrides.push_back("simulation.threads=" + std::to_string(threads));
+    if (!workload.empty())
+        option_override("--workload", workload, "workload.file=" + std::filesystem::absolute(workload).string());
+    if (vm.count("batch"))
+        option_override("--batch", std::to_string(batch), "simulation.batch=" + std::to_string(batch));
+    if (vm.count("threads"))
+        option_override("--threads", std::to_string(threads), "simulation.threads=" + std::to_string(threads));
     const RunOutput out = run_simulation(ro);
-    if (!ro.quiet) std::cout << out.text;
-    if (!ro.out_dir.empty() && !ro.quiet)
-        std::cout << "wrote " << ro.out_dir << "/report.json, report.txt, resolved_config.yaml\n";
+    if (ro.quiet) return 0;
+    std::cout << out.text;  // stdout carries the report alone; what was written is a log line
+    if (!ro.out_dir.empty()) {
+        std::cerr << "wrote " << ro.out_dir << "/report.json, report.txt, resolved_config.yaml"
+                  << (out.layers_csv.empty() ? "" : ", layers.csv") << (out.html.empty() ? "" : ", report.html")
+                  << "\n";
+    }
     return 0;
 }
 

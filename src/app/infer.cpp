@@ -144,6 +144,15 @@ InferResult run_infer(const InferOptions& o) {
     if (o.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
     if (o.input.empty()) throw InputError("infer: missing --input X.npy (or X.pb)");
     if (o.output.empty()) throw InputError("infer: missing --output Y.npy (or Y.pb)");
+    // The extension says the format: anything but .npy or .pb would be written as one
+    // thing under the name of another.
+    const auto has_ext = [](const std::string& p, const std::string& e) {
+        return p.size() >= e.size() && p.compare(p.size() - e.size(), e.size(), e) == 0;
+    };
+    if (!has_ext(o.output, ".npy") && !is_tensor_pb_path(o.output))
+        throw InputError("infer: --output '" + o.output +
+                         "': expected a file name ending in .npy (NumPy array) or .pb (ONNX TensorProto), which "
+                         "says the format written");
     const auto read_tensor = [](const std::string& path) {
         return is_tensor_pb_path(path) ? read_tensor_pb(path) : read_npy(path);
     };

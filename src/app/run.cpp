@@ -14,6 +14,7 @@
 #include "src/app/run_memory.h"
 #include "src/app/run_config.h"
 #include "src/core/sim_context.h"
+#include "src/core/config_input.h"
 #include "src/import/mvm_workload.h"
 #include "src/app/tile_bench.h"
 #include "src/app/version.h"
@@ -21,7 +22,9 @@
 #include "src/chip/chip_params.h"
 #include "src/chip/chip_run.h"
 #include "src/app/report/accuracy_report.h"
+#include "src/app/report/bottleneck.h"
 #include "src/app/report/chip_report.h"
+#include "src/app/report/html_report.h"
 #include "src/app/report/layers_csv.h"
 #include "src/app/report/report_files.h"
 #include "src/app/report/tile_report.h"
@@ -43,6 +46,12 @@ ConfigNode load_workload_file(const Params& wp) {
     if (!in) throw wp.error("file", "workload file '" + file + "' cannot be read");
     std::stringstream text;
     text << in.rdbuf();
+    if (const std::string what = binary_file_kind(file, text.str()); !what.empty()) {
+        throw wp.error("file", "workload file '" + file + "' is " + what +
+                                   "; a workload (--workload or workload.file) is a YAML file with `kind: "
+                                   "mvm_random` or `kind: layer_list`, or an ONNX model (.onnx). To run one input "
+                                   "tensor through a model: aimcsim infer MODEL.onnx --input X.npy --output Y.npy");
+    }
     ConfigNode node = ConfigNode::parse_yaml(text.str(), file);
     if (!node.is_map()) throw node.error("a workload file must be a map with a `kind:` key");
     return node;
@@ -79,7 +88,7 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
 }
 
 // A network on the configured chip (layer list or ONNX): report, text, layers.csv.
-RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, const std::string& trace_path) {
+RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, const std::string& trace_path, bool html) {
     const ChipParams& chip = rc.chip;
     ChipRunOptions o;
     o.seed = rc.seed;
@@ -87,7 +96,8 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
     o.functional = rc.simulation.functional;
     o.t_inference_s = rc.simulation.t_inference_s.front();
     o.threads = rc.simulation.threads;
-    o.trace = !trace_path.empty();
+    // report.html's timeline reads the spans of the first inferences: kept for small batches only.
+    o.trace = !trace_path.empty() || (html && o.batch <= kTimelineInferences);
     const AccuracySettings& acc = rc.accuracy;
     if (o.functional && trained && acc.enabled) {
         // Feed the chip real test images and calibrate it exactly as the accuracy
@@ -109,10 +119,13 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
     RunOutput out;
     out.report = chip_report_json(r);
     put_report_header(out.report, rc);
-    out.text = chip_report_text(r);
+    const StaticPower power{rc.tile.create()->static_power_mw(), chip.static_power_mw, chip.power_gate_unused_tiles};
+    const Bottleneck bottleneck = find_bottleneck(r, power);
+    out.text = chip_report_text(r, bottleneck);
     out.layers_csv = layers_csv(r);
-    if (o.trace) write_trace(trace_path, r);
+    if (!trace_path.empty()) write_trace(trace_path, r);
     add_accuracy(rc, acc, net, r.mapping, trained, out);
+    if (html) out.html = report_html(out.report, bottleneck, pipeline_timeline_json(r));
     return out;
 }
 
@@ -138,12 +151,12 @@ void validate_run(const std::string& config_path, const std::vector<std::string>
 
 RunOutput run_simulation(const RunOptions& opts) {
     const auto t_start = std::chrono::steady_clock::now();
-    const RunConfig rc = load_run_config(opts.config_path, opts.overrides);
+    const RunConfig rc = load_run_config(opts.config_path, opts.overrides, opts.override_labels);
     const Params wp = workload_section_schema().parse(rc.workload, {});
 
     RunOutput out;
     if (ends_with(wp.str("file"), ".onnx")) {
-        out = run_network(rc, load_onnx(wp.str("file")), true, opts.trace_path);
+        out = run_network(rc, load_onnx(wp.str("file")), true, opts.trace_path, !opts.out_dir.empty());
     } else {
         const ConfigNode workload = load_workload_file(wp);
         const ConfigNode* kind = workload.find("kind");
@@ -154,7 +167,7 @@ RunOutput run_simulation(const RunOptions& opts) {
             out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
             out.text = tile_report_text(out.report);
         } else if (kind->as_string() == "layer_list") {
-            out = run_network(rc, load_layer_list(workload, rc.seed), false, opts.trace_path);
+            out = run_network(rc, load_layer_list(workload, rc.seed), false, opts.trace_path, !opts.out_dir.empty());
         } else {
             throw kind->error("unknown workload kind '" + kind->as_string() + "'; expected mvm_random or layer_list");
         }
@@ -163,7 +176,7 @@ RunOutput run_simulation(const RunOptions& opts) {
     out.report["simulation"]["wall_s"] = wall_s;
     out.report["simulation"]["version"] = version();
     out.report["simulation"]["git_hash"] = git_hash();
-    if (!opts.out_dir.empty()) write_outputs(opts.out_dir, out.report, out.text, out.layers_csv, rc);
+    if (!opts.out_dir.empty()) write_outputs(opts.out_dir, out.report, out.text, out.layers_csv, rc, out.html);
     return out;
 }
 

@@ -13,15 +13,19 @@ namespace aimcsim {
 struct RunOptions {
     std::string config_path;
     std::vector<std::string> overrides;  // a.b=c, applied in order after the file
-    std::string out_dir;                 // empty: no files written
-    bool quiet = false;                  // do not print the text report
-    std::string trace_path;              // chip runs: Chrome/Perfetto trace-event JSON written here
+    // Per override, what the user typed ("--batch 0"), for its errors; empty or
+    // missing: "--set a.b=c".
+    std::vector<std::string> override_labels;
+    std::string out_dir;     // empty: no files written
+    bool quiet = false;      // do not print the text report
+    std::string trace_path;  // chip runs: Chrome/Perfetto trace-event JSON written here
 };
 
 struct RunOutput {
     nlohmann::json report;
     std::string text;
     std::string layers_csv;  // chip runs: the per-layer table
+    std::string html;        // chip runs: report.html
 };
 
 // Loads, validates, simulates, writes DIR/report.json, report.txt, resolved_config.yaml.

@@ -1,6 +1,8 @@
 #include "src/app/run_config.h"
 
 #include "aimcsim/plugin.h"
+#include "src/core/unknown_keys.h"
+#include "src/core/config_input.h"
 
 namespace aimcsim {
 
@@ -54,13 +56,18 @@ std::vector<std::string> load_config_plugins(const ConfigNode& root) {
     return paths;
 }
 
-RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides) {
+RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides,
+                          const std::vector<std::string>& labels) {
     ConfigNode root = load_config_file(path);
-    for (const auto& o : overrides) apply_override(root, o);
+    for (std::size_t i = 0; i < overrides.size(); ++i)
+        apply_labelled_override(root, overrides[i], i < labels.size() ? labels[i] : "");
     return resolve_run_config(std::move(root));
 }
 
-RunConfig resolve_run_config(ConfigNode root) {
+namespace {
+
+// The sections of a resolved tree, each validated by its owner.
+RunConfig resolve_sections(ConfigNode root) {
     RunConfig rc;
     rc.root = std::move(root);
     rc.plugins = load_config_plugins(rc.root);
@@ -79,6 +86,23 @@ RunConfig resolve_run_config(ConfigNode root) {
     if (rc.simulation.t_inference_s.empty()) throw sim.error("t_inference_s", "expected at least one time");
     rc.simulation.threads = static_cast<int>(sim.integer("threads"));
     rc.simulation.batch = static_cast<int>(sim.integer("batch"));
+    return rc;
+}
+
+}  // namespace
+
+RunConfig resolve_run_config(ConfigNode root) {
+    // Every unknown key of every section in one error, in file order. A later error
+    // may be a typo's consequence (`modle:` leaves `model:` missing): the typos first.
+    UnknownKeyCollector unknown;
+    RunConfig rc;
+    try {
+        rc = resolve_sections(std::move(root));
+    } catch (const InputError&) {
+        unknown.throw_if_any();
+        throw;
+    }
+    unknown.throw_if_any();
     return rc;
 }
 

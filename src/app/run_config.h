@@ -45,7 +45,10 @@ std::vector<std::string> load_config_plugins(const ConfigNode& root);
 
 // Loads `path`, applies `overrides` (a.b=c) in order, loads the plugins it names and
 // validates every section (resolve_run_config).
-[[nodiscard]] RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides);
+// `labels[i]` (when given) is what the user typed for overrides[i] ("--batch 0"),
+// which errors about it name.
+[[nodiscard]] RunConfig load_run_config(const std::string& path, const std::vector<std::string>& overrides,
+                                        const std::vector<std::string>& labels = {});
 
 // The typed config of a resolved tree (plugins of `plugins:` loaded first).
 [[nodiscard]] RunConfig resolve_run_config(ConfigNode root);

@@ -1,6 +1,8 @@
 // The config tree and its loader. This is the only file that sees yaml-cpp.
 #include "aimcsim/core/config.h"
 
+#include "src/core/config_input.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -161,6 +163,8 @@ ConfigNode load_recursive(const fs::path& file, std::vector<std::string>& stack,
     if (!in) throw ConfigError(included_from, "", "cannot read config file '" + name + "'");
     std::stringstream text;
     text << in.rdbuf();
+    if (const std::string what = binary_file_kind(name, text.str()); !what.empty())
+        throw ConfigError(included_from, "", "'" + name + "' is " + what + ", not a YAML config file");
     ConfigNode node = ConfigNode::parse_yaml(text.str(), name);
     if (node.is_null()) node = ConfigNode::make_map({name, 1, 1});
     if (!node.is_map()) throw node.error("a config file must be a map of sections (key: value)");
@@ -366,8 +370,10 @@ ConfigNode load_config_file(const std::string& path) {
     return load_recursive(fs::path(path), stack, {path, 0, 0});
 }
 
-void apply_override(ConfigNode& root, const std::string& assignment) {
-    const SourceLoc where{"--set " + assignment, 0, 0};
+void apply_override(ConfigNode& root, const std::string& assignment) { apply_labelled_override(root, assignment, ""); }
+
+void apply_labelled_override(ConfigNode& root, const std::string& assignment, const std::string& label) {
+    const SourceLoc where{label.empty() ? "--set " + assignment : label, 0, 0};
     const auto eq = assignment.find('=');
     if (eq == std::string::npos || eq == 0) { throw ConfigError(where, "", "expected KEY.PATH=VALUE"); }
     const std::string key_path = assignment.substr(0, eq);
@@ -377,7 +383,7 @@ void apply_override(ConfigNode& root, const std::string& assignment) {
         if (part.empty()) throw ConfigError(where, key_path, "empty component in key path");
         parts.push_back(part);
     }
-    ConfigNode value = ConfigNode::parse_yaml(assignment.substr(eq + 1), "--set " + assignment);
+    ConfigNode value = ConfigNode::parse_yaml(assignment.substr(eq + 1), where.file);
     // Overrides have no line; relabel every node so errors point at the override.
     std::function<void(ConfigNode&)> relabel = [&](ConfigNode& n) {
         ConfigNode copy;
@@ -424,6 +430,20 @@ void apply_override(ConfigNode& root, const std::string& assignment) {
         node.set(parts[i], child);
     };
     assign(root, 0);
+}
+
+std::string binary_file_kind(const std::string& path, const std::string& content) {
+    const auto ends_with = [&](const std::string& ext) {
+        return path.size() >= ext.size() && lower(path.substr(path.size() - ext.size())) == ext;
+    };
+    if (content.rfind("\x93NUMPY", 0) == 0 || ends_with(".npy")) return "a NumPy array (.npy)";
+    if (ends_with(".onnx")) return "an ONNX model (.onnx)";
+    if (ends_with(".pb")) return "an ONNX tensor (.pb)";
+    for (const char c : content.substr(0, 4096)) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') return "a binary file";
+    }
+    return "";
 }
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {

@@ -1,5 +1,7 @@
 #include "aimcsim/core/params.h"
 
+#include "src/core/unknown_keys.h"
+
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -14,6 +16,14 @@ std::string fmt_num(double v) {
     std::ostringstream os;
     os << v;
     return os.str();
+}
+
+// A value of an integer parameter in full ("2000000", not "2e+06").
+std::string fmt_bound(const ParamSpec& spec, double v) {
+    if (spec.type == ParamType::Int && std::isfinite(v) && std::abs(v) < 9.3e18) {
+        return std::to_string(static_cast<long long>(v));
+    }
+    return fmt_num(v);
 }
 
 }  // namespace
@@ -55,7 +65,8 @@ std::string ParamSpec::range_str() const {
     }
     if (type != ParamType::Int && type != ParamType::Real && type != ParamType::RealList) return "";
     if (std::isinf(min) && std::isinf(max)) return "";
-    return std::string(min_exclusive ? "(" : "[") + fmt_num(min) + ", " + fmt_num(max) + (std::isinf(max) ? ")" : "]");
+    return std::string(min_exclusive ? "(" : "[") + fmt_bound(*this, min) + ", " + fmt_bound(*this, max) +
+           (std::isinf(max) ? ")" : "]");
 }
 
 // ---------------------------------------------------------------- declaration
@@ -185,8 +196,8 @@ void resolve_section(const ParamSpec& spec, const ConfigNode& node, std::any& ou
 void check_range(const ParamSpec& spec, const ConfigNode& node, double v) {
     const bool below = spec.min_exclusive ? !(v > spec.min) : !(v >= spec.min);
     if (below || !(v <= spec.max) || std::isnan(v)) {
-        throw node.error("value " + fmt_num(v) + " is out of range; expected " + spec.type_name() + " in " +
-                         spec.range_str() + (spec.unit.empty() ? "" : " " + spec.unit));
+        throw node.error("value " + fmt_bound(spec, v) + " is out of range; expected " + spec.type_name() + " in " +
+                         spec.range_str() + (spec.unit.empty() ? "" : " " + spec.unit) + " (" + spec.description + ")");
     }
 }
 
@@ -215,7 +226,9 @@ Params ParamSchema::parse(const ConfigNode& section, const std::vector<std::stri
                 for (const auto& n : candidates) all += (all.empty() ? "" : ", ") + n;
                 msg += "; expected one of: " + all;
             }
-            throw ConfigError(kv.second.loc(), kv.second.path(), msg);
+            const ConfigError unknown(kv.second.loc(), kv.second.path(), msg);
+            if (UnknownKeyCollector::active() == nullptr) throw unknown;
+            UnknownKeyCollector::active()->record(unknown);  // reported with the others when the config is loaded
         }
     }
 

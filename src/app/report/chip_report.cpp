@@ -28,13 +28,16 @@ nlohmann::json chip_report_json(const ChipRunResult& r, const StatDeclarations<C
     return declared_json(r, counters);
 }
 
-std::string chip_report_text(const ChipRunResult& r, const StatDeclarations<ChipRunResult>& counters) {
+namespace {
+
+// Everything report.txt says before the bottleneck and the list of counters.
+std::string chip_summary_text(const ChipRunResult& r) {
     std::ostringstream os;
     os.setf(std::ios::fixed);
     os.precision(2);
     os << "chip: " << r.grid_rows << "x" << r.grid_cols << " tiles, " << r.topology << " interconnect, MVM every "
        << r.peak.mvm_interval_ns << " ns; peak " << r.peak.peak_tops << " TOPS, " << r.peak.peak_tops_per_w
-       << " TOPS/W (8-bit, all cells)\n";
+       << " TOPS/W (reference data: 8-bit, every cell of every tile busy)\n";
     os << "workload: " << r.workload_name << ", " << r.macs_per_inference << " MACs per inference, " << r.inferences
        << " inference(s), " << (r.functional ? "functional" : "timing only") << "\n";
     os << "mapping: " << r.mapping.tiles_used() << " tiles used, cell utilisation "
@@ -76,7 +79,10 @@ std::string chip_report_text(const ChipRunResult& r, const StatDeclarations<Chip
               "rate\n";
     }
     os << "latency " << r.latency_ns * 1e-3 << " us, throughput " << r.throughput_inferences_per_s << " inferences/s, "
-       << r.tops << " TOPS, " << r.tops_per_w << " TOPS/W, " << r.energy_per_inference_nj * 1e-3 << " uJ/inference\n";
+       << "measured " << r.tops << " TOPS, " << r.tops_per_w << " TOPS/W, " << r.energy_per_inference_nj * 1e-3
+       << " uJ/inference\n";
+    os << "  (measured TOPS/W: this run's workload ops over its energy, static included; peak TOPS/W in the first "
+          "line is reference data for every cell busy)\n";
     const EnergyBreakdown& e = r.energy_pj;
     const double t = e.total() > 0 ? e.total() : 1.0;
     os << "energy: array " << 100 * e.array / t << " %, pwm+input " << 100 * (e.pwm + e.input) / t << " %, adc "
@@ -99,8 +105,22 @@ std::string chip_report_text(const ChipRunResult& r, const StatDeclarations<Chip
            << (span > 0 ? static_cast<double>(g.busy_cycles) / span : 0.0) << ", " << g.queue_cycles << " queue cycles"
            << busy_by_op_text(g) << "\n";
     }
-    os << "\nevery counter (report.json key, value, unit, meaning):\n" << declared_text(r, counters);
     return os.str();
+}
+
+std::string counters_text(const ChipRunResult& r, const StatDeclarations<ChipRunResult>& counters) {
+    return "\nevery counter (report.json key, value, unit, meaning):\n" + declared_text(r, counters);
+}
+
+}  // namespace
+
+std::string chip_report_text(const ChipRunResult& r, const StatDeclarations<ChipRunResult>& counters) {
+    return chip_summary_text(r) + counters_text(r, counters);
+}
+
+std::string chip_report_text(const ChipRunResult& r, const Bottleneck& bottleneck,
+                             const StatDeclarations<ChipRunResult>& counters) {
+    return chip_summary_text(r) + bottleneck_text(bottleneck) + counters_text(r, counters);
 }
 
 }  // namespace aimcsim

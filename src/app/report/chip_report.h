@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aimcsim/core/stats.h"
+#include "src/app/report/bottleneck.h"
 #include "src/chip/chip_counters.h"
 #include "src/chip/chip_run.h"
 
@@ -22,6 +23,10 @@ namespace aimcsim {
 // A summary a newcomer can read (chip, tile map as a grid of layer numbers,
 // per-layer table, totals), then every declared counter with its unit and meaning.
 [[nodiscard]] std::string chip_report_text(const ChipRunResult& r,
+                                           const StatDeclarations<ChipRunResult>& counters = chip_counters());
+
+// The same with the bottleneck section after the summary (what `run` writes).
+[[nodiscard]] std::string chip_report_text(const ChipRunResult& r, const Bottleneck& bottleneck,
                                            const StatDeclarations<ChipRunResult>& counters = chip_counters());
 
 }  // namespace aimcsim

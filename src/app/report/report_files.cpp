@@ -17,7 +17,7 @@ void put_report_header(json& report, const RunConfig& rc) {
 }
 
 void write_outputs(const std::string& dir, const json& report, const std::string& text, const std::string& layers_csv,
-                   const RunConfig& rc) {
+                   const RunConfig& rc, const std::string& html) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw InputError("cannot create output folder '" + dir + "': " + ec.message());
@@ -31,6 +31,7 @@ void write_outputs(const std::string& dir, const json& report, const std::string
     write("report.txt", text);
     write("resolved_config.yaml", rc.root.to_yaml());
     if (!layers_csv.empty()) write("layers.csv", layers_csv);
+    if (!html.empty()) write("report.html", html);
 }
 
 void write_trace(const std::string& path, const ChipRunResult& r) {

@@ -18,9 +18,9 @@ inline constexpr const char* kReportSchema = "aimcsim.report/1";
 void put_report_header(nlohmann::json& report, const RunConfig& rc);
 
 // Writes report.json, report.txt, resolved_config.yaml and (unless empty)
-// layers.csv into `dir` (created).
+// layers.csv and report.html into `dir` (created).
 void write_outputs(const std::string& dir, const nlohmann::json& report, const std::string& text,
-                   const std::string& layers_csv, const RunConfig& rc);
+                   const std::string& layers_csv, const RunConfig& rc, const std::string& html = "");
 
 // The Chrome / Perfetto trace of a run made with ChipRunOptions::trace.
 void write_trace(const std::string& path, const ChipRunResult& r);
