@@ -135,8 +135,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
         if (functional) {
             models.push_back(std::make_unique<SharedTile>(values->analog->tile(static_cast<int>(b))));
         } else {
-            models.push_back(std::make_unique<BlockShapedTile>(
-                tile.create(), mapping.blocks[b].cols));
+            models.push_back(std::make_unique<BlockShapedTile>(tile.create(), mapping.blocks[b].cols));
         }
     }
     if (!models.empty()) {
@@ -167,6 +166,9 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
     SC_HAS_PROCESS(Chip);
     SC_METHOD(dispatch);
     sensitive << wake_;
+    SC_METHOD(deliver_results);
+    sensitive << results_event_;
+    dont_initialize();
     // Runs once at time 0 (initialisation), which handles the first input pixel.
 }
 
@@ -191,7 +193,17 @@ void Chip::rearm() {
 }
 
 void Chip::mvm_done(std::uint64_t job_id) {
-    schedule_->mvm_done(job_id, now_cycle());
+    // Collected and handled one delta later, in issue order (job ids are issued in
+    // order): the LDPU threads finishing at one time run in the order of the SystemC
+    // kernel's timed-event heap, which is no property of the chip.
+    results_due_.push_back(job_id);
+    results_event_.notify(SC_ZERO_TIME);
+}
+
+void Chip::deliver_results() {
+    std::sort(results_due_.begin(), results_due_.end());
+    for (const std::uint64_t job : results_due_) schedule_->mvm_done(job, now_cycle());
+    results_due_.clear();
     rearm();
 }
 

@@ -89,6 +89,7 @@ private:
     void dispatch();  // SC_METHOD: runs the schedule's events that are due
     void rearm();
     void mvm_done(std::uint64_t job_id);
+    void deliver_results();                         // SC_METHOD: hands the schedule the results due, in issue order
     [[nodiscard]] std::uint64_t now_cycle() const;  // the first clock edge at or after now
     [[nodiscard]] sc_core::sc_time time_of(std::uint64_t cycle) const;
 
@@ -102,6 +103,8 @@ private:
     std::vector<int> block_of_tile_;
     std::unique_ptr<ChipSchedule> schedule_;
     sc_core::sc_event wake_;
+    sc_core::sc_event results_event_;
+    std::vector<std::uint64_t> results_due_;  // MVM results of the current time, not yet handled
 };
 
 }  // namespace aimcsim
