@@ -33,11 +33,12 @@ void bench(const std::string& config, const std::string& workload, int batch, co
     const ChipRunResult r = run_chip(TileConfig::parse(root.at("tile")), chip, net, opts);
     std::printf(
         "%-12s %-28s %-22s %-36s batch %2d: %3d tiles, latency %9.1f us, %9.0f inf/s, %5.2f TOPS/W | wall %.3f s, "
-        "sc_start %.3f s, %llu MVMs, %.2f M MVM/s\n",
+        "sc_start %.3f s (cpu %.3f s), %llu MVMs, %.2f M MVM/s (per cpu s %.2f M)\n",
         functional ? "functional" : "timing-only", workload.c_str(), config.c_str(),
         overrides.empty() ? "-" : overrides.c_str(), batch, r.mapping.tiles_used(), r.latency_ns * 1e-3,
-        r.throughput_inferences_per_s, r.tops_per_w, r.wall_s, r.simulate_wall_s,
-        static_cast<unsigned long long>(r.tile_mvms), r.tile_mvms / r.simulate_wall_s * 1e-6);
+        r.throughput_inferences_per_s, r.tops_per_w, r.wall_s, r.simulate_wall_s, r.simulate_cpu_s,
+        static_cast<unsigned long long>(r.tile_mvms), r.tile_mvms / r.simulate_wall_s * 1e-6,
+        r.tile_mvms / r.simulate_cpu_s * 1e-6);
 }
 
 // One timing-only run with chip.placement = `method`: what the placement changes.
