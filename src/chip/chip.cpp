@@ -131,6 +131,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
     schedule_ = std::make_unique<ChipSchedule>(net, mapping, params, *network_, batch);
     schedule_->issue_mvm = [this](int block, std::uint64_t job, std::uint64_t cycle) { issue(block, job, cycle); };
     codes_.resize(static_cast<std::size_t>(tile_rows_));
+    pending_.resize(mapping.blocks.size());
     schedule_->record_spans(record_spans);
     network_->record_spans(record_spans);
     if (functional) schedule_->enable_values(values->inputs, *values->analog, values->gdc, values->first_image);
@@ -157,21 +158,26 @@ void Chip::issue(int block, std::uint64_t job_id, std::uint64_t cycle) {
     ports_[static_cast<std::size_t>(block)]->run(op_, time_of(cycle) - sc_core::sc_time_stamp());
     const std::uint64_t period = clock_period_.value();
     schedule_->mvm_started(job_id, op_.start.value() / period);
-    results_.push(Result{op_.done.value() / period, issued_++, job_id});
+    std::deque<Result>& fifo = pending_[static_cast<std::size_t>(block)];
+    fifo.push_back(Result{op_.done.value() / period, issued_++, job_id});
+    if (fifo.size() == 1) heads_.push(Head{fifo.front(), block});
 }
 
 void Chip::run() {
     std::uint64_t now = 0;
     for (;;) {
         const std::uint64_t next_event = schedule_->next_cycle();
-        const std::uint64_t next = results_.empty() ? next_event : std::min(next_event, results_.top().cycle);
+        const std::uint64_t next = heads_.empty() ? next_event : std::min(next_event, heads_.top().result.cycle);
         if (next == ChipSchedule::kNever) break;
         now = next;
         schedule_->run_until(now);
-        while (!results_.empty() && results_.top().cycle == now) {
-            const std::uint64_t job = results_.top().job;
-            results_.pop();
-            schedule_->mvm_done(job, now);
+        while (!heads_.empty() && heads_.top().result.cycle == now) {
+            const Head head = heads_.top();
+            heads_.pop();
+            std::deque<Result>& fifo = pending_[static_cast<std::size_t>(head.block)];
+            fifo.pop_front();
+            if (!fifo.empty()) heads_.push(Head{fifo.front(), head.block});
+            schedule_->mvm_done(head.result.job, now);
         }
         schedule_->run_until(now);
     }

@@ -14,6 +14,7 @@
 // issued, then the events those results made due at the same cycle.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -110,7 +111,15 @@ private:
     std::vector<std::unique_ptr<TileModule>> tiles_;  // per mapping block
     std::vector<std::unique_ptr<TilePort>> ports_;    // per mapping block
     std::unique_ptr<ChipSchedule> schedule_;
-    std::priority_queue<Result, std::vector<Result>, std::greater<Result>> results_;
+    // Results in flight: a FIFO per block (a tile finishes its MVMs in issue order)
+    // and a heap of the FIFOs' first results, so the heap is never deeper than the tiles.
+    std::vector<std::deque<Result>> pending_;
+    struct Head {
+        Result result;
+        int block = 0;
+        bool operator>(const Head& o) const { return result > o.result; }
+    };
+    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads_;
     std::uint64_t issued_ = 0;
     TileOp op_;                       // the MVM being issued
     std::vector<std::int8_t> codes_;  // its input codes (functional mode)
