@@ -3,6 +3,7 @@
 // figures (latency, throughput, TOPS/W) are printed beside them.
 //   build/bench/bench_chip [quick]     (quick: ResNet-18 and functional ResNet-9 only)
 //   build/bench/bench_chip placement   (snake vs traffic placement: bit-hops, bytes, stalls, latency, search time)
+//   build/bench/bench_chip scaling     (CSV: wall time vs batch size and vs grid size, for docs/performance.md)
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -33,11 +34,12 @@ void bench(const std::string& config, const std::string& workload, int batch, co
     const ChipRunResult r = run_chip(TileConfig::parse(root.at("tile")), chip, net, opts);
     std::printf(
         "%-12s %-28s %-22s %-36s batch %2d: %3d tiles, latency %9.1f us, %9.0f inf/s, %5.2f TOPS/W | wall %.3f s, "
-        "sc_start %.3f s, %llu MVMs, %.2f M MVM/s\n",
+        "sc_start %.3f s (cpu %.3f s), %llu MVMs, %.2f M MVM/s (per cpu s %.2f M)\n",
         functional ? "functional" : "timing-only", workload.c_str(), config.c_str(),
         overrides.empty() ? "-" : overrides.c_str(), batch, r.mapping.tiles_used(), r.latency_ns * 1e-3,
-        r.throughput_inferences_per_s, r.tops_per_w, r.wall_s, r.simulate_wall_s,
-        static_cast<unsigned long long>(r.tile_mvms), r.tile_mvms / r.simulate_wall_s * 1e-6);
+        r.throughput_inferences_per_s, r.tops_per_w, r.wall_s, r.simulate_wall_s, r.simulate_cpu_s,
+        static_cast<unsigned long long>(r.tile_mvms), r.tile_mvms / r.simulate_wall_s * 1e-6,
+        r.tile_mvms / r.simulate_cpu_s * 1e-6);
 }
 
 // One timing-only run with chip.placement = `method`: what the placement changes.
@@ -63,6 +65,30 @@ void bench_placement(const std::string& config, const std::string& workload, int
     std::printf("    hop histogram (packets by hops 0..):%s\n", hist.c_str());
 }
 
+// CSV rows: how the cost grows with the batch (ResNet-9, 8x8) and with the grid
+// (ResNet-9 batch 8, replicas filling the free tiles so that the bigger grid works).
+void bench_scaling() {
+    std::printf(
+        "sweep,workload,grid,batch,tiles_used,tile_mvms,wall_s,simulate_wall_s,simulate_cpu_s,mvms_per_cpu_s\n");
+    const auto row = [](const char* sweep, const std::string& workload, int grid, int batch, const std::string& extra) {
+        ConfigNode root = load_config_file(source("configs/hermes64.yaml"));
+        apply_override(root, "chip.rows=" + std::to_string(grid));
+        apply_override(root, "chip.cols=" + std::to_string(grid));
+        if (!extra.empty()) apply_override(root, extra);
+        const ChipParams chip = parse_chip_params(root.at("chip"));
+        const Network net = load_layer_list_file(source(workload), 1);
+        ChipRunOptions opts;
+        opts.batch = batch;
+        const ChipRunResult r = run_chip(TileConfig::parse(root.at("tile")), chip, net, opts);
+        std::printf("%s,%s,%dx%d,%d,%d,%llu,%.4f,%.4f,%.4f,%.0f\n", sweep, net.name.c_str(), grid, grid, batch,
+                    r.mapping.tiles_used(), static_cast<unsigned long long>(r.tile_mvms), r.wall_s, r.simulate_wall_s,
+                    r.simulate_cpu_s, r.simulate_cpu_s > 0 ? r.tile_mvms / r.simulate_cpu_s : 0.0);
+        std::fflush(stdout);
+    };
+    for (int batch : {1, 2, 4, 8, 16, 32, 64}) row("batch", "workloads/resnet9_cifar10.yaml", 8, batch, "");
+    for (int grid : {8, 16, 32}) row("grid", "workloads/resnet9_cifar10.yaml", grid, 8, "chip.replicate_fill=true");
+}
+
 }  // namespace
 
 // libsystemc provides main(); entry points of programs linked with it are sc_main.
@@ -70,6 +96,10 @@ int sc_main(int argc, char** argv) {
     const bool quick = argc > 1 && std::strcmp(argv[1], "quick") == 0;
     const bool placement = argc > 1 && std::strcmp(argv[1], "placement") == 0;
     try {
+        if (argc > 1 && std::strcmp(argv[1], "scaling") == 0) {
+            bench_scaling();
+            return 0;
+        }
         if (placement) {
             for (const char* method : {"snake", "traffic"})
                 bench_placement("configs/hermes64.yaml", "workloads/resnet9_cifar10.yaml", 8, method);

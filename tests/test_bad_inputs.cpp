@@ -17,6 +17,7 @@
 #include "aimcsim/core/registry.h"
 #include "src/app/run_config.h"
 #include "src/app/run_memory.h"
+#include "src/import/layer_list.h"
 #include "test_support.h"
 
 namespace {
@@ -133,30 +134,39 @@ TEST_CASE("bad inputs: command line and plugins exit 2 with a clear message", "[
 }
 
 TEST_CASE("resource guard: a run that cannot fit in memory is an input error", "[bad_inputs][resource_guard]") {
-    // The largest grid the chip schema allows (1024 x 1024) with the shipped 64-core
-    // config's tiles and accuracy evaluation: ~2.9 TiB of programmed tiles.
-    const aimcsim::RunConfig rc =
-        aimcsim::load_run_config(test::source_path("configs/hermes64.yaml"), {"chip.rows=1024", "chip.cols=1024"});
+    const aimcsim::RunConfig rc = aimcsim::load_run_config(test::source_path("configs/hermes64.yaml"), {});
     const std::unique_ptr<aimcsim::TileModel> tile = rc.tile.create();
     // 256 x 256 cells, each 2 polarities x 2 devices x 8 bytes and 3 floats.
     CHECK(tile->programmed_bytes() == 256.0 * 256.0 * (4 * 8 + 12));
     const aimcsim::AccuracySettings& acc = rc.accuracy;
-    const aimcsim::MemoryEstimate absurd = aimcsim::estimate_run_memory(*tile, 1024.0 * 1024.0, &acc);
-    REQUIRE(absurd.items.size() == 2);
-    CHECK(absurd.items[0].count == 1024.0 * 1024.0);
-    CHECK(absurd.items[1].count == 10000 + 256);
-    CHECK(absurd.items[1].bytes_each == 28 * 28 * 5);
-    CHECK(absurd.total_bytes() == 1024.0 * 1024.0 * 256 * 256 * 44 + (10000 + 256) * 28 * 28 * 5);
-    CHECK_THROWS_WITH(aimcsim::check_memory(absurd, 16e9, "this run", "make the chip or the tiles smaller"),
-                      Catch::Contains("needs about") && Catch::Contains("1.04858e+06 tiles") &&
-                          Catch::Contains("only 14.9 GiB is available; make the chip or the tiles smaller"));
 
-    // The shipped 64-core config fits in 2 GB; a tile bench counts one tile and no images.
-    const aimcsim::MemoryEstimate e64 = aimcsim::estimate_run_memory(*tile, 64, &acc);
-    CHECK_NOTHROW(aimcsim::check_memory(e64, 2e9, "this run", ""));
-    const aimcsim::MemoryEstimate core = aimcsim::estimate_run_memory(*tile, 1, nullptr);
-    REQUIRE(core.items.size() == 1);
-    CHECK(core.total_bytes() == 256.0 * 256.0 * 44);
+    // A tile bench: the process and one programmed tile, no images.
+    const aimcsim::MemoryEstimate core = aimcsim::estimate_run_memory(*tile, aimcsim::RunShape{}, nullptr);
+    CHECK(core.total_bytes() == 20.0 * 1024 * 1024 + 256.0 * 256.0 * 44);
+
+    // Timing only, the tiles are never programmed: a 100x100 grid costs its links, not
+    // 10,000 programmed tiles (26.9 GiB, refused before issue 14).
+    const aimcsim::Network resnet9 =
+        aimcsim::load_layer_list_file(test::source_path("workloads/resnet9_cifar10.yaml"), 1);
+    aimcsim::RunShape timing;
+    timing.net = &resnet9;
+    timing.chip_tiles = 100 * 100;
+    timing.batch = 8;
+    const aimcsim::MemoryEstimate grid = aimcsim::estimate_run_memory(*tile, timing, &acc);
+    CHECK(grid.total_bytes() < 0.25 * 1024 * 1024 * 1024);
+    CHECK_NOTHROW(aimcsim::check_memory(grid, 2e9, "this run", ""));
+
+    // Every inference may be in flight (inputs are not back-pressured): the batch counts.
+    const aimcsim::Network mlp = aimcsim::load_layer_list_file(test::source_path("workloads/mlp_mnist.yaml"), 1);
+    aimcsim::RunShape huge;
+    huge.net = &mlp;
+    huge.chip_tiles = 64;
+    huge.batch = 1000000000;
+    const aimcsim::MemoryEstimate absurd = aimcsim::estimate_run_memory(*tile, huge, &acc);
+    CHECK(absurd.total_bytes() > 1e9 * 64);  // at least its 64-byte record per inference
+    CHECK_THROWS_WITH(aimcsim::check_memory(absurd, 16e9, "this run", "make the batch smaller"),
+                      Catch::Contains("needs about") && Catch::Contains("1e+09 inference records") &&
+                          Catch::Contains("only 14.9 GiB is available; make the batch smaller"));
 
     // Unknown available memory (0) never blocks a run; MemAvailable is read on Linux.
     CHECK_NOTHROW(aimcsim::check_memory(absurd, 0, "this run", ""));

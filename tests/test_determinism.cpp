@@ -20,10 +20,11 @@ namespace {
 using json = nlohmann::json;
 
 // The fields of report.json that measure the host, not the simulated chip:
-// simulation.wall_s and accuracy.wall_s (src/app/run.cpp) and
-// accuracy.analog_images_per_s (images / accuracy wall time).
-const char* const kWallClockFields[] = {"wall_s", "analog_images_per_s"};
-constexpr int kWallClockFieldCount = 3;  // wall_s twice
+// simulation.wall_s and accuracy.wall_s (src/app/run.cpp),
+// accuracy.analog_images_per_s (images / accuracy wall time) and
+// simulation.peak_rss_mb (the process's peak resident memory).
+const char* const kWallClockFields[] = {"wall_s", "analog_images_per_s", "peak_rss_mb"};
+constexpr int kWallClockFieldCount = 4;  // wall_s twice
 
 // report.json as written, with the value of each wall-clock field replaced by
 // "<wall>"; everything else, formatting included, is kept byte for byte.
@@ -108,11 +109,13 @@ TEST_CASE(
 
 TEST_CASE("determinism: wall-clock fields are the only ones masked", "[determinism]") {
     const std::string report = "{\n  \"accuracy\": {\n    \"analog_images_per_s\": 1071.08,\n    \"top1\": 0.89,\n"
-                               "    \"wall_s\": 0.56\n  },\n  \"simulation\": {\n    \"wall_s\": 5e-01\n  }\n}";
+                               "    \"wall_s\": 0.56\n  },\n  \"simulation\": {\n    \"peak_rss_mb\": 61.25,\n"
+                               "    \"wall_s\": 5e-01\n  }\n}";
     const std::string masked = without_wall_clock(report);
     CHECK(masked.find("1071") == std::string::npos);
     CHECK(masked.find("0.56") == std::string::npos);
     CHECK(masked.find("5e-01") == std::string::npos);
+    CHECK(masked.find("61.25") == std::string::npos);
     CHECK(masked.find("\"top1\": 0.89") != std::string::npos);
     CHECK(json::parse(masked)["simulation"]["wall_s"] == "<wall>");
 }

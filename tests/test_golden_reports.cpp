@@ -37,10 +37,14 @@ std::vector<GoldenCase> golden_cases() {
     return cases;
 }
 
-// Host-speed figures differ run to run; everything else is simulated and must not.
+// Host-speed figures differ run to run, and the build's version and commit with every
+// commit; everything else is simulated and must not.
 void drop_wall_clock(json& j) {
     if (j.is_object()) {
         j.erase("wall_s");
+        j.erase("git_hash");
+        j.erase("version");
+        j.erase("peak_rss_mb");
         j.erase("analog_images_per_s");
         for (auto& [key, value] : j.items()) drop_wall_clock(value);
     } else if (j.is_array()) {

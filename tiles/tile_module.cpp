@@ -9,16 +9,16 @@ using sc_core::SC_NS;
 using sc_core::SC_ZERO_TIME;
 
 TileModule::TileModule(sc_core::sc_module_name name, std::unique_ptr<TileModel> model, int tile_id, std::uint64_t seed,
-                       bool functional)
+                       bool functional, Timing timing)
     : sc_module(name), in("in"), out("out"), model_(std::move(model)), tile_id_(tile_id), seed_(seed),
-      functional_(functional), clock_period_(1.0 / model_->clock_ghz(), SC_NS), array_free_at_(SC_ZERO_TIME),
-      reference_energy_(model_->reference_mvm_energy()), stats_(std::string(this->name())),
-      mvms_(stats_.declare("mvms", "", "matrix-vector multiplications")),
+      functional_(functional), timing_(timing), clock_period_(1.0 / model_->clock_ghz(), SC_NS),
+      array_free_at_(SC_ZERO_TIME), ldpu_free_at_(SC_ZERO_TIME), reference_energy_(model_->reference_mvm_energy()),
+      stats_(std::string(this->name())), mvms_(stats_.declare("mvms", "", "matrix-vector multiplications")),
       array_busy_ns_(stats_.declare("array_busy_ns", "ns", "time the array was integrating or converting")),
       array_wait_ns_(stats_.declare("array_wait_ns", "ns", "time requests waited for the array to be free")) {
     in.register_b_transport(this, &TileModule::b_transport);
     SC_HAS_PROCESS(TileModule);
-    SC_THREAD(ldpu_thread);
+    if (timing_ == Timing::Blocking) SC_THREAD(ldpu_thread);  // annotated: the caller delivers the results
 }
 
 void TileModule::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -28,43 +28,80 @@ void TileModule::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return;
     }
-    // Honour the initiator's annotated delay, then model in real time.
-    if (delay != SC_ZERO_TIME) {
+    // Blocking: honour the initiator's annotated delay, then model in real time.
+    if (timing_ == Timing::Blocking && delay != SC_ZERO_TIME) {
         wait(delay);
         delay = SC_ZERO_TIME;
     }
     switch (op->kind) {
         case TileOp::Kind::Program:
             model_->program(*op->block, TileKey{seed_, static_cast<std::uint64_t>(tile_id_)});
+            phases_valid_ = false;
             break;
         case TileOp::Kind::SetTime: model_->set_time(op->t_s); break;
-        case TileOp::Kind::Mvm: {
-            const sc_time now = sc_core::sc_time_stamp();
-            if (array_free_at_ > now) {
-                array_wait_ns_.add((array_free_at_ - now).to_seconds() * 1e9);
-                wait(array_free_at_ - now);
-            }
-            const MvmPhases ph = model_->phases();
-            // One event per phase; the numerics happen when the window closes.
-            if (ph.input_load > 0) wait(cycles(ph.input_load));
-            wait(cycles(ph.integrate + ph.convert));
-            if (functional_) {
-                Rng noise(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(tile_id_), op->mvm_id});
-                model_->mvm(op->x, op->y, energy_, &noise);
+        case TileOp::Kind::Mvm:
+            if (timing_ == Timing::Annotated) {
+                mvm_annotated(*op, delay);
             } else {
-                energy_ += reference_energy_;
+                mvm_blocking(*op);
             }
-            if (ph.readout > 0) wait(cycles(ph.readout));
-            array_free_at_ = sc_core::sc_time_stamp();
-            array_busy_ns_.add(cycles(ph.array_busy()).to_seconds() * 1e9);
-            mvms_.inc();
-            ldpu_queue_.push_back(Pending{*op});
-            ldpu_work_.notify(SC_ZERO_TIME);
             break;
-        }
         case TileOp::Kind::Result: trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE); return;
     }
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+const MvmPhases& TileModule::phases() {
+    if (!phases_valid_) {
+        phases_ = model_->phases();
+        array_busy_ns_per_mvm_ = cycles(phases_.array_busy()).to_seconds() * 1e9;
+        phases_valid_ = true;
+    }
+    return phases_;
+}
+
+void TileModule::compute(const TileOp& op) {
+    if (functional_) {
+        Rng noise(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(tile_id_), op.mvm_id});
+        model_->mvm(op.x, op.y, energy_, &noise);
+    } else {
+        energy_ += reference_energy_;
+    }
+}
+
+void TileModule::mvm_blocking(TileOp& op) {
+    const sc_time now = sc_core::sc_time_stamp();
+    if (array_free_at_ > now) {
+        array_wait_ns_.add((array_free_at_ - now).to_seconds() * 1e9);
+        wait(array_free_at_ - now);
+    }
+    const MvmPhases ph = phases();
+    // One event per phase; the numerics happen when the window closes.
+    if (ph.input_load > 0) wait(cycles(ph.input_load));
+    wait(cycles(ph.integrate + ph.convert));
+    compute(op);
+    if (ph.readout > 0) wait(cycles(ph.readout));
+    array_free_at_ = sc_core::sc_time_stamp();
+    array_busy_ns_.add(array_busy_ns_per_mvm_);
+    mvms_.inc();
+    ldpu_queue_.push_back(Pending{op});
+    ldpu_work_.notify(SC_ZERO_TIME);
+}
+
+void TileModule::mvm_annotated(TileOp& op, sc_time& delay) {
+    const MvmPhases& ph = phases();
+    const sc_time now = sc_core::sc_time_stamp();
+    const sc_time request = now + delay;
+    op.start = array_free_at_ > request ? array_free_at_ : request;
+    if (op.start > request) array_wait_ns_.add((op.start - request).to_seconds() * 1e9);
+    array_free_at_ = op.start + cycles(ph.array_busy());
+    const sc_time ldpu_start = ldpu_free_at_ > array_free_at_ ? ldpu_free_at_ : array_free_at_;
+    op.done = ldpu_start + cycles(ph.ldpu);
+    ldpu_free_at_ = op.done;
+    compute(op);
+    array_busy_ns_.add(array_busy_ns_per_mvm_);
+    mvms_.inc();
+    delay = op.done - now;
 }
 
 TileModule::~TileModule() { result_trans_.clear_extension(&result_); }
@@ -77,7 +114,7 @@ void TileModule::ldpu_thread() {
         while (ldpu_queue_.empty()) wait(ldpu_work_);
         const Pending job = ldpu_queue_.front();
         ldpu_queue_.pop_front();
-        wait(cycles(model_->phases().ldpu));
+        wait(cycles(phases().ldpu));
         result = job.op;
         result.kind = TileOp::Kind::Result;
         result.tile_id = tile_id_;

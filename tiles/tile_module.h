@@ -1,7 +1,14 @@
-// SystemC wrapper of a TileModel: requests arrive on a TLM-2.0 target socket,
-// results leave on an initiator socket. No clock: each phase of an MVM is one
-// wait() of its exact duration; the array accepts the next MVM while the LDPU
-// post-processes the previous one.
+// SystemC wrapper of a TileModel: requests arrive on a TLM-2.0 target socket.
+// No clock. Two timing styles (TLM-2.0 approximately / loosely timed):
+// - Blocking: each phase of an MVM is one wait() of its exact duration and the
+//   result leaves on the `out` initiator socket after the LDPU;
+// - Annotated (temporal decoupling): b_transport never waits; it books the MVM on
+//   the array and the LDPU from the request time (now + the annotated delay),
+//   computes it at once and returns with the delay until its result is ready
+//   (TileOp::start / done). The caller delivers the result itself; `out` is unused.
+// Either way the array accepts the next MVM while the LDPU post-processes the
+// previous one: start = max(request, array free), the array is busy for
+// phases().array_busy(), the LDPU takes the results in order, ldpu cycles each.
 #pragma once
 
 #include <systemc>
@@ -27,6 +34,8 @@ struct TileOp : tlm::tlm_extension<TileOp> {
     std::uint64_t mvm_id = 0;            // keys the per-read noise; echoed in the Result
     std::uint64_t tag = 0;               // opaque to the tile, echoed in the Result
     int tile_id = 0;                     // Result: which tile
+    sc_core::sc_time start;              // Mvm, annotated: when the array took it
+    sc_core::sc_time done;               // Mvm, annotated: when the LDPU's result is ready
 
     tlm::tlm_extension_base* clone() const override { return new TileOp(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override { *this = static_cast<const TileOp&>(other); }
@@ -37,8 +46,10 @@ public:
     tlm_utils::simple_target_socket<TileModule> in;
     tlm_utils::simple_initiator_socket<TileModule> out;
 
+    enum class Timing { Blocking, Annotated };
+
     TileModule(sc_core::sc_module_name name, std::unique_ptr<TileModel> model, int tile_id, std::uint64_t seed,
-               bool functional);
+               bool functional, Timing timing = Timing::Blocking);
     ~TileModule() override;
 
     [[nodiscard]] const TileModel& model() const { return *model_; }
@@ -53,6 +64,11 @@ private:
     };
 
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+    void mvm_blocking(TileOp& op);
+    void mvm_annotated(TileOp& op, sc_core::sc_time& delay);
+    // The numerics of one MVM (functional) or its reference energy (timing only).
+    void compute(const TileOp& op);
+    [[nodiscard]] const MvmPhases& phases();
     void ldpu_thread();
     [[nodiscard]] sc_core::sc_time cycles(int n) const { return clock_period_ * static_cast<double>(n); }
 
@@ -60,8 +76,13 @@ private:
     int tile_id_;
     std::uint64_t seed_;
     bool functional_;
+    Timing timing_;
     sc_core::sc_time clock_period_;
     sc_core::sc_time array_free_at_;  // the array is busy until then
+    sc_core::sc_time ldpu_free_at_;   // annotated: the LDPU is busy until then
+    MvmPhases phases_;                // the model's, cached (they change only when it is programmed)
+    bool phases_valid_ = false;
+    double array_busy_ns_per_mvm_ = 0.0;
     std::deque<Pending> ldpu_queue_;
     sc_core::sc_event ldpu_work_;
     MvmEnergy energy_;

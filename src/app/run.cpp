@@ -59,9 +59,9 @@ ConfigNode load_workload_file(const Params& wp) {
 
 // Refuses a run that would not fit in memory; the config is validated already, so
 // range errors are reported as such first. A tile model is cheap until programmed.
-void guard_memory(const RunConfig& rc, const ChipParams* chip, const AccuracySettings* accuracy) {
+void guard_memory(const RunConfig& rc, const RunShape& shape, const AccuracySettings* accuracy) {
     const std::unique_ptr<TileModel> tile = rc.tile.create();
-    check_run_memory(*tile, chip != nullptr ? chip->tiles() : 1, accuracy);
+    check_run_memory(*tile, shape, accuracy);
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -110,7 +110,13 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
     }
     spdlog::info("simulating {} on a {}x{} chip ({})", net.name, chip.rows, chip.cols,
                  o.functional ? "functional" : "timing only");
-    guard_memory(rc, &chip, &acc);
+    RunShape shape;
+    shape.net = &net;
+    shape.chip_tiles = chip.tiles();
+    shape.batch = o.batch;
+    shape.functional = o.functional;
+    shape.trace = o.trace;
+    guard_memory(rc, shape, trained ? &acc : nullptr);
     const ChipRunResult r = [&] {
         // run_chip() calls sc_start(): afterwards ASan needs to be told the stack again (sim_context.h).
         const SanitizerStackRestore restore;
@@ -163,7 +169,7 @@ RunOutput run_simulation(const RunOptions& opts) {
         if (kind == nullptr) throw workload.error("missing `kind:` (expected mvm_random or layer_list)");
         if (kind->as_string() == "mvm_random") {
             spdlog::info("simulating {} on one tile", wp.str("file"));
-            guard_memory(rc, nullptr, nullptr);
+            guard_memory(rc, RunShape{}, nullptr);
             out.report = tile_bench_report(rc, run_tile_bench(rc, workload));
             out.text = tile_report_text(out.report);
         } else if (kind->as_string() == "layer_list") {
@@ -176,6 +182,7 @@ RunOutput run_simulation(const RunOptions& opts) {
     out.report["simulation"]["wall_s"] = wall_s;
     out.report["simulation"]["version"] = version();
     out.report["simulation"]["git_hash"] = git_hash();
+    out.report["simulation"]["peak_rss_mb"] = peak_rss_mb();  // VmHWM: the whole process so far
     if (!opts.out_dir.empty()) write_outputs(opts.out_dir, out.report, out.text, out.layers_csv, rc, out.html);
     return out;
 }

@@ -13,50 +13,24 @@ using sc_core::sc_time;
 using sc_core::SC_NS;
 using sc_core::SC_ZERO_TIME;
 
-TileDriver::TileDriver(const sc_core::sc_module_name& name, Chip& chip)
-    : sc_module(name), to_tile("to_tile"), from_tile("from_tile"), chip_(chip) {
-    from_tile.register_b_transport(this, &TileDriver::on_result);
-    SC_HAS_PROCESS(TileDriver);
-    SC_THREAD(run);
+TilePort::TilePort(const sc_core::sc_module_name& name) : sc_module(name), to_tile("to_tile"), from_tile("from_tile") {
+    from_tile.register_b_transport(this, &TilePort::on_result);
+    trans_.set_command(tlm::TLM_WRITE_COMMAND);
 }
 
-void TileDriver::enqueue(std::uint64_t job_id) {
-    queue_.push_back(job_id);
-    work_.notify(SC_ZERO_TIME);
+TilePort::~TilePort() { trans_.clear_extension<TileOp>(); }
+
+void TilePort::run(TileOp& op, sc_time delay) {
+    trans_.set_extension(&op);
+    trans_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    to_tile->b_transport(trans_, delay);
+    trans_.clear_extension(&op);
+    if (trans_.get_response_status() != tlm::TLM_OK_RESPONSE)
+        throw std::logic_error("TilePort: the tile refused an MVM");
 }
 
-void TileDriver::run() {
-    TileOp op;
-    tlm::tlm_generic_payload trans;
-    for (;;) {
-        while (queue_.empty()) wait(work_);
-        op = TileOp{};
-        op.kind = TileOp::Kind::Mvm;
-        op.tag = queue_.front();
-        op.mvm_id = op.tag;
-        queue_.pop_front();
-        if (chip_.functional()) op.mvm_id = chip_.schedule_->mvm_id(op.tag);
-        if (chip_.functional()) {
-            // Gathered now: the array is free and every input of the window has arrived.
-            codes_.resize(static_cast<std::size_t>(chip_.tile_rows_));
-            op.x = codes_.data();
-            op.y = chip_.schedule_->prepare_mvm(op.tag, codes_.data());
-        }
-        chip_.schedule_->mvm_started(op.tag, chip_.now_cycle());
-        trans.set_command(tlm::TLM_WRITE_COMMAND);
-        trans.set_extension(&op);
-        sc_time delay = SC_ZERO_TIME;
-        to_tile->b_transport(trans, delay);  // returns when the array is free again
-        trans.clear_extension(&op);
-    }
-}
-
-void TileDriver::on_result(tlm::tlm_generic_payload& trans, sc_time&) {
-    TileOp* op = nullptr;
-    trans.get_extension(op);
-    if (op == nullptr) throw std::logic_error("TileDriver: result without TileOp");
-    chip_.mvm_done(op->tag);
-    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+void TilePort::on_result(tlm::tlm_generic_payload&, sc_time&) {
+    throw std::logic_error("TilePort: an annotated tile sent its result on `out`");
 }
 
 namespace {
@@ -135,8 +109,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
         if (functional) {
             models.push_back(std::make_unique<SharedTile>(values->analog->tile(static_cast<int>(b))));
         } else {
-            models.push_back(std::make_unique<BlockShapedTile>(
-                tile.create(), mapping.blocks[b].cols));
+            models.push_back(std::make_unique<BlockShapedTile>(tile.create(), mapping.blocks[b].cols));
         }
     }
     if (!models.empty()) {
@@ -146,53 +119,69 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
     for (std::size_t b = 0; b < mapping.blocks.size(); ++b) {
         const int tile = mapping.blocks[b].tile;
         tiles_.push_back(std::make_unique<TileModule>(("tile" + std::to_string(tile)).c_str(), std::move(models[b]),
-                                                      tile, seed, functional));
-        drivers_.push_back(std::make_unique<TileDriver>(("driver" + std::to_string(tile)).c_str(), *this));
-        drivers_.back()->to_tile.bind(tiles_.back()->in);
-        tiles_.back()->out.bind(drivers_.back()->from_tile);
+                                                      tile, seed, functional, TileModule::Timing::Annotated));
+        ports_.push_back(std::make_unique<TilePort>(("port" + std::to_string(tile)).c_str()));
+        ports_.back()->to_tile.bind(tiles_.back()->in);
+        tiles_.back()->out.bind(ports_.back()->from_tile);
     }
     if (tiles_.empty()) clock_period_ = sc_time(1.0, SC_NS);
     if (clock_period_ == SC_ZERO_TIME) throw std::logic_error("Chip: the tile clock period rounds to 0");
 
     network_ = std::make_unique<Interconnect>(*topology_, params.tiles());
     schedule_ = std::make_unique<ChipSchedule>(net, mapping, params, *network_, batch);
-    schedule_->issue_mvm = [this](int tile, std::uint64_t job) {
-        drivers_.at(static_cast<std::size_t>(mapping_.block_of_tile.at(static_cast<std::size_t>(tile))))->enqueue(job);
-    };
+    schedule_->issue_mvm = [this](int block, std::uint64_t job, std::uint64_t cycle) { issue(block, job, cycle); };
+    codes_.resize(static_cast<std::size_t>(tile_rows_));
+    pending_.resize(mapping.blocks.size());
     schedule_->record_spans(record_spans);
     network_->record_spans(record_spans);
     if (functional) schedule_->enable_values(values->inputs, *values->analog, values->gdc, values->first_image);
     schedule_->start();
 
     SC_HAS_PROCESS(Chip);
-    SC_METHOD(dispatch);
-    sensitive << wake_;
-    // Runs once at time 0 (initialisation), which handles the first input pixel.
-}
-
-std::uint64_t Chip::now_cycle() const {
-    const auto period = clock_period_.value();
-    return (sc_core::sc_time_stamp().value() + period - 1) / period;
+    SC_THREAD(run);
 }
 
 sc_time Chip::time_of(std::uint64_t cycle) const { return sc_time::from_value(clock_period_.value() * cycle); }
 
-void Chip::dispatch() {
-    schedule_->run_until(now_cycle());
-    rearm();
+void Chip::issue(int block, std::uint64_t job_id, std::uint64_t cycle) {
+    op_ = TileOp{};
+    op_.kind = TileOp::Kind::Mvm;
+    op_.tag = job_id;
+    op_.mvm_id = job_id;
+    if (functional()) {
+        // Gathered now: every input of the window has arrived, and the tile computes
+        // the MVM at once (its per-read noise is keyed by mvm_id, not by when).
+        op_.mvm_id = schedule_->mvm_id(job_id);
+        op_.x = codes_.data();
+        op_.y = schedule_->prepare_mvm(job_id, codes_.data());
+    }
+    ports_[static_cast<std::size_t>(block)]->run(op_, time_of(cycle) - sc_core::sc_time_stamp());
+    const std::uint64_t period = clock_period_.value();
+    schedule_->mvm_started(job_id, op_.start.value() / period);
+    std::deque<Result>& fifo = pending_[static_cast<std::size_t>(block)];
+    fifo.push_back(Result{op_.done.value() / period, issued_++, job_id});
+    if (fifo.size() == 1) heads_.push(Head{fifo.front(), block});
 }
 
-void Chip::rearm() {
-    const std::uint64_t next = schedule_->next_cycle();
-    if (next == ChipSchedule::kNever) return;
-    const sc_time at = time_of(next);
-    const sc_time now = sc_core::sc_time_stamp();
-    wake_.notify(at > now ? at - now : SC_ZERO_TIME);
-}
-
-void Chip::mvm_done(std::uint64_t job_id) {
-    schedule_->mvm_done(job_id, now_cycle());
-    rearm();
+void Chip::run() {
+    std::uint64_t now = 0;
+    for (;;) {
+        const std::uint64_t next_event = schedule_->next_cycle();
+        const std::uint64_t next = heads_.empty() ? next_event : std::min(next_event, heads_.top().result.cycle);
+        if (next == ChipSchedule::kNever) break;
+        now = next;
+        schedule_->run_until(now);
+        while (!heads_.empty() && heads_.top().result.cycle == now) {
+            const Head head = heads_.top();
+            heads_.pop();
+            std::deque<Result>& fifo = pending_[static_cast<std::size_t>(head.block)];
+            fifo.pop_front();
+            if (!fifo.empty()) heads_.push(Head{fifo.front(), head.block});
+            schedule_->mvm_done(head.result.job, now);
+        }
+        schedule_->run_until(now);
+    }
+    wait(time_of(now) - sc_core::sc_time_stamp());  // SystemC time catches up with the controller's
 }
 
 }  // namespace aimcsim

@@ -1,14 +1,23 @@
 // The multi-tile chip as a SystemC model: a TileModule per mapped tile of the
-// grid (TLM targets, fed by a TileDriver each), the Interconnect, and a
-// controller that runs the pipelined schedule (schedule.h). No clock: the
-// controller wakes only at the cycles where something happens (one event per
-// distinct event cycle), each tile's driver waits on its TileModule's phases, and
-// each packet is sent once through the Interconnect (booked on all its links when
-// it is ready) and delivered by one timed event at its arrival cycle.
+// grid (TLM targets, each reached through a TilePort), the Interconnect, and one
+// controller process that runs the pipelined schedule (schedule.h). TLM-2.0 loosely
+// timed with temporal decoupling: the controller is the only process that acts, so
+// it runs ahead of SystemC time in whole cycles and synchronises once at the end.
+// An MVM is one b_transport: the tile books its array and LDPU from the request
+// cycle and returns, annotated, when its result is ready; the controller delivers
+// that result at its cycle. No clock, no process per tile, router or hop: each
+// packet is sent once through the Interconnect (booked on all its links when it is
+// ready) and arrives as one event of the schedule.
+//
+// Order within a cycle (the SystemC processes before issue 14 did the same): the
+// schedule's events due, then the MVM results due, in the order the MVMs were
+// issued, then the events those results made due at the same cycle.
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
+#include <queue>
 #include <vector>
 
 #include <systemc>
@@ -41,24 +50,22 @@ struct ChipValues {
     std::uint64_t first_image = 0;           // image id of inference 0 (keys the per-read noise)
 };
 
-// Feeds one TileModule the MVMs the schedule made ready, in order, and hands its
-// results back to the chip.
-class TileDriver : public sc_core::sc_module {
+// The chip's side of one TileModule's sockets: MVMs go out, annotated; `out` is
+// bound here because a socket must be, but an annotated tile never uses it.
+class TilePort : public sc_core::sc_module {
 public:
-    tlm_utils::simple_initiator_socket<TileDriver> to_tile;
-    tlm_utils::simple_target_socket<TileDriver> from_tile;
+    tlm_utils::simple_initiator_socket<TilePort> to_tile;
+    tlm_utils::simple_target_socket<TilePort> from_tile;
 
-    TileDriver(const sc_core::sc_module_name& name, Chip& chip);
-    void enqueue(std::uint64_t job_id);
+    explicit TilePort(const sc_core::sc_module_name& name);
+    ~TilePort() override;
+    // Runs `op` on the tile, requested `delay` after the current SystemC time; the
+    // tile fills op.start / op.done.
+    void run(TileOp& op, sc_core::sc_time delay);
 
 private:
-    void run();
     void on_result(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-
-    Chip& chip_;
-    std::deque<std::uint64_t> queue_;
-    sc_core::sc_event work_;
-    std::vector<std::int8_t> codes_;  // input codes of the MVM in flight (functional mode)
+    tlm::tlm_generic_payload trans_;
 };
 
 class Chip : public sc_core::sc_module {
@@ -84,12 +91,16 @@ public:
     [[nodiscard]] const sc_core::sc_time& clock_period() const { return clock_period_; }
 
 private:
-    friend class TileDriver;
+    // An MVM whose result is ready at `cycle`; `seq` is its issue order.
+    struct Result {
+        std::uint64_t cycle = 0;
+        std::uint64_t seq = 0;
+        std::uint64_t job = 0;
+        bool operator>(const Result& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
+    };
 
-    void dispatch();  // SC_METHOD: runs the schedule's events that are due
-    void rearm();
-    void mvm_done(std::uint64_t job_id);
-    [[nodiscard]] std::uint64_t now_cycle() const;  // the first clock edge at or after now
+    void run();  // SC_THREAD: the controller
+    void issue(int block, std::uint64_t job_id, std::uint64_t cycle);
     [[nodiscard]] sc_core::sc_time time_of(std::uint64_t cycle) const;
 
     const Mapping& mapping_;
@@ -97,11 +108,21 @@ private:
     int tile_rows_ = 0;
     std::unique_ptr<Topology> topology_;
     std::unique_ptr<Interconnect> network_;
-    std::vector<std::unique_ptr<TileModule>> tiles_;    // per mapping block
-    std::vector<std::unique_ptr<TileDriver>> drivers_;  // per mapping block
-    std::vector<int> block_of_tile_;
+    std::vector<std::unique_ptr<TileModule>> tiles_;  // per mapping block
+    std::vector<std::unique_ptr<TilePort>> ports_;    // per mapping block
     std::unique_ptr<ChipSchedule> schedule_;
-    sc_core::sc_event wake_;
+    // Results in flight: a FIFO per block (a tile finishes its MVMs in issue order)
+    // and a heap of the FIFOs' first results, so the heap is never deeper than the tiles.
+    std::vector<std::deque<Result>> pending_;
+    struct Head {
+        Result result;
+        int block = 0;
+        bool operator>(const Head& o) const { return result > o.result; }
+    };
+    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads_;
+    std::uint64_t issued_ = 0;
+    TileOp op_;                       // the MVM being issued
+    std::vector<std::int8_t> codes_;  // its input codes (functional mode)
 };
 
 }  // namespace aimcsim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <utility>
 
@@ -45,6 +46,14 @@ MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Map
 }
 
 namespace {
+
+// CPU seconds of the calling thread (the simulation is single-threaded): on a shared
+// machine a rate per CPU second is steadier than one per wall second.
+double thread_cpu_s() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 // A softmax's row of the per-layer table: no tiles, its GDPU, its digital energy.
 LayerResult softmax_row(const Network& net, const ChipSchedule& s, const GdpuLayerTiming& t, int batch,
@@ -251,8 +260,10 @@ ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, c
     Chip c("chip", tile_section, chip, net, r.mapping, opts.seed, opts.batch, values ? &values->values : nullptr,
            opts.trace);
     const auto t_sim = std::chrono::steady_clock::now();
+    const double cpu_sim = thread_cpu_s();
     sim_start();  // sc_start(), then tells ASan the stack again (sim_context.h)
     r.simulate_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_sim).count();
+    r.simulate_cpu_s = thread_cpu_s() - cpu_sim;
     if (!c.schedule().finished()) throw std::logic_error("chip simulation ended before every inference finished");
 
     gather_timing(c.schedule(), opts.batch, r);

@@ -95,6 +95,7 @@ struct ChipRunResult {
     std::vector<std::string> layer_names;  // every Network layer (GDPU spans name them)
     double wall_s = 0;                     // mapping, elaboration (and programming) and simulation
     double simulate_wall_s = 0;            // sc_start() alone
+    double simulate_cpu_s = 0;             // sc_start() alone, CPU time of the simulating thread
     bool functional = false;
     std::vector<std::vector<float>> outputs;  // functional: the network output (CHW) per inference
     std::vector<MvmSpan> spans;               // with ChipRunOptions::trace: every MVM

@@ -20,24 +20,40 @@ PixelValues::PixelValues(const Network& net, const Mapping& mapping, std::vector
         }
     }
     const std::size_t batch = inputs.size();
+    inputs_ = std::move(inputs);
     values_.assign(batch, {});
-    for (std::size_t n = 0; n < batch; ++n) {
-        auto& v = values_[n];
-        v.resize(net_.tensors.size());
-        for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
-        v[static_cast<std::size_t>(net_.input)] = std::move(inputs[n]);
-    }
-    lstm_gates_.assign(batch, std::vector<std::vector<float>>(net_.layers.size()));
-    lstm_cell_.assign(batch, std::vector<std::vector<float>>(net_.layers.size()));
+    lstm_gates_.assign(batch, {});
+    lstm_cell_.assign(batch, {});
+}
+
+void PixelValues::ensure(int inference) {
+    const auto n = static_cast<std::size_t>(inference);
+    if (!values_[n].empty()) return;
+    auto& v = values_[n];
+    v.resize(net_.tensors.size());
+    for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
+    v[static_cast<std::size_t>(net_.input)] = std::move(inputs_[n]);
+    inputs_[n] = {};
+    lstm_gates_[n].assign(net_.layers.size(), {});
+    lstm_cell_[n].assign(net_.layers.size(), {});
     for (std::size_t li = 0; li < net_.layers.size(); ++li) {
         const Layer& l = net_.layers[li];
         if (l.op != Op::Lstm) continue;
         const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
-        for (std::size_t n = 0; n < batch; ++n) {
-            lstm_gates_[n][li].assign(static_cast<std::size_t>(l.cols) * steps, 0.0f);
-            lstm_cell_[n][li].assign(static_cast<std::size_t>(l.hidden()), 0.0f);
-        }
+        lstm_gates_[n][li].assign(static_cast<std::size_t>(l.cols) * steps, 0.0f);
+        lstm_cell_[n][li].assign(static_cast<std::size_t>(l.hidden()), 0.0f);
     }
+}
+
+void PixelValues::release(int inference) {
+    const auto n = static_cast<std::size_t>(inference);
+    if (values_[n].empty()) return;
+    std::vector<float> output = std::move(values_[n][static_cast<std::size_t>(net_.output)]);
+    values_[n].assign(net_.tensors.size(), {});
+    values_[n].shrink_to_fit();
+    values_[n][static_cast<std::size_t>(net_.output)] = std::move(output);
+    lstm_gates_[n] = {};
+    lstm_cell_[n] = {};
 }
 
 std::uint64_t PixelValues::noise_id(int inference, int out_pixel) const {
@@ -95,6 +111,7 @@ void PixelValues::finish_pixel(int inference, int placement, int col_block, int 
     for (auto it : its) partials_.erase(it);
     if (!l.bias.empty()) add_bias(l.bias.data() + first.col_begin, first.cols, pixel_buf_.data());
     if (l.op == Op::Lstm) {  // gate pre-activations of step `pixel`, for the cell
+        ensure(inference);
         std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(lp.layer)];
         std::copy(pixel_buf_.begin(), pixel_buf_.begin() + first.cols,
                   g.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pixel) * l.cols + first.col_begin));
@@ -156,6 +173,7 @@ void PixelValues::softmax(int inference, const Layer& l, int pixel) {
 void PixelValues::lstm_cell(int inference, int layer, int pixel) {
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
     const auto steps = static_cast<std::size_t>(net_.shape(l.output).w);
+    ensure(inference);
     const std::vector<float>& g = lstm_gates_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)];
     aimcsim::lstm_cell(g.data() + static_cast<std::size_t>(pixel) * l.cols, l.hidden(),
                        lstm_cell_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)].data(),

@@ -47,6 +47,9 @@ public:
     // The cell of step `pixel` of LSTM layer `layer`, once all its gate column blocks are in.
     void lstm_cell(int inference, int layer, int pixel);
 
+    // An inference is done: keep only its output (its tensors are allocated at its first use).
+    void release(int inference);
+
     // Values of a tensor (CHW) of an inference; complete once the inference is done.
     [[nodiscard]] const std::vector<float>& values(int inference, int tensor) const {
         return values_.at(static_cast<std::size_t>(inference)).at(static_cast<std::size_t>(tensor));
@@ -58,8 +61,10 @@ private:
                static_cast<std::uint64_t>(pixel);
     }
     [[nodiscard]] std::vector<float>& tensor(int inference, int t) {
+        ensure(inference);
         return values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(t)];
     }
+    void ensure(int inference);  // allocates the inference's tensors at its first use
     [[nodiscard]] std::size_t pixels(int t) const {
         const Shape& s = net_.shape(t);
         return static_cast<std::size_t>(s.h) * static_cast<std::size_t>(s.w);
@@ -70,6 +75,7 @@ private:
     const AnalogNetwork& analog_;
     bool gdc_;
     std::uint64_t first_image_;
+    std::vector<std::vector<float>> inputs_;                   // [inference] CHW, until its tensors are allocated
     std::vector<std::vector<std::vector<float>>> values_;      // [inference][tensor] CHW
     std::vector<std::vector<std::vector<float>>> lstm_gates_;  // [inference][layer] gates of every step (4H x T)
     std::vector<std::vector<std::vector<float>>> lstm_cell_;   // [inference][layer] cell state c_t

@@ -113,10 +113,16 @@ void ChipSchedule::build_templates() {
     const std::size_t nl = net_.layers.size();
     weight_dests_.assign(nl, {});
     add_dests_.assign(nl, {});
-    template_.block_need.assign(map_.blocks.size(), {});
-    template_.op_need.assign(nl, {});
-    template_.psum_need.assign(map_.layers.size(), {});
-    template_.cell_need.assign(nl, {});
+    // Counters of a fresh inference: [block][out pixel], [layer][...], [placement][...], [layer][step].
+    std::vector<std::vector<std::vector<int>>> needs(4);
+    auto& block_need = needs[0];
+    auto& op_need = needs[1];
+    auto& psum_need = needs[2];
+    auto& cell_need = needs[3];
+    block_need.assign(map_.blocks.size(), {});
+    op_need.assign(nl, {});
+    psum_need.assign(map_.layers.size(), {});
+    cell_need.assign(nl, {});
     recurrent_dests_.assign(nl, {});
 
     for (std::size_t li = 0; li < nl; ++li) {
@@ -166,28 +172,27 @@ void ChipSchedule::build_templates() {
                         recurrent = 1;
                     }
                 }
-                auto& need = template_.block_need[static_cast<std::size_t>(bi)];
+                auto& need = block_need[static_cast<std::size_t>(bi)];
                 need.resize(window_count.size());
                 for (std::size_t o = 0; o < need.size(); ++o) need[o] = window_count[o] * parts_needed + recurrent;
             }
-            if (l.op == Op::Lstm)
-                template_.cell_need[li].assign(static_cast<std::size_t>(tout.pixels()), lp.col_blocks);
+            if (l.op == Op::Lstm) cell_need[li].assign(static_cast<std::size_t>(tout.pixels()), lp.col_blocks);
             if (lp.row_blocks > 1) {
-                template_.psum_need[static_cast<std::size_t>(lpi)].assign(
-                    static_cast<std::size_t>(lp.col_blocks * tout.pixels()), lp.row_blocks);
+                psum_need[static_cast<std::size_t>(lpi)].assign(static_cast<std::size_t>(lp.col_blocks * tout.pixels()),
+                                                                lp.row_blocks);
             }
         } else if (l.op == Op::MaxPool || l.op == Op::AvgPool) {
-            auto& need = template_.op_need[li];
+            auto& need = op_need[li];
             for (std::size_t k = 0; k < tout.parts.size(); ++k)
                 need.insert(need.end(), window_count.begin(), window_count.end());
         } else if (l.op == Op::GlobalAvgPool || l.op == Op::Flatten) {
-            template_.op_need[li].assign(tout.parts.size(), tin.pixels());
+            op_need[li].assign(tout.parts.size(), tin.pixels());
         } else if (l.op == Op::Softmax) {
-            template_.op_need[li].assign(static_cast<std::size_t>(tout.pixels()), static_cast<int>(tin.parts.size()));
+            op_need[li].assign(static_cast<std::size_t>(tout.pixels()), static_cast<int>(tin.parts.size()));
         } else if (l.op == Op::Add) {
             const TensorInfo& tb = tensors_.at(static_cast<std::size_t>(l.inputs.at(1)));
             add_dests_[li].assign(tb.parts.size(), {});
-            auto& need = template_.op_need[li];
+            auto& need = op_need[li];
             for (std::size_t ka = 0; ka < tin.parts.size(); ++ka) {
                 int from_b = 0;
                 for (std::size_t kb = 0; kb < tb.parts.size(); ++kb) {
@@ -202,30 +207,59 @@ void ChipSchedule::build_templates() {
         }
     }
     const TensorInfo& tout = tensors_.at(static_cast<std::size_t>(net_.output));
-    template_.outputs_left = static_cast<int>(tout.parts.size()) * tout.pixels();
+    flatten_template(needs, static_cast<int>(tout.parts.size()) * tout.pixels());
+    for (const auto& dests : recurrent_dests_)
+        initial_states_.insert(initial_states_.end(), dests.begin(), dests.end());
+}
+
+void ChipSchedule::flatten_template(const std::vector<std::vector<std::vector<int>>>& parts, int outputs_left) {
+    std::vector<int>* offsets[] = {&need_.block, &need_.op, &need_.psum, &need_.cell};
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+        for (const std::vector<int>& counters : parts[k]) {
+            offsets[k]->push_back(static_cast<int>(need_.init.size()));
+            need_.init.insert(need_.init.end(), counters.begin(), counters.end());
+        }
+    }
+    need_.outputs = static_cast<int>(need_.init.size());
+    need_.init.push_back(outputs_left);
+}
+
+int* ChipSchedule::need(int inference) {
+    InferenceState& s = inf_[static_cast<std::size_t>(inference)];
+    if (s.slot < 0) {
+        if (free_need_slots_.empty()) {
+            free_need_slots_.push_back(static_cast<int>(need_slots_.size()));
+            need_slots_.emplace_back();
+        }
+        s.slot = free_need_slots_.back();
+        free_need_slots_.pop_back();
+        need_slots_[static_cast<std::size_t>(s.slot)] = need_.init;
+    }
+    return need_slots_[static_cast<std::size_t>(s.slot)].data();
+}
+
+void ChipSchedule::release_if_done(int inference) {
+    // Done, nothing of it queued or in flight, and all its input injected: no event will touch it again.
+    InferenceState& s = inf_[static_cast<std::size_t>(inference)];
+    if (s.done_cycle == kNever || s.live != 0 || s.slot < 0 || input_->next_inference() <= inference) return;
+    free_need_slots_.push_back(s.slot);
+    s.slot = -1;
+    if (values_) values_->release(inference);
 }
 
 void ChipSchedule::start() {
     const TensorInfo& tin = tensors_.at(static_cast<std::size_t>(net_.input));
     const std::uint64_t bits = static_cast<std::uint64_t>(net_.input_shape().c) * chip_.activation_bits;
     const std::uint64_t io_cycles = (bits + chip_.io_bits_per_cycle - 1) / chip_.io_bits_per_cycle;
-    const auto pixels = static_cast<std::uint64_t>(tin.pixels());
-    inf_.assign(static_cast<std::size_t>(batch_), template_);
-    for (int n = 0; n < batch_; ++n) {
-        inf_[static_cast<std::size_t>(n)].first_input_cycle = static_cast<std::uint64_t>(n) * pixels * io_cycles;
-        for (std::uint64_t p = 0; p < pixels; ++p) {
-            push(Kind::TensorReady, (static_cast<std::uint64_t>(n) * pixels + p) * io_cycles, n, net_.input, 0,
-                 static_cast<int>(p));
-        }
-        // The zero initial state of every LSTM is there from the start.
-        for (const auto& dests : recurrent_dests_) {
-            for (const Dest& d : dests)
-                push(Kind::BlockInput, inf_[static_cast<std::size_t>(n)].first_input_cycle, n, d.target, 2, 0);
-        }
-    }
+    input_ = std::make_unique<InputStream>(batch_, tin.pixels(), io_cycles, static_cast<int>(initial_states_.size()));
+    inf_.assign(static_cast<std::size_t>(batch_), InferenceState{});
+    for (int n = 0; n < batch_; ++n) inf_[static_cast<std::size_t>(n)].first_input_cycle = input_->first_input_cycle(n);
 }
 
-std::uint64_t ChipSchedule::next_cycle() const { return events_.empty() ? kNever : events_.top().cycle; }
+std::uint64_t ChipSchedule::next_cycle() const {
+    const std::uint64_t input = input_ ? input_->next_cycle() : kNever;
+    return events_.empty() ? input : std::min(input, events_.top().cycle);
+}
 
 bool ChipSchedule::finished() const {
     for (const auto& s : inf_) {
@@ -235,14 +269,35 @@ bool ChipSchedule::finished() const {
 }
 
 void ChipSchedule::run_until(std::uint64_t now_cycle) {
-    while (!events_.empty() && events_.top().cycle <= now_cycle) {
-        const Event e = events_.top();
-        events_.pop();
-        handle(e);
+    for (;;) {
+        // The input stream's items come before the events raised while simulating at the same cycle.
+        const std::uint64_t input = input_->next_cycle();
+        const std::uint64_t event = events_.empty() ? kNever : events_.top().cycle;
+        if (input <= event && input <= now_cycle) {
+            handle_input(input_->pop());
+        } else if (event <= now_cycle) {
+            const Event e = events_.top();
+            events_.pop();
+            handle(e);
+            --inf_[static_cast<std::size_t>(e.inference)].live;
+            release_if_done(e.inference);
+        } else {
+            return;
+        }
     }
 }
 
+void ChipSchedule::handle_input(const InputStream::Item& item) {
+    if (item.recurrent < 0) {
+        tensor_ready(item.inference, net_.input, 0, item.pixel, item.cycle);
+    } else {  // the zero initial state of an LSTM
+        block_input(item.inference, initial_states_[static_cast<std::size_t>(item.recurrent)].target, 2, 0, item.cycle);
+    }
+    release_if_done(item.inference);
+}
+
 void ChipSchedule::push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel) {
+    ++inf_[static_cast<std::size_t>(inference)].live;
     events_.push(Event{cycle, seq_++, kind, inference, a, b, pixel});
 }
 
@@ -255,11 +310,10 @@ void ChipSchedule::handle(const Event& e) {
         case Kind::GatesReady: column_ready(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::GatesArrive: gates_arrive(e.inference, e.a, e.pixel, e.cycle); break;
         case Kind::SoftmaxSlice: softmax_slice(e.inference, e.a, e.b, e.pixel, e.cycle); break;
-        case Kind::OutputArrive: {
-            InferenceState& s = inf_[static_cast<std::size_t>(e.inference)];
-            if (--s.outputs_left == 0) s.done_cycle = e.cycle;
+        case Kind::OutputArrive:
+            if (--need(e.inference)[need_.outputs] == 0)
+                inf_[static_cast<std::size_t>(e.inference)].done_cycle = e.cycle;
             break;
-        }
     }
 }
 
@@ -293,7 +347,8 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
             case Op::Lstm: {
                 const LayerPlacement& lp = *map_.placement(c.layer);
                 // Every replica that computes an output pixel whose window holds this pixel.
-                std::vector<bool> wanted(static_cast<std::size_t>(lp.replicas), lp.replicas == 1);
+                std::vector<char>& wanted = wanted_;
+                wanted.assign(static_cast<std::size_t>(lp.replicas), lp.replicas == 1 ? 1 : 0);
                 if (lp.replicas > 1) {
                     const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
                     const Window& w = l.window;
@@ -301,7 +356,7 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                     const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
                     for (int oy = ry.first; oy <= ry.second; ++oy) {
                         for (int ox = rx.first; ox <= rx.second; ++ox)
-                            wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = true;
+                            wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = 1;
                     }
                 }
                 for (int r = 0; r < lp.replicas; ++r) {
@@ -402,7 +457,7 @@ void ChipSchedule::softmax_slice(int inference, int layer, int src_part, int pix
     GdpuLayerTiming& timing = softmax_timing_[static_cast<std::size_t>(softmax_slot_[static_cast<std::size_t>(layer)])];
     if (inference == 0) timing.first_input_cycle = std::min(timing.first_input_cycle, now);
     const std::uint64_t maxed = digital_op(unit.gdpu, src.hi - src.lo, 0, layer, inference, pixel, now);  // running max
-    auto& need = inf_[static_cast<std::size_t>(inference)].op_need[static_cast<std::size_t>(layer)];
+    int* const need = this->need(inference) + need_.op[static_cast<std::size_t>(layer)];
     if (--need[static_cast<std::size_t>(pixel)] != 0) return;
     if (values_) values_->softmax(inference, l, pixel);
     const int n = unit.hi - unit.lo;
@@ -423,7 +478,7 @@ void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::
     const TensorInfo& in = tensors_[static_cast<std::size_t>(l.inputs[0])];
     const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
     const Part& p = out.parts[static_cast<std::size_t>(part)];
-    auto& need = inf_[static_cast<std::size_t>(inference)].op_need[static_cast<std::size_t>(layer)];
+    int* const need = this->need(inference) + need_.op[static_cast<std::size_t>(layer)];
     switch (l.op) {
         case Op::MaxPool:
         case Op::AvgPool: {
@@ -475,12 +530,21 @@ void ChipSchedule::block_input(int inference, int block, int source, int pixel, 
         LayerTiming& lt = layer_timing_[static_cast<std::size_t>(lpi)];
         lt.first_input_cycle = std::min(lt.first_input_cycle, now);
     }
-    auto& need = inf_[static_cast<std::size_t>(inference)].block_need[static_cast<std::size_t>(block)];
+    int* const need = this->need(inference) + need_.block[static_cast<std::size_t>(block)];
     auto ready = [&](int o) {
         if (--need[static_cast<std::size_t>(o)] != 0) return;
-        jobs_.push_back(MvmJob{inference, block, o});
+        std::uint64_t id = jobs_.size();
+        if (free_jobs_.empty()) {
+            jobs_.emplace_back();
+        } else {
+            id = free_jobs_.back();
+            free_jobs_.pop_back();
+        }
+        jobs_[id] = MvmJob{inference, block, o};
+        ++mvms_issued_;
+        ++inf_[static_cast<std::size_t>(inference)].live;
         ++layer_timing_[static_cast<std::size_t>(lpi)].mvms;
-        issue_mvm(b.tile, jobs_.size() - 1);
+        issue_mvm(block, id, now);
     };
     if (l.op == Op::Dense) {
         ready(0);
@@ -503,6 +567,13 @@ void ChipSchedule::block_input(int inference, int block, int source, int pixel, 
 
 void ChipSchedule::mvm_done(std::uint64_t job_id, std::uint64_t now) {
     const MvmJob j = jobs_.at(job_id);
+    mvm_result(job_id, j, now);
+    free_jobs_.push_back(job_id);
+    --inf_[static_cast<std::size_t>(j.inference)].live;
+    release_if_done(j.inference);
+}
+
+void ChipSchedule::mvm_result(std::uint64_t job_id, const MvmJob& j, std::uint64_t now) {
     const TileBlock& b = map_.blocks[static_cast<std::size_t>(j.block)];
     ++block_mvms_[static_cast<std::size_t>(j.block)];
     if (record_spans_) spans_.push_back(MvmSpan{b.tile, j.block, j.inference, j.out_pixel, j.start_cycle, now});
@@ -530,7 +601,7 @@ void ChipSchedule::psum_arrive(int inference, int placement, int col_block, int 
     const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(placement)];
     const Layer& l = net_.layers[static_cast<std::size_t>(lp.layer)];
     const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-    auto& need = inf_[static_cast<std::size_t>(inference)].psum_need[static_cast<std::size_t>(placement)];
+    int* const need = this->need(inference) + need_.psum[static_cast<std::size_t>(placement)];
     if (--need[static_cast<std::size_t>(col_block * out.pixels() + pixel)] != 0) return;
     const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
     if (values_) values_->finish_pixel(inference, placement, col_block, pixel);
@@ -560,7 +631,7 @@ void ChipSchedule::column_ready(int inference, int layer, int col_block, int pix
 }
 
 void ChipSchedule::gates_arrive(int inference, int layer, int pixel, std::uint64_t now) {
-    auto& need = inf_[static_cast<std::size_t>(inference)].cell_need[static_cast<std::size_t>(layer)];
+    int* const need = this->need(inference) + need_.cell[static_cast<std::size_t>(layer)];
     if (--need[static_cast<std::size_t>(pixel)] != 0) return;
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
     if (values_) values_->lstm_cell(inference, layer, pixel);

@@ -49,6 +49,7 @@
 #include "digital/gdpu.h"
 #include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
+#include "src/chip/input_stream.h"
 #include "src/chip/pixel_values.h"
 #include "src/mapping/mapper.h"
 
@@ -113,8 +114,8 @@ public:
     // All references must outlive the schedule.
     ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, Interconnect& network, int batch);
 
-    // Called for each MVM that became ready: run job `job_id` on tile `tile`.
-    std::function<void(int tile, std::uint64_t job_id)> issue_mvm;
+    // Called for each MVM that became ready: run job `job_id` on mapping block `block`'s tile from `cycle`.
+    std::function<void(int block, std::uint64_t job_id, std::uint64_t cycle)> issue_mvm;
 
     // Queues the input pixels of every inference (call once, before simulating).
     void start();
@@ -142,11 +143,13 @@ public:
     float* prepare_mvm(std::uint64_t job_id, std::int8_t* codes);
     // Key of the per-read noise of job `job_id`: mvm_noise_id(image, output pixel).
     [[nodiscard]] std::uint64_t mvm_id(std::uint64_t job_id) const;
-    // Values of a tensor (CHW) of an inference; complete once the inference is done.
+    // Values of a tensor (CHW) of an inference; complete once the inference is done
+    // (then only the network's output is kept).
     [[nodiscard]] const std::vector<float>& values(int inference, int tensor) const {
         return values_->values(inference, tensor);
     }
 
+    // An MVM in flight (its id is reused once mvm_done() has returned).
     [[nodiscard]] const MvmJob& job(std::uint64_t id) const { return jobs_.at(id); }
     [[nodiscard]] int batch() const { return batch_; }
     [[nodiscard]] bool finished() const;
@@ -160,7 +163,7 @@ public:
     [[nodiscard]] const std::vector<GdpuLayerTiming>& softmax_timing() const { return softmax_timing_; }
     // Energy of the digital work of each Network layer (pooling, add, GAP, LSTM cell, softmax), whole run.
     [[nodiscard]] const std::vector<double>& digital_layer_energy_pj() const { return digital_layer_energy_pj_; }
-    [[nodiscard]] std::uint64_t mvms_issued() const { return jobs_.size(); }
+    [[nodiscard]] std::uint64_t mvms_issued() const { return mvms_issued_; }
     // MVMs run per mapping block.
     [[nodiscard]] const std::vector<std::uint64_t>& block_mvms() const { return block_mvms_; }
 
@@ -207,23 +210,37 @@ private:
         int pixel = 0;
         bool operator>(const Event& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
     };
+    // The counters of one inference in flight, in one block (offsets below): input
+    // pixels each block's output pixel still misses, inputs each digital op's output
+    // still misses, row blocks each partial sum still misses, gate column blocks each
+    // LSTM cell still misses, output pixels the controller still misses.
+    struct NeedTemplate {
+        std::vector<int> init;   // the counters of a fresh inference
+        std::vector<int> block;  // [block] -> offset of its [out pixel] counters
+        std::vector<int> op;     // [layer] -> [part * pixels + pixel] (pool, add, GAP, flatten; softmax: slices)
+        std::vector<int> psum;   // [placement] -> [col block * pixels + pixel]
+        std::vector<int> cell;   // [layer] -> [step]
+        int outputs = 0;         // offset of the outputs counter
+    };
     struct InferenceState {
-        std::vector<std::vector<int>> block_need;  // [block][out pixel]: input pixels still missing
-        std::vector<std::vector<int>>
-            op_need;  // [layer][part * pixels + pixel] (pool, add, GAP, flatten; softmax: input slices)
-        std::vector<std::vector<int>> psum_need;  // [placement][col block * pixels + pixel]
-        std::vector<std::vector<int>> cell_need;  // [layer][step]: LSTM gate column blocks still missing
-        int outputs_left = 0;
         std::uint64_t first_input_cycle = 0;
         std::uint64_t done_cycle = kNever;
+        int slot = -1;  // its counters in need_slots_, -1 before its first input and once it is done
+        int live = 0;   // its events queued and MVMs in flight
     };
 
     void build_tensors();
     void build_templates();
+    void flatten_template(const std::vector<std::vector<std::vector<int>>>& parts, int outputs_left);
+    // Inference n's counters (allocated at its first event), and their release once it is done.
+    [[nodiscard]] int* need(int inference);
+    void release_if_done(int inference);
+    void handle_input(const InputStream::Item& item);
     void push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel);
     void handle(const Event& e);
     void tensor_ready(int inference, int tensor, int part, int pixel, std::uint64_t now);
     void block_input(int inference, int block, int source, int pixel, std::uint64_t now);
+    void mvm_result(std::uint64_t job_id, const MvmJob& j, std::uint64_t now);
     void psum_arrive(int inference, int placement, int col_block, int pixel, std::uint64_t now);
     // An input pixel of a pooling / GAP / Flatten / Add layer's output part has arrived where it runs.
     void op_input(int inference, int layer, int part, int pixel, std::uint64_t now);
@@ -262,9 +279,16 @@ private:
     std::vector<int> lstm_of_tensor_;                           // tensor -> the LSTM layer producing it, or -1
     GdpuBank gdpus_;
     std::vector<GdpuSpan> gdpu_spans_;
-    InferenceState template_;
+    NeedTemplate need_;
     std::vector<InferenceState> inf_;
-    std::vector<MvmJob> jobs_;
+    std::vector<std::vector<int>> need_slots_;  // counters of the inferences in flight
+    std::vector<int> free_need_slots_;
+    std::unique_ptr<InputStream> input_;
+    std::vector<Dest> initial_states_;  // every LSTM's recurrent destinations, in layer order
+    std::vector<MvmJob> jobs_;          // MVMs in flight, by job id (slots reused once done)
+    std::vector<std::uint64_t> free_jobs_;
+    std::uint64_t mvms_issued_ = 0;
+    std::vector<char> wanted_;  // tensor_ready's scratch: replicas that want a pixel
     std::vector<LayerTiming> layer_timing_;
     DigitalStats digital_;
     std::vector<double> digital_layer_energy_pj_;  // [network layer]
