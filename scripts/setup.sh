@@ -9,7 +9,7 @@ shift || true
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libspdlog-dev catch2
           libboost-program-options-dev nlohmann-json3-dev libonnx-dev libprotobuf-dev zlib1g-dev
-          dataset-fashion-mnist)
+          dataset-fashion-mnist libeigen3-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
