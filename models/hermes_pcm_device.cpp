@@ -17,12 +17,13 @@ ParamSchema HermesPcmDevice::schema() {
     s.real("prog_noise_scale", 1.0, "", "multiplies the fitted programming-noise std sigma_prog").at_least(0.0);
     s.real("drift_scale", 1.0, "", "multiplies each device's drift exponent nu (0 = no drift)").at_least(0.0);
     s.real("read_noise_scale", 1.0, "", "multiplies the fitted 1/f read-noise amplitude Q_s").at_least(0.0);
+    ReadAsymmetry::add_params(s);
     return s;
 }
 
 HermesPcmDevice::HermesPcmDevice(const Params& p)
     : prog_noise_scale_(p.real("prog_noise_scale")), drift_scale_(p.real("drift_scale")),
-      read_noise_scale_(p.real("read_noise_scale")) {}
+      read_noise_scale_(p.real("read_noise_scale")), asymmetry_(p) {}
 
 void HermesPcmDevice::configure_cell(int devices_per_polarity) {
     if (devices_per_polarity != 1 && devices_per_polarity != 2) {
@@ -69,14 +70,16 @@ double HermesPcmDevice::q_s(double r_prog, int devices_per_polarity) {
     return std::max(0.0, q);
 }
 
-ProgrammedDevice HermesPcmDevice::program(double g_target_us, Rng& rng) const {
+ProgrammedDevice HermesPcmDevice::program(double g_target_us, const DeviceSite& /*site*/, Rng& rng) {
     return pcm::program(g_target_us, prog_stats(g_target_us / g_max_us(), devices_per_polarity_), prog_noise_scale_,
                         drift_scale_, rng);
 }
 
-double HermesPcmDevice::read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const {
+DeviceRead HermesPcmDevice::read(const ProgrammedDevice& device, const DeviceSite& site, double t_inference_s,
+                                 Rng& rng) const {
     const double q = read_noise_scale_ * q_s(device.g_prog_us / g_max_us(), devices_per_polarity_);
-    return pcm::read(device, t_inference_s, timing(), q, rng);
+    const double g = pcm::read(device, t_inference_s, timing(), q, rng);
+    return {g, g * asymmetry_.factor(site)};
 }
 
 AIMCSIM_REGISTER(DeviceModel, HermesPcmDevice, "hermes_pcm",

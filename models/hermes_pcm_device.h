@@ -8,6 +8,7 @@
 #include "aimcsim/core/params.h"
 #include "aimcsim/device.h"
 #include "models/pcm_statistics.h"
+#include "models/read_asymmetry.h"
 
 namespace aimcsim {
 
@@ -20,8 +21,11 @@ public:
     void configure_cell(int devices_per_polarity) override;
 
     [[nodiscard]] double g_max_us() const override;
-    [[nodiscard]] ProgrammedDevice program(double g_target_us, Rng& rng) const override;
-    [[nodiscard]] double read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const override;
+    void begin_block(const DeviceBlock& block) override { asymmetry_.begin_block(block); }
+    [[nodiscard]] ProgrammedDevice program(double g_target_us, const DeviceSite& site, Rng& rng) override;
+    [[nodiscard]] DeviceRead read(const ProgrammedDevice& device, const DeviceSite& site, double t_inference_s,
+                                  Rng& rng) const override;
+    [[nodiscard]] double state_bytes_per_device() const override { return asymmetry_.state_bytes_per_device(); }
     [[nodiscard]] bool polarity_level_fit() const override { return true; }
 
     [[nodiscard]] int devices_per_polarity() const { return devices_per_polarity_; }
@@ -38,6 +42,7 @@ private:
     double prog_noise_scale_;
     double drift_scale_;
     double read_noise_scale_;
+    ReadAsymmetry asymmetry_;
 };
 
 }  // namespace aimcsim

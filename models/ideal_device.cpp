@@ -12,12 +12,13 @@ ParamSchema IdealDevice::schema() {
 
 IdealDevice::IdealDevice(const Params& p) : g_max_us_(p.real("g_max_us")) {}
 
-ProgrammedDevice IdealDevice::program(double g_target_us, Rng& /*rng*/) const {
+ProgrammedDevice IdealDevice::program(double g_target_us, const DeviceSite& /*site*/, Rng& /*rng*/) {
     return {static_cast<float>(g_target_us), 0.0F};
 }
 
-double IdealDevice::read(const ProgrammedDevice& device, double /*t_inference_s*/, Rng& /*rng*/) const {
-    return device.g_prog_us;
+DeviceRead IdealDevice::read(const ProgrammedDevice& device, const DeviceSite& /*site*/, double /*t_inference_s*/,
+                             Rng& /*rng*/) const {
+    return {device.g_prog_us, device.g_prog_us};
 }
 
 AIMCSIM_REGISTER(DeviceModel, IdealDevice, "ideal", "exact conductance: no programming noise, drift or read noise");

@@ -14,8 +14,9 @@ public:
     explicit IdealDevice(const Params& p);
 
     [[nodiscard]] double g_max_us() const override { return g_max_us_; }
-    [[nodiscard]] ProgrammedDevice program(double g_target_us, Rng& rng) const override;
-    [[nodiscard]] double read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const override;
+    [[nodiscard]] ProgrammedDevice program(double g_target_us, const DeviceSite& site, Rng& rng) override;
+    [[nodiscard]] DeviceRead read(const ProgrammedDevice& device, const DeviceSite& site, double t_inference_s,
+                                  Rng& rng) const override;
     [[nodiscard]] bool is_ideal() const override { return true; }
 
 private:

@@ -19,13 +19,14 @@ ParamSchema PcmDevice::schema() {
     s.real("prog_noise_scale", 1.0, "", "multiplies the fitted programming-noise std sigma_prog").at_least(0.0);
     s.real("drift_scale", 1.0, "", "multiplies each device's drift exponent nu (0 = no drift)").at_least(0.0);
     s.real("read_noise_scale", 1.0, "", "multiplies the fitted 1/f read-noise amplitude Q_s").at_least(0.0);
+    ReadAsymmetry::add_params(s);
     return s;
 }
 
 PcmDevice::PcmDevice(const Params& p)
     : g_max_us_(p.real("g_max_us")), timing_{p.real("t0_s"), p.real("t_read_s")},
       prog_noise_scale_(p.real("prog_noise_scale")), drift_scale_(p.real("drift_scale")),
-      read_noise_scale_(p.real("read_noise_scale")) {}
+      read_noise_scale_(p.real("read_noise_scale")), asymmetry_(p) {}
 
 pcm::ProgStats PcmDevice::prog_stats(double r) {
     const double ln_r = pcm::log_ratio(r);
@@ -40,16 +41,18 @@ double PcmDevice::q_s(double r_prog) {
     return std::min(0.0088 / std::max(std::pow(std::max(r_prog, 0.0), 0.65), 1e-3), 0.2);
 }
 
-ProgrammedDevice PcmDevice::program(double g_target_us, Rng& rng) const {
+ProgrammedDevice PcmDevice::program(double g_target_us, const DeviceSite& /*site*/, Rng& rng) {
     pcm::ProgStats stats = prog_stats(g_target_us / g_max_us_);
     // The fit is in uS at the measured g_max: another g_max scales the noise with it (as aihwkit does).
     stats.sigma_prog_us *= g_max_us_ / kFitGMaxUs;
     return pcm::program(g_target_us, stats, prog_noise_scale_, drift_scale_, rng);
 }
 
-double PcmDevice::read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const {
+DeviceRead PcmDevice::read(const ProgrammedDevice& device, const DeviceSite& site, double t_inference_s,
+                           Rng& rng) const {
     const double q = read_noise_scale_ * q_s(device.g_prog_us / g_max_us_);
-    return pcm::read(device, t_inference_s, timing_, q, rng);
+    const double g = pcm::read(device, t_inference_s, timing_, q, rng);
+    return {g, g * asymmetry_.factor(site)};
 }
 
 AIMCSIM_REGISTER(DeviceModel, PcmDevice, "pcm", "PCM statistics of Joshi et al. 2020 (aihwkit PCMLikeNoiseModel)");

@@ -5,6 +5,7 @@
 #include "aimcsim/core/params.h"
 #include "aimcsim/device.h"
 #include "models/pcm_statistics.h"
+#include "models/read_asymmetry.h"
 
 namespace aimcsim {
 
@@ -14,8 +15,11 @@ public:
     explicit PcmDevice(const Params& p);
 
     [[nodiscard]] double g_max_us() const override { return g_max_us_; }
-    [[nodiscard]] ProgrammedDevice program(double g_target_us, Rng& rng) const override;
-    [[nodiscard]] double read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const override;
+    void begin_block(const DeviceBlock& block) override { asymmetry_.begin_block(block); }
+    [[nodiscard]] ProgrammedDevice program(double g_target_us, const DeviceSite& site, Rng& rng) override;
+    [[nodiscard]] DeviceRead read(const ProgrammedDevice& device, const DeviceSite& site, double t_inference_s,
+                                  Rng& rng) const override;
+    [[nodiscard]] double state_bytes_per_device() const override { return asymmetry_.state_bytes_per_device(); }
 
     // g_max of the device the programming-noise fit was measured on (uS).
     static constexpr double kFitGMaxUs = 25.0;
@@ -31,6 +35,7 @@ private:
     double prog_noise_scale_;
     double drift_scale_;
     double read_noise_scale_;
+    ReadAsymmetry asymmetry_;
 };
 
 }  // namespace aimcsim

@@ -9,7 +9,7 @@ shift || true
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libspdlog-dev catch2
           libboost-program-options-dev nlohmann-json3-dev libonnx-dev libprotobuf-dev zlib1g-dev
-          dataset-fashion-mnist
+          dataset-fashion-mnist libeigen3-dev
           python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib)
 missing=()
 for p in "${packages[@]}"; do

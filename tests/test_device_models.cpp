@@ -91,15 +91,15 @@ double hermes_q_s(double r, int n) {
 
 constexpr int kN = 200000;
 
-std::vector<ProgrammedDevice> program_many(const DeviceModel& m, double g_us, std::uint64_t seed) {
+std::vector<ProgrammedDevice> program_many(DeviceModel& m, double g_us, std::uint64_t seed) {
     Rng rng(seed, Stream::Programming);
     std::vector<ProgrammedDevice> d(kN);
-    for (auto& x : d) x = m.program(g_us, rng);
+    for (auto& x : d) x = m.program(g_us, DeviceSite{}, rng);
     return d;
 }
 
 // Checks the sample std of g_prog at target g against sigma_prog (and the mean against g).
-void check_prog_noise(const DeviceModel& m, double g_us, double sigma_expected) {
+void check_prog_noise(DeviceModel& m, double g_us, double sigma_expected) {
     std::vector<double> g;
     for (const auto& d : program_many(m, g_us, 11)) g.push_back(d.g_prog_us);
     const Moments s = moments(g);
@@ -109,22 +109,23 @@ void check_prog_noise(const DeviceModel& m, double g_us, double sigma_expected) 
 }
 
 // Relative std of g(t)/g_prog at t (the model must have no drift and no prog noise).
-Moments read_ratio(const DeviceModel& m, double g_us, double t_s) {
+Moments read_ratio(DeviceModel& m, double g_us, double t_s) {
     Rng read_rng(5, Stream::ReadNoise1f);
     std::vector<double> ratio;
-    for (const auto& d : program_many(m, g_us, 12)) ratio.push_back(m.read(d, t_s, read_rng) / d.g_prog_us);
+    for (const auto& d : program_many(m, g_us, 12))
+        ratio.push_back(m.read(d, DeviceSite{}, t_s, read_rng).g_us / d.g_prog_us);
     return moments(ratio);
 }
 
 }  // namespace
 
 TEST_CASE("pcm: programming noise std follows sigma_prog(r)", "[device]") {
-    const auto m = make<PcmDevice>("drift_scale: 0\nread_noise_scale: 0\n");
+    auto m = make<PcmDevice>("drift_scale: 0\nread_noise_scale: 0\n");
     for (double r : {0.1, 0.5, 0.9}) check_prog_noise(m, r * 25.0, joshi_sigma_prog(r));
 }
 
 TEST_CASE("pcm: mean drift factor at 1 h after programming matches E[(t/t0)^-|nu|]", "[device]") {
-    const auto m = make<PcmDevice>("prog_noise_scale: 0\nread_noise_scale: 0\n");
+    auto m = make<PcmDevice>("prog_noise_scale: 0\nread_noise_scale: 0\n");
     const double t_s = 3600.0;
     const double a = t_s / 20.0;  // time counts from the end of programming, drift from t0 = 20 s
     // r = 0.5: mu_nu and sigma_nu at their lower clips; 0.1: both unclipped; 0.01: |nu| folds a visible tail.
@@ -132,7 +133,7 @@ TEST_CASE("pcm: mean drift factor at 1 h after programming matches E[(t/t0)^-|nu
         Rng read_rng(3, Stream::ReadNoise1f);
         std::vector<double> factor;
         for (const auto& d : program_many(m, r * 25.0, 21)) {
-            const double g = m.read(d, t_s, read_rng);
+            const double g = m.read(d, DeviceSite{}, t_s, read_rng).g_us;
             // Without read noise each device drifts exactly by its own nu.
             REQUIRE(g == Approx(d.g_prog_us * std::pow(a, -static_cast<double>(d.nu))).epsilon(1e-12));
             factor.push_back(g / d.g_prog_us);
@@ -145,23 +146,24 @@ TEST_CASE("pcm: mean drift factor at 1 h after programming matches E[(t/t0)^-|nu
 }
 
 TEST_CASE("pcm: no drift before t0, read noise there as at t0", "[device]") {
-    const auto m = make<PcmDevice>("prog_noise_scale: 0\nread_noise_scale: 0\n");
+    auto m = make<PcmDevice>("prog_noise_scale: 0\nread_noise_scale: 0\n");
     Rng rng(4, Stream::Programming);
     for (int i = 0; i < 100; ++i) {
-        const ProgrammedDevice d = m.program(10.0, rng);
+        const ProgrammedDevice d = m.program(10.0, DeviceSite{}, rng);
         REQUIRE(d.nu > 0.0F);
-        for (double t_s : {0.0, 1.0, 20.0}) REQUIRE(m.read(d, t_s, rng) == d.g_prog_us);
-        REQUIRE(m.read(d, 40.0, rng) == Approx(d.g_prog_us * std::pow(2.0, -static_cast<double>(d.nu))));
+        for (double t_s : {0.0, 1.0, 20.0}) REQUIRE(m.read(d, DeviceSite{}, t_s, rng).g_us == d.g_prog_us);
+        REQUIRE(m.read(d, DeviceSite{}, 40.0, rng).g_us ==
+                Approx(d.g_prog_us * std::pow(2.0, -static_cast<double>(d.nu))));
     }
 }
 
 TEST_CASE("pcm: programming noise scales with g_max / 25 uS (aihwkit)", "[device]") {
-    const auto m = make<PcmDevice>("g_max_us: 10\ndrift_scale: 0\nread_noise_scale: 0\n");
+    auto m = make<PcmDevice>("g_max_us: 10\ndrift_scale: 0\nread_noise_scale: 0\n");
     for (double r : {0.1, 0.5, 0.9}) check_prog_noise(m, r * 10.0, joshi_sigma_prog(r) * 10.0 / 25.0);
 }
 
 TEST_CASE("pcm: drift exponents are |N(mu_nu, sigma_nu)|", "[device]") {
-    const auto m = make<PcmDevice>("");
+    auto m = make<PcmDevice>("");
     for (double r : {0.01, 0.1, 0.5}) {
         std::vector<double> nu;
         for (const auto& d : program_many(m, r * 25.0, 32)) nu.push_back(d.nu);
@@ -174,7 +176,7 @@ TEST_CASE("pcm: drift exponents are |N(mu_nu, sigma_nu)|", "[device]") {
 }
 
 TEST_CASE("pcm: relative read noise after one day matches sigma_read", "[device]") {
-    const auto m = make<PcmDevice>("prog_noise_scale: 0\ndrift_scale: 0\n");
+    auto m = make<PcmDevice>("prog_noise_scale: 0\ndrift_scale: 0\n");
     const double t_s = 86400.0;
     for (double r : {0.5, 0.9}) {
         const double sigma_read = joshi_q_s(r) * std::sqrt(std::log((t_s + 250e-9) / (2 * 250e-9)));
@@ -186,15 +188,15 @@ TEST_CASE("pcm: relative read noise after one day matches sigma_read", "[device]
 }
 
 TEST_CASE("pcm: a device programmed to 0 stays finite and non-negative", "[device]") {
-    const auto m = make<PcmDevice>("");
+    auto m = make<PcmDevice>("");
     Rng rng(1, Stream::Programming);
     for (int i = 0; i < 1000; ++i) {
-        const ProgrammedDevice d = m.program(0.0, rng);
+        const ProgrammedDevice d = m.program(0.0, DeviceSite{}, rng);
         REQUIRE(std::isfinite(d.g_prog_us));
         REQUIRE(d.g_prog_us >= 0.0F);
         REQUIRE(std::isfinite(d.nu));
         for (double t_s : {0.0, 1.0, 1e6}) {
-            const double g = m.read(d, t_s, rng);
+            const double g = m.read(d, DeviceSite{}, t_s, rng).g_us;
             REQUIRE(std::isfinite(g));
             REQUIRE(g >= 0.0);
         }
@@ -202,9 +204,10 @@ TEST_CASE("pcm: a device programmed to 0 stays finite and non-negative", "[devic
 }
 
 TEST_CASE("pcm: same seed gives the same devices", "[device]") {
-    const auto m = make<PcmDevice>("");
+    auto m = make<PcmDevice>("");
     Rng a(7, Stream::Programming, {1}), b(7, Stream::Programming, {1}), c(7, Stream::Programming, {2});
-    const ProgrammedDevice da = m.program(10.0, a), db = m.program(10.0, b), dc = m.program(10.0, c);
+    const ProgrammedDevice da = m.program(10.0, DeviceSite{}, a), db = m.program(10.0, DeviceSite{}, b),
+                           dc = m.program(10.0, DeviceSite{}, c);
     CHECK(da.g_prog_us == db.g_prog_us);
     CHECK(da.nu == db.nu);
     CHECK(da.g_prog_us != dc.g_prog_us);
@@ -251,8 +254,8 @@ TEST_CASE("hermes_pcm: drift uses t0 of the cell size, read noise follows Q_s", 
             const double t0_s = n == 1 ? 200.0 : 300.0;
             Rng rng(2, Stream::Programming);
             for (int i = 0; i < 100; ++i) {
-                const ProgrammedDevice d = m.program(0.3 * m.g_max_us(), rng);
-                const double g = m.read(d, 1000.0, rng);
+                const ProgrammedDevice d = m.program(0.3 * m.g_max_us(), DeviceSite{}, rng);
+                const double g = m.read(d, DeviceSite{}, 1000.0, rng).g_us;
                 REQUIRE(g == Approx(d.g_prog_us * std::pow(1000.0 / t0_s, -static_cast<double>(d.nu))).epsilon(1e-12));
             }
         }
@@ -276,16 +279,16 @@ TEST_CASE("hermes_pcm: drift uses t0 of the cell size, read noise follows Q_s", 
 }
 
 TEST_CASE("ideal device returns exactly what was programmed", "[device]") {
-    const auto m = make<IdealDevice>("");
+    auto m = make<IdealDevice>("");
     CHECK(m.is_ideal());
     CHECK(m.g_max_us() == 25.0);
     Rng rng(1, Stream::Programming);
     for (int i = 0; i < 1000; ++i) {
         const double g_us = static_cast<float>(25.0 * rng.uniform());  // representable in the stored float
-        const ProgrammedDevice d = m.program(g_us, rng);
+        const ProgrammedDevice d = m.program(g_us, DeviceSite{}, rng);
         CHECK(d.g_prog_us == g_us);
         CHECK(d.nu == 0.0F);
-        for (double t_s : {0.0, 3600.0, 3.15e7}) CHECK(m.read(d, t_s, rng) == g_us);
+        for (double t_s : {0.0, 3600.0, 3.15e7}) CHECK(m.read(d, DeviceSite{}, t_s, rng).g_us == g_us);
     }
 }
 

@@ -8,24 +8,28 @@
 
 namespace aimcsim {
 
-Crossbar::Crossbar(int rows, int cols, int devices_per_polarity, const DeviceModel& device)
+Crossbar::Crossbar(int rows, int cols, int devices_per_polarity, DeviceModel& device)
     : rows_(rows), cols_(cols), devices_per_polarity_(devices_per_polarity), device_(device),
       draws_per_polarity_(device.polarity_level_fit() ? 1 : devices_per_polarity),
       g_polarity_max_us_(device.g_max_us() * draws_per_polarity_),
       g_device_max_us_(g_polarity_max_us_ / devices_per_polarity) {}
 
-void Crossbar::program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng, Rng* fault_rng) {
+void Crossbar::program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng, Rng* fault_rng,
+                       CrossbarKey key) {
     if (rows_used > rows_ || cols_used > cols_) throw std::logic_error("Crossbar: block larger than the array");
     rows_used_ = rows_used;
     cols_used_ = cols_used;
     const double g_max = device_.g_max_us();
     const int n = draws_per_polarity_;
     devices_.assign(static_cast<size_t>(rows_used) * cols_used * 2 * n, ProgrammedDevice{});
+    device_.begin_block({rows_used, cols_used, n, devices_.size(), key.seed, key.tile_id});
     for (size_t w = 0; w < w_norm.size(); ++w) {
         const double g = std::fabs(w_norm[w]) * g_max;
         const int on = w_norm[w] >= 0.0F ? 0 : 1;  // which polarity carries the weight
         for (int pol = 0; pol < 2; ++pol) {
-            for (int k = 0; k < n; ++k) { devices_[(w * 2 + pol) * n + k] = device_.program(pol == on ? g : 0.0, rng); }
+            for (int k = 0; k < n; ++k) {
+                devices_[(w * 2 + pol) * n + k] = device_.program(pol == on ? g : 0.0, site(w, pol, k), rng);
+            }
         }
     }
     stuck_low_.clear();
@@ -58,27 +62,83 @@ void Crossbar::set_time(double t_s, Rng& rng) {
     const double per_draw = static_cast<double>(devices_per_polarity_ / n);
     w_pos_.assign(weights, 0.0F);
     w_neg_.assign(weights, 0.0F);
-    w_diff_.assign(weights, 0.0F);
+    std::vector<float> pos_plus(weights), neg_plus(weights);  // the groups under V+
+    std::vector<double> conduction_pos(rows_used_, 0.0), conduction_neg(rows_used_, 0.0);
     row_conduction_.assign(rows_used_, 0.0F);
+    asymmetric_ = false;
     for (size_t w = 0; w < weights; ++w) {
-        double g[2] = {0.0, 0.0};
+        double g[2] = {0.0, 0.0}, g_plus[2] = {0.0, 0.0};
         for (int pol = 0; pol < 2; ++pol) {
             for (int k = 0; k < n; ++k) {
                 const size_t d = (w * 2 + pol) * n + k;
                 // Always read, so a fault does not shift the read-noise draws of other devices.
-                const double read = device_.read(devices_[d], t_s, rng);
+                const DeviceRead read = device_.read(devices_[d], site(w, pol, k), t_s, rng);
                 if (!faulty) {
-                    g[pol] += read;
+                    g[pol] += read.g_us;
+                    g_plus[pol] += read.g_plus_us;
                 } else {
+                    // A stuck device conducts the same under both polarities.
                     const double healthy = per_draw - stuck_low_[d] - stuck_high_[d];
-                    g[pol] += read * healthy / per_draw + stuck_high_[d] * g_device_max_us_;
+                    g[pol] += read.g_us * healthy / per_draw + stuck_high_[d] * g_device_max_us_;
+                    g_plus[pol] += read.g_plus_us * healthy / per_draw + stuck_high_[d] * g_device_max_us_;
                 }
             }
         }
         w_pos_[w] = static_cast<float>(g[0] * norm);
         w_neg_[w] = static_cast<float>(g[1] * norm);
-        w_diff_[w] = w_pos_[w] - w_neg_[w];
-        row_conduction_[w / cols_used_] += static_cast<float>((g[0] + g[1]) / g_device_max_us_);
+        pos_plus[w] = static_cast<float>(g_plus[0] * norm);
+        neg_plus[w] = static_cast<float>(g_plus[1] * norm);
+        asymmetric_ = asymmetric_ || pos_plus[w] != w_pos_[w] || neg_plus[w] != w_neg_[w];
+        const size_t row = w / cols_used_;
+        row_conduction_[row] += static_cast<float>((g[0] + g[1]) / g_device_max_us_);
+        conduction_pos[row] += (g[0] + g_plus[1]) / g_device_max_us_;  // one-phase, x > 0
+        conduction_neg[row] += (g_plus[0] + g[1]) / g_device_max_us_;  // one-phase, x < 0
+    }
+    row_conduction_pos_.assign(conduction_pos.begin(), asymmetric_ ? conduction_pos.end() : conduction_pos.begin());
+    row_conduction_neg_.assign(conduction_neg.begin(), asymmetric_ ? conduction_neg.end() : conduction_neg.begin());
+    if (ir_drop_.active()) apply_ir_drop(pos_plus, neg_plus);
+    build_one_phase(pos_plus, neg_plus);
+}
+
+void Crossbar::apply_ir_drop(std::vector<float>& pos_plus, std::vector<float>& neg_plus) {
+    const size_t weights = w_pos_.size();
+    std::vector<float> g_pos(weights), g_neg(weights);
+    for (size_t w = 0; w < weights; ++w) {
+        g_pos[w] = static_cast<float>(w_pos_[w] * g_polarity_max_us_);
+        g_neg[w] = static_cast<float>(w_neg_[w] * g_polarity_max_us_);
+    }
+    const IrDropFactors f =
+        first_order_ir_drop(g_pos, g_neg, rows_used_, cols_used_, rows_, ir_drop_.segment_resistance_ohm);
+    // The drivers deliver the devices' currents as the source-line drop leaves them (the
+    // bit-line share is a signed sum over the column's rows, about 0 on average: not counted).
+    const double to_device = g_polarity_max_us_ / g_device_max_us_;
+    std::fill(row_conduction_.begin(), row_conduction_.end(), 0.0F);
+    std::fill(row_conduction_pos_.begin(), row_conduction_pos_.end(), 0.0F);
+    std::fill(row_conduction_neg_.begin(), row_conduction_neg_.end(), 0.0F);
+    for (size_t w = 0; w < weights; ++w) {
+        const size_t row = w / cols_used_;
+        const double p = w_pos_[w] * f.pos_sl[w], m = w_neg_[w] * f.neg_sl[w];
+        const double pp = pos_plus[w] * f.pos_sl[w], mp = neg_plus[w] * f.neg_sl[w];
+        row_conduction_[row] += static_cast<float>((p + m) * to_device);
+        if (asymmetric_) {
+            row_conduction_pos_[row] += static_cast<float>((p + mp) * to_device);
+            row_conduction_neg_[row] += static_cast<float>((pp + m) * to_device);
+        }
+        w_pos_[w] *= f.pos[w];
+        w_neg_[w] *= f.neg[w];
+        pos_plus[w] *= f.pos[w];
+        neg_plus[w] *= f.neg[w];
+    }
+}
+
+void Crossbar::build_one_phase(const std::vector<float>& pos_plus, const std::vector<float>& neg_plus) {
+    const size_t weights = w_pos_.size();
+    w_diff_.assign(weights, 0.0F);
+    w_diff_neg_.assign(asymmetric_ ? weights : 0, 0.0F);
+    for (size_t w = 0; w < weights; ++w) {
+        // Rows with x > 0 read G+ under V- and G- under V+; rows with x < 0 the other way round.
+        w_diff_[w] = w_pos_[w] - neg_plus[w];
+        if (asymmetric_) w_diff_neg_[w] = pos_plus[w] - w_neg_[w];
     }
 }
 
@@ -149,13 +209,22 @@ struct RowSums {
     }
 };
 
-// One group of rows [0, n) of x: adds to `sums` (with g = the rows' conductions) and,
-// with kList, lists the rows with a pulse (row[k] = their weights in `w`,
-// c per row; xs[k] = code * scale) and returns how many. activity() and
-// integrate_active() both use it, so their sums agree bit for bit.
+// The weights and row conductions a row reads, by the sign of its input (the same
+// arrays for both signs unless devices are asymmetric; see Crossbar::set_time).
+struct RowSource {
+    const float* g_pos;
+    const float* g_neg;
+    const float* w_pos;
+    const float* w_neg;
+};
+
+// One group of rows [0, n) of x: adds to `sums` (with the rows' conductions) and,
+// with kList, lists the rows with a pulse (row[k] = their weights, c per row;
+// xs[k] = code * scale) and returns how many. activity() and integrate_active()
+// both use it, so their sums agree bit for bit.
 template <bool kList>
-int scan_rows(const std::int8_t* x, int n, const float* g, const float* w, int c, float scale, const float** row,
-              float* xs, RowSums& sums) {
+int scan_rows(const std::int8_t* x, int n, const RowSource& src, int c, float scale, const float** row, float* xs,
+              RowSums& sums) {
     int m = 0;
     // Branch-free: every row is written, the count advances on a pulse.
     for (int i = 0; i < n; ++i) {
@@ -163,9 +232,9 @@ int scan_rows(const std::int8_t* x, int n, const float* g, const float* w, int c
         const int mag = xi < 0 ? -xi : xi;
         sums.active += mag != 0;
         sums.pulses += mag;
-        sums.conduction[i & 3] += static_cast<float>(mag) * g[i];
+        sums.conduction[i & 3] += static_cast<float>(mag) * (xi < 0 ? src.g_neg : src.g_pos)[i];
         if (kList) {
-            row[m] = w + static_cast<std::size_t>(i) * c;
+            row[m] = (xi < 0 ? src.w_neg : src.w_pos) + static_cast<std::size_t>(i) * c;
             xs[m] = static_cast<float>(xi) * scale;
             m += mag != 0;
         }
@@ -183,11 +252,15 @@ Crossbar::Activity Crossbar::integrate_active(const std::int8_t* x, float scale,
     const float* row[kRowGroup];
     float xs[kRowGroup];
     const int c = cols_used_;
+    const float* g_pos = (asymmetric_ ? row_conduction_pos_ : row_conduction_).data();
+    const float* g_neg = (asymmetric_ ? row_conduction_neg_ : row_conduction_).data();
+    const float* w_neg = (asymmetric_ ? w_diff_neg_ : w_diff_).data();
     RowSums sums;
     for (int r0 = 0; r0 < rows_used_ || r0 == 0; r0 += kRowGroup) {
         const int n = std::min(rows_used_ - r0, kRowGroup);
-        const int m = scan_rows<true>(x + r0, n, row_conduction_.data() + r0,
-                                      w_diff_.data() + static_cast<size_t>(r0) * c, c, scale, row, xs, sums);
+        const size_t w0 = static_cast<size_t>(r0) * c;
+        const RowSource src{g_pos + r0, g_neg + r0, w_diff_.data() + w0, w_neg + w0};
+        const int m = scan_rows<true>(x + r0, n, src, c, scale, row, xs, sums);
         const bool first = r0 == 0;
         int j = 0;
         for (; j + 32 <= c; j += 32) accumulate<8>(row, xs, m, j, first, y + j);
@@ -223,8 +296,9 @@ void Crossbar::integrate_four_phase(const std::int8_t* x, int max_code, float* p
 Crossbar::Activity Crossbar::activity(const std::int8_t* x) const {
     RowSums sums;
     for (int r0 = 0; r0 < rows_used_; r0 += kRowGroup) {
-        (void)scan_rows<false>(x + r0, std::min(rows_used_ - r0, kRowGroup), row_conduction_.data() + r0, nullptr, 0,
-                               0.0F, nullptr, nullptr, sums);
+        const float* g = row_conduction_.data() + r0;  // four-phase reads: every device under V-
+        (void)scan_rows<false>(x + r0, std::min(rows_used_ - r0, kRowGroup), RowSource{g, g, nullptr, nullptr}, 0, 0.0F,
+                               nullptr, nullptr, sums);
     }
     return sums.activity();
 }

@@ -9,12 +9,19 @@
 #include <vector>
 
 #include "aimcsim/device.h"
+#include "tiles/ir_drop.h"
 
 namespace aimcsim {
 
+// The seed and tile a device model's own per-device draws are keyed by (DeviceBlock).
+struct CrossbarKey {
+    std::uint64_t seed = 0;
+    std::uint64_t tile_id = 0;
+};
+
 class Crossbar {
 public:
-    Crossbar(int rows, int cols, int devices_per_polarity, const DeviceModel& device);
+    Crossbar(int rows, int cols, int devices_per_polarity, DeviceModel& device);
 
     // Devices that do not follow programming: stuck at 0 (stuck-at-low, e.g. a RESET
     // device that never crystallised) or at g_max of one device (stuck-at-high, a shorted
@@ -26,14 +33,21 @@ public:
     };
     void set_faults(const Faults& faults) { faults_ = faults; }
 
+    // Wire resistance of the source and bit lines (docs/physics.md, "IR drop"): folded into
+    // the effective weights at every set_time.
+    void set_ir_drop(const IrDrop& ir_drop) { ir_drop_ = ir_drop; }
+
     // Programs normalised weights w_norm in [-1, 1] (rows_used x cols_used, row-major):
     // each draw of the weight's polarity is programmed to |w_norm| * g_max, the
     // other polarity to 0. Draws programming noise and drift exponents from `rng`.
     // Faulty devices are drawn from `fault_rng` (only when a fault fraction is > 0).
-    void program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng, Rng* fault_rng = nullptr);
+    void program(const std::vector<float>& w_norm, int rows_used, int cols_used, Rng& rng, Rng* fault_rng = nullptr,
+                 CrossbarKey key = {});
 
     // Reads every device `t_s` after programming (drift + 1/f deviation, drawn
-    // from `rng`) and rebuilds the effective weights used by integrate().
+    // from `rng`) and rebuilds the effective weights used by integrate(): under V- for
+    // four-phase reads; for one-phase reads, rows with x > 0 read G+ under V- and G- under
+    // V+, rows with x < 0 the other way round (docs/physics.md, "Read-polarity asymmetry").
     void set_time(double t_s, Rng& rng);
 
     // Column values y_j = scale * sum_i w_eff_ij * x_i for the signed codes x
@@ -63,6 +77,12 @@ public:
     [[nodiscard]] int cols() const { return cols_; }
     // Effective normalised weight (after the last set_time), for tests.
     [[nodiscard]] float w_eff(int r, int c) const { return w_pos_[idx(r, c)] - w_neg_[idx(r, c)]; }
+    // Effective normalised weight a one-phase read sees for an input of sign `sign` (+1 or -1).
+    [[nodiscard]] float w_one_phase(int r, int c, int sign) const {
+        return (sign < 0 && asymmetric_ ? w_diff_neg_ : w_diff_)[idx(r, c)];
+    }
+    // True when some device conducts differently under V+ and V- (one-phase sees two weight sets).
+    [[nodiscard]] bool asymmetric() const { return asymmetric_; }
     // Mean |w_eff| over the block: the mean |y| of a read with every one-hot input.
     [[nodiscard]] double mean_abs_weight() const;
     // The same right after programming (the programmed conductances, no drift or read noise).
@@ -75,9 +95,18 @@ public:
 
 private:
     [[nodiscard]] size_t idx(int r, int c) const { return static_cast<size_t>(r) * cols_used_ + c; }
+    [[nodiscard]] DeviceSite site(size_t w, int pol, int k) const {
+        return {static_cast<int>(w / cols_used_), static_cast<int>(w % cols_used_), pol, k,
+                (w * 2 + pol) * draws_per_polarity_ + k};
+    }
+    // With IR drop: scales every weight set and row conduction by the first-order factors
+    // computed from the V- conductances (pos_plus/neg_plus: the groups under V+).
+    void apply_ir_drop(std::vector<float>& pos_plus, std::vector<float>& neg_plus);
+    // Rebuilds w_diff_ and w_diff_neg_ from the groups under V- and V+.
+    void build_one_phase(const std::vector<float>& pos_plus, const std::vector<float>& neg_plus);
 
     int rows_, cols_, devices_per_polarity_;
-    const DeviceModel& device_;
+    DeviceModel& device_;
     int draws_per_polarity_;
     double g_polarity_max_us_;  // a polarity group at full scale: the weight 1
     double g_device_max_us_;    // one physical device at full scale: the unit of Activity::conduction
@@ -89,10 +118,18 @@ private:
     // conducts (healthy / devices) of the drawn value.
     std::vector<std::uint8_t> stuck_low_, stuck_high_;
     Faults faults_;
+    IrDrop ir_drop_;
     long stuck_low_count_ = 0, stuck_high_count_ = 0;
-    // Effective normalised conductance of each polarity group at the current time.
-    std::vector<float> w_pos_, w_neg_, w_diff_;
-    std::vector<float> row_conduction_;  // sum over the row of (w_pos + w_neg), for energy
+    // Effective normalised conductance of each polarity group at the current time, under V-.
+    std::vector<float> w_pos_, w_neg_;
+    // One-phase weights of rows with x > 0 (G+ under V-, G- under V+) and, only when some
+    // device is asymmetric, of rows with x < 0 (G+ under V+, G- under V-).
+    std::vector<float> w_diff_, w_diff_neg_;
+    bool asymmetric_ = false;
+    // Per row, the sum over its devices of g/g_max of one device (the drivers' current, for
+    // energy): under V- (four-phase, and one-phase of symmetric devices) and, only when some
+    // device is asymmetric, as one-phase rows with x > 0 and x < 0 see them.
+    std::vector<float> row_conduction_, row_conduction_pos_, row_conduction_neg_;
 };
 
 }  // namespace aimcsim

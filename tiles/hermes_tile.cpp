@@ -26,6 +26,23 @@ double mean_abs_normal(double mu, double sd) {
 
 }  // namespace
 
+namespace {
+
+ParamSchema ir_drop_schema() {
+    ParamSchema s;
+    s.boolean("enabled", false,
+              "voltage drop on the source and bit lines' wires (first order, folded into the weights at each "
+              "evaluation time; docs/physics.md, \"IR drop\"). Off: the wire resistance is not published, and the "
+              "shipped figures are calibrated without it");
+    s.real("segment_resistance_ohm", 0.05, "ohm",
+           "wire resistance of one cell segment, the same on source and bit lines (# assumed 0.05 ohm: a wide "
+           "upper-metal strap per 4 um cell, a drop of a few % at the array's far corner)")
+        .range(0.0, 1000.0);
+    return s;
+}
+
+}  // namespace
+
 ParamSchema HermesTile::schema() {
     ParamSchema s;
     s.integer("rows", 256, "", "crossbar rows (inputs)").range(1, 4096);
@@ -61,6 +78,7 @@ ParamSchema HermesTile::schema() {
     s.section("adc", "column ADC model: model: cco | ideal | <plugin>", ModelConfig<AdcModel>::resolver());
     s.section("ldpu", "local digital processing unit", Ldpu::schema());
     s.section("gdc", "global drift compensation", DriftCompensation::schema());
+    s.section("ir_drop", "wire resistance of the array's source and bit lines", ir_drop_schema());
     s.section("area", "silicon area by component (docs/physics.md, \"Area\")", TileAreaModel::schema());
     return s;
 }
@@ -81,12 +99,30 @@ HermesTile::HermesTile(const Params& p)
         throw p.error("stuck_high_fraction", "stuck_low_fraction + stuck_high_fraction must be at most 1");
     }
     crossbar_->set_faults(faults);
+    faults_ = faults;
+    const Params& ir = p.sub("ir_drop");
+    ir_drop_ = {ir.flag("enabled"), ir.real("segment_resistance_ohm")};
+    crossbar_->set_ir_drop(ir_drop_);
+}
+
+std::vector<std::pair<std::string, bool>> HermesTile::effects() const {
+    const bool one_phase = input_.mode() == InputMode::OnePhase;
+    return {{"device_noise_and_drift", !device_->is_ideal()},
+            // Four-phase reads every device under V-: an asymmetric device reads as a symmetric one.
+            {"read_polarity_asymmetry", one_phase && crossbar_->asymmetric()},
+            {"ir_drop", ir_drop_.active()},
+            {"stuck_devices", faults_.stuck_low + faults_.stuck_high > 0.0},
+            {"drift_compensation", gdc_.enabled()},
+            {"four_phase", !one_phase}};
 }
 
 double HermesTile::programmed_bytes() const {
-    // Per cell: a ProgrammedDevice per device of both polarities, and the crossbar's
-    // w_pos, w_neg and w_diff floats.
-    const double per_cell = 2.0 * devices_per_polarity_ * sizeof(ProgrammedDevice) + 3.0 * sizeof(float);
+    // Per cell: a ProgrammedDevice and the device model's own state per device of both
+    // polarities, and the crossbar's w_pos, w_neg and w_diff floats (w_diff_neg too when
+    // the device reads differently under V+ and V-).
+    const double per_device = sizeof(ProgrammedDevice) + device_->state_bytes_per_device();
+    const double weight_sets = device_->state_bytes_per_device() > 0.0 ? 4.0 : 3.0;
+    const double per_cell = 2.0 * devices_per_polarity_ * per_device + weight_sets * sizeof(float);
     return static_cast<double>(rows_) * cols_ * per_cell;
 }
 
@@ -119,7 +155,7 @@ void HermesTile::program(const WeightBlock& block, const TileKey& key) {
 
     Rng prog_rng(key.seed, Stream::Programming, {key.tile_id});
     Rng fault_rng(key.seed, Stream::Other, {key.tile_id, 0xFA17});
-    crossbar_->program(w_norm, block.rows, block.cols, prog_rng, &fault_rng);
+    crossbar_->program(w_norm, block.rows, block.cols, prog_rng, &fault_rng, {key.seed, key.tile_id});
     Rng mismatch_rng(key.seed, Stream::AdcMismatch, {key.tile_id});
     adc_->setup(cols_, mismatch_rng);
     programmed_ = true;

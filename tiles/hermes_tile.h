@@ -35,6 +35,7 @@ public:
     void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const override;
     [[nodiscard]] MvmEnergy reference_mvm_energy() const override;
     [[nodiscard]] double gdc_factor() const override { return gdc_factor_; }
+    [[nodiscard]] std::vector<std::pair<std::string, bool>> effects() const override;
     [[nodiscard]] TileArea area() const override { return area_.area(rows_, cols_, ldpu_.lanes()); }
 
     [[nodiscard]] const Crossbar& crossbar() const { return *crossbar_; }
@@ -75,6 +76,8 @@ private:
     std::vector<std::int8_t> calibration_x_;  // chip GDC protocol: the calibration vectors
     double calibration_range_ = 1.0;          // and the ADC full scale of their reads
     double gdc_factor_ = 1.0;
+    IrDrop ir_drop_;
+    Crossbar::Faults faults_;
     bool programmed_ = false;
     bool timed_ = false;
 };

@@ -1,7 +1,10 @@
 // Device models: how a target conductance becomes a programmed device, and what
-// that device conducts t seconds later. Pluggable axis "device" (`tile.device.model`).
+// that device conducts t seconds later under each read polarity. Pluggable axis
+// "device" (`tile.device.model`).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -11,10 +14,39 @@
 
 namespace aimcsim {
 
-// One device after programming: drawn once, then read at any time after.
+// One device after programming: drawn once, then read at any time after. State a
+// model needs beyond these two values it keeps itself, indexed by DeviceSite::index.
 struct ProgrammedDevice {
     float g_prog_us = 0.0F;  // conductance right after programming (with programming noise)
     float nu = 0.0F;         // drift exponent of this device
+};
+
+// The block of devices a tile is about to program (DeviceModel::begin_block).
+struct DeviceBlock {
+    int rows = 0;                // crossbar rows used
+    int cols = 0;                // crossbar columns used
+    int draws_per_polarity = 1;  // devices drawn per polarity of a weight (1 for a polarity-level fit)
+    std::size_t devices = 0;     // rows * cols * 2 * draws_per_polarity: DeviceSite::index < devices
+    std::uint64_t seed = 0;      // the run's seed and the tile: a model draws state of its own from
+    std::uint64_t tile_id = 0;   // Rng(seed, Stream::DeviceState, {tile_id, <a tag of the model's>})
+};
+
+// Where one device sits: its crossbar row (input line) and column (output line), the
+// polarity group it belongs to and which device of the group it is.
+struct DeviceSite {
+    int row = 0;
+    int col = 0;
+    int polarity = 0;       // 0: positive group (G+, source line SL+), 1: negative group (G-, SL-)
+    int member = 0;         // 0 .. draws_per_polarity - 1
+    std::size_t index = 0;  // ((row * cols + col) * 2 + polarity) * draws_per_polarity + member
+};
+
+// What a device conducts when read (docs/physics.md, "Read-polarity asymmetry"). Four-phase
+// reads and drift-compensation references read every device under V-; a one-phase read
+// applies V+ to the devices of rows whose input sign opposes the device's polarity.
+struct DeviceRead {
+    double g_us = 0.0;       // under V-
+    double g_plus_us = 0.0;  // under V+ (a symmetric device: g_us)
 };
 
 class DeviceModel {
@@ -31,15 +63,23 @@ public:
     // group when polarity_level_fit() is true).
     [[nodiscard]] virtual double g_max_us() const = 0;
 
-    // Programs one device to `g_target_us` in [0, g_max_us]: draws programming
-    // noise and the drift exponent.
-    [[nodiscard]] virtual ProgrammedDevice program(double g_target_us, Rng& rng) const = 0;
+    // Called before the program() calls of one block: a model with per-device state
+    // sizes it here (block.devices entries) and may draw it from a stream of its own.
+    virtual void begin_block(const DeviceBlock& block) { (void)block; }
 
-    // Conductance `t_inference_s` seconds after programming: drift plus the
-    // accumulated 1/f deviation (one draw per device per evaluation time).
-    [[nodiscard]] virtual double read(const ProgrammedDevice& device, double t_inference_s, Rng& rng) const = 0;
+    // Programs the device at `site` to `g_target_us` in [0, g_max_us]: draws programming
+    // noise and the drift exponent from `rng` (the tile's programming stream).
+    [[nodiscard]] virtual ProgrammedDevice program(double g_target_us, const DeviceSite& site, Rng& rng) = 0;
 
-    // True if read(program(g)) == g exactly, at any time (lets the tile skip work).
+    // Conductance `t_inference_s` seconds after programming under V- and V+: drift plus
+    // the accumulated 1/f deviation (one draw per device per evaluation time, from `rng`).
+    [[nodiscard]] virtual DeviceRead read(const ProgrammedDevice& device, const DeviceSite& site, double t_inference_s,
+                                          Rng& rng) const = 0;
+
+    // Bytes of per-device state the model keeps itself (for the memory guard).
+    [[nodiscard]] virtual double state_bytes_per_device() const { return 0.0; }
+
+    // True if read(program(g)) == g exactly under both polarities, at any time (lets the tile skip work).
     [[nodiscard]] virtual bool is_ideal() const { return false; }
 
     // True if program() and read() describe the summed conductance of all devices of

@@ -15,6 +15,7 @@ struct Stream {
     static constexpr StreamId Weights{5};      // random weights of synthetic workloads
     static constexpr StreamId Inputs{6};       // random inputs of synthetic workloads
     static constexpr StreamId Other{7};
+    static constexpr StreamId DeviceState{8};  // state a device model draws for itself (DeviceBlock), per tile
 };
 
 }  // namespace aimcsim

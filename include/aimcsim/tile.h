@@ -126,6 +126,10 @@ public:
 
     // Drift-compensation factor currently applied (1 if off); for reports and tests.
     [[nodiscard]] virtual double gdc_factor() const { return 1.0; }
+
+    // The physical effects the programmed tile applies to its MVMs, by name, on or off (the
+    // report lists them). Default: none declared.
+    [[nodiscard]] virtual std::vector<std::pair<std::string, bool>> effects() const { return {}; }
 };
 
 // The `tile:` section, validated once; create() gives one tile per mapped block.

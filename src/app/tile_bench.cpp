@@ -123,6 +123,7 @@ TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_n
     r.first_result_ns = ctrl.first_result.to_seconds() * 1e9;
     r.dynamic = tile.energy();
     r.gdc_factor = tile.model().gdc_factor();
+    r.effects = tile.model().effects();
     r.tile_stats = tile.stats();
 
     if (r.functional) {

@@ -26,8 +26,9 @@ struct TileBenchResult {
     double static_power_mw = 0.0;
     TileArea area;  // by component; empty when the model does not declare it
     double gdc_factor = 1.0;
-    double relative_rms_error = 0.0;  // ||y - y_exact|| / ||y_exact|| over all MVMs (functional mode)
-    MvmErrorMetrics error;            // every metric (functional mode); full scale = largest |y_exact|
+    std::vector<std::pair<std::string, bool>> effects;  // TileModel::effects() after programming
+    double relative_rms_error = 0.0;                    // ||y - y_exact|| / ||y_exact|| over all MVMs (functional mode)
+    MvmErrorMetrics error;  // every metric (functional mode); full scale = largest |y_exact|
     bool functional = true;
     double t_inference_s = 0.0;
     StatGroup tile_stats{"tile0"};  // the tile module's counters

@@ -9,11 +9,12 @@ public:
     static aimcsim::ParamSchema schema() { return {}; }
     explicit FakePcm(const aimcsim::Params&) {}
     [[nodiscard]] double g_max_us() const override { return 25.0; }
-    [[nodiscard]] aimcsim::ProgrammedDevice program(double g, aimcsim::Rng&) const override {
+    [[nodiscard]] aimcsim::ProgrammedDevice program(double g, const aimcsim::DeviceSite&, aimcsim::Rng&) override {
         return {static_cast<float>(g), 0.0F};
     }
-    [[nodiscard]] double read(const aimcsim::ProgrammedDevice& d, double, aimcsim::Rng&) const override {
-        return d.g_prog_us;
+    [[nodiscard]] aimcsim::DeviceRead read(const aimcsim::ProgrammedDevice& d, const aimcsim::DeviceSite&, double,
+                                           aimcsim::Rng&) const override {
+        return {d.g_prog_us, d.g_prog_us};
     }
 };
 

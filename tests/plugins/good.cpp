@@ -14,11 +14,13 @@ public:
     }
     explicit ScaledDevice(const aimcsim::Params& p) : g_max_us_(p.real("g_max_us")), gain_(p.real("gain")) {}
     [[nodiscard]] double g_max_us() const override { return g_max_us_; }
-    [[nodiscard]] aimcsim::ProgrammedDevice program(double g_target_us, aimcsim::Rng&) const override {
+    [[nodiscard]] aimcsim::ProgrammedDevice program(double g_target_us, const aimcsim::DeviceSite&,
+                                                    aimcsim::Rng&) override {
         return {static_cast<float>(g_target_us), 0.0F};
     }
-    [[nodiscard]] double read(const aimcsim::ProgrammedDevice& d, double, aimcsim::Rng&) const override {
-        return gain_ * d.g_prog_us;
+    [[nodiscard]] aimcsim::DeviceRead read(const aimcsim::ProgrammedDevice& d, const aimcsim::DeviceSite&, double,
+                                           aimcsim::Rng&) const override {
+        return {gain_ * d.g_prog_us, gain_ * d.g_prog_us};
     }
 
 private:

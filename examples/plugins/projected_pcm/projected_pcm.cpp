@@ -27,6 +27,8 @@ namespace {
 
 using aimcsim::Params;
 using aimcsim::ParamSchema;
+using aimcsim::DeviceRead;
+using aimcsim::DeviceSite;
 using aimcsim::ProgrammedDevice;
 using aimcsim::Rng;
 
@@ -64,7 +66,7 @@ public:
 
     [[nodiscard]] double g_max_us() const override { return g_max_us_; }
 
-    [[nodiscard]] ProgrammedDevice program(double g_target_us, Rng& rng) const override {
+    [[nodiscard]] ProgrammedDevice program(double g_target_us, const DeviceSite& /*site*/, Rng& rng) override {
         ProgrammedDevice d;
         // Always two draws per device, so one parameter never shifts another's draws.
         const double n_prog = rng.normal();
@@ -74,7 +76,16 @@ public:
         return d;
     }
 
-    [[nodiscard]] double read(const ProgrammedDevice& d, double t_s, Rng& rng) const override {
+    // A projected cell conducts through its projection liner: read the same under V+ and V-
+    // (assumed: the liner's I-V is ohmic, which is why projection suppresses drift and noise).
+    [[nodiscard]] DeviceRead read(const ProgrammedDevice& d, const DeviceSite& /*site*/, double t_s,
+                                  Rng& rng) const override {
+        const double g = conductance(d, t_s, rng);
+        return {g, g};
+    }
+
+private:
+    [[nodiscard]] double conductance(const ProgrammedDevice& d, double t_s, Rng& rng) const {
         const double n_read = rng.normal();
         if (d.g_prog_us <= 0.0F) return 0.0;
         const double g_drift = d.g_prog_us * std::pow((t_s + t0_s_) / t0_s_, -static_cast<double>(d.nu));
@@ -84,7 +95,6 @@ public:
         return std::max(0.0, g_drift * (1.0 + sigma_read * n_read));
     }
 
-private:
     double g_max_us_, prog_sigma_us_, nu_mean_, nu_sigma_, q_s_, q_s_max_, t0_s_, t_read_s_;
 };
 

@@ -74,6 +74,9 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
     j["tile"]["area_mm2"] = r.area.declared() ? json(r.area.total_mm2()) : json(nullptr);
     j["tile"]["area_breakdown_mm2"] = area_breakdown;
     j["tile"]["peak_tops_per_mm2"] = r.area.declared() ? json(peak_tops / r.area.total_mm2()) : json(nullptr);
+    json effects = json::object();
+    for (const auto& [name, on] : r.effects) effects[name] = on;
+    j["tile"]["effects"] = effects;
     j["performance"] = {
         {"mvms", r.mvms},
         {"first_mvm_latency_ns", r.first_result_ns},
@@ -143,7 +146,8 @@ std::string tile_report_text(const json& j) {
           << " % relative RMS (drift compensation x" << significant(e["gdc_factor"].get<double>()) << ")\n";
         if (e.contains("relative_l2") && !e["relative_l2"].is_null())
             o << "  mean ||y - y_fp|| / ||y_fp||: " << significant(100.0 * e["relative_l2"].get<double>(), 3)
-              << " %; std of error / full scale: " << significant(100.0 * e["std_full_scale"].get<double>(), 3) << " %\n";
+              << " %; std of error / full scale: " << significant(100.0 * e["std_full_scale"].get<double>(), 3)
+              << " %\n";
     }
     if (j.contains("simulation")) {
         const auto& s = j["simulation"];
