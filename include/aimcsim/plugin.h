@@ -36,8 +36,9 @@
 // stream purposes moved out of core (random_streams.h), TileModel::programmed_bytes,
 // kDefaultModel per axis and sections validated once into ModelConfig (Registry::create
 // lost its default-model argument). 4: TileModel::area, DeviceModel::polarity_level_fit.
+// 5: TileModel::mvm_batch.
 // (CMakeLists.txt reads the number from the next line: keep it bare.)
-#define AIMCSIM_PLUGIN_ABI_VERSION 4
+#define AIMCSIM_PLUGIN_ABI_VERSION 5
 
 namespace aimcsim {
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace aimcsim {
 
@@ -72,6 +74,42 @@ void softmax(const float* in, int channels, std::size_t stride, float* out) {
     for (int k = 0; k < channels; ++k) {
         const std::size_t i = static_cast<std::size_t>(k) * stride;
         out[i] = static_cast<float>(out[i] / sum);
+    }
+}
+
+void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out) {
+    const float* in = values[l.inputs[0]].data();
+    const Shape& so = net.shape(l.output);
+    const std::size_t n = so.size();
+    switch (l.op) {
+        case Op::Relu: relu(in, n, 1, out); break;
+        case Op::MaxPool:
+        case Op::AvgPool: {
+            const Shape& si = net.shape(l.inputs[0]);
+            const std::size_t plane = static_cast<std::size_t>(si.h) * si.w;
+            for (int c = 0; c < so.c; ++c)
+                for (int oy = 0; oy < so.h; ++oy)
+                    for (int ox = 0; ox < so.w; ++ox)
+                        out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] =
+                            pool_window(l.op, l.window, in + c * plane, si.h, si.w, oy, ox);
+            break;
+        }
+        case Op::GlobalAvgPool: {
+            const Shape& si = net.shape(l.inputs[0]);
+            const std::size_t hw = static_cast<std::size_t>(si.h) * si.w;
+            for (int c = 0; c < si.c; ++c) out[static_cast<std::size_t>(c)] = channel_mean(in + c * hw, hw);
+            break;
+        }
+        case Op::Add: add(in, values[l.inputs[1]].data(), n, 1, out); break;
+        case Op::Flatten: std::copy(in, in + n, out); break;
+        case Op::Softmax: {
+            const std::size_t pixels = static_cast<std::size_t>(so.h) * so.w;
+            for (std::size_t p = 0; p < pixels; ++p) softmax(in + p, so.c, pixels, out + p);
+            break;
+        }
+        case Op::Conv:
+        case Op::Dense:
+        case Op::Lstm: throw std::logic_error("digital_layer: '" + l.name + "' is a weight layer");
     }
 }
 

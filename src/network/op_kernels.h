@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "aimcsim/network.h"
 
@@ -43,5 +44,11 @@ void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h
 // into out[k * stride]: exp(x_k - max x) / sum_j exp(x_j - max x), the sum in
 // double in index order.
 void softmax(const float* in, int channels, std::size_t stride, float* out);
+
+// Output of one layer without a weight matrix (Relu, pooling, GlobalAvgPool, Add,
+// Flatten, Softmax) for one input, into out[0..output size): `values` holds that
+// input's tensors by id, its inputs computed. The per-input and the batched executors
+// (forward_network, forward_network_batch) both run these layers through it.
+void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out);
 
 }  // namespace aimcsim
