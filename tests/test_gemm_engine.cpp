@@ -268,3 +268,24 @@ TEST_CASE("batched and per-pixel engines differ far less than two noise draws do
         CHECK(agree >= 38);
     }
 }
+
+TEST_CASE("the batched executor with a per-row float kernel gives forward_float's bits", "[gemm]") {
+    // Same arithmetic per row (matvec_float), so only the executor differs: im2col rows,
+    // bias, scatter and the digital layers must match the per-image executor exactly.
+    for (const char* model : {"fmnist_cnn_hwa", "fmnist_mlp_hwa"}) {
+        const Network net = load_onnx(test::source_path(std::string("workloads/onnx/") + model + ".onnx"));
+        const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 5);
+        std::vector<std::vector<float>> images;
+        for (std::size_t i = 0; i < test.count; ++i) images.push_back(test.image(i));
+        const auto out =
+            forward_network_batch(net, images, [&](int layer, int n, const float* x, float* y, const int*, const int*) {
+                const Layer& l = net.layers[static_cast<std::size_t>(layer)];
+                for (int k = 0; k < n; ++k)
+                    matvec_float(l, x + static_cast<std::size_t>(k) * l.rows, y + static_cast<std::size_t>(k) * l.cols);
+            });
+        for (std::size_t i = 0; i < images.size(); ++i) {
+            INFO(model << " image " << i);
+            CHECK(test::identical(out[i], forward_float(net, images[i])));
+        }
+    }
+}

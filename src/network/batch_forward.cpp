@@ -28,6 +28,33 @@ struct Rows {
 
 using Values = std::vector<std::vector<std::vector<float>>>;  // [input][tensor]
 
+// im2col() of one output pixel, the same values, a kernel row at a time: a row inside
+// the input is a plain copy, without im2col()'s test per element (its hot spot here).
+void im2col_rows(const Shape& in, const Window& win, const float* input, int oy, int ox, float* out) {
+    const int y0 = oy * win.stride_h - win.pad_top;
+    const int x0 = ox * win.stride_w - win.pad_left;
+    const int kw = win.kernel_w;
+    const bool x_inside = x0 >= 0 && x0 + kw <= in.w;
+    for (int c = 0; c < in.c; ++c) {
+        for (int ky = 0; ky < win.kernel_h; ++ky, out += kw) {
+            const int y = y0 + ky;
+            if (y < 0 || y >= in.h) {
+                std::fill(out, out + kw, 0.0F);
+                continue;
+            }
+            const float* row = input + (static_cast<std::size_t>(c) * in.h + y) * in.w;
+            if (x_inside) {
+                std::copy(row + x0, row + x0 + kw, out);
+                continue;
+            }
+            for (int kx = 0; kx < kw; ++kx) {
+                const int x = x0 + kx;
+                out[kx] = x >= 0 && x < in.w ? row[x] : 0.0F;
+            }
+        }
+    }
+}
+
 void conv_layer(const Network& net, int li, Values& values, const BatchWeightKernel& kernel, Rows& rows) {
     const Layer& l = net.layers[static_cast<std::size_t>(li)];
     const Shape& so = net.shape(l.output);
@@ -42,8 +69,9 @@ void conv_layer(const Network& net, int li, Values& values, const BatchWeightKer
             const int b = static_cast<int>(r / pixels), p = static_cast<int>(r % pixels);
             rows.input[static_cast<std::size_t>(k)] = b;
             rows.pixel[static_cast<std::size_t>(k)] = p;
-            im2col(net, l, values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.inputs[0])].data(), p / so.w,
-                   p % so.w, rows.x_row(k, l));
+            im2col_rows(net.shape(l.inputs[0]), l.window,
+                        values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.inputs[0])].data(), p / so.w,
+                        p % so.w, rows.x_row(k, l));
         }
         kernel(li, n, rows.x.data(), rows.y.data(), rows.input.data(), rows.pixel.data());
         for (int k = 0; k < n; ++k) {
