@@ -97,13 +97,13 @@ TEST_CASE("mvm_batch of a tile without its own is mvm() per input with the strea
     const RngKeyPrefix key = Rng::prefix(5, Stream::MvmNoise, {3});
     std::vector<float> y(4);
     MvmEnergy e;
-    tile.mvm_batch(x.data(), 2, 3, y.data(), 2, e, &key, ids);
+    tile.mvm_batch(x.data(), 2, 3, y.data(), 2, &e, &key, ids);
     Rng first(key, {7}), second(key, {9});
     const double u0 = first.uniform(), u1 = second.uniform();
     CHECK(y[0] == static_cast<float>(6 + u0));
     CHECK(y[2] == static_cast<float>(7 + u1));
     CHECK(e.array_pj == 2.0);
-    tile.mvm_batch(x.data(), 2, 3, y.data(), 2, e, nullptr, nullptr);
+    tile.mvm_batch(x.data(), 2, 3, y.data(), 2, &e, nullptr, nullptr);
     CHECK(y[1] == 7.0F);
     CHECK(y[3] == 8.0F);
 }
@@ -122,7 +122,7 @@ TEST_CASE("noiseless mvm_batch gives the exact integer product in one-phase and 
         const std::vector<std::int8_t> x = random_inputs(n, 256, 11);
         std::vector<float> y(static_cast<std::size_t>(n) * 80);
         MvmEnergy e;
-        tile->mvm_batch(x.data(), n, 256, y.data(), 80, e, nullptr, nullptr);
+        tile->mvm_batch(x.data(), n, 256, y.data(), 80, &e, nullptr, nullptr);
         long wrong = 0;
         for (int k = 0; k < n; ++k) {
             for (int j = 0; j < b.cols; ++j) {
@@ -148,7 +148,7 @@ TEST_CASE("mvm_batch charges every MVM the energy mvm() charges it", "[gemm]") {
         for (int i = 0; i < 100; i += 3) x[static_cast<std::size_t>(i)] = 0;  // some rows without a pulse
         std::vector<float> y(static_cast<std::size_t>(n) * 40);
         MvmEnergy batch, single;
-        tile->mvm_batch(x.data(), n, 100, y.data(), 40, batch, nullptr, nullptr);
+        tile->mvm_batch(x.data(), n, 100, y.data(), 40, &batch, nullptr, nullptr);
         for (int k = 0; k < n; ++k) tile->mvm(&x[static_cast<std::size_t>(k) * 100], y.data(), single, nullptr);
         INFO(mode);
         CHECK(batch.input_pj == Approx(single.input_pj).epsilon(1e-12));
@@ -158,6 +158,28 @@ TEST_CASE("mvm_batch charges every MVM the energy mvm() charges it", "[gemm]") {
         // the column sum's rounding crosses a step: 1e-4 of the total.
         CHECK(batch.adc_pj == Approx(single.adc_pj).epsilon(1e-4));
         CHECK(batch.ldpu_pj == Approx(single.ldpu_pj).epsilon(1e-12));
+    }
+}
+
+TEST_CASE("mvm_batch without an energy gives the same outputs, bit for bit", "[gemm]") {
+    // The energy is bookkeeping only: skipping it (accuracy runs) must not move a result.
+    for (const char* mode : {"one_phase", "four_phase"}) {
+        auto tile = make_tile(std::string("device: {model: pcm}\ninput: {mode: ") + mode + "}\n");
+        const WeightBlock b = random_block(100, 40, 5, 0);
+        tile->program(b, TileKey{1, 2});
+        tile->set_time(3600.0);
+        const int n = 40;
+        const std::vector<std::int8_t> x = random_inputs(n, 100, 12);
+        std::vector<std::uint64_t> ids(static_cast<std::size_t>(n));
+        for (int k = 0; k < n; ++k) ids[static_cast<std::size_t>(k)] = static_cast<std::uint64_t>(3 * k + 1);
+        const RngKeyPrefix key = Rng::prefix(1, Stream::MvmNoise, {2});
+        std::vector<float> with(static_cast<std::size_t>(n) * 40), without(with.size());
+        MvmEnergy e;
+        tile->mvm_batch(x.data(), n, 100, with.data(), 40, &e, &key, ids.data());
+        tile->mvm_batch(x.data(), n, 100, without.data(), 40, nullptr, &key, ids.data());
+        INFO(mode);
+        CHECK(e.total_pj() > 0.0);
+        CHECK(with == without);
     }
 }
 
@@ -185,7 +207,7 @@ TEST_CASE("mvm_batch and mvm() have the same error statistics per column over ma
                 xs.insert(xs.end(), x.begin(), x.end());
                 ids.push_back(static_cast<std::uint64_t>(reads + k));  // other streams than per_read's
             }
-            tile->mvm_batch(xs.data(), reads, rows, batched.data(), cols, e, &key, ids.data());
+            tile->mvm_batch(xs.data(), reads, rows, batched.data(), cols, &e, &key, ids.data());
             const ColumnStats a = error_stats(per_read, reads, b, x.data());
             const ColumnStats g = error_stats(batched, reads, b, x.data());
             INFO(device << " " << mode);

@@ -34,7 +34,7 @@ void convert_windows(const AdcModel& adc, const float* col, int c, int phases, s
 
 }  // namespace
 
-void HermesTile::mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy& energy,
+void HermesTile::mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
                            const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const {
     if (!timed_) throw std::logic_error("HermesTile::mvm_batch before set_time");
     if (noise_key != nullptr && noise_ids == nullptr)
@@ -58,7 +58,7 @@ void HermesTile::mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int l
     }
 }
 
-void HermesTile::one_phase_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy& energy,
+void HermesTile::one_phase_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
                                  const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const {
     const int r = crossbar_->rows_used();
     const int c = crossbar_->cols_used();
@@ -77,15 +77,15 @@ void HermesTile::one_phase_batch(const std::int8_t* x, int n, int ldx, float* y,
     // Column values straight in ADC full-scale units.
     crossbar_->integrate_batch(xf.data(), n, r, static_cast<float>(1.0 / (max_code * output_range_)), col.data(), c);
     for (int k = 0; k < n; ++k) {
-        const Crossbar::Activity act = crossbar_->activity(x + static_cast<std::size_t>(k) * ldx);
         convert_windows(*adc_, &col[static_cast<std::size_t>(k) * c], c, 1, counts.data(), noise_key,
                         noise_key != nullptr ? noise_ids[k] : 0);
         Ldpu::affine(counts.data(), c, lsb, nullptr, y + static_cast<std::size_t>(k) * ldy);
-        add_phase_energy(r, c, act, counts.data(), energy);
+        if (energy != nullptr)
+            add_phase_energy(r, c, crossbar_->activity(x + static_cast<std::size_t>(k) * ldx), counts.data(), *energy);
     }
 }
 
-void HermesTile::four_phase_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy& energy,
+void HermesTile::four_phase_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
                                   const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const {
     const int r = crossbar_->rows_used();
     const int c = crossbar_->cols_used();
@@ -96,7 +96,7 @@ void HermesTile::four_phase_batch(const std::int8_t* x, int n, int ldx, float* y
     thread_local std::vector<float> xf, pos, neg, col;
     thread_local std::vector<std::int32_t> counts;
     // Rows 0..n-1: the positive inputs' magnitudes, rows n..2n-1: the negative ones'.
-    xf.assign(static_cast<std::size_t>(2 * n) * r, 0.0F);
+    xf.resize(static_cast<std::size_t>(2 * n) * r);  // every element is written below
     for (int k = 0; k < n; ++k) {
         const std::int8_t* xk = x + static_cast<std::size_t>(k) * ldx;
         float* plus = &xf[static_cast<std::size_t>(k) * r];
@@ -130,7 +130,8 @@ void HermesTile::four_phase_batch(const std::int8_t* x, int n, int ldx, float* y
             for (int p = 0; p < 4; ++p) net += kSign[p] * (counts[static_cast<std::size_t>(p) * c + j] + max_count);
             yk[j] = static_cast<float>(net * lsb * four_phase_range_ratio_ * 0.5);
         }
-        add_phase_energy(r, c, crossbar_->activity(x + static_cast<std::size_t>(k) * ldx), counts.data(), energy);
+        if (energy != nullptr)
+            add_phase_energy(r, c, crossbar_->activity(x + static_cast<std::size_t>(k) * ldx), counts.data(), *energy);
     }
 }
 

@@ -63,7 +63,7 @@ public:
     // layer_mvm() of n vectors x (n x layer rows) into y (n x layer cols); vector k's
     // per-read noise is keyed by noise_ids[k] = mvm_noise_id(image, pixel).
     void layer_mvm_batch(int layer, const float* x, int n, float* y, const std::uint64_t* noise_ids, bool gdc,
-                         MvmEnergy& energy) const;
+                         MvmEnergy* energy) const;
 
     // The layer's input vector as signed codes (saturating).
     void quantize(int layer, const float* x, int n, std::int8_t* codes) const;

@@ -11,7 +11,7 @@
 namespace aimcsim {
 
 void AnalogNetwork::layer_mvm_batch(int layer, const float* x, int n, float* y, const std::uint64_t* noise_ids,
-                                    bool gdc, MvmEnergy& energy) const {
+                                    bool gdc, MvmEnergy* energy) const {
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
     const LayerPlacement* lp = map_.placement(layer);
     thread_local std::vector<std::int8_t> codes;
@@ -46,14 +46,12 @@ void AnalogNetwork::layer_mvm_batch(int layer, const float* x, int n, float* y, 
 std::vector<std::vector<float>> AnalogNetwork::forward_batch(const std::vector<std::vector<float>>& inputs,
                                                              const std::uint64_t* images, bool gdc,
                                                              MvmEnergy* energy) const {
-    MvmEnergy local;
-    MvmEnergy& e = energy != nullptr ? *energy : local;
     std::vector<std::uint64_t> ids;
     const BatchWeightKernel analog = [&](int layer, int n, const float* x, float* y, const int* input,
                                          const int* pixel) {
         ids.resize(static_cast<std::size_t>(n));
         for (int k = 0; k < n; ++k) ids[static_cast<std::size_t>(k)] = mvm_noise_id(images[input[k]], pixel[k]);
-        layer_mvm_batch(layer, x, n, y, ids.data(), gdc, e);
+        layer_mvm_batch(layer, x, n, y, ids.data(), gdc, energy);
     };
     return forward_network_batch(net_, inputs, analog);
 }

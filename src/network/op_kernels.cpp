@@ -36,6 +36,25 @@ float pool_window(Op op, const Window& window, const float* plane, int in_h, int
     return acc;
 }
 
+void max_pool_plane(const Window& window, const float* plane, int in_h, int in_w, int out_h, int out_w, float* out) {
+    // pool_window()'s maxima in its order (same bits), without its per-element op test:
+    // max-pooling was a tenth of the batched engine's time.
+    for (int oy = 0; oy < out_h; ++oy) {
+        const int y0 = oy * window.stride_h - window.pad_top;
+        const int y_lo = std::max(y0, 0), y_hi = std::min(y0 + window.kernel_h, in_h);
+        for (int ox = 0; ox < out_w; ++ox) {
+            const int x0 = ox * window.stride_w - window.pad_left;
+            const int x_lo = std::max(x0, 0), x_hi = std::min(x0 + window.kernel_w, in_w);
+            float acc = -std::numeric_limits<float>::infinity();
+            for (int y = y_lo; y < y_hi; ++y) {
+                const float* row = plane + static_cast<std::size_t>(y) * in_w;
+                for (int x = x_lo; x < x_hi; ++x) acc = std::max(acc, row[x]);
+            }
+            out[static_cast<std::size_t>(oy) * out_w + ox] = acc;
+        }
+    }
+}
+
 float channel_mean(const float* in, std::size_t n) {
     double sum = 0.0;
     for (std::size_t i = 0; i < n; ++i) sum += in[i];
@@ -83,7 +102,14 @@ void digital_layer(const Network& net, const Layer& l, const std::vector<std::ve
     const std::size_t n = so.size();
     switch (l.op) {
         case Op::Relu: relu(in, n, 1, out); break;
-        case Op::MaxPool:
+        case Op::MaxPool: {
+            const Shape& si = net.shape(l.inputs[0]);
+            const std::size_t plane = static_cast<std::size_t>(si.h) * si.w;
+            for (int c = 0; c < so.c; ++c)
+                max_pool_plane(l.window, in + c * plane, si.h, si.w, so.h, so.w,
+                               out + static_cast<std::size_t>(c) * so.h * so.w);
+            break;
+        }
         case Op::AvgPool: {
             const Shape& si = net.shape(l.inputs[0]);
             const std::size_t plane = static_cast<std::size_t>(si.h) * si.w;

@@ -24,6 +24,8 @@ void add_bias(const float* bias, int n, float* y);
 // Output (oy, ox) of a MaxPool / AvgPool `window` over one channel plane of
 // in_h x in_w values (row-major), the window clipped to the input; AvgPool divides
 // by the window size with count_include_pad, else by the inputs it covered.
+// Max-pooling of one whole plane (in_h x in_w) into out (out_h x out_w): pool_window()'s values.
+void max_pool_plane(const Window& window, const float* plane, int in_h, int in_w, int out_h, int out_w, float* out);
 [[nodiscard]] float pool_window(Op op, const Window& window, const float* plane, int in_h, int in_w, int oy, int ox);
 
 // Mean of n values, summed in double in index order (global average pooling of one channel).
