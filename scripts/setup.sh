@@ -8,7 +8,7 @@ build=${1:-$here/build}
 shift || true
 
 packages=(build-essential cmake pkg-config libsystemc-dev libyaml-cpp-dev libspdlog-dev catch2
-          libboost-program-options-dev nlohmann-json3-dev libonnx-dev libprotobuf-dev zlib1g-dev
+          libboost-program-options-dev nlohmann-json3-dev libonnx-dev libprotobuf-dev zlib1g-dev libopenblas-dev
           dataset-fashion-mnist libeigen3-dev
           python3-dev pybind11-dev python3-numpy python3-pytest python3-matplotlib)
 missing=()

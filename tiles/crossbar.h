@@ -71,6 +71,15 @@ public:
     // integrate() and activity() in one pass over the rows (the same values as both).
     [[nodiscard]] Activity integrate_active(const std::int8_t* x, float scale, float* y) const;
 
+    // Batched integration (tiles/crossbar_gemm.cpp): n input vectors through the
+    // effective weights of the current time in one matrix product (OpenBLAS sgemm).
+    // x holds n vectors of rows_used floats (vector k at x + k*ldx), y gets n vectors
+    // of cols_used values (y + k*ldy): y = alpha * x * w_eff, the integrate() sums.
+    void integrate_batch(const float* x, int n, int ldx, float alpha, float* y, int ldy) const;
+    // The same through each polarity on its own, for four-phase mode: pos = alpha * x * w_pos,
+    // neg = alpha * x * w_neg (x holds unsigned input magnitudes of one input sign).
+    void integrate_polarities_batch(const float* x, int n, int ldx, float alpha, float* pos, float* neg, int ldy) const;
+
     [[nodiscard]] int rows_used() const { return rows_used_; }
     [[nodiscard]] int cols_used() const { return cols_used_; }
     [[nodiscard]] int rows() const { return rows_; }

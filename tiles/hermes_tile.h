@@ -33,6 +33,10 @@ public:
     void program(const WeightBlock& block, const TileKey& key) override;
     void set_time(double t_s) override;
     void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const override;
+    // All n inputs through the crossbar in one matrix product, then per MVM the
+    // read's noise, ADC and LDPU steps as mvm() does them (tiles/hermes_tile_batch.cpp).
+    void mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
+                   const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const override;
     [[nodiscard]] MvmEnergy reference_mvm_energy() const override;
     [[nodiscard]] double gdc_factor() const override { return gdc_factor_; }
     [[nodiscard]] std::vector<std::pair<std::string, bool>> effects() const override;
@@ -45,6 +49,11 @@ private:
     // Raw analog read (no drift compensation) of one input vector, with the ADC full
     // scale at `output_range` (column value, sum of w_norm * x_norm).
     void read(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise, double output_range) const;
+    // mvm_batch() of at most kBatchGroup inputs, in one or four phases.
+    void one_phase_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
+                         const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const;
+    void four_phase_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
+                          const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const;
     // Adds one MVM's energy per component: `counts` holds the conversions of all windows.
     void add_phase_energy(int rows_used, int cols_used, const Crossbar::Activity& act, const std::int32_t* counts,
                           MvmEnergy& energy) const;

@@ -4,6 +4,7 @@
 // one set of numerics.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -115,6 +116,28 @@ public:
     // and activation, which belong to the layer), adds its energy to `energy`.
     // `noise` supplies the per-read noise (nullptr: none), keyed by the caller.
     virtual void mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const = 0;
+
+    // `n` MVMs at once: input k is x + k*ldx, its output y + k*ldy, and its per-read
+    // noise is the stream Rng(*noise_key, {noise_ids[k]}) (noise_key nullptr: none), the
+    // stream mvm() would be given for it. A model may compute all n with one matrix
+    // product; each output must follow the same statistics as mvm(), and must not
+    // depend on n or on the other inputs. Their energy is added to *energy; nullptr: the
+    // caller does not need it (accuracy runs), and a model may skip counting it.
+    // Default: mvm() n times.
+    virtual void mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
+                           const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const {
+        MvmEnergy unused;
+        MvmEnergy& e = energy != nullptr ? *energy : unused;
+        for (int k = 0; k < n; ++k) {
+            const std::size_t kk = static_cast<std::size_t>(k);
+            if (noise_key == nullptr) {
+                mvm(x + kk * ldx, y + kk * ldy, e, nullptr);
+                continue;
+            }
+            Rng noise(*noise_key, {noise_ids[k]});
+            mvm(x + kk * ldx, y + kk * ldy, e, &noise);
+        }
+    }
 
     // Energy of one MVM at the reference operating point (uniform random 8-bit
     // inputs and weights on all cells), for peak-efficiency figures.

@@ -51,6 +51,20 @@ public:
     [[nodiscard]] std::vector<float> forward(const std::vector<float>& input_chw, std::uint64_t image, bool gdc,
                                              MvmEnergy* energy = nullptr) const;
 
+    // The batched engine (src/functional/analog_network_batch.cpp): the outputs of a
+    // chunk of inputs, input b keyed as image images[b] (so with the same per-read
+    // noise streams as forward(inputs[b], images[b], gdc)). Every block of a weight layer
+    // takes all the chunk's vectors in one TileModel::mvm_batch; the result of an input
+    // does not depend on the chunk it is in. Outputs follow forward()'s statistics; the
+    // column sums are rounded in another order, so they are not bit-identical to it.
+    [[nodiscard]] std::vector<std::vector<float>> forward_batch(const std::vector<std::vector<float>>& inputs,
+                                                                const std::uint64_t* images, bool gdc,
+                                                                MvmEnergy* energy = nullptr) const;
+    // layer_mvm() of n vectors x (n x layer rows) into y (n x layer cols); vector k's
+    // per-read noise is keyed by noise_ids[k] = mvm_noise_id(image, pixel).
+    void layer_mvm_batch(int layer, const float* x, int n, float* y, const std::uint64_t* noise_ids, bool gdc,
+                         MvmEnergy* energy) const;
+
     // The layer's input vector as signed codes (saturating).
     void quantize(int layer, const float* x, int n, std::int8_t* codes) const;
     // y[0..layer cols) = W x for one pixel from the layer's codes: every block's MVM,

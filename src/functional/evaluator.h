@@ -17,6 +17,8 @@
 
 namespace aimcsim {
 
+enum class AccuracyEngine { Gemm, PerPixel };
+
 struct AccuracySettings {
     static ParamSchema schema();
     static AccuracySettings from(const Params& p);
@@ -28,6 +30,10 @@ struct AccuracySettings {
     std::size_t calibration_samples = 256;  // from the training split
     double adc_range_scale = 1.0;
     bool compare_gdc = true;  // also evaluate with GDC off
+    // gemm: chunks of images through the batched engine (AnalogNetwork::forward_batch,
+    // float reference on sgemm); per_pixel: image by image, one MVM per pixel, the
+    // numerics the SystemC chip runs (AnalogNetwork::forward, forward_float).
+    AccuracyEngine engine = AccuracyEngine::Gemm;
 };
 
 struct AccuracyPoint {

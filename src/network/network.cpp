@@ -343,31 +343,13 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
                 kernel(layer_index, 0, in, out.data());
                 add_bias(l.bias.data(), l.cols, out.data());
                 break;
-            case Op::Relu: relu(in, out.size(), 1, out.data()); break;
+            case Op::Relu:
             case Op::MaxPool:
-            case Op::AvgPool: {
-                const Shape& si = net.shape(l.inputs[0]);
-                const std::size_t plane = static_cast<std::size_t>(si.h) * si.w;
-                for (int c = 0; c < so.c; ++c)
-                    for (int oy = 0; oy < so.h; ++oy)
-                        for (int ox = 0; ox < so.w; ++ox)
-                            out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] =
-                                pool_window(l.op, l.window, in + c * plane, si.h, si.w, oy, ox);
-                break;
-            }
-            case Op::GlobalAvgPool: {
-                const Shape& si = net.shape(l.inputs[0]);
-                const std::size_t hw = static_cast<std::size_t>(si.h) * si.w;
-                for (int c = 0; c < si.c; ++c) out[static_cast<std::size_t>(c)] = channel_mean(in + c * hw, hw);
-                break;
-            }
-            case Op::Add: add(in, values[l.inputs[1]].data(), out.size(), 1, out.data()); break;
-            case Op::Flatten: std::copy(in, in + out.size(), out.begin()); break;
-            case Op::Softmax: {
-                const std::size_t pixels = static_cast<std::size_t>(so.h) * so.w;
-                for (std::size_t p = 0; p < pixels; ++p) softmax(in + p, so.c, pixels, out.data() + p);
-                break;
-            }
+            case Op::AvgPool:
+            case Op::GlobalAvgPool:
+            case Op::Add:
+            case Op::Flatten:
+            case Op::Softmax: digital_layer(net, l, values, out.data()); break;
             case Op::Lstm: {
                 const Shape& si = net.shape(l.inputs[0]);
                 const int hidden = l.hidden();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace aimcsim {
 
@@ -32,6 +34,25 @@ float pool_window(Op op, const Window& window, const float* plane, int in_h, int
     }
     if (op == Op::AvgPool) acc /= window.count_include_pad ? window.kernel_h * window.kernel_w : std::max(n, 1);
     return acc;
+}
+
+void max_pool_plane(const Window& window, const float* plane, int in_h, int in_w, int out_h, int out_w, float* out) {
+    // pool_window()'s maxima in its order (same bits), without its per-element op test:
+    // max-pooling was a tenth of the batched engine's time.
+    for (int oy = 0; oy < out_h; ++oy) {
+        const int y0 = oy * window.stride_h - window.pad_top;
+        const int y_lo = std::max(y0, 0), y_hi = std::min(y0 + window.kernel_h, in_h);
+        for (int ox = 0; ox < out_w; ++ox) {
+            const int x0 = ox * window.stride_w - window.pad_left;
+            const int x_lo = std::max(x0, 0), x_hi = std::min(x0 + window.kernel_w, in_w);
+            float acc = -std::numeric_limits<float>::infinity();
+            for (int y = y_lo; y < y_hi; ++y) {
+                const float* row = plane + static_cast<std::size_t>(y) * in_w;
+                for (int x = x_lo; x < x_hi; ++x) acc = std::max(acc, row[x]);
+            }
+            out[static_cast<std::size_t>(oy) * out_w + ox] = acc;
+        }
+    }
 }
 
 float channel_mean(const float* in, std::size_t n) {
@@ -72,6 +93,49 @@ void softmax(const float* in, int channels, std::size_t stride, float* out) {
     for (int k = 0; k < channels; ++k) {
         const std::size_t i = static_cast<std::size_t>(k) * stride;
         out[i] = static_cast<float>(out[i] / sum);
+    }
+}
+
+void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out) {
+    const float* in = values[l.inputs[0]].data();
+    const Shape& so = net.shape(l.output);
+    const std::size_t n = so.size();
+    switch (l.op) {
+        case Op::Relu: relu(in, n, 1, out); break;
+        case Op::MaxPool: {
+            const Shape& si = net.shape(l.inputs[0]);
+            const std::size_t plane = static_cast<std::size_t>(si.h) * si.w;
+            for (int c = 0; c < so.c; ++c)
+                max_pool_plane(l.window, in + c * plane, si.h, si.w, so.h, so.w,
+                               out + static_cast<std::size_t>(c) * so.h * so.w);
+            break;
+        }
+        case Op::AvgPool: {
+            const Shape& si = net.shape(l.inputs[0]);
+            const std::size_t plane = static_cast<std::size_t>(si.h) * si.w;
+            for (int c = 0; c < so.c; ++c)
+                for (int oy = 0; oy < so.h; ++oy)
+                    for (int ox = 0; ox < so.w; ++ox)
+                        out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] =
+                            pool_window(l.op, l.window, in + c * plane, si.h, si.w, oy, ox);
+            break;
+        }
+        case Op::GlobalAvgPool: {
+            const Shape& si = net.shape(l.inputs[0]);
+            const std::size_t hw = static_cast<std::size_t>(si.h) * si.w;
+            for (int c = 0; c < si.c; ++c) out[static_cast<std::size_t>(c)] = channel_mean(in + c * hw, hw);
+            break;
+        }
+        case Op::Add: add(in, values[l.inputs[1]].data(), n, 1, out); break;
+        case Op::Flatten: std::copy(in, in + n, out); break;
+        case Op::Softmax: {
+            const std::size_t pixels = static_cast<std::size_t>(so.h) * so.w;
+            for (std::size_t p = 0; p < pixels; ++p) softmax(in + p, so.c, pixels, out + p);
+            break;
+        }
+        case Op::Conv:
+        case Op::Dense:
+        case Op::Lstm: throw std::logic_error("digital_layer: '" + l.name + "' is a weight layer");
     }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "aimcsim/network.h"
 
@@ -23,6 +24,8 @@ void add_bias(const float* bias, int n, float* y);
 // Output (oy, ox) of a MaxPool / AvgPool `window` over one channel plane of
 // in_h x in_w values (row-major), the window clipped to the input; AvgPool divides
 // by the window size with count_include_pad, else by the inputs it covered.
+// Max-pooling of one whole plane (in_h x in_w) into out (out_h x out_w): pool_window()'s values.
+void max_pool_plane(const Window& window, const float* plane, int in_h, int in_w, int out_h, int out_w, float* out);
 [[nodiscard]] float pool_window(Op op, const Window& window, const float* plane, int in_h, int in_w, int oy, int ox);
 
 // Mean of n values, summed in double in index order (global average pooling of one channel).
@@ -43,5 +46,11 @@ void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h
 // into out[k * stride]: exp(x_k - max x) / sum_j exp(x_j - max x), the sum in
 // double in index order.
 void softmax(const float* in, int channels, std::size_t stride, float* out);
+
+// Output of one layer without a weight matrix (Relu, pooling, GlobalAvgPool, Add,
+// Flatten, Softmax) for one input, into out[0..output size): `values` holds that
+// input's tensors by id, its inputs computed. The per-input and the batched executors
+// (forward_network, forward_network_batch) both run these layers through it.
+void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out);
 
 }  // namespace aimcsim

@@ -1,0 +1,59 @@
+// The batched engine of AnalogNetwork: forward_network_batch hands every weight layer
+// the input vectors of a whole chunk of images at once; each mapped block runs them
+// as one mvm_batch (one GEMM through the block's effective weights, then per-read
+// noise, ADC and LDPU per vector), and the row blocks' partial sums are combined per
+// vector by combine_partials(), as the chip's LDPUs do.
+#include <vector>
+
+#include "src/functional/analog_network.h"
+#include "src/network/batch_forward.h"
+
+namespace aimcsim {
+
+void AnalogNetwork::layer_mvm_batch(int layer, const float* x, int n, float* y, const std::uint64_t* noise_ids,
+                                    bool gdc, MvmEnergy* energy) const {
+    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
+    const LayerPlacement* lp = map_.placement(layer);
+    thread_local std::vector<std::int8_t> codes;
+    thread_local std::vector<std::vector<float>> parts;
+    thread_local std::vector<const float*> part_ptrs;
+    codes.resize(static_cast<std::size_t>(n) * l.rows);
+    quantize(layer, x, n * l.rows, codes.data());
+    if (parts.size() < static_cast<std::size_t>(lp->row_blocks)) parts.resize(static_cast<std::size_t>(lp->row_blocks));
+    part_ptrs.resize(static_cast<std::size_t>(lp->row_blocks));
+    for (int cb = 0; cb < lp->col_blocks; ++cb) {
+        int cols = 0;
+        for (int rb = 0; rb < lp->row_blocks; ++rb) {
+            const int bi = lp->block_index(rb, cb);
+            const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
+            std::vector<float>& part = parts[static_cast<std::size_t>(rb)];
+            part.resize(static_cast<std::size_t>(n) * b.cols);
+            tiles_[static_cast<std::size_t>(bi)]->mvm_batch(codes.data() + b.row_begin, n, l.rows, part.data(), b.cols,
+                                                            energy, &noise_keys_[static_cast<std::size_t>(bi)],
+                                                            noise_ids);
+            cols = b.cols;
+        }
+        const int col_begin = map_.blocks[static_cast<std::size_t>(lp->block_index(0, cb))].col_begin;
+        for (int k = 0; k < n; ++k) {
+            for (int rb = 0; rb < lp->row_blocks; ++rb)
+                part_ptrs[static_cast<std::size_t>(rb)] =
+                    parts[static_cast<std::size_t>(rb)].data() + static_cast<std::size_t>(k) * cols;
+            combine_partials(layer, cb, part_ptrs.data(), y + static_cast<std::size_t>(k) * l.cols + col_begin, gdc);
+        }
+    }
+}
+
+std::vector<std::vector<float>> AnalogNetwork::forward_batch(const std::vector<std::vector<float>>& inputs,
+                                                             const std::uint64_t* images, bool gdc,
+                                                             MvmEnergy* energy) const {
+    std::vector<std::uint64_t> ids;
+    const BatchWeightKernel analog = [&](int layer, int n, const float* x, float* y, const int* input,
+                                         const int* pixel) {
+        ids.resize(static_cast<std::size_t>(n));
+        for (int k = 0; k < n; ++k) ids[static_cast<std::size_t>(k)] = mvm_noise_id(images[input[k]], pixel[k]);
+        layer_mvm_batch(layer, x, n, y, ids.data(), gdc, energy);
+    };
+    return forward_network_batch(net_, inputs, analog);
+}
+
+}  // namespace aimcsim
