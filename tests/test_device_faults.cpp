@@ -10,6 +10,9 @@
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
 #include "tiles/hermes_tile.h"
+#include "tests/test_support.h"
+
+#include <nlohmann/json.hpp>
 
 using namespace aimcsim;
 
@@ -125,4 +128,31 @@ TEST_CASE("faults: healthy weights are the ones of a fault-free tile, bad fracti
     CHECK_THROWS_WITH(tile("stuck_low_fraction: 0.7\nstuck_high_fraction: 0.4\n"),
                       Catch::Contains("stuck_high_fraction") && Catch::Contains("at most 1"));
     CHECK_THROWS_AS(tile("stuck_low_fraction: 1.5\n"), ConfigError);
+}
+
+TEST_CASE("faults: the chip report counts each tile's faulty devices; timing-only says null", "[faults][cli]") {
+    // hermes64's CNN, functional, 1% stuck low + 0.5% stuck high: every tile's count is
+    // binomial over its block's physical devices (rows x cols x 2 polarities x 2 per polarity).
+    const std::string config = test::source_path("configs/hermes64.yaml");
+    const std::string sets = " --set accuracy.enabled=false --set tile.stuck_low_fraction=0.01"
+                             " --set tile.stuck_high_fraction=0.005 --batch 1 -q";
+    const test::TempDir out, timing;
+    test::CommandResult r =
+        test::run_cli("run " + config + sets + " --set simulation.functional=true --out " + out.str());
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(test::slurp(out.str() + "/report.json"));
+    const auto& tiles = j["mapping"]["tiles"];
+    REQUIRE(tiles.size() >= 2);
+    const double p = 0.015;
+    for (const auto& t : tiles) {
+        const double devices = t["rows"].get<double>() * t["cols"].get<double>() * 4.0;
+        const double count = t["faulty_devices"].get<double>();
+        CAPTURE(t["tile"].get<int>(), devices, count);
+        CHECK(std::abs(count - devices * p) < 5.0 * std::sqrt(devices * p * (1 - p)) + 1.0);
+    }
+    r = test::run_cli("run " + config + sets + " --set simulation.functional=false --out " + timing.str());
+    REQUIRE(r.exit_code == 0);
+    const auto jt = nlohmann::json::parse(test::slurp(timing.str() + "/report.json"));
+    CHECK(jt["mapping"]["tiles"][0]["faulty_devices"].is_null());
 }

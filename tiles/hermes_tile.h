@@ -39,6 +39,9 @@ public:
                    const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const override;
     [[nodiscard]] MvmEnergy reference_mvm_energy() const override;
     [[nodiscard]] double gdc_factor() const override { return gdc_factor_; }
+    [[nodiscard]] long faulty_devices() const override {
+        return crossbar_->stuck_low_devices() + crossbar_->stuck_high_devices();
+    }
     [[nodiscard]] std::vector<std::pair<std::string, bool>> effects() const override;
     [[nodiscard]] TileArea area() const override { return area_.area(rows_, cols_, ldpu_.lanes()); }
 

@@ -39,7 +39,7 @@
 // 5: DeviceModel knows where each device sits and what it conducts under each read polarity:
 // begin_block(DeviceBlock), program(g, DeviceSite, rng) (no longer const), read(device, DeviceSite,
 // t, rng) -> DeviceRead {g under V-, g under V+}, state_bytes_per_device(); Stream::DeviceState.
-// Also 5 (same release): TileModel::mvm_batch(X, n, ..., MvmEnergy* or null, ...).
+// Also 5 (same release): TileModel::mvm_batch(X, n, ..., MvmEnergy* or null, ...), TileModel::faulty_devices().
 // (CMakeLists.txt reads the number from the next line: keep it bare.)
 #define AIMCSIM_PLUGIN_ABI_VERSION 5
 

@@ -150,6 +150,10 @@ public:
     // Drift-compensation factor currently applied (1 if off); for reports and tests.
     [[nodiscard]] virtual double gdc_factor() const { return 1.0; }
 
+    // Physical devices of the programmed block that do not follow programming (stuck
+    // low or high, ...), for the reports. Default 0: the model has no faults.
+    [[nodiscard]] virtual long faulty_devices() const { return 0; }
+
     // The physical effects the programmed tile applies to its MVMs, by name, on or off (the
     // report lists them). Default: none declared.
     [[nodiscard]] virtual std::vector<std::pair<std::string, bool>> effects() const { return {}; }

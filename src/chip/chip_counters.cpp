@@ -167,6 +167,13 @@ StatTable<R> tile_table() {
                            [block](const R& r, std::size_t i) { return block(r, i).rows; }),
             stat_column<R>("cols", "columns", "matrix columns held",
                            [block](const R& r, std::size_t i) { return block(r, i).cols; }),
+            stat_column<R>("faulty_devices", "devices",
+                           "devices of the block that do not follow programming (stuck low or high); null when "
+                           "timing-only (nothing programmed)",
+                           [](const R& r, std::size_t i) -> StatValue {
+                               if (r.faulty_devices.empty()) return std::monostate{};
+                               return stat_value(static_cast<std::int64_t>(r.faulty_devices[i]));
+                           }),
         }};
 }
 

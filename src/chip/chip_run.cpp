@@ -270,6 +270,10 @@ ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, c
     const std::vector<double> layer_energy = gather_energy(c, *probe, chip, opts.batch, r);
     gather_layers(net, c.schedule(), layer_energy, opts.batch, r);
     gather_records(c, net, opts.batch, r);
+    if (values) {
+        for (std::size_t b = 0; b < r.mapping.blocks.size(); ++b)
+            r.faulty_devices.push_back(values->analog->tile(static_cast<int>(b)).faulty_devices());
+    }
     r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }

@@ -70,6 +70,7 @@ struct ChipRunResult {
     std::uint64_t macs_per_inference = 0;
     int inferences = 0;
     Mapping mapping;
+    std::vector<long> faulty_devices;  // per block (as mapping.blocks): functional runs only, else empty
     PlacementSummary placement;        // how the blocks were placed, and its bit-hop cost
     std::uint64_t latency_cycles = 0;  // inference 0: first input pixel injected to last output at the controller
     std::vector<std::uint64_t> done_cycles;
