@@ -130,7 +130,7 @@ TEST_CASE("faults: healthy weights are the ones of a fault-free tile, bad fracti
     CHECK_THROWS_AS(tile("stuck_low_fraction: 1.5\n"), ConfigError);
 }
 
-TEST_CASE("faults: the chip report counts each tile's faulty devices; timing-only says null", "[faults][cli]") {
+TEST_CASE("faults: the chip report counts each tile's faulty devices, and null when timing-only", "[faults][cli]") {
     // hermes64's CNN, functional, 1% stuck low + 0.5% stuck high: every tile's count is
     // binomial over its block's physical devices (rows x cols x 2 polarities x 2 per polarity).
     const std::string config = test::source_path("configs/hermes64.yaml");
