@@ -40,6 +40,18 @@ inline void add_init(onnx::ModelProto& m, const std::string& name, const std::ve
         for (float x : v) t->add_float_data(x);
 }
 
+// Declares the graph input's batch (dim 0) symbolic, named "N", as exporters of a
+// dynamic batch do.
+inline void set_symbolic_batch(onnx::ModelProto& m) {
+    m.mutable_graph()
+        ->mutable_input(0)
+        ->mutable_type()
+        ->mutable_tensor_type()
+        ->mutable_shape()
+        ->mutable_dim(0)
+        ->set_dim_param("N");
+}
+
 // A 1-D int64 initializer (a Reshape target, say).
 inline void add_int64_init(onnx::ModelProto& m, const std::string& name, const std::vector<int64_t>& v) {
     auto* t = m.mutable_graph()->add_initializer();

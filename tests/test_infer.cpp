@@ -12,6 +12,7 @@
 #include "src/import/onnx_import.h"
 #include "src/import/npy.h"
 #include "src/import/tensor_pb.h"
+#include "tests/onnx_model_builder.h"
 #include "tests/test_support.h"
 
 #include <onnx/onnx_pb.h>
@@ -294,8 +295,7 @@ TEST_CASE("infer: --seed picks the noise draws and wins over --set seed, bad val
     }
 }
 
-TEST_CASE("infer: N samples of a symbolic-batch model, each its own noise, NaN inputs, --calibration",
-          "[infer]") {
+TEST_CASE("infer: N samples of a symbolic-batch model, each its own noise, NaN inputs, --calibration", "[infer]") {
     const test::TempDir dir;
     // The shipped MLP (declared batch 1) re-declared with a symbolic batch "N".
     const std::string fixed = test::source_path("workloads/onnx/fmnist_mlp.onnx");
@@ -304,13 +304,7 @@ TEST_CASE("infer: N samples of a symbolic-batch model, each its own noise, NaN i
         std::ifstream in(fixed, std::ios::binary);
         REQUIRE(m.ParseFromIstream(&in));
     }
-    m.mutable_graph()
-        ->mutable_input(0)
-        ->mutable_type()
-        ->mutable_tensor_type()
-        ->mutable_shape()
-        ->mutable_dim(0)
-        ->set_dim_param("N");
+    test::onnx_model::set_symbolic_batch(m);
     const std::string model = (dir.path / "mlp_any_batch.onnx").string();
     {
         std::ofstream out(model, std::ios::binary);

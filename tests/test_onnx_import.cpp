@@ -43,6 +43,7 @@ using test::onnx_model::add_int64_init;
 using test::onnx_model::add_node;
 using test::onnx_model::new_model;
 using test::onnx_model::save;
+using test::onnx_model::set_symbolic_batch;
 using test::onnx_model::set_float;
 using test::onnx_model::set_int;
 using test::onnx_model::set_ints;
@@ -194,14 +195,7 @@ TEST_CASE("a model declaring batch N or a symbolic batch imports as one sample, 
     for (const auto& [target, batch] : std::vector<std::pair<std::vector<int64_t>, int64_t>>{
              {{4, -1}, 4}, {{-1, 12}, 4}, {{0, 12}, 4}, {{-1, 12}, 0}, {{1, 12}, 0}}) {
         onnx::ModelProto m = new_model({batch, 3, 2, 2});
-        if (batch == 0)
-            m.mutable_graph()
-                ->mutable_input(0)
-                ->mutable_type()
-                ->mutable_tensor_type()
-                ->mutable_shape()
-                ->mutable_dim(0)
-                ->set_dim_param("N");
+        if (batch == 0) set_symbolic_batch(m);
         add_int64_init(m, "shape", target);
         add_node(m, "Reshape", "flat", {"input", "shape"}, "f");
         add_init(m, "W", {12, 5}, std::vector<float>(60, 0.5f), true);
