@@ -8,6 +8,7 @@
 
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
+#include "tests/tile_test_support.h"
 #include "src/core/parallel.h"
 #include "src/functional/analog_network.h"
 #include "src/functional/evaluator.h"
@@ -24,17 +25,7 @@ std::unique_ptr<TileModel> make_tile(const std::string& yaml) {
     return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"));
 }
 
-WeightBlock random_block(int rows, int cols, std::uint64_t seed, int levels) {
-    WeightBlock b;
-    b.rows = rows;
-    b.cols = cols;
-    Rng rng(seed, Stream::Weights, {});
-    for (int i = 0; i < rows * cols; ++i) {
-        b.weights.push_back(levels > 0 ? static_cast<float>(rng.uniform_int(-levels, levels))
-                                       : static_cast<float>(2 * rng.uniform() - 1));
-    }
-    return b;
-}
+using test::random_block;
 
 // n input vectors of `rows` codes, row-major.
 std::vector<std::int8_t> random_inputs(int n, int rows, std::uint64_t seed) {

@@ -6,6 +6,7 @@
 
 #include "aimcsim/core/registry.h"
 #include "aimcsim/tile.h"
+#include "tests/tile_test_support.h"
 #include "tiles/hermes_tile.h"
 
 using namespace aimcsim;
@@ -16,17 +17,7 @@ std::unique_ptr<TileModel> make_tile(const std::string& yaml) {
     return Registry<TileModel>::instance().create(ConfigNode::parse_yaml(yaml, "tile.yaml"));
 }
 
-WeightBlock random_block(int rows, int cols, std::uint64_t seed, int levels = 0) {
-    WeightBlock b;
-    b.rows = rows;
-    b.cols = cols;
-    Rng rng(seed, Stream::Weights, {});
-    for (int i = 0; i < rows * cols; ++i) {
-        b.weights.push_back(levels > 0 ? static_cast<float>(rng.uniform_int(-levels, levels))
-                                       : static_cast<float>(2 * rng.uniform() - 1));
-    }
-    return b;
-}
+using test::random_block;
 
 std::vector<std::int8_t> random_input(int rows, std::uint64_t k) {
     Rng rng(99, Stream::Inputs, {k});
