@@ -154,6 +154,29 @@ TEST_CASE("chip: the input and output streams take their bits over the I/O width
     CHECK(r.done_cycles[3] + 3 * 64 == 613);
 }
 
+TEST_CASE("chip: timing-only array energy follows the conductance the block programs", "[chip][energy]") {
+    // A 64 -> 16 dense layer whose weights repeat 0, 0, 0, 4: mean |w| / max |w| = 1/4,
+    // half the reference MVM's 1/2 (weights uniform in [-1, 1]). A timing-only MVM then
+    // draws the reference array energy x (64 / 256 rows) x (16 / 256 columns) x 1/2;
+    // inputs, drivers, ADCs and LDPU stay the reference's scaled to the cells used.
+    const ChipConfig cfg = hermes64(1, 1);
+    const MvmEnergy ref = cfg.tile().create()->reference_mvm_energy();
+    const Network shapes = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 16}\n");
+    Network weighted;
+    const int in = weighted.add_input("x", Shape{64, 1, 1});
+    std::vector<float> w(64 * 16);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = i % 4 == 3 ? 4.0F : 0.0F;
+    weighted.output = weighted.add_dense("fc", in, 16, w, std::vector<float>(16, 0.0F));
+    const ChipRunResult a = run_chip(cfg.tile(), cfg.chip, shapes, 1, 1);
+    const ChipRunResult b = run_chip(cfg.tile(), cfg.chip, weighted, 1, 1);
+    CHECK(a.energy_pj.array == Approx(ref.array_pj * 64 / 256 * 16 / 256));
+    CHECK(b.energy_pj.array == Approx(ref.array_pj * 64 / 256 * 16 / 256 * 0.5));
+    CHECK(b.energy_pj.adc == Approx(a.energy_pj.adc));
+    CHECK(b.energy_pj.pwm == Approx(a.energy_pj.pwm));
+    CHECK_THAT(a.energy_activity, Catch::Contains("shapes-only"));
+    CHECK_THAT(b.energy_activity, Catch::Contains("own weights"));
+}
+
 TEST_CASE("chip: hermes64 peak figures from component parameters", "[chip]") {
     const ChipConfig cfg = hermes64();
     const std::unique_ptr<TileModel> tile = cfg.tile().create();
