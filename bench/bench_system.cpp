@@ -17,6 +17,8 @@
 #include "src/import/layer_list.h"
 #include "src/system/system_run.h"
 
+#include <systemc>
+
 using namespace aimcsim;
 
 namespace {
@@ -58,7 +60,8 @@ void bench(const std::string& workload, int chips, int batch, const std::vector<
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// libsystemc provides main(); entry points of programs linked with it are sc_main.
+int sc_main(int argc, char** argv) {
     try {
         if (argc > 1 && std::strcmp(argv[1], "big") == 0) {
             bench("workloads/resnet50_imagenet.yaml", 64, 1, {"system.split_layers=true"});
