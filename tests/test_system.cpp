@@ -11,6 +11,7 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/registry.h"
+#include "src/app/report/system_report.h"
 #include "src/app/run_config.h"
 #include "src/import/layer_list.h"
 #include "src/system/system_run.h"
@@ -39,10 +40,11 @@ std::unique_ptr<ChipLinkTopology> links(const std::string& yaml, int chips) {
     return t;
 }
 
-SystemRunResult run(const RunConfig& rc, const Network& net, int batch) {
+SystemRunResult run(const RunConfig& rc, const Network& net, int batch, bool trace = false) {
     ChipRunOptions o;
     o.seed = rc.seed;
     o.batch = batch;
+    o.trace = trace;
     return run_system(rc.tile, rc.system, net, o);
 }
 
@@ -56,7 +58,7 @@ TEST_CASE("system: two dense layers on two chips, cycles by hand", "[system]") {
                                         "system.links.bandwidth_gbit_s=16", "system.links.latency_ns=10"});
     const Network net = test::layer_list_net(
         "input: {c: 64}\nlayers:\n  - {name: fc1, type: dense, out: 32}\n  - {name: fc2, type: dense, out: 16}\n");
-    const SystemRunResult s = run(rc, net, 2);
+    const SystemRunResult s = run(rc, net, 2, true);
     const ChipRunResult& r = s.run;
     REQUIRE(r.phases.array_busy() == 133);
     REQUIRE(s.link_timing.width_bits == 16);
@@ -68,20 +70,22 @@ TEST_CASE("system: two dense layers on two chips, cycles by hand", "[system]") {
     CHECK(r.mapping.blocks[1].tile == 2);
     // On-chip hop: 2 cycles + ceil(bits / 32) flits; chip link: 10 + ceil(bits / 16).
     // An MVM's result leaves 134 cycles after it starts (<= 128 columns: 1 LDPU cycle).
-    // Inference 0, injected at 0 into chip 0's tile 1:
-    //   input 512 bits, tile 1 -> 0: 0 + 2 + 16 = 18; fc1 18..151, result 152;
-    //   256 bits to chip 0's I/O tile 1: 152 + 2 + 8 = 162; chip link 0 -> 1:
-    //   162 + 10 + 16 = 188; chip 1's tile 1 -> 0: 188 + 2 + 8 = 198;
-    //   fc2 198..331, result 332; 128 bits to chip 1's tile 1: 332 + 2 + 4 = 338;
-    //   chip link 1 -> 0: 338 + 10 + 8 = 356, at the controller: latency 356.
-    CHECK(r.latency_cycles == 356);
-    // Inference 1, injected at 8 (512 bits at 64 bits/cycle): chip 0's link 1 -> 0
-    //   is busy until 16: 16 + 2 + 16 = 34; fc1's array is busy until 151: 151..284,
-    //   result 285; 295 at the I/O tile; chip link 0 -> 1 free since 178: 295 + 26 =
-    //   321; 331 at tile 0 of chip 1, whose array is free at 331: result 465;
-    //   471 at the I/O tile; chip link 1 -> 0: 471 + 18 = 489; minus its start 8.
+    // The controller's streams carry 64 bits a cycle (chip.io_bits_per_cycle).
+    // Inference 0, its 512 input bits all in at chip 0's tile 1 at 8:
+    //   tile 1 -> 0: 8 + 2 + 16 = 26; fc1 26..159, result 160;
+    //   256 bits to chip 0's I/O tile 1: 160 + 2 + 8 = 170; chip link 0 -> 1:
+    //   170 + 10 + 16 = 196; chip 1's tile 1 -> 0: 196 + 2 + 8 = 206;
+    //   fc2 206..339, result 340; 128 bits to chip 1's tile 1: 340 + 2 + 4 = 346;
+    //   chip link 1 -> 0: 346 + 10 + 8 = 364, at the controller; out on the
+    //   output stream in 2 cycles: latency 366.
+    CHECK(r.latency_cycles == 366);
+    // Inference 1 starts streaming at 8, all in at 16: chip 0's link 1 -> 0 is busy
+    //   until 24: 24 + 2 + 16 = 42; fc1's array is busy until 159: 159..292, result
+    //   293; 303 at the I/O tile; chip link 0 -> 1 free since 186: 303 + 26 = 329;
+    //   339 at chip 1's tile 0, whose array is free at 339: result 473; 479 at the I/O
+    //   tile; chip link 1 -> 0: 479 + 18 = 497; out at 499; minus its start 8.
     REQUIRE(r.done_cycles.size() == 2);
-    CHECK(r.done_cycles[1] == 481);
+    CHECK(r.done_cycles[1] == 491);
     // Inter-chip traffic per inference: fc1's 256 bits and the 128 output bits.
     CHECK(s.predicted_inter_chip_bits == 2 * (256 + 128));
     CHECK(s.simulated_inter_chip_bits == 2 * (256 + 128));
@@ -91,8 +95,21 @@ TEST_CASE("system: two dense layers on two chips, cycles by hand", "[system]") {
     CHECK(s.chip_link_energy_pj() == Approx(2.0 * 2 * (256 + 128)));
     REQUIRE(s.chip_results.size() == 2);
     CHECK(s.chip_results[0].tiles_used == 1);
-    CHECK(s.chip_results[1].start_ns == Approx(198.0));
-    CHECK(s.chip_results[1].end_ns == Approx(332.0));
+    CHECK(s.chip_results[1].start_ns == Approx(206.0));
+    CHECK(s.chip_results[1].end_ns == Approx(340.0));
+    // The trace: a track per chip layer (inference 0: fc1 on chip 0, fc2 on chip 1)
+    // and the 4 chip-link packets, 16 and 8 flits each.
+    const nlohmann::json trace = system_trace_json(s);
+    std::vector<std::string> chip_slices;
+    std::vector<double> packet_us;
+    for (const auto& e : trace["traceEvents"]) {
+        if (e["ph"] != "X") continue;
+        if (e["pid"] == 3) chip_slices.push_back(e["name"].get<std::string>());
+        if (e["pid"] == 4) packet_us.push_back(e["dur"].get<double>());
+    }
+    CHECK(chip_slices == std::vector<std::string>{"fc1", "fc2"});
+    REQUIRE(packet_us.size() == 4);
+    CHECK(packet_us[0] * 1e3 == Approx(16.0));
 }
 
 TEST_CASE("system: predicted inter-chip bits equal the simulated ones", "[system]") {
@@ -145,6 +162,14 @@ TEST_CASE("system: bad system configs are InputErrors that say what to change", 
                       Contains("unknown chip_link model 'torus'") && Contains("ring"));
     CHECK_THROWS_WITH(system_config({"system.links.bandwith_gbit_s=8"}), Contains("bandwidth_gbit_s"));
     CHECK_THROWS_WITH(system_config({"chip.replicate_fill=true"}), Contains("replication"));
+    // system.chip from another config's `chip:` (hermes_large: a 16x16 grid, traffic
+    // placement, which a system refuses unless the keys beside `file` override it).
+    const std::string large = "system.chip={file: " + test::source_path("configs/hermes_large.yaml");
+    CHECK_THROWS_WITH(system_config({large + "}"}), Contains("chip.placement: snake"));
+    CHECK(system_config({large + ", placement: snake}"}).system.chip.tiles() == 256);
+    CHECK_THROWS_WITH(
+        system_config({"system.chip={file: " + test::source_path("workloads/resnet18_imagenet.yaml") + "}"}),
+        Contains("has no `chip:` section"));
     const Network net = workload("workloads/resnet18_imagenet.yaml");
     // 8 chips all-to-all need 7 ports each.
     CHECK_THROWS_WITH(run(system_config({"system.chips=8", "system.links.topology=all_to_all"}), net, 1),
