@@ -11,6 +11,8 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/registry.h"
+#include "aimcsim/plugin.h"
+#include "interconnect/chip_link_topologies.h"
 #include "src/app/report/system_report.h"
 #include "src/app/run_config.h"
 #include "src/import/layer_list.h"
@@ -48,7 +50,54 @@ SystemRunResult run(const RunConfig& rc, const Network& net, int batch, bool tra
     return run_system(rc.tile, rc.system, net, o);
 }
 
+// A chip-to-chip topology from outside the built-in ones, registered as a plugin
+// registers its models: a line of chips (a ring without the link that closes it).
+class LineLinks final : public ChipLinkTopology {
+public:
+    static ParamSchema schema() {
+        ParamSchema s;
+        add_chip_link_params(s);
+        return s;
+    }
+    explicit LineLinks(const Params& p) : params_(chip_link_params_from(p)) {}
+    void setup(int chips) override {
+        chips_ = chips;
+        for (int c = 0; c + 1 < chips; ++c) {
+            links_.push_back(Link{c, c + 1});  // link 2c: rightwards
+            links_.push_back(Link{c + 1, c});  // link 2c + 1: leftwards
+        }
+    }
+    [[nodiscard]] int nodes() const override { return chips_; }
+    [[nodiscard]] const std::vector<Link>& links() const override { return links_; }
+    [[nodiscard]] std::vector<int> route(int src, int dst) const override {
+        std::vector<int> path;
+        for (int c = src; c < dst; ++c) path.push_back(2 * c);
+        for (int c = src; c > dst; --c) path.push_back(2 * (c - 1) + 1);
+        return path;
+    }
+    [[nodiscard]] const ChipLinkParams& params() const override { return params_; }
+
+private:
+    ChipLinkParams params_;
+    int chips_ = 0;
+    std::vector<Link> links_;
+};
+
 }  // namespace
+
+TEST_CASE("system: a chip-to-chip topology registered from outside runs like a built-in one", "[system]") {
+    if (!Registry<ChipLinkTopology>::instance().has("test_line"))
+        register_model<ChipLinkTopology, LineLinks>("test_line", "a line of chips (test)");
+    const Network net = workload("workloads/resnet18_imagenet.yaml");
+    const SystemRunResult s = run(system_config({"system.links.topology=test_line"}), net, 1);
+    CHECK(s.link_topology == "test_line");
+    REQUIRE(s.link_results.size() == 6);
+    CHECK(s.simulated_inter_chip_bits == s.predicted_inter_chip_bits);
+    // The network's output goes back from chip 3 to the controller at chip 0 over
+    // three leftward links, which carry nothing else but the residual slices sent back.
+    CHECK(s.link_results[1].stats.packets >= 1);
+    CHECK(s.link_results[5].stats.bits >= 1000 * 8);
+}
 
 TEST_CASE("system: two dense layers on two chips, cycles by hand", "[system]") {
     // Two chips of 1x2 tiles (hermes64's tile and links), the controller and each
