@@ -172,6 +172,11 @@ TEST_CASE("system: predicted inter-chip bits equal the simulated ones", "[system
         int tiles = 0;
         for (const Stage& st : s.partition) tiles += st.tiles;
         CHECK(tiles == 201);
+        // The chips' energies (tiles, on-chip links, digital share, static) and the
+        // chip links' add up to the system's total, counted apart.
+        double sum = s.chip_link_energy_pj();
+        for (const SystemChipResult& c : s.chip_results) sum += c.energy_pj();
+        CHECK(sum == Approx(s.run.energy_pj.total()).epsilon(1e-9));
     }
     SECTION("switch, 6 chips, layers split by column blocks") {
         const SystemRunResult s =
@@ -180,6 +185,20 @@ TEST_CASE("system: predicted inter-chip bits equal the simulated ones", "[system
         // Through the switch every packet crosses two links.
         CHECK(s.chip_link_totals.bit_hops == 2 * s.simulated_inter_chip_bits);
     }
+}
+
+TEST_CASE("system: a system of one chip is the chip", "[system]") {
+    // ResNet-9 fits one 64-core chip: the same blocks on the same tiles (snake order),
+    // no chip-to-chip packet, so the same cycles and energy as a single-chip run.
+    const RunConfig rc = system_config({"system.chips=1"});
+    const Network net = workload("workloads/resnet9_cifar10.yaml");
+    const SystemRunResult s = run(rc, net, 2);
+    const ChipRunResult chip = run_chip(rc.tile, rc.chip, net, rc.seed, 2);
+    CHECK(s.run.latency_cycles == chip.latency_cycles);
+    CHECK(s.run.done_cycles == chip.done_cycles);
+    CHECK(s.run.net_totals.bit_hops == chip.net_totals.bit_hops);
+    CHECK(s.run.energy_pj.total() == Approx(chip.energy_pj.total()).epsilon(1e-12));
+    CHECK(s.simulated_inter_chip_bits == 0);
 }
 
 TEST_CASE("system: chip-to-chip topologies route as documented", "[system]") {

@@ -1,6 +1,7 @@
 #include "src/system/chip_links.h"
 
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -13,10 +14,10 @@ ChipLinkRoutes::ChipLinkRoutes(const ChipLinkTopology& links, double clock_ghz) 
     const double width = p.bandwidth_gbit_s / clock_ghz;
     const double whole = std::round(width);
     if (whole < 1 || std::abs(width - whole) > 1e-9 * whole) {
-        throw InputError("system.links.bandwidth_gbit_s: " + std::to_string(p.bandwidth_gbit_s) +
-                         " Gbit/s at the chips' " + std::to_string(clock_ghz) + " GHz clock is " +
-                         std::to_string(width) +
-                         " bits per cycle; a link moves a whole number (>= 1) of bits per cycle");
+        std::ostringstream msg;
+        msg << "system.links.bandwidth_gbit_s: " << p.bandwidth_gbit_s << " Gbit/s at the chips' " << clock_ghz
+            << " GHz clock is " << width << " bits per cycle; a link moves a whole number (>= 1) of bits per cycle";
+        throw InputError(msg.str());
     }
     params_.width_bits = static_cast<int>(whole);
     params_.hop_latency_cycles = static_cast<int>(std::ceil(p.latency_ns * clock_ghz - 1e-9));
