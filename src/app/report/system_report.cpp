@@ -25,7 +25,7 @@ std::string system_report_text(const SystemRunResult& s, const Bottleneck& bottl
        << " links of " << s.link_params.bandwidth_gbit_s << " Gbit/s\n";
     char line[256];
     std::snprintf(line, sizeof line, "  %4s %6s %12s %12s %8s %12s  %s\n", "chip", "tiles", "start_ns", "end_ns",
-                  "share", "energy_nJ", "layers");
+                  "share", "run_nJ", "layers");
     os << line;
     for (const SystemChipResult& c : s.chip_results) {
         std::snprintf(line, sizeof line, "  %4d %6d %12.1f %12.1f %8.3f %12.2f  ", c.chip, c.tiles_used, c.start_ns,
