@@ -87,7 +87,8 @@ LayerResult softmax_row(const Network& net, const ChipSchedule& s, const GdpuLay
 }
 
 // Map: the chip's peak figures and where each block of the network sits.
-void map_network(const TileModel& probe, const ChipParams& chip, const Network& net, int batch, ChipRunResult& r) {
+void map_network(const TileModel& probe, const ChipParams& chip, const Network& net, int batch, ChipRunResult& r,
+                 ChipMapping* given = nullptr) {
     r.peak = chip_peak(probe, chip);
     r.grid_rows = chip.rows;
     r.grid_cols = chip.cols;
@@ -96,7 +97,7 @@ void map_network(const TileModel& probe, const ChipParams& chip, const Network& 
     r.workload_name = net.name;
     r.macs_per_inference = net.macs_per_inference();
     r.inferences = batch;
-    ChipMapping cm = map_on_chip(net, probe.rows(), probe.cols(), chip);
+    ChipMapping cm = given != nullptr ? std::move(*given) : map_on_chip(net, probe.rows(), probe.cols(), chip);
     r.mapping = std::move(cm.mapping);
     r.placement = cm.placement;
     r.topology = chip.interconnect.model();
@@ -272,10 +273,15 @@ ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, c
 
 ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
                        const ChipRunOptions& opts) {
+    return run_chip_mapped(tile_section, chip, net, nullptr, opts, nullptr);
+}
+
+ChipRunResult run_chip_mapped(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
+                              ChipMapping* mapping, const ChipRunOptions& opts, const ChipNetworkFactory& network) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::unique_ptr<TileModel> probe = tile_section.create();
     ChipRunResult r;
-    map_network(*probe, chip, net, opts.batch, r);
+    map_network(*probe, chip, net, opts.batch, r, mapping);
     r.functional = opts.functional;
     const std::unique_ptr<FunctionalValues> values =
         opts.functional ? program_values(tile_section, net, r.mapping, opts) : nullptr;
@@ -283,7 +289,7 @@ ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, c
     // Elaborate and simulate.
     fresh_sim_context();
     Chip c("chip", tile_section, chip, net, r.mapping, opts.seed, opts.batch, values ? &values->values : nullptr,
-           opts.trace);
+           opts.trace, network ? network() : nullptr);
     const auto t_sim = std::chrono::steady_clock::now();
     const double cpu_sim = thread_cpu_s();
     sim_start();  // sc_start(), then tells ASan the stack again (sim_context.h)

@@ -6,12 +6,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/tile.h"
 #include "aimcsim/network.h"
+#include "interconnect/interconnect.h"
 #include "interconnect/link_scheduler.h"
 #include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
@@ -145,5 +148,17 @@ struct ChipRunOptions {
 // Timing only.
 [[nodiscard]] ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
                                      std::uint64_t seed, int batch);
+
+// Builds the network that carries the chip's packets, in the fresh SystemC context
+// of the run (a multi-chip system's, src/system/).
+using ChipNetworkFactory = std::function<std::unique_ptr<Interconnect>()>;
+
+// run_chip on a mapping made by the caller (`mapping` non-null: moved from; null:
+// map_on_chip), its packets carried by `network()` when given (else the chip's own
+// topology). A multi-chip system (src/system/) runs this way; the result's
+// network figures (net_totals, link_spans) are then the caller's to fill.
+[[nodiscard]] ChipRunResult run_chip_mapped(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
+                                            ChipMapping* mapping, const ChipRunOptions& opts,
+                                            const ChipNetworkFactory& network);
 
 }  // namespace aimcsim
