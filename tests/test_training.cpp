@@ -4,6 +4,7 @@
 // and bad input.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cmath>
 #include <memory>
 
@@ -200,4 +201,33 @@ TEST_CASE("training refuses bad input: a CNN, zero epochs, a NaN learning rate, 
                                  test::source_path("workloads/onnx/fmnist_mlp.onnx") + " --epochs 0 -q");
     CHECK(z.exit_code == 2);
     CHECK_THAT(z.output, Contains("epochs"));
+}
+
+TEST_CASE("a stopped training keeps the finished epochs, each with its loss, pulses, time and energy", "[training]") {
+    const Network mlp = load_onnx(test::source_path("workloads/onnx/fmnist_mlp.onnx"));
+    TrainingJob job;
+    job.net = &mlp;
+    job.tile = TileConfig::parse(ConfigNode::parse_yaml("{devices_per_polarity: 1}", "<test>"));
+    job.seed = 3;
+    job.settings = TrainingSettings::from(TrainingSettings::schema().parse(
+        ConfigNode::parse_yaml("{epochs: 3, samples: 256, test_samples: 100, batch: 32}", "<test>"), {}));
+    std::atomic<bool> stop{false};
+    job.stop = &stop;
+    job.on_epoch = [&](const TrainingResult&) { stop.store(true); };  // as SIGINT during epoch 2
+    const TrainingResult r = train_network(job);
+    CHECK(r.interrupted);
+    REQUIRE(r.epochs.size() == 1);
+    const EpochRecord& e = r.epochs.front();
+    CHECK(e.cost.images == 256);
+    CHECK(e.cost.steps == 8);
+    CHECK(e.cost.pulses > 0);
+    CHECK(e.train_loss > 0.0);
+    // 256 images, layer after layer, each layer's MVM as long as its tiles' (784x256, 256x128 and
+    // 128x10: 256, 128 and 10 columns); the backward pass skips the first layer.
+    const std::unique_ptr<TileModel> tile = job.tile.create();
+    const auto ns = [&](int cols) { return tile->phases_for_columns(cols).latency() / tile->clock_ghz(); };
+    CHECK(e.cost.forward_ns == Approx(256.0 * (ns(256) + ns(128) + ns(10))));
+    CHECK(e.cost.backward_ns == Approx(256.0 * (ns(128) + ns(10))));
+    CHECK(e.cost.pulse_pj == Approx(e.cost.pulses * 7.5));  // pcm_set's SET pulse energy
+    CHECK(r.drift.empty());  // stopped before the drift evaluation
 }

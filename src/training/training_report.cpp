@@ -116,14 +116,14 @@ std::string training_report_text(const TrainingResult& r, const std::string& con
                       r.epsilon_us, r.group_max_us, r.devices_per_polarity, r.devices_per_polarity == 1 ? "" : "s");
         out << buf;
     }
-    out << "\nepoch  loss    train   test    pulses       refreshes  energy_uJ  prog_share  latency_ms  per_batch_us  "
+    out << "\nepoch  loss    train   test    pulses       refreshes  energy_uJ  prog_%   latency_ms  per_batch_us  "
            "per_image_nJ  wall_s\n";
     for (const EpochRecord& e : r.epochs) {
         const double share = e.cost.energy_pj() > 0 ? e.cost.programming_pj() / e.cost.energy_pj() : 0.0;
         std::snprintf(buf, sizeof buf,
-                      "%5d  %.4f  %.4f  %.4f  %11ld  %9ld  %9.1f  %10.3f  %10.3f  %12.3f  %12.2f  %6.1f\n", e.epoch,
+                      "%5d  %.4f  %.4f  %.4f  %11ld  %9ld  %9.1f  %7.4f  %10.3f  %12.3f  %12.2f  %6.1f\n", e.epoch,
                       e.train_loss, e.train_accuracy, e.test_accuracy, e.cost.pulses, e.cost.refreshes,
-                      e.cost.energy_pj() * 1e-6, share, e.cost.latency_ns() * 1e-6,
+                      e.cost.energy_pj() * 1e-6, 100.0 * share, e.cost.latency_ns() * 1e-6,
                       e.cost.steps ? e.cost.latency_ns() / e.cost.steps * 1e-3 : 0.0,
                       e.cost.images ? e.cost.energy_pj() / e.cost.images * 1e-3 : 0.0, e.wall_s);
         out << buf;
