@@ -76,14 +76,9 @@ TrainedLayer::TrainedLayer(int rows, int cols, bool relu, std::vector<float> w, 
                              "ideal)");
         }
         group_max_us_ = d->g_max_us() * n_;
-        // epsilon: the mean step of a pulse, averaged over a device's range up to the refresh threshold.
-        epsilon_us_ = settings.epsilon_us;
-        if (epsilon_us_ <= 0.0) {
-            constexpr int kPoints = 1000;
-            const double g_top = settings.refresh_threshold * d->g_max_us();
-            for (int i = 0; i < kPoints; ++i)
-                epsilon_us_ += update_->mean_step_us(g_top * (i + 0.5) / kPoints, d->g_max_us()) / kPoints;
-        }
+        // epsilon: the mean step of a pulse on a device at half its range.
+        epsilon_us_ = settings.epsilon_us > 0.0 ? settings.epsilon_us
+                                                : update_->mean_step_us(0.5 * d->g_max_us(), d->g_max_us());
     }
     const int tr = probe->rows(), tc = probe->cols();
     std::uint64_t id = first_tile_id;

@@ -30,8 +30,8 @@ ParamSchema TrainingSettings::schema() {
     s.string("dataset_dir", "/usr/share/datasets/fashion-mnist",
              "directory of the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)");
     s.real("epsilon_us", 0.0, "uS",
-           "mixed_precision: conductance change one pulse is counted as (0: the update model's mean step, averaged "
-           "over [0, refresh_threshold] of the group's full scale)")
+           "conductance change one pulse is counted as (0: the update model's mean step of a device at half its "
+           "range, g_max/2)")
         .at_least(0.0);
     s.real("refresh_threshold", 0.9, "",
            "a weight's pair is refreshed (both RESET, the difference reprogrammed) when a polarity group exceeds "

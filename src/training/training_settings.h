@@ -28,7 +28,7 @@ struct TrainingSettings {
     std::size_t samples = 0;       // training images per epoch (0: all 60,000)
     std::size_t test_samples = 0;  // test images per evaluation (0: all 10,000)
     std::string dataset_dir;
-    double epsilon_us = 0.0;         // the rule's granularity; 0: the update model's mean step over [0, refresh]
+    double epsilon_us = 0.0;         // the rule's granularity; 0: the update model's mean step at g_max/2
     double refresh_threshold = 0.9;  // a group above this fraction of its full scale triggers a refresh
     double weight_range = 4.0;       // real weight at full scale = weight_range / sqrt(fan_in)
     double forward_output_range = 8.0;
