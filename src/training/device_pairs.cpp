@@ -64,12 +64,14 @@ void DevicePairs::pulse(std::size_t w, int pol, int pulses, Rng& rng, double t_s
 void DevicePairs::refresh(std::size_t w, Rng& rng, double t_s) {
     const double net = g_pos(w) - g_neg(w);
     const int on = net >= 0.0 ? 0 : 1;
-    const double target = std::min(std::fabs(net) / n_, g_max_);
     for (int pol = 0; pol < 2; ++pol) {
         for (int k = 0; k < n_; ++k) {
             const std::size_t d = dev(w, pol, k);
-            // RESET first; the group that carries the weight is then programmed iteratively.
+            // RESET first; the group that carries the weight is then programmed iteratively,
+            // each device at most to the threshold of its own saturation (else the next pulse
+            // would refresh it again: a weight beyond the pair's range saturates).
             g_[d] = static_cast<float>(update_.reset_us(g_max_, rng));
+            const double target = std::min(std::fabs(net) / n_, refresh_threshold_ * resp_[d].g_sat_us);
             if (pol == on) g_[d] = device_.program(target, site(w, pol, k), rng).g_prog_us;
             t_last_[d] = static_cast<float>(t_s);
         }

@@ -132,6 +132,7 @@ TrainingResult train_network(const TrainingJob& job) {
     r.test_images = test.count;
     r.batch = s.batch;
     r.learning_rate = s.learning_rate;
+    r.lr_decay = s.lr_decay;
     std::uint64_t tile_id = 0;
     for (std::size_t l = 0; l < specs.size(); ++l) {
         model.layers.push_back(std::make_unique<TrainedLayer>(specs[l].rows, specs[l].cols, specs[l].relu,
@@ -171,6 +172,8 @@ TrainingResult train_network(const TrainingJob& job) {
             std::swap(order[i - 1], order[static_cast<std::size_t>(shuffle.uniform_int(0, static_cast<long long>(i - 1)))]);
         EpochRecord rec;
         rec.epoch = e + 1;
+        const double lr = s.learning_rate * std::pow(s.lr_decay, e);
+        rec.learning_rate = lr;
         double loss = 0.0;
         long correct = 0;
         for (std::size_t i0 = 0; i0 < order.size(); i0 += static_cast<std::size_t>(s.batch)) {
@@ -201,7 +204,7 @@ TrainingResult train_network(const TrainingJob& job) {
                     if (model.layers[l - 1]->relu())
                         for (std::size_t j = 0; j < back.size(); ++j) back[j] = below[j] > 0.0F ? back[j] : 0.0F;
                 }
-                layer.update(model.acts[l].data(), delta.data(), n, s.learning_rate, step, t_chip_s, cost);
+                layer.update(model.acts[l].data(), delta.data(), n, lr, step, t_chip_s, cost);
                 if (l > 0) delta.swap(back);
             }
             if (analog) {

@@ -19,6 +19,7 @@ namespace aimcsim {
 
 struct EpochRecord {
     int epoch = 0;
+    double learning_rate = 0.0;  // of this epoch
     double train_loss = 0.0;  // mean cross-entropy of the epoch's forward passes
     double train_accuracy = 0.0;
     double test_accuracy = 0.0;
@@ -39,6 +40,7 @@ struct TrainingResult {
     std::size_t test_images = 0;
     int batch = 0;
     double learning_rate = 0.0;
+    double lr_decay = 1.0;
     double epsilon_us = 0.0;
     double group_max_us = 0.0;
     int devices_per_polarity = 0;

@@ -24,6 +24,7 @@ struct EpochKey {
 const std::vector<EpochKey>& epoch_keys() {
     static const std::vector<EpochKey> keys = {
         {"epoch", "", "1-based epoch number", [](const EpochRecord& e) { return e.epoch; }},
+        {"learning_rate", "", "learning rate of the epoch", [](const EpochRecord& e) { return e.learning_rate; }},
         {"train_loss", "nat", "mean softmax cross-entropy of the epoch's training forward passes",
          [](const EpochRecord& e) { return e.train_loss; }},
         {"train_accuracy", "", "top-1 of the epoch's training forward passes",
@@ -80,6 +81,7 @@ std::string training_report_json(const TrainingResult& r, const std::string& con
     t["test_images"] = r.test_images;
     t["batch"] = r.batch;
     t["learning_rate"] = r.learning_rate;
+    t["lr_decay"] = r.lr_decay;
     t["epsilon_us"] = r.epsilon_us;
     t["group_max_us"] = r.group_max_us;
     t["devices_per_polarity"] = r.devices_per_polarity;
@@ -108,8 +110,8 @@ std::string training_report_text(const TrainingResult& r, const std::string& con
     for (std::size_t i = 0; i < r.layers.size(); ++i) out << (i ? ", " : "") << r.layers[i];
     out << "), rule " << rule_name(r.rule) << ", " << r.tiles << " tiles\n";
     std::snprintf(buf, sizeof buf,
-                  "%zu training images per epoch, batch %d, learning rate %g, %zu test images\n", r.train_images,
-                  r.batch, r.learning_rate, r.test_images);
+                  "%zu training images per epoch, batch %d, learning rate %g (x %g per epoch), %zu test images\n",
+                  r.train_images, r.batch, r.learning_rate, r.lr_decay, r.test_images);
     out << buf;
     if (r.rule != TrainingRule::Float) {
         std::snprintf(buf, sizeof buf, "epsilon %.4g uS per pulse, polarity group full scale %.4g uS (%d device%s)\n",

@@ -25,6 +25,8 @@ ParamSchema TrainingSettings::schema() {
     s.integer("epochs", 5, "", "passes over the training images").range(1, 1000);
     s.integer("batch", 32, "", "images per weight update").range(1, 60000);
     s.real("learning_rate", 0.1, "", "SGD step on the batch-mean gradient").positive();
+    s.real("lr_decay", 1.0, "", "factor of the learning rate from one epoch to the next (1: constant)")
+        .range(0.0, 1.0);
     s.integer("samples", 0, "", "training images per epoch (0: all 60,000 of Fashion-MNIST)").range(0, 60000);
     s.integer("test_samples", 0, "", "test images of each evaluation (0: all 10,000)").range(0, 10000);
     s.string("dataset_dir", "/usr/share/datasets/fashion-mnist",
@@ -45,7 +47,7 @@ ParamSchema TrainingSettings::schema() {
            "column value at the column ADCs' full scale in forward reads, inputs scaled to their largest magnitude "
            "(# assumed; aihwkit's default out_bound is 20)")
         .positive();
-    s.real("backward_output_range", 4.0, "rows",
+    s.real("backward_output_range", 2.0, "rows",
            "row value at the row converters' full scale in transposed reads (# assumed)")
         .positive();
     s.reals("drift_times_s", {60.0, 3600.0, 86400.0}, "s",
@@ -69,11 +71,12 @@ TrainingSettings TrainingSettings::from(const Params& p) {
                              : (rule == "analog_sgd" ? TrainingRule::AnalogSgd : TrainingRule::MixedPrecision);
     t.epochs = static_cast<int>(p.integer("epochs"));
     t.batch = static_cast<int>(p.integer("batch"));
-    for (const char* key : {"learning_rate", "epsilon_us", "refresh_threshold", "weight_range", "forward_output_range",
+    for (const char* key : {"learning_rate", "lr_decay", "epsilon_us", "refresh_threshold", "weight_range", "forward_output_range",
                             "backward_output_range", "digital_mac_pj"}) {
         if (!std::isfinite(p.real(key))) throw p.error(key, "expected a finite number");
     }
     t.learning_rate = p.real("learning_rate");
+    t.lr_decay = p.real("lr_decay");
     t.samples = static_cast<std::size_t>(p.integer("samples"));
     t.test_samples = static_cast<std::size_t>(p.integer("test_samples"));
     t.dataset_dir = p.str("dataset_dir");
