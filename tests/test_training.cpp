@@ -231,3 +231,17 @@ TEST_CASE("a stopped training keeps the finished epochs, each with its loss, pul
     CHECK(e.cost.pulse_pj == Approx(e.cost.pulses * 7.5));  // pcm_set's SET pulse energy
     CHECK(r.drift.empty());  // stopped before the drift evaluation
 }
+
+TEST_CASE("a tile with IR drop or stuck devices refuses set conductances instead of ignoring them", "[training]") {
+    for (const char* extra : {"ir_drop: {enabled: true}", "stuck_low_fraction: 0.01"}) {
+        const std::string yaml = std::string("{model: hermes, rows: 8, cols: 4, devices_per_polarity: 1, ") + extra + "}";
+        const std::unique_ptr<TileModel> tile = TileConfig::parse(ConfigNode::parse_yaml(yaml, "<test>")).create();
+        ConductanceBlock cb;
+        cb.rows = 8;
+        cb.cols = 4;
+        cb.g_pos_us.assign(32, 1.0F);
+        cb.g_neg_us.assign(32, 0.0F);
+        CHECK_THROWS_WITH(dynamic_cast<TrainableTile&>(*tile).load_conductances(cb, {1, 1}),
+                          Contains("not modelled under in-memory training"));
+    }
+}

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "aimcsim/core/error.h"
 #include "tiles/hermes_tile.h"
 
 namespace aimcsim {
@@ -11,6 +12,12 @@ namespace aimcsim {
 void HermesTile::load_conductances(const ConductanceBlock& block, const TileKey& key) {
     if (block.rows < 1 || block.rows > rows_ || block.cols < 1 || block.cols > cols_) {
         throw std::logic_error("HermesTile::load_conductances: block does not fit the tile");
+    }
+    // Set conductances bypass set_time, where IR drop and stuck devices act: refuse them
+    // rather than train as if they were off.
+    if (ir_drop_.active() || faults_.stuck_low + faults_.stuck_high > 0.0) {
+        throw InputError("training: tile.ir_drop and stuck devices (tile.stuck_low_fraction, "
+                         "tile.stuck_high_fraction) are not modelled under in-memory training; turn them off");
     }
     crossbar_->load_conductances(block.g_pos_us, block.g_neg_us, block.rows, block.cols);
     w_max_ = block.weight_scale > 0.0 ? block.weight_scale : 1.0;
