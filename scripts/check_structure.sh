@@ -15,7 +15,7 @@ part_of() {
     include/aimcsim/core/* | aimcsim/core/* | src/core/* | aimcsim/plugin.h | include/aimcsim/plugin.h) echo core ;;
     aimcsim/device.h | aimcsim/adc.h | aimcsim/tile.h | aimcsim/topology.h | aimcsim/chip_link.h | \
       include/aimcsim/device.h | include/aimcsim/adc.h | include/aimcsim/tile.h | \
-      include/aimcsim/topology.h | include/aimcsim/chip_link.h) echo model_interfaces ;;
+      include/aimcsim/topology.h | include/aimcsim/chip_link.h | aimcsim/update.h | include/aimcsim/update.h) echo model_interfaces ;;
     # The table of random-stream purposes: a list of numbers any part above core may use.
     aimcsim/random_streams.h | include/aimcsim/random_streams.h) echo streams ;;
     aimcsim/network.h | include/aimcsim/network.h | src/network/*) echo network ;;
@@ -27,6 +27,7 @@ part_of() {
     src/import/*) echo import ;;
     src/mapping/*) echo mapping ;;
     src/functional/*) echo functional ;;
+    src/training/*) echo training ;;
     src/chip/*) echo chip ;;
     src/system/*) echo system ;;
     # python/: the Python module's bindings, a front end like the command line.
@@ -52,7 +53,8 @@ allowed() {
     functional) echo "streams core network model_interfaces digital mapping import" ;;
     chip) echo "streams core network model_interfaces digital interconnect tiles mapping functional" ;;
     system) echo "streams core network model_interfaces digital interconnect tiles mapping functional chip" ;;
-    application) echo "streams core network model_interfaces models adc digital interconnect tiles import mapping functional chip system" ;;
+    training) echo "streams core network model_interfaces import" ;;
+    application) echo "streams core network model_interfaces models adc digital interconnect tiles import mapping functional chip system training" ;;
     *) echo "*" ;;
   esac
 }

@@ -80,6 +80,17 @@ public:
     // neg = alpha * x * w_neg (x holds unsigned input magnitudes of one input sign).
     void integrate_polarities_batch(const float* x, int n, int ldx, float alpha, float* pos, float* neg, int ldy) const;
 
+    // In-memory training (tiles/crossbar_train.cpp): the polarity groups' conductances (uS,
+    // row-major rows_used x cols_used) become the effective weights directly, as set_time
+    // would leave them for symmetric devices without faults or IR drop.
+    void load_conductances(const std::vector<float>& g_pos_us, const std::vector<float>& g_neg_us, int rows_used,
+                           int cols_used);
+    // The transposed product: y (n x rows_used) = alpha * x (n x cols_used) * w_eff^T.
+    void integrate_transposed_batch(const float* x, int n, int ldx, float alpha, float* y, int ldy) const;
+    // What a transposed read drives (inputs on the columns): columns with a pulse, the sum of
+    // |x_j| and of |x_j| times the column's devices' g/g_max of one device.
+    [[nodiscard]] Activity column_activity(const std::int8_t* x) const;
+
     [[nodiscard]] int rows_used() const { return rows_used_; }
     [[nodiscard]] int cols_used() const { return cols_used_; }
     [[nodiscard]] int rows() const { return rows_; }
@@ -139,6 +150,8 @@ private:
     // energy): under V- (four-phase, and one-phase of symmetric devices) and, only when some
     // device is asymmetric, as one-phase rows with x > 0 and x < 0 see them.
     std::vector<float> row_conduction_, row_conduction_pos_, row_conduction_neg_;
+    // Per column, the same sum over its devices (transposed reads of training only).
+    std::vector<float> col_conduction_;
 };
 
 }  // namespace aimcsim

@@ -91,7 +91,8 @@ HermesTile::HermesTile(const Params& p)
       column_energy_pj_per_window_cycle_(p.real("column_energy_pj_per_window_cycle")),
       static_power_mw_(p.real("static_power_mw")), input_(p.sub("input")), ldpu_(p.sub("ldpu")), gdc_(p.sub("gdc")),
       area_(p.sub("area")), device_(p.resolved<ModelConfig<DeviceModel>>("device").create()),
-      adc_(p.resolved<ModelConfig<AdcModel>>("adc").create()) {
+      adc_(p.resolved<ModelConfig<AdcModel>>("adc").create()),
+      row_adc_(p.resolved<ModelConfig<AdcModel>>("adc").create()) {
     device_->configure_cell(devices_per_polarity_);
     crossbar_ = std::make_unique<Crossbar>(rows_, cols_, devices_per_polarity_, *device_);
     const Crossbar::Faults faults{p.real("stuck_low_fraction"), p.real("stuck_high_fraction")};

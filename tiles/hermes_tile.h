@@ -16,7 +16,7 @@
 
 namespace aimcsim {
 
-class HermesTile : public TileModel {
+class HermesTile : public TileModel, public TrainableTile {
 public:
     static ParamSchema schema();
     explicit HermesTile(const Params& p);
@@ -44,6 +44,13 @@ public:
     }
     [[nodiscard]] std::vector<std::pair<std::string, bool>> effects() const override;
     [[nodiscard]] TileArea area() const override { return area_.area(rows_, cols_, ldpu_.lanes()); }
+
+    // In-memory training (tiles/hermes_tile_train.cpp). The transposed read runs the
+    // one-phase numerics whatever input.mode says, with a converter per row drawn like
+    // the columns' ADCs (# assumed: the HERMES core converts on its columns only).
+    void load_conductances(const ConductanceBlock& block, const TileKey& key) override;
+    void mvm_transposed_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
+                              const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const override;
 
     [[nodiscard]] const Crossbar& crossbar() const { return *crossbar_; }
     [[nodiscard]] const AdcModel& adc() const { return *adc_; }
@@ -80,6 +87,9 @@ private:
     std::unique_ptr<DeviceModel> device_;
     std::unique_ptr<AdcModel> adc_;
     std::unique_ptr<Crossbar> crossbar_;
+    std::unique_ptr<AdcModel> row_adc_;  // training's transposed reads only
+    double transposed_range_ = 1.0;      // row value at the row converters' full scale
+    bool loaded_ = false;                // conductances set by load_conductances (ADCs drawn)
 
     TileKey key_;
     double output_range_ = 1.0;  // column value at ADC full scale

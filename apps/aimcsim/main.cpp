@@ -19,6 +19,7 @@
 #include "src/sweep/sweep_command.h"
 #include "src/app/infer.h"
 #include "src/app/validate.h"
+#include "src/app/train_command.h"
 #include "src/app/version.h"
 
 namespace po = boost::program_options;
@@ -37,6 +38,8 @@ const char* kUsage =
     "DIR... --out OUT)\n"
     "  validate [--out DIR] [--only NAME]...                                rerun the published silicon figures "
     "and compare\n"
+    "  train CONFIG --workload MODEL.onnx [--epochs N] [--rule R] [--out DIR]  train a Dense network in memory on "
+    "Fashion-MNIST\n"
     "  --version                                                            print the version and git commit\n"
     "global option (before or after the command, repeatable):\n"
     "  --plugin PATH.so                                                     load a plugin's models first\n"
@@ -173,6 +176,7 @@ int sc_main(int argc, char* argv[]) {
         if (cmd == "sweep") return run_sweep_command(args);
         if (cmd == "infer") return run_infer_command(args);
         if (cmd == "validate") return run_validate_command(args);
+        if (cmd == "train") return run_train_command(args);
         throw InputError("unknown command '" + cmd + "'\n" + kUsage);
     } catch (const InputError& e) {
         std::cerr << "aimcsim: error: " << e.what() << "\n";

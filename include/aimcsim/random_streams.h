@@ -16,6 +16,7 @@ struct Stream {
     static constexpr StreamId Inputs{6};       // random inputs of synthetic workloads
     static constexpr StreamId Other{7};
     static constexpr StreamId DeviceState{8};  // state a device model draws for itself (DeviceBlock), per tile
+    static constexpr StreamId Training{9};     // in-memory training: initial weights, sample order, pulses, refresh
 };
 
 }  // namespace aimcsim

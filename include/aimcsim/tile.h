@@ -159,6 +159,37 @@ public:
     [[nodiscard]] virtual std::vector<std::pair<std::string, bool>> effects() const { return {}; }
 };
 
+// In-memory training (src/training/, docs/training.md): the conductances of a block come
+// from the training's own device state, not from program(). Every value is the summed
+// conductance of a polarity group (the devices of one polarity of a weight), read as V-
+// reads it, row-major rows x cols.
+struct ConductanceBlock {
+    int rows = 0;
+    int cols = 0;
+    std::vector<float> g_pos_us, g_neg_us;
+    // Real weight of a normalised weight 1 (G+ - G- = the polarity group's full scale).
+    double weight_scale = 1.0;
+    double output_range = 0.0;      // column value at the column ADCs' full scale (<= 0: the tile's default)
+    double transposed_range = 0.0;  // row value at the row ADCs' full scale (<= 0: the tile's default)
+};
+
+// A tile that can be trained in memory. Separate from TileModel so that plugins built
+// before it keep their layout: the training asks a tile for it with dynamic_cast and
+// refuses a tile model that does not offer it.
+class TrainableTile {
+public:
+    virtual ~TrainableTile() = default;
+    // Sets the block's conductances; the tile is then ready for mvm() / mvm_batch() (no drift
+    // compensation: the training applies its own). Cheap to call again after every update.
+    virtual void load_conductances(const ConductanceBlock& block, const TileKey& key) = 0;
+    // The transposed read of the backward pass: n input vectors on the columns (cols_used
+    // signed codes each, vector k at x + k*ldx), outputs on the rows (rows_used values,
+    // y + k*ldy, sum_j W_ij x_j in the weights' real units times the code), through the same
+    // devices, with the rows' own converters. Noise keys as in mvm_batch.
+    virtual void mvm_transposed_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
+                                      const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const = 0;
+};
+
 // The `tile:` section, validated once; create() gives one tile per mapped block.
 using TileConfig = ModelConfig<TileModel>;
 

@@ -1,0 +1,152 @@
+#include "src/app/train_command.h"
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "aimcsim/core/config.h"
+#include "aimcsim/core/error.h"
+#include "src/app/run_config.h"
+#include "src/core/config_input.h"
+#include "src/core/unknown_keys.h"
+#include "src/import/onnx_import.h"
+#include "src/training/trainer.h"
+#include "src/training/training_report.h"
+
+namespace aimcsim {
+
+namespace {
+
+const char* kTrainUsage =
+    "usage: aimcsim train CONFIG --workload MODEL.onnx [--epochs N] [--rule R] [--samples N] [--seed N]\n"
+    "                     [--out DIR] [--set KEY.PATH=VALUE]... [-q]\n"
+    "  trains the model's Dense layers on Fashion-MNIST in memory: forward and transposed MVMs through the\n"
+    "  configured tiles, the update rule of `training.rule` (mixed_precision | analog_sgd | float) pulsing the\n"
+    "  devices; weights are re-initialised from the seed. --epochs, --rule and --samples override training.*.\n"
+    "  Writes report.json and report.txt to --out after every epoch; Ctrl-C stops after the current batch and\n"
+    "  leaves the finished epochs' report (exit status 130).\n";
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_sigint(int) { g_stop.store(true); }
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+    std::ofstream f(p);
+    if (!f) throw InputError("train: cannot write '" + p.string() + "'");
+    f << text;
+}
+
+}  // namespace
+
+int run_train_command(const std::vector<std::string>& args) {
+    std::string config, workload, out_dir;
+    std::vector<std::string> sets, labels;
+    bool quiet = false;
+    auto value = [&](std::size_t& i, const std::string& flag) -> std::string {
+        if (i + 1 >= args.size()) throw InputError("train: " + flag + " needs a value");
+        return args[++i];
+    };
+    auto add = [&](const std::string& set, const std::string& label) {
+        sets.push_back(set);
+        labels.push_back(label);
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--help" || a == "-h") {
+            std::cout << kTrainUsage;
+            return 0;
+        } else if (a == "--workload") {
+            workload = value(i, a);
+        } else if (a == "--out" || a == "-o") {
+            out_dir = value(i, a);
+        } else if (a == "--set") {
+            add(value(i, a), "");
+        } else if (a == "--epochs" || a == "--rule" || a == "--samples") {
+            const std::string v = value(i, a);
+            add("training." + a.substr(2) + "=" + v, a + " " + v);
+        } else if (a == "--seed") {
+            const std::string v = value(i, a);
+            add("seed=" + v, a + " " + v);
+        } else if (a == "-q" || a == "--quiet") {
+            quiet = true;
+        } else if (a.rfind("-", 0) == 0) {
+            throw InputError("train: unknown option '" + a + "'\n" + kTrainUsage);
+        } else if (config.empty()) {
+            config = a;
+        } else {
+            throw InputError("train: unexpected argument '" + a + "'\n" + kTrainUsage);
+        }
+    }
+    if (config.empty()) throw InputError("train: missing CONFIG (e.g. configs/training_fmnist.yaml)\n" + std::string(kTrainUsage));
+    ConfigNode root = load_config_file(config);
+    for (std::size_t i = 0; i < sets.size(); ++i) apply_labelled_override(root, sets[i], labels[i]);
+    // `training:` is this command's section; the rest is an ordinary run config.
+    ConfigNode training = ConfigNode::make_null({});
+    if (root.is_map() && root.find("training") != nullptr) {
+        training = *root.find("training");
+        root.erase("training");
+    }
+    if (workload.empty() && root.is_map() && root.find("workload") != nullptr &&
+        root.find("workload")->find("file") != nullptr) {
+        // A path in the config is relative to the config file, as `run` reads it.
+        const std::filesystem::path file = root.find("workload")->find("file")->as_string();
+        workload = (file.is_absolute() ? file : std::filesystem::path(config).parent_path() / file).string();
+    }
+    TrainingJob job;
+    TrainingSettings settings;
+    RunConfig rc;
+    {
+        UnknownKeyCollector unknown;
+        try {
+            rc = resolve_run_config(root);
+            settings = TrainingSettings::from(TrainingSettings::schema().parse(training, {}));
+        } catch (const InputError&) {
+            unknown.throw_if_any();
+            throw;
+        }
+        unknown.throw_if_any();
+    }
+    if (workload.empty()) throw InputError("train: missing --workload MODEL.onnx (or workload.file in the config)");
+    const std::filesystem::path wl(workload);
+    if (wl.extension() != ".onnx")
+        throw InputError("train: workload '" + workload + "' is not an ONNX model (.onnx); training needs its layers");
+    const Network net = load_onnx(workload);
+    job.net = &net;
+    job.tile = rc.tile;
+    job.seed = rc.seed;
+    job.settings = settings;
+    (void)trainable_layers(net);  // refuse an unsupported model before loading the dataset
+    if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
+    const auto write = [&](const TrainingResult& r) {
+        if (out_dir.empty()) return;
+        write_file(std::filesystem::path(out_dir) / "report.json", training_report_json(r, rc.name));
+        write_file(std::filesystem::path(out_dir) / "report.txt", training_report_text(r, rc.name));
+    };
+    job.on_epoch = [&](const TrainingResult& r) {
+        write(r);
+        if (!quiet) {
+            const EpochRecord& e = r.epochs.back();
+            std::cerr << "epoch " << e.epoch << ": loss " << e.train_loss << ", test " << e.test_accuracy << ", "
+                      << e.cost.pulses << " pulses, " << e.wall_s << " s\n";
+        }
+    };
+    g_stop.store(false);
+    job.stop = &g_stop;
+    auto* previous = std::signal(SIGINT, on_sigint);
+    TrainingResult r;
+    try {
+        r = train_network(job);
+    } catch (...) {
+        std::signal(SIGINT, previous);
+        throw;
+    }
+    std::signal(SIGINT, previous);
+    write(r);
+    if (!quiet) std::cout << training_report_text(r, rc.name);
+    if (!out_dir.empty() && !quiet) std::cerr << "wrote " << out_dir << "/report.json, report.txt\n";
+    return r.interrupted ? 130 : 0;
+}
+
+}  // namespace aimcsim

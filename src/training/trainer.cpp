@@ -1,0 +1,244 @@
+#include "src/training/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include "aimcsim/core/error.h"
+#include "src/import/idx_dataset.h"
+#include "src/training/trained_layer.h"
+
+namespace aimcsim {
+
+std::vector<DenseSpec> trainable_layers(const Network& net) {
+    std::vector<DenseSpec> layers;
+    for (std::size_t i = 0; i < net.layers.size(); ++i) {
+        const Layer& l = net.layers[i];
+        switch (l.op) {
+            case Op::Flatten: break;
+            case Op::Dense: layers.push_back({l.name, l.rows, l.cols, false}); break;
+            case Op::Relu:
+                if (layers.empty() || layers.back().relu || net.producer(l.inputs.at(0)) < 0 ||
+                    net.layers[net.producer(l.inputs.at(0))].op != Op::Dense) {
+                    throw InputError("training: layer '" + l.name + "' (Relu) must follow a Dense layer");
+                }
+                layers.back().relu = true;
+                break;
+            case Op::Softmax:
+                if (i + 1 != net.layers.size())
+                    throw InputError("training: layer '" + l.name + "' (Softmax) must be the last layer");
+                break;  // the loss applies its own softmax to the logits
+            default:
+                throw InputError("training: layer '" + l.name + "' is " + op_name(l.op) +
+                                 "; training supports Flatten, Dense, Relu and a final Softmax (convolutional "
+                                 "networks are not supported yet)");
+        }
+    }
+    if (layers.empty()) throw InputError("training: the network has no Dense layer to train");
+    if (layers.back().relu) throw InputError("training: the last Dense layer must give the logits (no Relu after it)");
+    return layers;
+}
+
+namespace {
+
+// The network's layers as trained, with the activations of the last forward pass.
+struct Model {
+    std::vector<std::unique_ptr<TrainedLayer>> layers;
+    std::vector<std::vector<float>> acts;  // acts[l]: input of layer l (n x rows); acts[L]: logits
+    std::vector<std::vector<float>> pre;   // pre[l]: layer l's output before its Relu
+
+    // Logits of n inputs x (n x 784); the MVMs' energy into `energy` (nullptr: not counted).
+    const std::vector<float>& forward(const float* x, int n, MvmPass pass, const std::uint64_t* ids,
+                                      MvmEnergy* energy) {
+        const std::size_t L = layers.size();
+        acts.resize(L + 1);
+        pre.resize(L);
+        acts[0].assign(x, x + static_cast<std::size_t>(n) * layers[0]->rows());
+        for (std::size_t l = 0; l < L; ++l) {
+            const TrainedLayer& t = *layers[l];
+            pre[l].resize(static_cast<std::size_t>(n) * t.cols());
+            t.forward(acts[l].data(), n, pre[l].data(), pass, ids, energy);
+            acts[l + 1] = pre[l];
+            if (t.relu())
+                for (float& v : acts[l + 1]) v = std::max(v, 0.0F);
+        }
+        return acts[L];
+    }
+};
+
+// Softmax cross-entropy of logits z (n x k): the loss summed, correct predictions counted,
+// and z replaced by dLoss/dz = softmax(z) - onehot.
+void softmax_xent(std::vector<float>& z, int n, int k, const int* labels, double& loss, long& correct) {
+    for (int s = 0; s < n; ++s) {
+        float* zs = &z[static_cast<std::size_t>(s) * k];
+        const int arg = static_cast<int>(std::max_element(zs, zs + k) - zs);
+        correct += arg == labels[s];
+        const float m = zs[arg];
+        double sum = 0.0;
+        for (int j = 0; j < k; ++j) sum += std::exp(static_cast<double>(zs[j] - m));
+        loss += std::log(sum) - (zs[labels[s]] - m);
+        for (int j = 0; j < k; ++j) zs[j] = static_cast<float>(std::exp(static_cast<double>(zs[j] - m)) / sum);
+        zs[labels[s]] -= 1.0F;
+    }
+}
+
+double evaluate(Model& model, const Dataset& test, std::uint64_t tag) {
+    constexpr int kChunk = 256;
+    const int k = model.layers.back()->cols();
+    long correct = 0;
+    std::vector<std::uint64_t> ids(kChunk);
+    for (std::size_t i0 = 0; i0 < test.count; i0 += kChunk) {
+        const int n = static_cast<int>(std::min<std::size_t>(kChunk, test.count - i0));
+        for (int s = 0; s < n; ++s) ids[s] = (tag << 32) | (i0 + s);
+        const std::vector<float>& z =
+            model.forward(&test.images[i0 * test.image_size()], n, MvmPass::Evaluate, ids.data(), nullptr);
+        for (int s = 0; s < n; ++s) {
+            const float* zs = &z[static_cast<std::size_t>(s) * k];
+            correct += (std::max_element(zs, zs + k) - zs) == test.labels[i0 + s];
+        }
+    }
+    return test.count > 0 ? static_cast<double>(correct) / test.count : 0.0;
+}
+
+std::vector<float> initial_weights(const DenseSpec& l, std::uint64_t seed, std::uint64_t layer) {
+    // PyTorch's nn.Linear default: uniform in +-1/sqrt(fan_in), from the run's seed.
+    Rng rng(seed, Stream::Training, {1, layer});
+    const double bound = 1.0 / std::sqrt(static_cast<double>(l.rows));
+    std::vector<float> w(static_cast<std::size_t>(l.rows) * l.cols);
+    for (float& v : w) v = static_cast<float>((2.0 * rng.uniform() - 1.0) * bound);
+    return w;
+}
+
+}  // namespace
+
+TrainingResult train_network(const TrainingJob& job) {
+    const TrainingSettings& s = job.settings;
+    const std::vector<DenseSpec> specs = trainable_layers(*job.net);
+    if (specs.front().rows != 784 || job.net->input_shape().size() != 784)
+        throw InputError("training: model '" + job.net->name + "' takes " + job.net->input_shape().str() +
+                         "; Fashion-MNIST training needs 784 inputs (1x28x28)");
+    if (specs.back().cols != 10)
+        throw InputError("training: model '" + job.net->name + "' gives " + std::to_string(specs.back().cols) +
+                         " outputs; Fashion-MNIST has 10 classes");
+    const Dataset train = load_fashion_mnist(s.dataset_dir, "train", s.samples);
+    const Dataset test = load_fashion_mnist(s.dataset_dir, "t10k", s.test_samples);
+
+    Model model;
+    TrainingResult r;
+    r.model = job.net->name;
+    r.rule = s.rule;
+    r.train_images = train.count;
+    r.test_images = test.count;
+    r.batch = s.batch;
+    r.learning_rate = s.learning_rate;
+    r.lr_decay = s.lr_decay;
+    std::uint64_t tile_id = 0;
+    for (std::size_t l = 0; l < specs.size(); ++l) {
+        model.layers.push_back(std::make_unique<TrainedLayer>(specs[l].rows, specs[l].cols, specs[l].relu,
+                                                              initial_weights(specs[l], job.seed, l), job.tile, s,
+                                                              job.seed, tile_id));
+        tile_id += static_cast<std::uint64_t>(model.layers.back()->tiles());
+        r.layers.push_back(std::to_string(specs[l].rows) + "x" + std::to_string(specs[l].cols) +
+                           (specs[l].relu ? " relu" : ""));
+        r.tiles += model.layers.back()->tiles();
+    }
+    r.epsilon_us = model.layers.front()->epsilon_us();
+    r.group_max_us = model.layers.front()->group_max_us();
+    r.devices_per_polarity = model.layers.front()->devices_per_polarity();
+    const bool analog = s.rule != TrainingRule::Float;
+    double fwd_mvm_ns = 0.0, bwd_mvm_ns = 0.0, static_mw = 0.0;
+    for (std::size_t l = 0; l < model.layers.size(); ++l) {
+        if (!analog) break;
+        fwd_mvm_ns += model.layers[l]->mvm_ns();
+        if (l > 0) bwd_mvm_ns += model.layers[l]->mvm_ns();  // the input layer needs no transposed read
+        static_mw += model.layers[l]->static_power_mw();
+    }
+
+    const int k = specs.back().cols;
+    const std::size_t img = train.image_size();
+    std::vector<std::size_t> order(train.count);
+    std::vector<float> x;
+    std::vector<int> labels;
+    std::vector<std::uint64_t> ids;
+    std::vector<float> delta, back;
+    double t_chip_s = 0.0;
+    std::uint64_t step = 0;
+    for (int e = 0; e < s.epochs; ++e) {
+        const auto wall0 = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        Rng shuffle(job.seed, Stream::Training, {2, static_cast<std::uint64_t>(e)});
+        for (std::size_t i = order.size(); i > 1; --i)
+            std::swap(order[i - 1], order[static_cast<std::size_t>(shuffle.uniform_int(0, static_cast<long long>(i - 1)))]);
+        EpochRecord rec;
+        rec.epoch = e + 1;
+        const double lr = s.learning_rate * std::pow(s.lr_decay, e);
+        rec.learning_rate = lr;
+        double loss = 0.0;
+        long correct = 0;
+        for (std::size_t i0 = 0; i0 < order.size(); i0 += static_cast<std::size_t>(s.batch)) {
+            if (job.stop != nullptr && job.stop->load()) {
+                r.interrupted = true;
+                return r;
+            }
+            const int n = static_cast<int>(std::min<std::size_t>(s.batch, order.size() - i0));
+            x.resize(static_cast<std::size_t>(n) * img);
+            labels.resize(n);
+            ids.resize(n);
+            for (int b = 0; b < n; ++b) {
+                const std::size_t src = order[i0 + b];
+                std::copy(&train.images[src * img], &train.images[src * img] + img, &x[static_cast<std::size_t>(b) * img]);
+                labels[b] = train.labels[src];
+                ids[b] = static_cast<std::uint64_t>(e) * train.count + i0 + b;
+            }
+            TrainingCost cost;
+            delta = model.forward(x.data(), n, MvmPass::TrainForward, ids.data(), analog ? &cost.forward : nullptr);
+            softmax_xent(delta, n, k, labels.data(), loss, correct);
+            for (std::size_t l = model.layers.size(); l-- > 0;) {
+                TrainedLayer& layer = *model.layers[l];
+                if (l > 0) {
+                    // The error of the layer below, through this layer's weights before their update.
+                    back.resize(static_cast<std::size_t>(n) * layer.rows());
+                    layer.backward(delta.data(), n, back.data(), ids.data(), analog ? &cost.backward : nullptr);
+                    const std::vector<float>& below = model.pre[l - 1];
+                    if (model.layers[l - 1]->relu())
+                        for (std::size_t j = 0; j < back.size(); ++j) back[j] = below[j] > 0.0F ? back[j] : 0.0F;
+                }
+                layer.update(model.acts[l].data(), delta.data(), n, lr, step, t_chip_s, cost);
+                if (l > 0) delta.swap(back);
+            }
+            if (analog) {
+                cost.forward_ns = n * fwd_mvm_ns;
+                cost.backward_ns = n * bwd_mvm_ns;
+                cost.static_pj = static_mw * cost.latency_ns();  // mW x ns = pJ
+            }
+            cost.images = n;
+            cost.steps = 1;
+            t_chip_s += cost.latency_ns() * 1e-9;
+            rec.cost += cost;
+            ++step;
+        }
+        rec.train_loss = loss / static_cast<double>(order.size());
+        rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(order.size());
+        rec.test_accuracy = evaluate(model, test, static_cast<std::uint64_t>(e + 1));
+        rec.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+        r.epochs.push_back(rec);
+        if (job.on_epoch) job.on_epoch(r);
+    }
+    if (!analog) return r;
+    std::uint64_t tag = 1000;
+    for (double t : s.drift_times_s) {
+        for (bool gdc : {true, false}) {
+            if (job.stop != nullptr && job.stop->load()) {
+                r.interrupted = true;
+                return r;
+            }
+            for (auto& layer : model.layers) layer->load_drifted(t_chip_s, t, gdc);
+            r.drift.push_back({t, gdc, evaluate(model, test, tag++)});
+        }
+    }
+    for (auto& layer : model.layers) layer->load_trained();
+    return r;
+}
+
+}  // namespace aimcsim

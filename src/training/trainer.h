@@ -1,0 +1,77 @@
+// In-memory training of a Dense network on Fashion-MNIST (docs/training.md): forward MVMs
+// and transposed MVMs through the tiles' numerics, the outer-product update in the
+// digital units, the weights' devices pulsed by the configured rule; each epoch's loss,
+// accuracy, pulses, time and energy, and the trained network's accuracy as it drifts.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "aimcsim/network.h"
+#include "aimcsim/tile.h"
+#include "src/training/training_cost.h"
+#include "src/training/training_settings.h"
+
+namespace aimcsim {
+
+struct EpochRecord {
+    int epoch = 0;
+    double learning_rate = 0.0;  // of this epoch
+    double train_loss = 0.0;  // mean cross-entropy of the epoch's forward passes
+    double train_accuracy = 0.0;
+    double test_accuracy = 0.0;
+    TrainingCost cost;
+    double wall_s = 0.0;
+};
+
+struct DriftPoint {
+    double t_s = 0.0;  // after the last update
+    bool gdc = true;
+    double top1 = 0.0;
+};
+
+struct TrainingResult {
+    std::string model;
+    TrainingRule rule = TrainingRule::MixedPrecision;
+    std::size_t train_images = 0;
+    std::size_t test_images = 0;
+    int batch = 0;
+    double learning_rate = 0.0;
+    double lr_decay = 1.0;
+    double epsilon_us = 0.0;
+    double group_max_us = 0.0;
+    int devices_per_polarity = 0;
+    int tiles = 0;
+    std::vector<std::string> layers;  // "784x256 relu"
+    std::vector<EpochRecord> epochs;
+    std::vector<DriftPoint> drift;
+    bool interrupted = false;
+};
+
+struct TrainingJob {
+    const Network* net = nullptr;
+    TileConfig tile;
+    std::uint64_t seed = 1;
+    TrainingSettings settings;
+    // Called after every finished epoch (the report is written there); may be empty.
+    std::function<void(const TrainingResult&)> on_epoch;
+    // Set from outside (SIGINT): the loop stops after the current batch, the epoch is dropped.
+    const std::atomic<bool>* stop = nullptr;
+};
+
+// The Dense layers of `net` as training sees them; InputError naming the first layer
+// training cannot run (only Flatten, Dense, Relu and a final Softmax are supported).
+struct DenseSpec {
+    std::string name;
+    int rows = 0;
+    int cols = 0;
+    bool relu = false;
+};
+[[nodiscard]] std::vector<DenseSpec> trainable_layers(const Network& net);
+
+[[nodiscard]] TrainingResult train_network(const TrainingJob& job);
+
+}  // namespace aimcsim
