@@ -122,6 +122,12 @@ struct Layer {
     [[nodiscard]] int input_rows() const { return rows * groups; }
     // Output channels (columns) of one group of a grouped Conv.
     [[nodiscard]] int group_cols() const { return cols / groups; }
+    // Element (row, col) of the logical matrix input_rows() x cols: w(row, col) for an
+    // ungrouped layer, zero off a grouped Conv's diagonal blocks.
+    [[nodiscard]] float matrix_w(int row, int col) const {
+        if (groups == 1) return w(row, col);
+        return row / rows == col / group_cols() ? w(row % rows, col) : 0.0f;
+    }
     // Hidden units of an Lstm layer.
     [[nodiscard]] int hidden() const { return cols / 4; }
     [[nodiscard]] float w(int row, int col) const {

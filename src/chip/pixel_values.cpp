@@ -67,7 +67,7 @@ float* PixelValues::prepare_mvm(std::uint64_t job_id, int inference, int block, 
     const float* x = in.data();
     if (l.op == Op::Conv) {
         const int out_w = net_.shape(l.output).w;
-        im2col_buf_.resize(static_cast<std::size_t>(l.rows));
+        im2col_buf_.resize(static_cast<std::size_t>(l.input_rows()));
         im2col(net_, l, in.data(), out_pixel / out_w, out_pixel % out_w, im2col_buf_.data());
         x = im2col_buf_.data();
     } else if (l.op == Op::Lstm) {
