@@ -25,12 +25,14 @@ TEST_CASE("a depthwise Conv multiplies each channel by its own kernel only", "[n
     const std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8};
     const std::vector<float> y = forward_float(net, x);
     REQUIRE(y.size() == 2);
-    CHECK(y[0] == 1 + 2 + 3 + 4 + 0.5f);            // channel 0 only
+    CHECK(y[0] == 1 + 2 + 3 + 4 + 0.5f);         // channel 0 only
     CHECK(y[1] == 10 * (5 + 6 + 7 + 8) - 1.0f);  // channel 1 only
     CHECK(net.macs_per_inference() == 8);
     // The batched executor (OpenBLAS per group) agrees.
-    const auto batch = forward_network_batch(net, {x, x}, [&](int li, int n, const float* xs, float* ys, const int*,
-                                                              const int*) { matmul_float(net.layers[li], n, xs, ys); });
+    const auto batch =
+        forward_network_batch(net, {x, x}, [&](int li, int n, const float* xs, float* ys, const int*, const int*) {
+            matmul_float(net.layers[li], n, xs, ys);
+        });
     CHECK(batch[1] == y);
     CHECK_THROWS_AS(net.add_grouped_conv("bad", in, 2, 3, win), InputError);
 }

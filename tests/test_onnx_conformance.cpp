@@ -54,9 +54,7 @@ CaseResult run_case(const fs::path& dir) {
     Network net;
     try {
         net = load_onnx((dir / "model.onnx").string());
-    } catch (const InputError& e) {
-        return {Outcome::Unsupported, e.what()};
-    }
+    } catch (const InputError& e) { return {Outcome::Unsupported, e.what()}; }
     const auto sets = sorted_dirs(dir, "test_data_set_");
     if (sets.empty()) return {Outcome::Unsupported, "no test data"};
     for (const fs::path& set : sets) {
@@ -80,11 +78,9 @@ CaseResult run_case(const fs::path& dir) {
         for (std::size_t s = 0; s < n; ++s) {
             std::vector<float> got;
             try {
-                got = forward_float(net, std::vector<float>(x.data.begin() + s * per_in,
-                                                            x.data.begin() + (s + 1) * per_in));
-            } catch (const std::exception& e) {
-                return {Outcome::Fail, set.string() + ": " + e.what()};
-            }
+                got = forward_float(net,
+                                    std::vector<float>(x.data.begin() + s * per_in, x.data.begin() + (s + 1) * per_in));
+            } catch (const std::exception& e) { return {Outcome::Fail, set.string() + ": " + e.what()}; }
             for (std::size_t k = 0; k < per_out; ++k) {
                 const double w = want.data[s * per_out + k], g = got[k];
                 if (!(std::fabs(g - w) <= kAtol + kRtol * std::fabs(w)))
@@ -128,8 +124,8 @@ TEST_CASE("ONNX conformance cases of supported ops all pass, and the passing lis
             }
         }
     }
-    std::cout << "ONNX conformance (libonnx-testdata): " << pass << " passing, " << fail << " failing, "
-              << unsupported << " unsupported\n";
+    std::cout << "ONNX conformance (libonnx-testdata): " << pass << " passing, " << fail << " failing, " << unsupported
+              << " unsupported\n";
     for (const std::string& name : listed) {
         INFO("listed in tests/data/onnx_conformance_passing.txt");
         CHECK(passing.count(name) == 1);

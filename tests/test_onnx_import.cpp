@@ -344,7 +344,8 @@ TEST_CASE("bad ONNX input throws InputError naming the file and the problem", "[
         for (const char* p : {"s", "b", "m", "v"}) add_init(m, p, {3}, {1.0f, 1.0f, 1.0f}, true);
         add_node(m, "BatchNormalization", "bn", {"input", "s", "b", "m", "v"}, "output");
         CHECK_THAT(error_of([&] { (void)load_onnx(save(m, dir, "bn.onnx")); }),
-                   Catch::Contains("node 'bn' (op BatchNormalization)") && Catch::Contains("one value per channel (2)"));
+                   Catch::Contains("node 'bn' (op BatchNormalization)") &&
+                       Catch::Contains("one value per channel (2)"));
     }
     fs::remove_all(dir);
 }

@@ -29,7 +29,8 @@ fs::path scratch(const std::string& name) {
 
 // A version 1.0 .npy of int64 labels, as numpy writes np.int64 arrays.
 void write_labels_i8(const std::string& path, const std::vector<int>& labels) {
-    std::string header = "{'descr': '<i8', 'fortran_order': False, 'shape': (" + std::to_string(labels.size()) + ",), }";
+    std::string header =
+        "{'descr': '<i8', 'fortran_order': False, 'shape': (" + std::to_string(labels.size()) + ",), }";
     while ((10 + header.size() + 1) % 64 != 0) header += ' ';
     header += '\n';
     std::ofstream f(path, std::ios::binary);
@@ -150,8 +151,9 @@ TEST_CASE("a CIFAR-shaped network runs on 3x32x32 user images, NCHW and NHWC ali
 
     // The NHWC file read as NCHW does not fit: the file, its shape and the wanted shape are named.
     s.user.layout = "NCHW";
-    CHECK_THAT(test::error_of([&] { (void)evaluate_accuracy(job, s); }),
-               Catch::Contains("nhwc.npy: images have shape (40, 32, 32, 3) but the model wants (N, 3, 32, 32) (NCHW)"));
+    CHECK_THAT(
+        test::error_of([&] { (void)evaluate_accuracy(job, s); }),
+        Catch::Contains("nhwc.npy: images have shape (40, 32, 32, 3) but the model wants (N, 3, 32, 32) (NCHW)"));
     // Too few labels.
     write_labels_i8((dir / "short.npy").string(), {0, 1, 2});
     s.user.images = (dir / "nchw.npy").string();

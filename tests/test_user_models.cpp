@@ -51,8 +51,10 @@ TEST_CASE("MobileNetV2 and a pre-activation ResNet match PyTorch and run on the 
         }
         const auto x = samples(read_npy(test::source_path("workloads/onnx/" + name + "_input.npy")));
         const NpyArray want = read_npy(test::source_path("workloads/onnx/" + name + "_output.npy"));
-        const auto batch = forward_network_batch(net, x, [&](int li, int n, const float* xs, float* ys, const int*,
-                                                             const int*) { matmul_float(net.layers[li], n, xs, ys); });
+        const auto batch =
+            forward_network_batch(net, x, [&](int li, int n, const float* xs, float* ys, const int*, const int*) {
+                matmul_float(net.layers[li], n, xs, ys);
+            });
         for (std::size_t i = 0; i < x.size(); ++i) {
             const std::vector<float> y = forward_float(net, x[i]);
             for (std::size_t k = 0; k < y.size(); ++k) {

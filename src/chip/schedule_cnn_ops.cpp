@@ -50,8 +50,8 @@ void ChipSchedule::cnn_op_needs(std::size_t li, std::vector<int>& op_need) const
     }
 }
 
-bool ChipSchedule::cnn_op_consumer(int inference, const Consumer& c, const Part& src, int src_tile, int part,
-                                   int pixel, std::uint64_t now) {
+bool ChipSchedule::cnn_op_consumer(int inference, const Consumer& c, const Part& src, int src_tile, int part, int pixel,
+                                   std::uint64_t now) {
     const Layer& l = net_.layers[static_cast<std::size_t>(c.layer)];
     switch (l.op) {
         case Op::Unary:

@@ -46,7 +46,8 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
     std::vector<double> max_in(net.layers.size(), 0.0);
     const WeightKernel float_kernel = [&](int layer, int, const float* x, float* y) {
         const Layer& l = net.layers[layer];
-        for (int r = 0; r < l.input_rows(); ++r) max_in[layer] = std::max(max_in[layer], static_cast<double>(std::fabs(x[r])));
+        for (int r = 0; r < l.input_rows(); ++r)
+            max_in[layer] = std::max(max_in[layer], static_cast<double>(std::fabs(x[r])));
         matvec_float(l, x, y);
     };
     for (const auto& img : images) (void)forward_network(net, img, float_kernel);

@@ -22,8 +22,9 @@ ParamSchema AccuracySettings::schema() {
     user.string("layout", "NCHW", "layout of .npy images").choices({"NCHW", "NHWC"});
     user.reals("mean", {}, "", "subtracted per channel (after uint8 / 255)");
     user.reals("std", {}, "", "divides per channel after the mean");
-    user.string("calibration", "", "images that set input scales and ADC ranges (default: the first "
-                                    "calibration_samples of images)");
+    user.string("calibration", "",
+                "images that set input scales and ADC ranges (default: the first "
+                "calibration_samples of images)");
     s.section("user_dataset", "a user's labelled dataset (dataset: user)", user);
     s.string("dataset_dir", kFashionMnistDir,
              "folder with the gzipped IDX files (Debian package dataset-fashion-mnist)");

@@ -16,7 +16,7 @@ struct Dataset {
     std::size_t count = 0;
     int rows = 0;
     int cols = 0;
-    int channels = 1;  // a user dataset's images may have several (CHW)
+    int channels = 1;           // a user dataset's images may have several (CHW)
     std::vector<float> images;  // count x rows x cols, row-major
     std::vector<int> labels;    // count values
 

@@ -125,8 +125,8 @@ NpyArray read_npy_as(const std::string& path, bool any_numeric, std::string* dty
     for (std::size_t d : a.shape) n *= d;
     const std::size_t data_at = header_at + header_len;
     if (n > (std::size_t{1} << 34) / item || bytes.size() - data_at < n * item) {
-        fail(path, "shape " + a.shape_str() + " needs " + std::to_string(n * item) +
-                       " bytes of data, the file has " + std::to_string(bytes.size() - data_at));
+        fail(path, "shape " + a.shape_str() + " needs " + std::to_string(n * item) + " bytes of data, the file has " +
+                       std::to_string(bytes.size() - data_at));
     }
     if (!little_endian_host()) throw std::logic_error("read_npy: big-endian hosts are not supported");
     a.data.resize(n);

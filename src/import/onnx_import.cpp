@@ -78,9 +78,7 @@ Network Importer::run(const std::string& net_name) {
 
 void Importer::fail_node(const std::string& msg) const { fail(where_ + ": " + msg); }
 
-bool Importer::passthrough(const onnx::NodeProto& n) {
-    return n.op_type() == "Identity" || n.op_type() == "Dropout";
-}
+bool Importer::passthrough(const onnx::NodeProto& n) { return n.op_type() == "Identity" || n.op_type() == "Dropout"; }
 
 std::string Importer::source(const std::string& name) const {
     auto it = alias_.find(name);
@@ -168,8 +166,7 @@ std::vector<int64_t> Importer::dims(const onnx::TensorProto& t) const {
     std::vector<int64_t> d(t.dims().begin(), t.dims().end());
     int64_t n = 1;
     for (int64_t x : d) {
-        if (x < 0 || x > kOnnxMaxElements)
-            fail_node("initializer '" + t.name() + "' has bad dims " + onnx_dims_str(d));
+        if (x < 0 || x > kOnnxMaxElements) fail_node("initializer '" + t.name() + "' has bad dims " + onnx_dims_str(d));
         n *= x;
         if (n > kOnnxMaxElements) fail_node("initializer '" + t.name() + "' is too large " + onnx_dims_str(d));
     }

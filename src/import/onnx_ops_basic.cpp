@@ -22,7 +22,7 @@ void check_softmax_axis(Importer& im, const onnx::NodeProto& n, const OnnxValue&
     const int64_t given = im.attr_i(n, "axis", coerce_2d ? 1 : -1);
     if (given < -x.rank || given >= x.rank)
         im.fail_node("axis " + std::to_string(given) + " is out of range for a rank-" + std::to_string(x.rank) +
-                  " input");
+                     " input");
     const int64_t axis = given < 0 ? given + x.rank : given;
     const Shape s = im.net().shape(x.tensor);
     const bool over_features = axis == 1 && (x.rank == 2 || !coerce_2d || s.h * s.w == 1);
@@ -30,7 +30,7 @@ void check_softmax_axis(Importer& im, const onnx::NodeProto& n, const OnnxValue&
     const std::string what = x.rank == 2 ? "the features [1, N] (axis 1 or -1)" : "the channels of NCHW (axis 1)";
     if (axis == 1)  // opset < 13 on a spatial tensor: one softmax over C*H*W together
         im.fail_node("at opset " + std::to_string(im.opset()) + ", axis 1 means one softmax over all of C*H*W = " +
-                  s.str() + ", which is not supported; add a Flatten before it (a softmax over [1, N])");
+                     s.str() + ", which is not supported; add a Flatten before it (a softmax over [1, N])");
     im.fail_node("axis " + std::to_string(given) + " is not supported; only softmax over " + what);
 }
 
@@ -80,8 +80,9 @@ void conv(Importer& im, const onnx::NodeProto& n, const std::string& name) {
         for (int r = 0; r < cin * kh * kw; ++r)
             m[static_cast<std::size_t>(r) * cout + co] = w[static_cast<std::size_t>(co) * cin * kh * kw + r];
     std::vector<float> b = im.has_input(n, 2) ? im.floats(im.constant(n, 2, "bias")) : std::vector<float>{};
-    im.define(n, {im.net().add_grouped_conv(name, x.tensor, cout, static_cast<int>(group), win, std::move(m), std::move(b)),
-                  4});
+    im.define(
+        n,
+        {im.net().add_grouped_conv(name, x.tensor, cout, static_cast<int>(group), win, std::move(m), std::move(b)), 4});
 }
 
 // Gemm, MatMul with a constant weight: a dense weight layer.
@@ -98,7 +99,7 @@ void dense(Importer& im, const onnx::NodeProto& n, const std::string& name) {
     const int64_t features = static_cast<int64_t>(im.net().shape(x.tensor).size());
     if (k != features)
         im.fail_node("weights " + onnx_dims_str(wd) + (trans_b ? " (transB)" : "") + " expect " + std::to_string(k) +
-                  " input features but the input has " + std::to_string(features));
+                     " input features but the input has " + std::to_string(features));
     std::vector<float> w = im.floats(wt);
     if (trans_b) {
         std::vector<float> t(w.size());
@@ -136,7 +137,7 @@ void add(Importer& im, const onnx::NodeProto& n, const std::string& name) {
     Layer* l = im.foldable_producer(act);
     if (!l)
         im.fail_node("adds a constant to '" + act +
-                  "'; this is only supported as the bias of a directly preceding Conv/Gemm/MatMul");
+                     "'; this is only supported as the bias of a directly preceding Conv/Gemm/MatMul");
     const auto& ct = im.constant(n, c0 ? 0 : 1, "bias");
     const auto cd = im.dims(ct);
     const std::vector<float> c = im.floats(ct);
@@ -146,7 +147,8 @@ void add(Importer& im, const onnx::NodeProto& n, const std::string& name) {
         c.size() == 1 || (x.rank == 2 && (cd == std::vector<int64_t>{n_} || cd == std::vector<int64_t>{1, n_})) ||
         (x.rank == 4 && (cd == std::vector<int64_t>{n_, 1, 1} || cd == std::vector<int64_t>{1, n_, 1, 1}));
     if (!per_channel)
-        im.fail_node("bias shape " + onnx_dims_str(cd) + " does not add one value per output channel of '" + l->name + "'");
+        im.fail_node("bias shape " + onnx_dims_str(cd) + " does not add one value per output channel of '" + l->name +
+                     "'");
     for (int i = 0; i < l->cols; ++i) l->bias[i] += c[c.size() == 1 ? 0 : i];
     im.define(n, x);
 }
@@ -249,8 +251,8 @@ void reshape(Importer& im, const onnx::NodeProto& n, const std::string& name) {
     if (infer >= 0) to[infer] = total % known == 0 ? total / known : -1;
     if (to.size() != 2 || to[0] != batch || to[1] != features)
         im.fail_node("Reshape of " + onnx_dims_str(in_dims) + " to " + onnx_dims_str(to) +
-                  " is not supported; only a flatten to [" + std::to_string(batch) + ", " +
-                  std::to_string(features) + "]");
+                     " is not supported; only a flatten to [" + std::to_string(batch) + ", " +
+                     std::to_string(features) + "]");
     im.define(n, x.rank == 2 ? x : OnnxValue{im.net().add_flatten(name, x.tensor), 2});
 }
 

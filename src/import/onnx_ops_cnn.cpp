@@ -106,7 +106,8 @@ void pad(Importer& im, const onnx::NodeProto& n, const std::string& name) {
         if (pads.size() != 8) im.fail_node("pads must have 8 values for NCHW, got " + onnx_dims_str(pads));
         full = pads;
     }
-    if (full[0] || full[1] || full[4] || full[5]) im.fail_node("only H and W may be padded, got " + onnx_dims_str(full));
+    if (full[0] || full[1] || full[4] || full[5])
+        im.fail_node("only H and W may be padded, got " + onnx_dims_str(full));
     for (int64_t p : full)
         if (p < 0) im.fail_node("negative pads (cropping) are not supported, got " + onnx_dims_str(full));
     Window w;

@@ -109,7 +109,8 @@ std::vector<std::vector<float>> load_user_images(const std::string& path, const 
         return out;
     }
     if (is_idx(path)) {
-        if (!is_idx(spec.labels)) throw InputError(path + ": IDX images go with IDX labels (accuracy.user_dataset.labels)");
+        if (!is_idx(spec.labels))
+            throw InputError(path + ": IDX images go with IDX labels (accuracy.user_dataset.labels)");
         const Dataset d = load_idx(path, spec.labels, limit);
         NpyArray a;
         a.shape = {d.count, static_cast<std::size_t>(d.rows), static_cast<std::size_t>(d.cols)};

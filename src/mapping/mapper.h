@@ -30,8 +30,8 @@ struct TileBlock {
     // Cells holding a weight: rows * cols, but only the diagonal group blocks of a
     // grouped Conv's block (its off-diagonal cells are programmed to zero).
     long long weight_cells = 0;
-    int replica = 0;    // which copy of the layer's blocks (0: the original)
-    int tile = 0;       // tile id = grid_row * grid_cols + grid_col
+    int replica = 0;  // which copy of the layer's blocks (0: the original)
+    int tile = 0;     // tile id = grid_row * grid_cols + grid_col
     int grid_row = 0;
     int grid_col = 0;
 };
@@ -93,7 +93,7 @@ struct Mapping {
 struct BlockCut {
     int row_blocks = 1, col_blocks = 1;
     int groups_per_block = 1;
-    int pack_col_blocks = 1;  // column blocks of one pack of groups
+    int pack_col_blocks = 1;                               // column blocks of one pack of groups
     int row_begin = 0, rows = 0, col_begin = 0, cols = 0;  // of block (rb, cb), from block()
     long long weight_cells = 0;
 };

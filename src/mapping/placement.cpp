@@ -107,7 +107,8 @@ private:
             } else if (l.op == Op::Concat) {
                 int offset = 0;
                 for (int t : l.inputs) {
-                    for (const Slice& s : tensor(t).slices) to.slices.push_back(Slice{s.lo + offset, s.hi + offset, s.end});
+                    for (const Slice& s : tensor(t).slices)
+                        to.slices.push_back(Slice{s.lo + offset, s.hi + offset, s.end});
                     offset += net_.shape(t).c;
                 }
             } else if (!have_gdpus()) {
@@ -205,7 +206,8 @@ private:
             case Op::Resize:
             case Op::Concat: {
                 std::size_t base = 0;  // Concat: the output slices of the inputs before this one
-                for (int s = 0; l.op == Op::Concat && s < slot; ++s) base += tensor(l.inputs[static_cast<std::size_t>(s)]).slices.size();
+                for (int s = 0; l.op == Op::Concat && s < slot; ++s)
+                    base += tensor(l.inputs[static_cast<std::size_t>(s)]).slices.size();
                 for (std::size_t k = 0; k < t.slices.size(); ++k)
                     every_pixel(t, static_cast<int>(k), out.slices[base + k].end, t.slices[k].hi - t.slices[k].lo);
                 break;

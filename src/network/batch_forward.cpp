@@ -60,7 +60,8 @@ void conv_layer(const Network& net, int li, Values& values, const BatchWeightKer
     const Shape& so = net.shape(l.output);
     const int pixels = so.h * so.w;
     const long total = static_cast<long>(values.size()) * pixels;
-    const long slice = std::max<long>(1, static_cast<long>(kBatchSliceFloats / static_cast<std::size_t>(l.input_rows())));
+    const long slice =
+        std::max<long>(1, static_cast<long>(kBatchSliceFloats / static_cast<std::size_t>(l.input_rows())));
     for (long r0 = 0; r0 < total; r0 += slice) {
         const int n = static_cast<int>(std::min(slice, total - r0));
         rows.resize(n, l);

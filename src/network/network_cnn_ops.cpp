@@ -75,8 +75,8 @@ int Network::add_concat(const std::string& layer, const std::vector<int>& ins) {
     for (int t : ins) {
         const Shape& s = shape(t);
         if (s.h != out.h || s.w != out.w)
-            fail(layer, "Concat along the channels needs equal H and W, got " + shape(ins[0]).str() + " and " +
-                            s.str());
+            fail(layer,
+                 "Concat along the channels needs equal H and W, got " + shape(ins[0]).str() + " and " + s.str());
         if (out.c > std::numeric_limits<int>::max() - s.c) fail(layer, "too many channels");
         out.c += s.c;
     }
