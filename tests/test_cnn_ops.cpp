@@ -8,6 +8,7 @@
 
 #include "aimcsim/core/error.h"
 #include "aimcsim/network.h"
+#include "src/mapping/mapper.h"
 #include "src/network/batch_forward.h"
 
 using namespace aimcsim;
@@ -89,4 +90,40 @@ TEST_CASE("ChannelAffine, Concat, Pad and Resize move the values by hand", "[net
     CHECK(std::vector<float>(y.begin() + 18, y.begin() + 20) == std::vector<float>{4, 3});
     CHECK_THROWS_AS(net.add_resize_nearest("bad", in, {1}, {0}), InputError);  // row 1 of a 1-row input
     CHECK_THROWS_AS(net.add_channel_affine("bad", in, {1.0f}, {0.0f}), InputError);
+}
+
+TEST_CASE("grouped Convs map block-diagonally: whole groups packed on a tile's diagonal", "[mapping][cnn_ops]") {
+    Network net;
+    Window k3;
+    k3.kernel_h = k3.kernel_w = 3;
+    // Depthwise, 32 channels, 3x3: a group is 9 rows x 1 column, so 28 groups fit a
+    // 256x256 tile (252 rows): two blocks, 28 and 4 groups.
+    net.add_grouped_conv("dw", net.add_input("x", {32, 8, 8}), 32, 32, k3);
+    Mapping m = map_network(net, 256, 256, 4, 4);
+    REQUIRE(m.blocks.size() == 2);
+    CHECK(m.blocks[0].row_begin == 0);
+    CHECK(m.blocks[0].rows == 252);
+    CHECK(m.blocks[0].cols == 28);
+    CHECK(m.blocks[0].weight_cells == 252);
+    CHECK(m.blocks[1].row_begin == 252);
+    CHECK(m.blocks[1].col_begin == 28);
+    CHECK(m.blocks[1].rows == 36);
+    CHECK(m.blocks[1].cols == 4);
+    CHECK(m.cells_used() == 32 * 9);
+    CHECK(m.cell_utilization() == Approx(288.0 / (2 * 65536.0)));
+
+    // Two groups of 300 input rows (1x1 kernel) and 2 output channels each: a group
+    // needs two row blocks; each column block reads only its own group's rows.
+    Network big;
+    big.add_grouped_conv("g", big.add_input("x", {600, 2, 2}), 4, 2, Window{});
+    m = map_network(big, 256, 256, 4, 4);
+    REQUIRE(m.blocks.size() == 4);
+    const LayerPlacement& lp = m.layers[0];
+    CHECK(lp.row_blocks == 2);
+    CHECK(lp.col_blocks == 2);
+    const TileBlock& b = m.blocks[static_cast<std::size_t>(lp.block_index(1, 1))];
+    CHECK(b.row_begin == 300 + 256);
+    CHECK(b.rows == 44);
+    CHECK(b.col_begin == 2);
+    CHECK(b.cols == 2);
 }

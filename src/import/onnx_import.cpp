@@ -117,8 +117,9 @@ void Importer::add_graph_input() {
     const auto& tt = input->type().tensor_type();
     if (tt.elem_type() != onnx::TensorProto_DataType_FLOAT) fail(where + " must be float32");
     const auto& dims = tt.shape().dim();
-    if (dims.size() != 4 && dims.size() != 2)
-        fail(where + " has rank " + std::to_string(dims.size()) + "; expected NCHW (4) or [N, features] (2)");
+    if (dims.size() < 1 || dims.size() > 4)
+        fail(where + " has rank " + std::to_string(dims.size()) +
+             "; expected NCHW (4), [N, C, L] (3), [N, features] (2) or [N] (1)");
     if (dims[0].has_dim_value() && (dims[0].dim_value() < 1 || dims[0].dim_value() > kOnnxMaxElements))
         fail(where + " has batch size " + std::to_string(dims[0].dim_value()) + "; expected a positive number");
     net_.declared_batch = dims[0].has_dim_value() ? static_cast<int>(dims[0].dim_value()) : 0;
@@ -128,7 +129,11 @@ void Importer::add_graph_input() {
             fail(where + " dimension " + std::to_string(i) + " must be a positive number");
         d.push_back(static_cast<int>(dims[i].dim_value()));
     }
-    const Shape s = dims.size() == 4 ? Shape{d[0], d[1], d[2]} : Shape{d[0], 1, 1};
+    // [N, C, L] is a 1-D signal of C channels, {C, 1, L} (as an LSTM's sequence); [N] one value per sample.
+    const Shape s = dims.size() == 4   ? Shape{d[0], d[1], d[2]}
+                    : dims.size() == 3 ? Shape{d[0], 1, d[1]}
+                    : dims.size() == 2 ? Shape{d[0], 1, 1}
+                                       : Shape{1, 1, 1};
     values_[input->name()] = {net_.add_input(input->name(), s), static_cast<int>(dims.size())};
 }
 

@@ -230,8 +230,10 @@ void reshape(Importer& im, const onnx::NodeProto& n, const std::string& name) {
     // Resolve the target against the full input dims, batch included (1 if symbolic:
     // a target that names a batch of 1 only fits a batch of 1).
     const int64_t batch = std::max(1, im.net().declared_batch);
-    const std::vector<int64_t> in_dims =
-        x.rank == 4 ? std::vector<int64_t>{batch, s.c, s.h, s.w} : std::vector<int64_t>{batch, s.c};
+    const std::vector<int64_t> in_dims = x.rank == 4   ? std::vector<int64_t>{batch, s.c, s.h, s.w}
+                                         : x.rank == 3 ? std::vector<int64_t>{batch, s.c, s.w}
+                                         : x.rank == 1 ? std::vector<int64_t>{batch}
+                                                       : std::vector<int64_t>{batch, s.c};
     std::vector<int64_t> to = im.int64s(im.constant(n, 1, "shape"));
     const int64_t features = static_cast<int64_t>(s.size());
     const int64_t total = batch * features;
