@@ -261,9 +261,13 @@ int Importer::small_int(int64_t v, const std::string& what) const {
 }
 
 Window Importer::window(const onnx::NodeProto& n, const Shape& in, std::vector<int64_t> kernel) const {
-    if (kernel.size() != 2) fail_node("kernel_shape must have 2 values (2-D only), got " + onnx_dims_str(kernel));
-    const auto strides = attr_ints(n, "strides", {1, 1});
-    if (strides.size() != 2) fail_node("strides must have 2 values, got " + onnx_dims_str(strides));
+    // 1-D windows (over [N, C, L], stored {C, 1, L}) are 2-D windows of height 1.
+    const bool one_d = kernel.size() == 1;
+    if (one_d) kernel.insert(kernel.begin(), 1);
+    if (kernel.size() != 2) fail_node("kernel_shape must have 1 or 2 values, got " + onnx_dims_str(kernel));
+    auto strides = attr_ints(n, "strides", std::vector<int64_t>(one_d ? 1 : 2, 1));
+    if (one_d && strides.size() == 1) strides.insert(strides.begin(), 1);
+    if (strides.size() != 2) fail_node("strides must have " + std::to_string(one_d ? 1 : 2) + " values");
     for (int64_t d : attr_ints(n, "dilations", {1, 1}))
         if (d != 1) fail_node("dilation " + std::to_string(d) + " is not supported (only 1)");
     Window w;
@@ -273,7 +277,8 @@ Window Importer::window(const onnx::NodeProto& n, const Shape& in, std::vector<i
     w.stride_w = small_int(strides[1], "stride");
     const std::string auto_pad = attr_s(n, "auto_pad", "NOTSET");
     if (auto_pad == "NOTSET") {
-        const auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
+        auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
+        if (one_d && pads.size() == 2) pads = {0, pads[0], 0, pads[1]};
         if (pads.size() != 4) fail_node("pads must have 4 values, got " + onnx_dims_str(pads));
         w.pad_top = small_int(pads[0], "pad");
         w.pad_left = small_int(pads[1], "pad");

@@ -52,23 +52,27 @@ void constant_node(Importer& im, const onnx::NodeProto& n, const std::string& /*
 // Conv: a weight layer, [cout][cin/group][kh][kw] into the crossbar matrix [(cin/group, kh, kw)][cout].
 void conv(Importer& im, const onnx::NodeProto& n, const std::string& name) {
     const OnnxValue x = im.activation(n.input(0), "input");
-    if (x.rank != 4) im.fail_node("input must be NCHW");
+    if (x.rank != 4 && x.rank != 3) im.fail_node("input must be NCHW (or [N, C, L])");
     const Shape in = im.net().shape(x.tensor);
     const int64_t group = im.attr_i(n, "group", 1);
     if (group < 1 || group > in.c || in.c % group != 0)
         im.fail_node("group " + std::to_string(group) + " does not divide the " + std::to_string(in.c) +
                      " input channels");
     const auto& wt = im.constant(n, 1, "weights");
-    const auto wd = im.dims(wt);
-    if (wd.size() != 4) im.fail_node("weights must be [cout, cin, kh, kw], got " + onnx_dims_str(wd));
+    auto wd = im.dims(wt);
+    if (wd.size() != static_cast<std::size_t>(x.rank))
+        im.fail_node("weights must be [cout, cin, kh, kw] (or [cout, cin, k] on [N, C, L]), got " + onnx_dims_str(wd));
+    const bool one_d = x.rank == 3;
+    if (one_d) wd.insert(wd.begin() + 2, 1);  // a 1-D kernel is 1 x k
     if (wd[1] * group != in.c)
         im.fail_node("weights expect " + std::to_string(wd[1]) + " input channels per group (group " +
                      std::to_string(group) + ") but the input is " + in.str());
     if (wd[0] % group != 0)
         im.fail_node("group " + std::to_string(group) + " does not divide the " + std::to_string(wd[0]) +
                      " output channels");
-    const auto kernel = im.attr_ints(n, "kernel_shape", {wd[2], wd[3]});
-    if (kernel != std::vector<int64_t>{wd[2], wd[3]})
+    const std::vector<int64_t> wk = one_d ? std::vector<int64_t>{wd[3]} : std::vector<int64_t>{wd[2], wd[3]};
+    const auto kernel = im.attr_ints(n, "kernel_shape", wk);
+    if (kernel != wk)
         im.fail_node("kernel_shape " + onnx_dims_str(kernel) + " does not match the weights " + onnx_dims_str(wd));
     const Window win = im.window(n, in, kernel);
     const int cout = static_cast<int>(wd[0]), cin = static_cast<int>(wd[1]);
@@ -81,8 +85,8 @@ void conv(Importer& im, const onnx::NodeProto& n, const std::string& name) {
             m[static_cast<std::size_t>(r) * cout + co] = w[static_cast<std::size_t>(co) * cin * kh * kw + r];
     std::vector<float> b = im.has_input(n, 2) ? im.floats(im.constant(n, 2, "bias")) : std::vector<float>{};
     im.define(
-        n,
-        {im.net().add_grouped_conv(name, x.tensor, cout, static_cast<int>(group), win, std::move(m), std::move(b)), 4});
+        n, {im.net().add_grouped_conv(name, x.tensor, cout, static_cast<int>(group), win, std::move(m), std::move(b)),
+            x.rank});
 }
 
 // Gemm, MatMul with a constant weight: a dense weight layer.
@@ -191,13 +195,13 @@ void pool(Importer& im, const onnx::NodeProto& n, const std::string& name) {
     const std::string& op = n.op_type();
     im.only_first_output(n);
     const OnnxValue x = im.activation(n.input(0), "input");
-    if (x.rank != 4) im.fail_node("input must be NCHW");
+    if (x.rank != 4 && x.rank != 3) im.fail_node("input must be NCHW (or [N, C, L])");
     if (im.attr_i(n, "ceil_mode", 0) != 0) im.fail_node("ceil_mode=1 is not supported");
     if (im.attr_i(n, "storage_order", 0) != 0) im.fail_node("storage_order=1 is not supported");
     const auto kernel = im.attr_ints(n, "kernel_shape", {});
     Window win = im.window(n, im.net().shape(x.tensor), kernel);
     win.count_include_pad = op == "AveragePool" && im.attr_i(n, "count_include_pad", 0) != 0;
-    im.define(n, {im.net().add_pool(name, op == "MaxPool" ? Op::MaxPool : Op::AvgPool, x.tensor, win), 4});
+    im.define(n, {im.net().add_pool(name, op == "MaxPool" ? Op::MaxPool : Op::AvgPool, x.tensor, win), x.rank});
 }
 
 // Softmax over the features.
