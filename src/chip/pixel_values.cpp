@@ -67,7 +67,7 @@ float* PixelValues::prepare_mvm(std::uint64_t job_id, int inference, int block, 
     const float* x = in.data();
     if (l.op == Op::Conv) {
         const int out_w = net_.shape(l.output).w;
-        im2col_buf_.resize(static_cast<std::size_t>(l.rows));
+        im2col_buf_.resize(static_cast<std::size_t>(l.input_rows()));
         im2col(net_, l, in.data(), out_pixel / out_w, out_pixel % out_w, im2col_buf_.data());
         x = im2col_buf_.data();
     } else if (l.op == Op::Lstm) {
@@ -178,6 +178,43 @@ void PixelValues::lstm_cell(int inference, int layer, int pixel) {
     aimcsim::lstm_cell(g.data() + static_cast<std::size_t>(pixel) * l.cols, l.hidden(),
                        lstm_cell_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(layer)].data(),
                        tensor(inference, l.output).data() + pixel, steps);
+}
+
+void PixelValues::elementwise(int inference, const Layer& l, int lo, int hi, int pixel) {
+    const std::size_t hw = pixels(l.output);
+    const std::size_t at = static_cast<std::size_t>(lo) * hw + pixel;
+    const float* in = tensor(inference, l.inputs[0]).data();
+    float* out = tensor(inference, l.output).data();
+    if (l.op == Op::Unary) {
+        aimcsim::unary(l.unary, in + at, static_cast<std::size_t>(hi - lo), hw, out + at);
+    } else {
+        channel_affine(l.channel_scale.data() + lo, l.channel_shift.data() + lo, in + at, hi - lo, hw, out + at);
+    }
+}
+
+void PixelValues::reshape(int inference, const Layer& l, int slot, int offset, int lo, int hi) {
+    const Shape& so = net_.shape(l.output);
+    const std::size_t hw = pixels(l.output);
+    std::vector<float>& out = tensor(inference, l.output);
+    const std::vector<float>& in = tensor(inference, l.inputs[static_cast<std::size_t>(slot)]);
+    const Shape& si = net_.shape(l.inputs[static_cast<std::size_t>(slot)]);
+    for (int c = lo; c < hi; ++c) {
+        float* o = out.data() + static_cast<std::size_t>(c) * hw;
+        if (l.op == Op::Concat) {
+            const float* src = in.data() + static_cast<std::size_t>(c - offset) * hw;
+            std::copy(src, src + hw, o);
+            continue;
+        }
+        for (int oy = 0; oy < so.h; ++oy)
+            for (int ox = 0; ox < so.w; ++ox) {
+                const std::size_t k = static_cast<std::size_t>(oy) * so.w + ox;
+                if (l.op == Op::Pad) {
+                    o[k] = pad_value(l, si, in.data(), c, oy, ox);
+                } else {  // Resize
+                    o[k] = in[(static_cast<std::size_t>(c) * si.h + l.source_h[oy]) * si.w + l.source_w[ox]];
+                }
+            }
+    }
 }
 
 }  // namespace aimcsim

@@ -44,6 +44,11 @@ public:
     void flatten(int inference, const Layer& l, int lo, int hi);
     void add(int inference, const Layer& l, int lo, int hi, int pixel);
     void softmax(int inference, const Layer& l, int pixel);
+    // Unary and ChannelAffine on channels [lo, hi) of one pixel, in place like ReLU.
+    void elementwise(int inference, const Layer& l, int lo, int hi, int pixel);
+    // Concat, Pad, Resize: output channels [lo, hi), every pixel, once their input is complete
+    // (Concat: the channels come from input `slot`, which starts at output channel `offset`).
+    void reshape(int inference, const Layer& l, int slot, int offset, int lo, int hi);
     // The cell of step `pixel` of LSTM layer `layer`, once all its gate column blocks are in.
     void lstm_cell(int inference, int layer, int pixel);
 

@@ -97,6 +97,8 @@ void ChipSchedule::build_tensors() {
         } else if (l.op == Op::Relu) {
             to.parts = first.parts;  // in the LDPU, wherever each pixel is
             to.replicated = first.replicated;
+        } else if (locate_cnn_op(li, to)) {
+            // Unary, ChannelAffine, Concat, Pad, Resize (schedule_cnn_ops.cpp)
         } else if (gdpus_.empty()) {
             to.parts = first.parts;  // at the (first) input's tile (replica 0's, if replicated)
         } else {
@@ -204,6 +206,8 @@ void ChipSchedule::build_templates() {
                 }
                 need.insert(need.end(), static_cast<std::size_t>(tout.pixels()), 1 + from_b);
             }
+        } else {
+            cnn_op_needs(li, op_need[li]);
         }
     }
     const TensorInfo& tout = tensors_.at(static_cast<std::size_t>(net_.output));
@@ -400,6 +404,9 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                     }
                 }
                 break;
+            default:
+                if (!cnn_op_consumer(inference, c, src, src_tile, part, pixel, now))
+                    throw std::logic_error("ChipSchedule::tensor_ready: an op without a schedule");
         }
     }
 }
@@ -523,7 +530,9 @@ void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::
             push(Kind::TensorReady, digital_op(p.gdpu, p.hi - p.lo, chip_.add_cycles, layer, inference, pixel, now),
                  inference, l.output, part, pixel);
             break;
-        default: throw std::logic_error("ChipSchedule::op_input: not a digital op");
+        default:
+            if (!cnn_op_input(inference, layer, part, now))
+                throw std::logic_error("ChipSchedule::op_input: not a digital op");
     }
 }
 

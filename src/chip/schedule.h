@@ -269,6 +269,14 @@ private:
     // An input slice of a softmax has arrived: fold it into the running max; after the last, normalise.
     void softmax_slice(int inference, int layer, int src_part, int pixel, std::uint64_t now);
     [[nodiscard]] int choose_gdpu(int near_tile);
+    // The CNN ops without weights beyond the basic ones (schedule_cnn_ops.cpp): Unary and
+    // ChannelAffine run in the LDPU in place, as ReLU; Concat, Pad and Resize wait for
+    // their whole input slice where it is, then emit every output pixel of it.
+    [[nodiscard]] bool locate_cnn_op(std::size_t li, TensorInfo& to);  // false: not such an op
+    void cnn_op_needs(std::size_t li, std::vector<int>& op_need) const;
+    [[nodiscard]] bool cnn_op_consumer(int inference, const Consumer& c, const Part& src, int src_tile, int part,
+                                       int pixel, std::uint64_t now);
+    [[nodiscard]] bool cnn_op_input(int inference, int layer, int part, std::uint64_t now);
     void send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind, int inference,
               int a, int b, int pixel);
 
@@ -283,6 +291,7 @@ private:
     std::vector<std::vector<std::vector<Dest>>> add_dests_;     // [add layer][part of input b] -> parts of a
     std::vector<std::vector<Dest>> recurrent_dests_;            // [lstm layer] -> blocks holding rows of h
     std::vector<int> lstm_of_tensor_;                           // tensor -> the LSTM layer producing it, or -1
+    std::vector<std::vector<int>> concat_base_;                 // [concat layer][input slot] -> its first output part
     GdpuBank gdpus_;
     std::vector<GdpuSpan> gdpu_spans_;
     NeedTemplate need_;

@@ -17,7 +17,7 @@ std::vector<float> block_weights(const Layer& l, const TileBlock& b) {
     std::vector<float> w(static_cast<std::size_t>(b.rows) * b.cols);
     for (int r = 0; r < b.rows; ++r) {
         for (int c = 0; c < b.cols; ++c)
-            w[static_cast<std::size_t>(r) * b.cols + c] = l.w(b.row_begin + r, b.col_begin + c);
+            w[static_cast<std::size_t>(r) * b.cols + c] = l.matrix_w(b.row_begin + r, b.col_begin + c);
     }
     return w;
 }
@@ -46,7 +46,8 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
     std::vector<double> max_in(net.layers.size(), 0.0);
     const WeightKernel float_kernel = [&](int layer, int, const float* x, float* y) {
         const Layer& l = net.layers[layer];
-        for (int r = 0; r < l.rows; ++r) max_in[layer] = std::max(max_in[layer], static_cast<double>(std::fabs(x[r])));
+        for (int r = 0; r < l.input_rows(); ++r)
+            max_in[layer] = std::max(max_in[layer], static_cast<double>(std::fabs(x[r])));
         matvec_float(l, x, y);
     };
     for (const auto& img : images) (void)forward_network(net, img, float_kernel);
@@ -66,9 +67,9 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
     const WeightKernel range_kernel = [&](int layer, int, const float* x, float* y) {
         const Layer& l = net.layers[layer];
         const LayerPlacement* lp = map.placement(layer);
-        codes.resize(l.rows);
+        codes.resize(l.input_rows());
         const double inv_scale = 1.0 / cal.input_scale[layer];
-        for (int r = 0; r < l.rows; ++r) codes[r] = to_code(x[r], inv_scale, max_code);
+        for (int r = 0; r < l.input_rows(); ++r) codes[r] = to_code(x[r], inv_scale, max_code);
         for (int bi = lp->first_block; bi < lp->first_block + lp->tiles(); ++bi) {
             const TileBlock& b = map.blocks[bi];
             // Every column's sum over the rows in row order (rows outer, so the weights
@@ -77,6 +78,11 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
             for (int r = 0; r < b.rows; ++r) {
                 const float code = codes[b.row_begin + r];
                 if (code == 0.0F) continue;
+                if (l.groups > 1) {  // the logical block-diagonal matrix, zeros included
+                    for (int c = 0; c < b.cols; ++c)
+                        column[static_cast<std::size_t>(c)] += l.matrix_w(b.row_begin + r, b.col_begin + c) * code;
+                    continue;
+                }
                 const float* w = &l.weights[static_cast<std::size_t>(b.row_begin + r) * l.cols + b.col_begin];
                 for (int c = 0; c < b.cols; ++c) column[static_cast<std::size_t>(c)] += w[c] * code;
             }
@@ -188,7 +194,7 @@ std::vector<float> AnalogNetwork::forward(const std::vector<float>& input_chw, s
     MvmEnergy& e = energy != nullptr ? *energy : local;
     thread_local std::vector<std::int8_t> codes;
     const WeightKernel analog = [&](int layer, int pixel, const float* x, float* y) {
-        const int rows = net_.layers[layer].rows;
+        const int rows = net_.layers[layer].input_rows();
         codes.resize(rows);
         quantize(layer, x, rows, codes.data());
         layer_mvm(layer, codes.data(), y, image, pixel, gdc, e);

@@ -17,8 +17,9 @@ void AnalogNetwork::layer_mvm_batch(int layer, const float* x, int n, float* y, 
     thread_local std::vector<std::int8_t> codes;
     thread_local std::vector<std::vector<float>> parts;
     thread_local std::vector<const float*> part_ptrs;
-    codes.resize(static_cast<std::size_t>(n) * l.rows);
-    quantize(layer, x, n * l.rows, codes.data());
+    const int in_rows = l.input_rows();  // a grouped Conv: all groups' rows
+    codes.resize(static_cast<std::size_t>(n) * in_rows);
+    quantize(layer, x, n * in_rows, codes.data());
     if (parts.size() < static_cast<std::size_t>(lp->row_blocks)) parts.resize(static_cast<std::size_t>(lp->row_blocks));
     part_ptrs.resize(static_cast<std::size_t>(lp->row_blocks));
     for (int cb = 0; cb < lp->col_blocks; ++cb) {
@@ -28,7 +29,7 @@ void AnalogNetwork::layer_mvm_batch(int layer, const float* x, int n, float* y, 
             const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
             std::vector<float>& part = parts[static_cast<std::size_t>(rb)];
             part.resize(static_cast<std::size_t>(n) * b.cols);
-            tiles_[static_cast<std::size_t>(bi)]->mvm_batch(codes.data() + b.row_begin, n, l.rows, part.data(), b.cols,
+            tiles_[static_cast<std::size_t>(bi)]->mvm_batch(codes.data() + b.row_begin, n, in_rows, part.data(), b.cols,
                                                             energy, &noise_keys_[static_cast<std::size_t>(bi)],
                                                             noise_ids);
             cols = b.cols;

@@ -14,7 +14,18 @@ namespace aimcsim {
 ParamSchema AccuracySettings::schema() {
     ParamSchema s;
     s.boolean("enabled", false, "evaluate top-1 accuracy on the dataset");
-    s.string("dataset", "fashion_mnist", "labelled test set").choices({"fashion_mnist"});
+    s.string("dataset", "fashion_mnist", "labelled test set: fashion_mnist, or user (the files of user_dataset)")
+        .choices({"fashion_mnist", "user"});
+    ParamSchema user;
+    user.string("images", "", ".npy (float32/uint8), IDX, or a folder of ONNX .pb tensors");
+    user.string("labels", "", ".npy of class indices (N,), or IDX labels");
+    user.string("layout", "NCHW", "layout of .npy images").choices({"NCHW", "NHWC"});
+    user.reals("mean", {}, "", "subtracted per channel (after uint8 / 255)");
+    user.reals("std", {}, "", "divides per channel after the mean");
+    user.string("calibration", "",
+                "images that set input scales and ADC ranges (default: the first "
+                "calibration_samples of images)");
+    s.section("user_dataset", "a user's labelled dataset (dataset: user)", user);
     s.string("dataset_dir", kFashionMnistDir,
              "folder with the gzipped IDX files (Debian package dataset-fashion-mnist)");
     // More than the test split has would be cut silently: refused, naming the split's size.
@@ -37,6 +48,15 @@ AccuracySettings AccuracySettings::from(const Params& p) {
     a.enabled = p.flag("enabled");
     a.dataset = p.str("dataset");
     a.dataset_dir = p.str("dataset_dir");
+    const Params& u = p.sub("user_dataset");
+    a.user.images = u.str("images");
+    a.user.labels = u.str("labels");
+    a.user.layout = u.str("layout");
+    a.user.mean = u.reals("mean");
+    a.user.std = u.reals("std");
+    a.user.calibration = u.str("calibration");
+    if (a.dataset == "user" && (a.user.images.empty() || a.user.labels.empty()))
+        throw p.error("dataset", "dataset: user needs user_dataset.images and user_dataset.labels");
     a.samples = static_cast<std::size_t>(p.integer("samples"));
     a.calibration_samples = static_cast<std::size_t>(p.integer("calibration_samples"));
     a.adc_range_scale = p.real("adc_range_scale");
@@ -83,12 +103,21 @@ double fraction(const std::vector<int>& correct) {
 
 AccuracyResult evaluate_accuracy(const AccuracyJob& job, const AccuracySettings& settings) {
     const auto t0 = std::chrono::steady_clock::now();
-    const Dataset test = load_fashion_mnist(settings.dataset_dir, "t10k", settings.samples);
-    const Dataset train = load_fashion_mnist(settings.dataset_dir, "train", settings.calibration_samples);
-    if (test.image_size() != job.net->input_shape().size()) {
+    const bool user = settings.dataset == "user";
+    const Shape& want = job.net->input_shape();
+    const Dataset test = user ? load_user_dataset(settings.user, want, settings.samples)
+                              : load_fashion_mnist(settings.dataset_dir, "t10k", settings.samples);
+    if (test.image_size() != want.size()) {
         throw InputError("dataset images have " + std::to_string(test.image_size()) + " values but network '" +
-                         job.net->name + "' expects input " + job.net->input_shape().str());
+                         job.net->name + "' expects input " + want.str() +
+                         " (give your own data with accuracy.dataset: user and accuracy.user_dataset)");
     }
+    const int classes = static_cast<int>(job.net->output_shape().size());
+    for (std::size_t i = 0; i < test.count; ++i)
+        if (test.labels[i] >= classes)
+            throw InputError((user ? settings.user.labels : settings.dataset_dir) + ": label " + std::to_string(i) +
+                             " is " + std::to_string(test.labels[i]) + " but network '" + job.net->name + "' has " +
+                             std::to_string(classes) + " outputs");
     AccuracyResult r;
     r.dataset = settings.dataset;
     r.samples = test.count;
@@ -108,7 +137,13 @@ AccuracyResult evaluate_accuracy(const AccuracyJob& job, const AccuracySettings&
     r.top1_float = fraction(correct);
 
     std::vector<std::vector<float>> calib;
-    for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
+    if (user) {
+        calib = load_user_images(settings.user.calibration.empty() ? settings.user.images : settings.user.calibration,
+                                 settings.user, want, settings.calibration_samples);
+    } else {
+        const Dataset train = load_fashion_mnist(settings.dataset_dir, "train", settings.calibration_samples);
+        for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
+    }
     AnalogNetwork chip(*job.net, *job.map, *job.tile, job.seed, calib, settings.adc_range_scale, job.threads);
 
     std::size_t analog_images = 0;

@@ -12,6 +12,7 @@
 #include "aimcsim/core/params.h"
 #include "aimcsim/tile.h"
 #include "src/import/idx_dataset.h"
+#include "src/import/user_dataset.h"
 #include "aimcsim/network.h"
 #include "src/mapping/mapper.h"
 
@@ -24,8 +25,9 @@ struct AccuracySettings {
     static AccuracySettings from(const Params& p);
 
     bool enabled = false;
-    std::string dataset = "fashion_mnist";
+    std::string dataset = "fashion_mnist";  // or "user": the files of user_dataset
     std::string dataset_dir;
+    UserDatasetSpec user;
     std::size_t samples = 10000;            // 0: the whole test split
     std::size_t calibration_samples = 256;  // from the training split
     double adc_range_scale = 1.0;

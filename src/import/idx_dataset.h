@@ -16,11 +16,12 @@ struct Dataset {
     std::size_t count = 0;
     int rows = 0;
     int cols = 0;
+    int channels = 1;           // a user dataset's images may have several (CHW)
     std::vector<float> images;  // count x rows x cols, row-major
     std::vector<int> labels;    // count values
 
     [[nodiscard]] std::size_t image_size() const {
-        return static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
+        return static_cast<std::size_t>(channels) * static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
     }
     // One image as a CHW vector (C = 1), the input forward_float takes.
     [[nodiscard]] std::vector<float> image(std::size_t i) const;

@@ -77,7 +77,9 @@ std::string npy_shape_str(const std::vector<std::size_t>& shape) {
 
 std::string NpyArray::shape_str() const { return npy_shape_str(shape); }
 
-NpyArray read_npy(const std::string& path) {
+namespace {
+
+NpyArray read_npy_as(const std::string& path, bool any_numeric, std::string* dtype_out) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError("'" + path + "': cannot open the .npy file");
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -103,9 +105,16 @@ NpyArray read_npy(const std::string& path) {
 
     std::string descr = dict_value(path, header, "descr");
     if (descr.size() >= 2 && (descr.front() == '\'' || descr.front() == '"')) descr = descr.substr(1, descr.size() - 2);
-    if (descr != "<f4" && !(descr == "=f4" && little_endian_host())) {
-        fail(path, "dtype '" + descr + "', expected '<f4' (float32 little-endian; numpy: x.astype('<f4'))");
+    if (descr.size() == 3 && descr[0] == '=' && little_endian_host()) descr[0] = '<';
+    if (descr == "|u1" || descr == "<u1") descr = "|u1";
+    if (descr == "|i1" || descr == "<i1") descr = "|i1";
+    const bool numeric = descr == "|u1" || descr == "|i1" || descr == "<i4" || descr == "<i8" || descr == "<f8";
+    if (descr != "<f4" && !(any_numeric && numeric)) {
+        fail(path, "dtype '" + descr + "', expected '<f4' (float32 little-endian; numpy: x.astype('<f4'))" +
+                       (any_numeric ? std::string(", or uint8, int8, int32, int64, float64") : std::string()));
     }
+    if (dtype_out) *dtype_out = descr;
+    const std::size_t item = descr == "|u1" || descr == "|i1" ? 1 : descr == "<i8" || descr == "<f8" ? 8 : 4;
     const std::string fortran = dict_value(path, header, "fortran_order");
     if (fortran == "True") fail(path, "Fortran order; expected C order (numpy: np.ascontiguousarray(x))");
     if (fortran != "False") fail(path, "malformed fortran_order " + fortran);
@@ -115,15 +124,42 @@ NpyArray read_npy(const std::string& path) {
     std::size_t n = 1;
     for (std::size_t d : a.shape) n *= d;
     const std::size_t data_at = header_at + header_len;
-    if (bytes.size() - data_at < n * sizeof(float)) {
-        fail(path, "shape " + a.shape_str() + " needs " + std::to_string(n * sizeof(float)) +
-                       " bytes of data, the file has " + std::to_string(bytes.size() - data_at));
+    if (n > (std::size_t{1} << 34) / item || bytes.size() - data_at < n * item) {
+        fail(path, "shape " + a.shape_str() + " needs " + std::to_string(n * item) + " bytes of data, the file has " +
+                       std::to_string(bytes.size() - data_at));
     }
     if (!little_endian_host()) throw std::logic_error("read_npy: big-endian hosts are not supported");
     a.data.resize(n);
-    if (n > 0) std::memcpy(a.data.data(), bytes.data() + data_at, n * sizeof(float));
+    const char* raw = bytes.data() + data_at;
+    auto convert = [&](auto tag) {
+        using T = decltype(tag);
+        for (std::size_t k = 0; k < n; ++k) {
+            T v;
+            std::memcpy(&v, raw + k * sizeof(T), sizeof(T));
+            a.data[k] = static_cast<float>(v);
+        }
+    };
+    if (descr == "<f4") {
+        if (n > 0) std::memcpy(a.data.data(), raw, n * sizeof(float));
+    } else if (descr == "|u1") {
+        convert(std::uint8_t{});
+    } else if (descr == "|i1") {
+        convert(std::int8_t{});
+    } else if (descr == "<i4") {
+        convert(std::int32_t{});
+    } else if (descr == "<i8") {
+        convert(std::int64_t{});
+    } else {
+        convert(double{});
+    }
     return a;
 }
+
+}  // namespace
+
+NpyArray read_npy(const std::string& path) { return read_npy_as(path, false, nullptr); }
+
+NpyArray read_npy_numeric(const std::string& path, std::string* dtype) { return read_npy_as(path, true, dtype); }
 
 void write_npy(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<float>& data) {
     std::size_t n = 1;

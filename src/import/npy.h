@@ -23,6 +23,10 @@ struct NpyArray {
 // file shorter than its shape says.
 [[nodiscard]] NpyArray read_npy(const std::string& path);
 
+// read_npy() of any of the dtypes datasets come in: float32, float64, uint8, int8,
+// int32, int64 (labels), converted to float; `dtype` gets numpy's name ("|u1", "<i8", ...).
+[[nodiscard]] NpyArray read_npy_numeric(const std::string& path, std::string* dtype = nullptr);
+
 // Writes `data` (C order, product of `shape` values) as a version 1.0 .npy of '<f4'.
 // Throws InputError naming the file if it cannot be written.
 void write_npy(const std::string& path, const std::vector<std::size_t>& shape, const std::vector<float>& data);

@@ -17,10 +17,46 @@ int tiles_for_matrix(int rows, int cols, int tile_rows, int tile_cols) {
     return ceil_div(rows, tile_rows) * ceil_div(cols, tile_cols);
 }
 
+BlockCut block_cut(const Layer& l, int tile_rows, int tile_cols) {
+    BlockCut cut;
+    if (l.groups <= 1) {
+        cut.row_blocks = ceil_div(l.rows, tile_rows);
+        cut.col_blocks = cut.pack_col_blocks = ceil_div(l.cols, tile_cols);
+        return cut;
+    }
+    const int gc = l.group_cols();
+    cut.groups_per_block = std::clamp(std::min(tile_rows / l.rows, tile_cols / gc), 1, l.groups);
+    const int packs = ceil_div(l.groups, cut.groups_per_block);
+    // A pack of several groups fits one tile; a pack of one group may need several.
+    cut.row_blocks = ceil_div(cut.groups_per_block * l.rows, tile_rows);
+    cut.pack_col_blocks = ceil_div(cut.groups_per_block * gc, tile_cols);
+    cut.col_blocks = packs * cut.pack_col_blocks;
+    return cut;
+}
+
+BlockCut block_of_cut(const Layer& l, BlockCut cut, int tile_rows, int tile_cols, int rb, int cb) {
+    const int pack = cb / cut.pack_col_blocks, j = cb % cut.pack_col_blocks;
+    const int g0 = pack * cut.groups_per_block;
+    const int ng = std::min(cut.groups_per_block, l.groups - g0);
+    const int gc = l.group_cols();
+    cut.row_begin = g0 * l.rows + rb * tile_rows;
+    cut.rows = std::min(tile_rows, ng * l.rows - rb * tile_rows);
+    cut.col_begin = g0 * gc + j * tile_cols;
+    cut.cols = std::min(tile_cols, ng * gc - j * tile_cols);
+    // Several whole groups: only their diagonal blocks hold weights; else all cells do.
+    cut.weight_cells = ng > 1 ? static_cast<long long>(ng) * l.rows * gc : static_cast<long long>(cut.rows) * cut.cols;
+    return cut;
+}
+
+int tiles_for_layer(const Layer& l, int tile_rows, int tile_cols) {
+    const BlockCut cut = block_cut(l, tile_rows, tile_cols);
+    return cut.row_blocks * cut.col_blocks;
+}
+
 int tiles_needed(const Network& net, int tile_rows, int tile_cols) {
     int n = 0;
     for (const Layer& l : net.layers) {
-        if (l.has_weights_matrix()) n += tiles_for_matrix(l.rows, l.cols, tile_rows, tile_cols);
+        if (l.has_weights_matrix()) n += tiles_for_layer(l, tile_rows, tile_cols);
     }
     return n;
 }
@@ -34,7 +70,7 @@ int snake_tile(int k, int grid_rows, int grid_cols) {
 
 long long Mapping::cells_used() const {
     long long cells = 0;
-    for (const TileBlock& b : blocks) cells += static_cast<long long>(b.rows) * b.cols;
+    for (const TileBlock& b : blocks) cells += b.weight_cells;
     return cells;
 }
 
@@ -101,7 +137,7 @@ std::vector<int> layer_copies(const Network& net, int tile_rows, int tile_cols, 
                              op_name(l.op) + ")");
         }
         copies[li] = c;
-        free_tiles -= (c - 1) * tiles_for_matrix(l.rows, l.cols, tile_rows, tile_cols);
+        free_tiles -= (c - 1) * tiles_for_layer(l, tile_rows, tile_cols);
     }
     if (free_tiles < 0) {
         throw InputError("network '" + net.name + "': the requested replicas need " + std::to_string(-free_tiles) +
@@ -124,7 +160,7 @@ std::vector<int> layer_copies(const Network& net, int tile_rows, int tile_cols, 
         }
         if (best < 0 || best_load <= 1.0) break;  // nothing left to share out
         const Layer& l = net.layers[static_cast<std::size_t>(best)];
-        const int need = tiles_for_matrix(l.rows, l.cols, tile_rows, tile_cols);
+        const int need = tiles_for_layer(l, tile_rows, tile_cols);
         if (need > free_tiles) {  // the slowest stage cannot grow: balancing the others would not help
             break;
         }
@@ -179,10 +215,11 @@ Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_r
         LayerPlacement lp;
         lp.layer = static_cast<int>(li);
         lp.name = l.name;
-        lp.rows = l.rows;
+        lp.rows = l.input_rows();
         lp.cols = l.cols;
-        lp.row_blocks = ceil_div(l.rows, tile_rows);
-        lp.col_blocks = ceil_div(l.cols, tile_cols);
+        const BlockCut cut = block_cut(l, tile_rows, tile_cols);
+        lp.row_blocks = cut.row_blocks;
+        lp.col_blocks = cut.col_blocks;
         lp.first_block = static_cast<int>(m.blocks.size());
         lp.replicas = copies[li];
         for (int rep = 0; rep < lp.replicas; ++rep) {
@@ -193,10 +230,12 @@ Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_r
                     b.replica = rep;
                     b.block_row = br;
                     b.block_col = bc;
-                    b.row_begin = br * tile_rows;
-                    b.col_begin = bc * tile_cols;
-                    b.rows = std::min(tile_rows, l.rows - b.row_begin);
-                    b.cols = std::min(tile_cols, l.cols - b.col_begin);
+                    const BlockCut extent = block_of_cut(l, cut, tile_rows, tile_cols, br, bc);
+                    b.row_begin = extent.row_begin;
+                    b.col_begin = extent.col_begin;
+                    b.rows = extent.rows;
+                    b.cols = extent.cols;
+                    b.weight_cells = extent.weight_cells;
                     b.tile = working[k++];
                     b.grid_row = b.tile / grid_cols;
                     b.grid_col = b.tile % grid_cols;

@@ -27,8 +27,11 @@ struct TileBlock {
     int col_begin = 0;  // first matrix column held
     int rows = 0;       // matrix rows held (<= tile rows)
     int cols = 0;       // matrix columns held (<= tile cols)
-    int replica = 0;    // which copy of the layer's blocks (0: the original)
-    int tile = 0;       // tile id = grid_row * grid_cols + grid_col
+    // Cells holding a weight: rows * cols, but only the diagonal group blocks of a
+    // grouped Conv's block (its off-diagonal cells are programmed to zero).
+    long long weight_cells = 0;
+    int replica = 0;  // which copy of the layer's blocks (0: the original)
+    int tile = 0;     // tile id = grid_row * grid_cols + grid_col
     int grid_row = 0;
     int grid_col = 0;
 };
@@ -80,6 +83,25 @@ struct Mapping {
     // The tiles that may hold a block, in snake order (failed tiles skipped).
     [[nodiscard]] std::vector<int> working_tiles_in_snake_order() const;
 };
+
+// How a weight layer's logical matrix (Layer::input_rows() x cols) is cut into
+// blocks. An ungrouped layer: a grid of row_blocks x col_blocks. A grouped Conv is
+// block-diagonal: each block holds whole groups on its diagonal (as many as fit a tile,
+// groups_per_block) or, for groups larger than a tile, a slice of one group; the
+// zero blocks off the diagonal are not mapped. Every column block then has the same
+// number of row blocks, all inside its groups.
+struct BlockCut {
+    int row_blocks = 1, col_blocks = 1;
+    int groups_per_block = 1;
+    int pack_col_blocks = 1;                               // column blocks of one pack of groups
+    int row_begin = 0, rows = 0, col_begin = 0, cols = 0;  // of block (rb, cb), from block()
+    long long weight_cells = 0;
+};
+[[nodiscard]] BlockCut block_cut(const Layer& l, int tile_rows, int tile_cols);
+// The extent of block (rb, cb) of a cut (fills row_begin, rows, col_begin, cols, weight_cells).
+[[nodiscard]] BlockCut block_of_cut(const Layer& l, BlockCut cut, int tile_rows, int tile_cols, int rb, int cb);
+// Tiles a layer needs (one copy).
+[[nodiscard]] int tiles_for_layer(const Layer& l, int tile_rows, int tile_cols);
 
 // Tiles a matrix needs on tiles of tile_rows x tile_cols cells.
 [[nodiscard]] int tiles_for_matrix(int rows, int cols, int tile_rows, int tile_cols);

@@ -99,9 +99,18 @@ private:
                 FlowEnd unit = first.slices.front().end;
                 if (have_gdpus()) unit.at_gdpu = true;  // on a GDPU already: stays there
                 to.slices = {Slice{0, out.c, unit}};
-            } else if (l.op == Op::Relu) {
-                to.slices = first.slices;
+            } else if (l.op == Op::Relu || l.op == Op::Unary || l.op == Op::ChannelAffine) {
+                to.slices = first.slices;  // in the LDPU, in place
                 to.replicated = first.replicated;
+            } else if (l.op == Op::Pad || l.op == Op::Resize) {
+                to.slices = first.slices;  // where the input is (replica 0's tiles)
+            } else if (l.op == Op::Concat) {
+                int offset = 0;
+                for (int t : l.inputs) {
+                    for (const Slice& s : tensor(t).slices)
+                        to.slices.push_back(Slice{s.lo + offset, s.hi + offset, s.end});
+                    offset += net_.shape(t).c;
+                }
             } else if (!have_gdpus()) {
                 to.slices = first.slices;  // at the producing (replica 0's) tile
             } else {
@@ -191,6 +200,19 @@ private:
                     }
                 }
                 break;
+            case Op::Unary:
+            case Op::ChannelAffine: break;  // in the LDPU, in place
+            case Op::Pad:
+            case Op::Resize:
+            case Op::Concat: {
+                std::size_t base = 0;  // Concat: the output slices of the inputs before this one
+                for (int s = 0; l.op == Op::Concat && s < slot; ++s)
+                    base += tensor(l.inputs[static_cast<std::size_t>(s)]).slices.size();
+                for (std::size_t k = 0; k < t.slices.size(); ++k)
+                    every_pixel(t, static_cast<int>(k), out.slices[base + k].end, t.slices[k].hi - t.slices[k].lo);
+                break;
+            }
+            default: throw std::logic_error("placement: an op without flows");
         }
     }
 

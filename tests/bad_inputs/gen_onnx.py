@@ -121,7 +121,7 @@ write("onnx_batch_size",  # a batch of 0 samples (any N >= 1 or a symbolic batch
       model(good_nodes, [tensor("W", [4, 3], W)], [value_info("x", [0, 4])], Y))
 write("onnx_conv_on_2d",
       model([node("Conv", ["x", "W"], ["y"], "conv")], [tensor("W", [3, 4, 1, 1], W)], X, Y))
-write("onnx_conv_group",
+write("onnx_conv_group",  # grouped convolution is supported; these weights do not fit group 2
       model([node("Conv", ["x", "W"], ["y"], "conv", [attr_int("group", 2)])],
             [tensor("W", [3, 4, 1, 1], W)], [value_info("x", [1, 4, 5, 5])], Y))
 write("onnx_reshape_bad",
