@@ -12,7 +12,8 @@
 
 namespace aimcsim {
 
-// The ops after Softmax serve transformers (their semantics: "Transformer ops" below).
+// New ops go at the END (tables and reports index by op). The ops after Resize serve
+// transformers (their semantics: "Transformer ops" below).
 enum class Op {
     Conv,
     Dense,
@@ -24,6 +25,11 @@ enum class Op {
     Flatten,
     Lstm,
     Softmax,
+    Unary,          // an elementwise function (UnaryKind): Sigmoid, Tanh, HardSwish, ...
+    ChannelAffine,  // y = scale[c] * x + shift[c] (a BatchNormalization with no weight layer to fold into)
+    Concat,         // along the channels
+    Pad,            // constant padding of H and W
+    Resize,         // nearest-neighbour resize of H and W (ONNX Resize / Upsample, mode nearest)
     Linear,
     MatMul,
     Transpose,
@@ -43,6 +49,20 @@ inline constexpr int kOpCount = static_cast<int>(Op::Constant) + 1;
 // The arithmetic of an Op::Binary layer.
 enum class BinaryOp { Add, Sub, Mul, Div };
 
+// The function of a Unary layer, as ONNX defines it:
+//   Sigmoid 1/(1+e^-x); Tanh; HardSigmoid max(0, min(1, alpha x + beta));
+//   HardSwish x * max(0, min(1, x/6 + 1/2)); LeakyRelu x < 0 ? alpha x : x;
+//   Clip min(max(x, alpha), beta) (alpha = min, beta = max; ReLU6 is Clip(0, 6)).
+enum class UnaryKind { Sigmoid, Tanh, HardSigmoid, HardSwish, LeakyRelu, Clip };
+
+struct Unary {
+    UnaryKind kind = UnaryKind::Sigmoid;
+    float alpha = 0.0f;
+    float beta = 0.0f;
+};
+
+[[nodiscard]] const char* unary_name(UnaryKind kind);
+
 [[nodiscard]] const char* op_name(Op op);
 [[nodiscard]] const char* binary_op_name(BinaryOp op);
 
@@ -61,8 +81,8 @@ struct Shape {
     bool operator!=(const Shape& o) const { return !(*this == o); }
 };
 
-// Sliding window of Conv and pooling layers. Pads may be asymmetric (ONNX allows it);
-// dilation and groups are always 1 (anything else is rejected on import).
+// Sliding window of Conv and pooling layers (and the pads of a Pad layer). Pads may be
+// asymmetric (ONNX allows it); dilation is always 1 (anything else is rejected on import).
 struct Window {
     int kernel_h = 1, kernel_w = 1;
     int stride_h = 1, stride_w = 1;
@@ -78,7 +98,7 @@ struct Tensor {
 struct Layer {
     std::string name;
     Op op = Op::Relu;
-    std::vector<int> inputs;  // tensor ids (two for Add, one otherwise)
+    std::vector<int> inputs;  // tensor ids (two for Add, two or more for Concat, one otherwise)
     int output = -1;          // tensor id
 
     // Weight layers (Conv, Dense): the matrix a crossbar stores, row-major [rows][cols].
@@ -91,13 +111,28 @@ struct Layer {
     // time step is a "pixel"); rows = features + hidden ([x_t; h_{t-1}]), cols =
     // 4 * hidden, gates in PyTorch order (input, forget, cell, output); one
     // matrix-vector product per time step; the output is h_t as {hidden, 1, T}.
+    // Grouped Conv (groups > 1): input and output channels split into `groups` equal
+    // parts, output channel co reading only the input channels of its group
+    // co / (cols / groups). The matrix stores each group's rows only: rows =
+    // (cin / groups)*kh*kw, and column co holds that output channel's weights over its
+    // group's rows. The input vector of a pixel is still the whole im2col() (cin*kh*kw
+    // values, group g's rows at g*rows), so the logical matrix is block-diagonal:
+    // input_rows() x cols with `groups` blocks of rows x (cols / groups).
     // Empty weights = shapes-only network (timing studies); forward_float refuses it.
     int rows = 0;
     int cols = 0;
     std::vector<float> weights;
     std::vector<float> bias;  // [cols] (zeros when the model has none)
 
-    Window window;  // Conv, MaxPool, AvgPool
+    Window window;  // Conv, MaxPool, AvgPool; Pad: only its pads
+
+    int groups = 1;                    // Conv
+    Unary unary;                       // Unary
+    std::vector<float> channel_scale;  // ChannelAffine: [channels]
+    std::vector<float> channel_shift;  // ChannelAffine: [channels]
+    float pad_value = 0.0f;            // Pad: the constant written into the border
+    std::vector<int> source_h;         // Resize: the input row of each output row
+    std::vector<int> source_w;         // Resize: the input column of each output column
 
     // Transformer ops (semantics: "Transformer ops" above Network).
     int axis = 0;                     // Slice, ConcatAxis: 0 = c, 1 = h, 2 = w
@@ -114,6 +149,11 @@ struct Layer {
     [[nodiscard]] bool has_weights_matrix() const {
         return op == Op::Conv || op == Op::Dense || op == Op::Lstm || op == Op::Linear;
     }
+    // Values of the input vector one matrix-vector product reads: rows, times the
+    // groups of a grouped Conv.
+    [[nodiscard]] int input_rows() const { return rows * groups; }
+    // Output channels (columns) of one group of a grouped Conv.
+    [[nodiscard]] int group_cols() const { return cols / groups; }
     // Hidden units of an Lstm layer.
     [[nodiscard]] int hidden() const { return cols / 4; }
     [[nodiscard]] float w(int row, int col) const {
@@ -162,6 +202,10 @@ public:
     int add_input(const std::string& tensor_name, Shape shape);
     int add_conv(const std::string& layer, int in, int out_channels, const Window& win, std::vector<float> weights = {},
                  std::vector<float> bias = {});
+    // A grouped Conv (depthwise: groups = input channels = output channels); weights
+    // as Layer documents ([(cin/groups)*kh*kw][out_channels]).
+    int add_grouped_conv(const std::string& layer, int in, int out_channels, int groups, const Window& win,
+                         std::vector<float> weights = {}, std::vector<float> bias = {});
     int add_dense(const std::string& layer, int in, int out_features, std::vector<float> weights = {},
                   std::vector<float> bias = {});
     int add_relu(const std::string& layer, int in);
@@ -175,6 +219,19 @@ public:
     // Softmax over the channels, at every pixel on its own: over the features of a
     // flat vector {n, 1, 1} (ONNX [1, n]), over C of each (h, w) of an NCHW tensor.
     int add_softmax(const std::string& layer, int in);
+    // An elementwise function (Sigmoid, Tanh, HardSigmoid, HardSwish, LeakyRelu, Clip).
+    int add_unary(const std::string& layer, int in, Unary fn);
+    // y[c] = scale[c] * x[c] + shift[c] at every pixel (one value per channel each).
+    int add_channel_affine(const std::string& layer, int in, std::vector<float> scale, std::vector<float> shift);
+    // The inputs stacked along the channels, in order; their H and W must agree.
+    int add_concat(const std::string& layer, const std::vector<int>& ins);
+    // Constant padding of H and W by pads.pad_top/left/bottom/right (only the pads of
+    // `pads` are read; they must not be negative).
+    int add_pad(const std::string& layer, int in, const Window& pads, float value);
+    // Nearest-neighbour resize: output (c, y, x) = input (c, source_h[y], source_w[x]);
+    // the output is C x source_h.size() x source_w.size(). The importer computes the
+    // indices from ONNX's coordinate transformation and rounding modes.
+    int add_resize_nearest(const std::string& layer, int in, std::vector<int> source_h, std::vector<int> source_w);
 
     // Transformer ops (see "Transformer ops" above).
     int add_linear(const std::string& layer, int in, int out_features, std::vector<float> weights = {},
@@ -234,7 +291,8 @@ void fold_batch_norm(Layer& layer, const std::vector<float>& gamma, const std::v
 // Same, into a caller-owned buffer of layer.rows floats (no allocation per pixel).
 void im2col(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, float* out);
 
-// y[0..cols) = W x for one input vector x[0..rows) of a weight layer (no bias).
+// y[0..cols) = W x for one input vector x[0..input_rows()) of a weight layer (no bias;
+// a grouped Conv multiplies each group's rows by its block).
 void matvec_float(const Layer& l, const float* x, float* y);
 
 // Computes a weight layer's W x for one input vector (no bias: the executor adds it).

@@ -393,6 +393,7 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                     }
                 }
                 break;
+            default: throw std::logic_error("schedule: op not mapped (map_network refuses it)");
         }
     }
 }

@@ -138,6 +138,11 @@ std::vector<int> layer_copies(const Network& net, int tile_rows, int tile_cols, 
 
 Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_rows, int grid_cols,
                     const Replication& replication, const std::vector<int>& failed_tiles) {
+    // Until the chip schedules them (grouped blocks, the new digital ops), say so.
+    for (const Layer& l : net.layers)
+        if (l.groups > 1 || static_cast<int>(l.op) > static_cast<int>(Op::Softmax))
+            throw InputError("network '" + net.name + "': layer '" + l.name + "' (" + op_name(l.op) +
+                             (l.groups > 1 ? ", grouped" : "") + ") cannot be mapped onto the chip yet");
     Mapping m;
     m.tile_rows = tile_rows;
     m.tile_cols = tile_cols;

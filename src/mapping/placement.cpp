@@ -191,6 +191,7 @@ private:
                     }
                 }
                 break;
+            default: throw std::logic_error("placement: op not mapped (map_network refuses it)");
         }
     }
 

@@ -17,12 +17,12 @@ struct Rows {
     std::vector<int> input, pixel;
 
     void resize(int n, const Layer& l) {
-        x.resize(static_cast<std::size_t>(n) * l.rows);
+        x.resize(static_cast<std::size_t>(n) * l.input_rows());
         y.resize(static_cast<std::size_t>(n) * l.cols);
         input.resize(static_cast<std::size_t>(n));
         pixel.resize(static_cast<std::size_t>(n));
     }
-    [[nodiscard]] float* x_row(int k, const Layer& l) { return &x[static_cast<std::size_t>(k) * l.rows]; }
+    [[nodiscard]] float* x_row(int k, const Layer& l) { return &x[static_cast<std::size_t>(k) * l.input_rows()]; }
     [[nodiscard]] float* y_row(int k, const Layer& l) { return &y[static_cast<std::size_t>(k) * l.cols]; }
 };
 
@@ -60,7 +60,7 @@ void conv_layer(const Network& net, int li, Values& values, const BatchWeightKer
     const Shape& so = net.shape(l.output);
     const int pixels = so.h * so.w;
     const long total = static_cast<long>(values.size()) * pixels;
-    const long slice = std::max<long>(1, static_cast<long>(kBatchSliceFloats / static_cast<std::size_t>(l.rows)));
+    const long slice = std::max<long>(1, static_cast<long>(kBatchSliceFloats / static_cast<std::size_t>(l.input_rows())));
     for (long r0 = 0; r0 < total; r0 += slice) {
         const int n = static_cast<int>(std::min(slice, total - r0));
         rows.resize(n, l);
@@ -209,8 +209,12 @@ void matmul_float(const Layer& l, int n, const float* x, float* y) {
     // Our threads each run their own products: OpenBLAS's own threads would only compete.
     static const bool single_threaded = (openblas_set_num_threads(1), true);
     (void)single_threaded;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, l.cols, l.rows, 1.0F, x, l.rows, l.weights.data(), l.cols,
-                0.0F, y, l.cols);
+    // A grouped Conv: group g's slice of each row times its block of columns.
+    const int gc = l.group_cols();
+    for (int g = 0; g < l.groups; ++g)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, gc, l.rows, 1.0F,
+                    x + static_cast<std::size_t>(g) * l.rows, l.input_rows(), l.weights.data() + g * gc, l.cols, 0.0F,
+                    y + g * gc, l.cols);
 }
 
 }  // namespace aimcsim

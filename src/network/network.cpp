@@ -40,6 +40,11 @@ const char* op_name(Op op) {
         case Op::Flatten: return "Flatten";
         case Op::Lstm: return "LSTM";
         case Op::Softmax: return "Softmax";
+        case Op::Unary: return "Unary";
+        case Op::ChannelAffine: return "ChannelAffine";
+        case Op::Concat: return "Concat";
+        case Op::Pad: return "Pad";
+        case Op::Resize: return "Resize";
         case Op::Linear: return "Linear";
         case Op::MatMul: return "MatMul";
         case Op::Transpose: return "Transpose";
@@ -138,14 +143,23 @@ void set_matrix(Layer& l, int rows, int cols, std::vector<float> weights, std::v
 
 int Network::add_conv(const std::string& layer, int in, int out_channels, const Window& win, std::vector<float> weights,
                       std::vector<float> bias) {
+    return add_grouped_conv(layer, in, out_channels, 1, win, std::move(weights), std::move(bias));
+}
+
+int Network::add_grouped_conv(const std::string& layer, int in, int out_channels, int groups, const Window& win,
+                              std::vector<float> weights, std::vector<float> bias) {
     check_tensor(layer, in);
     if (out_channels <= 0) fail(layer, "output channels must be positive");
     if (win.count_include_pad) fail(layer, "count_include_pad applies to AvgPool only");
     const Shape& s = shape(in);
+    if (groups <= 0 || s.c % groups != 0 || out_channels % groups != 0)
+        fail(layer, "groups " + std::to_string(groups) + " must divide the input channels (" + std::to_string(s.c) +
+                        ") and the output channels (" + std::to_string(out_channels) + ")");
     Layer l = new_layer(layer, Op::Conv, {in});
     l.window = win;
+    l.groups = groups;
     const Shape out = window_output(layer, s, out_channels, win, false);
-    set_matrix(l, s.c * win.kernel_h * win.kernel_w, out_channels, std::move(weights), std::move(bias));
+    set_matrix(l, s.c / groups * win.kernel_h * win.kernel_w, out_channels, std::move(weights), std::move(bias));
     return add_layer(std::move(l), out);
 }
 
@@ -270,6 +284,7 @@ std::string Network::summary() const {
         for (std::size_t i = 0; i < l.inputs.size(); ++i) os << (i ? "+" : "") << shape(l.inputs[i]).str();
         os << " -> " << shape(l.output).str();
         if (l.has_weights_matrix()) os << " matrix " << l.rows << "x" << l.cols;
+        if (l.groups > 1) os << " groups " << l.groups;
         os << "\n";
     }
     return os.str();
@@ -312,7 +327,7 @@ std::vector<float> im2col(const Network& net, const Layer& conv, const std::vect
     const Shape& out = net.shape(conv.output);
     if (oy < 0 || oy >= out.h || ox < 0 || ox >= out.w)
         fail(conv.name, "output pixel (" + std::to_string(oy) + "," + std::to_string(ox) + ") is outside " + out.str());
-    std::vector<float> col(static_cast<std::size_t>(conv.rows));
+    std::vector<float> col(static_cast<std::size_t>(conv.input_rows()));
     im2col(net, conv, input_chw.data(), oy, ox, col.data());
     return col;
 }
@@ -321,11 +336,16 @@ std::vector<float> im2col(const Network& net, const Layer& conv, const std::vect
 // contiguous memory and vectorises.
 void matvec_float(const Layer& l, const float* x, float* y) {
     std::fill(y, y + l.cols, 0.0f);
-    for (int r = 0; r < l.rows; ++r) {
-        const float xr = x[r];
-        if (xr == 0.0f) continue;  // ReLU outputs and padding are often zero
-        const float* wr = l.weights.data() + static_cast<std::size_t>(r) * l.cols;
-        for (int c = 0; c < l.cols; ++c) y[c] += xr * wr[c];
+    const int gc = l.group_cols();
+    for (int g = 0; g < l.groups; ++g) {  // a grouped Conv: group g's rows feed its columns only
+        const float* xg = x + static_cast<std::size_t>(g) * l.rows;
+        for (int r = 0; r < l.rows; ++r) {
+            const float xr = xg[r];
+            if (xr == 0.0f) continue;  // ReLU outputs and padding are often zero
+            const float* wr = l.weights.data() + static_cast<std::size_t>(r) * l.cols + g * gc;
+            float* yg = y + g * gc;
+            for (int c = 0; c < gc; ++c) yg[c] += xr * wr[c];
+        }
     }
 }
 
@@ -348,7 +368,7 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
         out.assign(so.size(), 0.0f);
         switch (l.op) {
             case Op::Conv:
-                col.resize(static_cast<std::size_t>(l.rows));
+                col.resize(static_cast<std::size_t>(l.input_rows()));
                 {
                     std::vector<float> pixel(static_cast<std::size_t>(l.cols));
                     for (int oy = 0; oy < so.h; ++oy)
@@ -373,6 +393,11 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
             case Op::Add:
             case Op::Flatten:
             case Op::Softmax:
+            case Op::Unary:
+            case Op::ChannelAffine:
+            case Op::Concat:
+            case Op::Pad:
+            case Op::Resize:
             case Op::MatMul:
             case Op::Transpose:
             case Op::Reshape:

@@ -98,6 +98,40 @@ void softmax(const float* in, int channels, std::size_t stride, float* out) {
     }
 }
 
+namespace {
+
+float apply_unary(const Unary& fn, float x) {
+    switch (fn.kind) {
+        case UnaryKind::Sigmoid: return 1.0f / (1.0f + std::exp(-x));
+        case UnaryKind::Tanh: return std::tanh(x);
+        case UnaryKind::HardSigmoid: return std::max(0.0f, std::min(1.0f, fn.alpha * x + fn.beta));
+        case UnaryKind::HardSwish: return x * std::max(0.0f, std::min(1.0f, x / 6.0f + 0.5f));
+        case UnaryKind::LeakyRelu: return x < 0.0f ? fn.alpha * x : x;
+        case UnaryKind::Clip: return std::min(std::max(x, fn.alpha), fn.beta);
+    }
+    return x;
+}
+
+}  // namespace
+
+void unary(const Unary& fn, const float* in, std::size_t n, std::size_t stride, float* out) {
+    for (std::size_t k = 0; k < n; ++k) out[k * stride] = apply_unary(fn, in[k * stride]);
+}
+
+void channel_affine(const float* scale, const float* shift, const float* in, int channels, std::size_t stride,
+                    float* out) {
+    for (int c = 0; c < channels; ++c) {
+        const std::size_t i = static_cast<std::size_t>(c) * stride;
+        out[i] = scale[c] * in[i] + shift[c];
+    }
+}
+
+float pad_value(const Layer& l, const Shape& in, const float* input, int c, int oy, int ox) {
+    const int y = oy - l.window.pad_top, x = ox - l.window.pad_left;
+    if (y < 0 || y >= in.h || x < 0 || x >= in.w) return l.pad_value;
+    return input[(static_cast<std::size_t>(c) * in.h + y) * in.w + x];
+}
+
 void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out) {
     const float* in = values[l.inputs[0]].data();
     const Shape& so = net.shape(l.output);
@@ -133,6 +167,36 @@ void digital_layer(const Network& net, const Layer& l, const std::vector<std::ve
         case Op::Softmax: {
             const std::size_t pixels = static_cast<std::size_t>(so.h) * so.w;
             for (std::size_t p = 0; p < pixels; ++p) softmax(in + p, so.c, pixels, out + p);
+            break;
+        }
+        case Op::Unary: unary(l.unary, in, n, 1, out); break;
+        case Op::ChannelAffine: {
+            const std::size_t pixels = static_cast<std::size_t>(so.h) * so.w;
+            for (std::size_t p = 0; p < pixels; ++p)
+                channel_affine(l.channel_scale.data(), l.channel_shift.data(), in + p, so.c, pixels, out + p);
+            break;
+        }
+        case Op::Concat: {
+            float* o = out;
+            for (int t : l.inputs) o = std::copy(values[t].begin(), values[t].end(), o);
+            break;
+        }
+        case Op::Pad: {
+            const Shape& si = net.shape(l.inputs[0]);
+            for (int c = 0; c < so.c; ++c)
+                for (int oy = 0; oy < so.h; ++oy)
+                    for (int ox = 0; ox < so.w; ++ox)
+                        out[(static_cast<std::size_t>(c) * so.h + oy) * so.w + ox] = pad_value(l, si, in, c, oy, ox);
+            break;
+        }
+        case Op::Resize: {
+            const Shape& si = net.shape(l.inputs[0]);
+            for (int c = 0; c < so.c; ++c)
+                for (int oy = 0; oy < so.h; ++oy) {
+                    const float* row = in + (static_cast<std::size_t>(c) * si.h + l.source_h[oy]) * si.w;
+                    float* o = out + (static_cast<std::size_t>(c) * so.h + oy) * so.w;
+                    for (int ox = 0; ox < so.w; ++ox) o[ox] = row[l.source_w[ox]];
+                }
             break;
         }
         case Op::Conv:

@@ -47,8 +47,19 @@ void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h
 // double in index order.
 void softmax(const float* in, int channels, std::size_t stride, float* out);
 
+// out[k * stride] = fn(in[k * stride]), k < n (a Unary layer; in and out may alias).
+void unary(const Unary& fn, const float* in, std::size_t n, std::size_t stride, float* out);
+
+// One pixel across channels: out[c * stride] = scale[c] * in[c * stride] + shift[c].
+void channel_affine(const float* scale, const float* shift, const float* in, int channels, std::size_t stride,
+                    float* out);
+
+// Value (c, oy, ox) of a Pad layer's output (pads in l.window) over the CHW input of shape `in`.
+[[nodiscard]] float pad_value(const Layer& l, const Shape& in, const float* input, int c, int oy, int ox);
+
 // Output of one layer without a weight matrix (Relu, pooling, GlobalAvgPool, Add,
-// Flatten, Softmax, and the transformer ops through transformer_layer()) for one input, into out[0..output size): `values` holds that
+// Flatten, Softmax, Unary, ChannelAffine, Concat, Pad, Resize, and the transformer ops
+// through transformer_layer()) for one input, into out[0..output size): `values` holds that
 // input's tensors by id, its inputs computed. The per-input and the batched executors
 // (forward_network, forward_network_batch) both run these layers through it.
 void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out);
