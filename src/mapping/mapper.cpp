@@ -140,7 +140,8 @@ Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_r
                     const Replication& replication, const std::vector<int>& failed_tiles) {
     // Until the chip schedules them (grouped blocks, the new digital ops), say so.
     for (const Layer& l : net.layers)
-        if (l.groups > 1 || static_cast<int>(l.op) > static_cast<int>(Op::Softmax))
+        if (l.groups > 1 || (static_cast<int>(l.op) > static_cast<int>(Op::Softmax) &&
+                             static_cast<int>(l.op) <= static_cast<int>(Op::Resize)))
             throw InputError("network '" + net.name + "': layer '" + l.name + "' (" + op_name(l.op) +
                              (l.groups > 1 ? ", grouped" : "") + ") cannot be mapped onto the chip yet");
     Mapping m;
