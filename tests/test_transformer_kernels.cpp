@@ -75,14 +75,14 @@ TEST_CASE("Linear runs one MVM per token and the batched executor agrees", "[tra
     Network net;
     net.name = "lin";
     const int x = net.add_input("x", {1, 2, 3});
-    // W [3][2], bias (1, -1): token (1, 2, 3) -> (1+4+9, 2+0+3) + b = (15, 4).
+    // W [3][2] = [1 1; 2 0; 3 1], bias (1, -1): token (1, 2, 3) -> (1+4+9, 1+0+3) + b = (15, 3).
     const int y = net.add_linear("fc", x, 2, {1, 1, 2, 0, 3, 1}, {1, -1});
     CHECK(net.shape(y) == Shape{1, 2, 2});
     CHECK(net.layers[0].has_weights_matrix());
     CHECK(net.macs_per_inference() == 12u);
     const std::vector<float> in = {1, 2, 3, -1, 0, 1};
     const std::vector<float> out = forward_float(net, in);
-    const std::vector<float> want = {15, 4, 3, -1};  // (-1+0+3+1, -1+0+1-1)
+    const std::vector<float> want = {15, 3, 3, -1};  // token (-1, 0, 1): (-1+0+3+1, -1+0+1-1)
     CHECK(out == want);
     const auto batch = forward_network_batch(net, {in, in}, [&](int li, int n, const float* xs, float* ys, const int*,
                                                                const int*) { matmul_float(net.layers[li], n, xs, ys); });
