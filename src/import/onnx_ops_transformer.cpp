@@ -556,10 +556,9 @@ void add_transformer_ops(OnnxOpTable& t) {
     t["Reshape"] = [old = earlier("Reshape")](Importer& im, const onnx::NodeProto& n, const std::string& name) {
         if (all_inputs_constant(im, n)) return fold(im, n);
         const OnnxValue x = im.activation(n.input(0), "input");
-        const Dims to = reshape_target(im, n, dims_of(im, x));
-        // A CNN value flattened to [1, F]: the CNN handler's Flatten layer, as before.
-        if (is_cnn_value(x) && to.size() == 2 && old) return old(im, n, name);
-        alias(im, n, x, to);
+        // A CNN value to rank 2 ([N, F]): the CNN handler's Flatten layer and messages, as before.
+        if (is_cnn_value(x) && old && im.int64s(im.constant(n, 1, "shape")).size() == 2) return old(im, n, name);
+        alias(im, n, x, reshape_target(im, n, dims_of(im, x)));
     };
     t["Flatten"] = [old = earlier("Flatten")](Importer& im, const onnx::NodeProto& n, const std::string& name) {
         const OnnxValue x = im.activation(n.input(0), "input");
@@ -589,7 +588,7 @@ void add_transformer_ops(OnnxOpTable& t) {
     t["MatMul"] = family(earlier("MatMul"), matmul);
     t["Gemm"] = [old = earlier("Gemm")](Importer& im, const onnx::NodeProto& n, const std::string& name) {
         const OnnxValue x = im.activation(n.input(0), "input");
-        if (old && (is_cnn_value(x) || dims_of(im, x).front() == 1)) return old(im, n, name);
+        if (old && is_cnn_value(x)) return old(im, n, name);  // [N, F] of a CNN: a Dense layer, as before
         gemm(im, n, name);
     };
     t["Softmax"] = family(earlier("Softmax"), softmax);
