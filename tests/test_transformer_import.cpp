@@ -125,3 +125,21 @@ TEST_CASE("transformer import errors name the node and what is supported", "[tra
         CHECK_THAT(std::string(e.what()), Catch::Contains("mid_softmax") && Catch::Contains("last axis"));
     }
 }
+
+TEST_CASE("Split of a token tensor along the features gives the slices in order", "[transformer]") {
+    const test::TempDir dir;
+    using namespace test::onnx_model;
+    // [1, 2, 4] split along the last axis into 1 + 3 features; output = second part.
+    onnx::ModelProto m = new_model({1, 2, 4});
+    add_int64_init(m, "sizes", {1, 3});
+    auto* sp = m.mutable_graph()->add_node();
+    sp->set_op_type("Split");
+    sp->set_name("split");
+    sp->add_input("input");
+    sp->add_input("sizes");
+    sp->add_output("first");
+    sp->add_output("output");
+    set_int(sp, "axis", -1);
+    const Network net = load_onnx(save(m, dir.path, "split.onnx"));
+    CHECK(forward_float(net, {0, 1, 2, 3, 4, 5, 6, 7}) == std::vector<float>{1, 2, 3, 5, 6, 7});
+}

@@ -233,6 +233,32 @@ void slice_node(Importer& im, const onnx::NodeProto& n, const std::string& name)
     im.define(n, cur);
 }
 
+// Split: one Slice per output along the axis (sizes from the input (opset 13) or the
+// attribute, else equal parts).
+void split(Importer& im, const onnx::NodeProto& n, const std::string& name) {
+    const OnnxValue x = im.activation(n.input(0), "input");
+    Dims d = dims_of(im, x);
+    const auto a = static_cast<std::size_t>(norm_axis(im, im.attr_i(n, "axis", 0), d.size()));
+    Dims sizes = im.has_input(n, 1) ? im.int64s(im.constant(n, 1, "split")) : im.attr_ints(n, "split", {});
+    if (sizes.empty()) {
+        if (n.output_size() < 1 || d[a] % n.output_size() != 0) im.fail_node("cannot split axis " + std::to_string(a) + " equally");
+        sizes.assign(static_cast<std::size_t>(n.output_size()), d[a] / n.output_size());
+    }
+    if (static_cast<int>(sizes.size()) != n.output_size() || product(sizes, 0, sizes.size()) <= 0)
+        im.fail_node("split sizes " + onnx_dims_str(sizes) + " do not match the " + std::to_string(n.output_size()) + " outputs");
+    const int t = view(im, x, around_axis(im, d, a), name);
+    int64_t at = 0;
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+        if (sizes[k] <= 0 || at + sizes[k] > d[a]) im.fail_node("split sizes " + onnx_dims_str(sizes) + " exceed the axis");
+        Dims dk = d;
+        dk[a] = sizes[k];
+        const int s = im.net().add_slice(name + "/" + std::to_string(k), t, 1, static_cast<int>(at), static_cast<int>(at + sizes[k]));
+        im.define_output(n.output(static_cast<int>(k)), with_dims(s, dk));
+        at += sizes[k];
+    }
+    if (at != d[a]) im.fail_node("split sizes " + onnx_dims_str(sizes) + " do not add up to " + std::to_string(d[a]));
+}
+
 void gather(Importer& im, const onnx::NodeProto& n, const std::string& name) {
     const OnnxValue x = im.activation(n.input(0), "data");
     const Dims d = dims_of(im, x);
@@ -526,6 +552,7 @@ void add_transformer_ops(OnnxOpTable& t) {
     t["Gather"] = family({}, gather, false);
     t["Transpose"] = family({}, transpose, false);
     t["Slice"] = family({}, slice_node, false);
+    t["Split"] = split;
     for (const char* op : {"Unsqueeze", "Squeeze", "Cast", "Expand"})
         t[op] = family({}, [](Importer& im, const onnx::NodeProto& n, const std::string&) {
             const OnnxValue x = im.activation(n.input(0), "input");
