@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "aimcsim/core/error.h"
 #include "src/import/onnx_importer.h"
@@ -48,6 +49,7 @@ const OnnxOpTable& onnx_op_table() {
         OnnxOpTable t;
         add_basic_ops(t);
         add_cnn_ops(t);
+        add_transformer_ops(t);  // last: it wraps earlier handlers of Add, MatMul, Reshape, ...
         return t;
     }();
     return table;
@@ -66,6 +68,7 @@ Network Importer::run(const std::string& net_name) {
     net_.name = net_name;
     for (const auto& t : g_.initializer()) consts_[t.name()] = &t;
     count_uses();
+    fusions_ = transformer_fusions(g_);
     refuse_unsupported_ops();
     add_graph_input();
     for (int i = 0; i < g_.node_size(); ++i) node(g_.node(i), i);
@@ -103,6 +106,17 @@ int Importer::uses(const std::string& name) const {
     return it == uses_.end() ? 0 : it->second;
 }
 
+bool Importer::read_as_signal(const std::string& value) const {
+    static const std::set<std::string> signal_ops = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
+                                                     "BatchNormalization"};
+    for (const auto& n : g_.node()) {
+        if (!signal_ops.count(n.op_type())) continue;
+        for (const auto& in : n.input())
+            if (in == value) return true;
+    }
+    return false;
+}
+
 void Importer::add_graph_input() {
     const onnx::ValueInfoProto* input = nullptr;
     for (const auto& vi : g_.input()) {
@@ -119,7 +133,7 @@ void Importer::add_graph_input() {
     const auto& dims = tt.shape().dim();
     if (dims.size() < 1 || dims.size() > 4)
         fail(where + " has rank " + std::to_string(dims.size()) +
-             "; expected NCHW (4), [N, C, L] (3), [N, features] (2) or [N] (1)");
+             "; expected NCHW (4), [N, C, L] (3) or a token sequence [N, T, D] (3), [N, features] (2) or [N] (1)");
     if (dims[0].has_dim_value() && (dims[0].dim_value() < 1 || dims[0].dim_value() > kOnnxMaxElements))
         fail(where + " has batch size " + std::to_string(dims[0].dim_value()) + "; expected a positive number");
     net_.declared_batch = dims[0].has_dim_value() ? static_cast<int>(dims[0].dim_value()) : 0;
@@ -129,7 +143,14 @@ void Importer::add_graph_input() {
             fail(where + " dimension " + std::to_string(i) + " must be a positive number");
         d.push_back(static_cast<int>(dims[i].dim_value()));
     }
-    // [N, C, L] is a 1-D signal of C channels, {C, 1, L} (as an LSTM's sequence); [N] one value per sample.
+    // Rank 3 is a 1-D signal [N, C, L] when a convolution, pooling or BatchNormalization
+    // reads it ({C, 1, L}, as an LSTM's sequence), else a token sequence [N, T, D]:
+    // {1, T, D}, a transformer value (batch as 1).
+    if (dims.size() == 3 && !read_as_signal(input->name())) {
+        values_[input->name()] = {net_.add_input(input->name(), Shape{1, d[0], d[1]}), 3, {1, d[0], d[1]}};
+        return;
+    }
+    // [N] is one value per sample.
     const Shape s = dims.size() == 4   ? Shape{d[0], d[1], d[2]}
                     : dims.size() == 3 ? Shape{d[0], 1, d[1]}
                     : dims.size() == 2 ? Shape{d[0], 1, 1}
@@ -309,6 +330,11 @@ void Importer::define(const onnx::NodeProto& n, OnnxValue v) {
     values_[n.output(0)] = v;
 }
 
+void Importer::define_output(const std::string& name, OnnxValue v) {
+    if (values_.count(name) || consts_.count(name)) fail_node("output '" + name + "' is defined twice");
+    values_[name] = v;
+}
+
 void Importer::only_first_output(const onnx::NodeProto& n) const {
     for (int i = 1; i < n.output_size(); ++i)
         if (!n.output(i).empty() && uses_.count(n.output(i)))
@@ -331,7 +357,7 @@ void Importer::refuse_unsupported_ops() const {
     for (int i = 0; i < g_.node_size(); ++i) {
         const onnx::NodeProto& n = g_.node(i);
         const bool foreign = !n.domain().empty() && n.domain() != "ai.onnx";
-        if (!foreign && onnx_op_table().count(n.op_type())) continue;
+        if (!foreign && (onnx_op_table().count(n.op_type()) || fusions_.count(i))) continue;
         ++count;
         bad += std::string(bad.empty() ? "" : ", ") + "node '" + layer_name(n, i) + "' (op " + n.op_type() +
                (foreign ? " in domain '" + n.domain() + "'" : std::string()) + ")";
@@ -347,9 +373,27 @@ void Importer::node(const onnx::NodeProto& n, int index) {
     if (!n.domain().empty() && n.domain() != "ai.onnx")
         fail(where_ + " in domain '" + n.domain() + "' is not supported; supported: " + onnx_supported_ops());
     if (op != "Constant" && (n.input_size() < 1 || n.input(0).empty())) fail_node("has no input");
+    const auto fused = fusions_.find(index);
+    if (fused != fusions_.end()) {  // a decomposed LayerNorm or GELU: one layer at its last node
+        if (fused->second.last_node == index) import_fusion(*this, fused->second, layer_name(n, index));
+        return;
+    }
     const auto handler = onnx_op_table().find(op);
     if (handler == onnx_op_table().end()) fail(where_ + " is not supported; supported: " + onnx_supported_ops());
     handler->second(*this, n, layer_name(n, index));
+    keep_dims(n);
+}
+
+// An op that keeps its input's shape (Relu, Unary, ...) in a CNN handler keeps the
+// input's ONNX dims too, so a transformer value stays one after it.
+void Importer::keep_dims(const onnx::NodeProto& n) {
+    if (n.output_size() < 1 || n.input_size() < 1) return;
+    auto out = values_.find(n.output(0));
+    auto in = values_.find(source(n.input(0)));
+    if (out == values_.end() || in == values_.end() || !out->second.dims.empty() || in->second.dims.empty()) return;
+    if (net_.shape(out->second.tensor) != net_.shape(in->second.tensor)) return;
+    out->second.dims = in->second.dims;
+    out->second.rank = in->second.rank;
 }
 
 Network load_onnx(const std::string& path) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "aimcsim/network.h"
+#include "src/import/onnx_fusions.h"
 
 namespace aimcsim {
 
@@ -31,9 +32,17 @@ inline constexpr int64_t kOnnxMaxElements = int64_t{1} << 28;
 
 // An activation: a Network tensor plus the ONNX rank it has (4 = NCHW, 2 = [N, F]),
 // which decides what Gemm, Flatten and broadcasting accept.
+// Transformer values (onnx_ops_transformer.cpp) also carry their full ONNX dims, the
+// batch as 1 (any rank; the tensor holds the same row-major values under any 3-D
+// shape of that size); empty for the CNN handlers' values.
 struct OnnxValue {
     int tensor = -1;
     int rank = 4;
+    std::vector<int64_t> dims;
+
+    OnnxValue() = default;
+    OnnxValue(int tensor_id, int onnx_rank, std::vector<int64_t> full_dims = {})
+        : tensor(tensor_id), rank(onnx_rank), dims(std::move(full_dims)) {}
 };
 
 [[nodiscard]] std::string onnx_dims_str(const std::vector<int64_t>& d);
@@ -45,6 +54,11 @@ using OnnxOpTable = std::map<std::string, OnnxOpHandler>;
 // The op families (one file each).
 void add_basic_ops(OnnxOpTable& table);  // onnx_ops_basic.cpp
 void add_cnn_ops(OnnxOpTable& table);    // onnx_ops_cnn.cpp
+void add_transformer_ops(OnnxOpTable& table);  // onnx_ops_transformer.cpp
+// The decomposed LayerNorms and GELUs of a graph (onnx_fusions.h), by node index, and
+// the layer that replaces one (built at the pattern's last node).
+[[nodiscard]] std::map<int, OnnxFusion> transformer_fusions(const onnx::GraphProto& g);
+void import_fusion(Importer& im, const OnnxFusion& f, const std::string& layer_name);
 
 // Every supported op type and its handler (built once).
 [[nodiscard]] const OnnxOpTable& onnx_op_table();
@@ -73,6 +87,11 @@ public:
     [[nodiscard]] std::vector<int64_t> dims(const onnx::TensorProto& t) const;
     [[nodiscard]] std::vector<float> floats(const onnx::TensorProto& t) const;
     [[nodiscard]] std::vector<int64_t> int64s(const onnx::TensorProto& t) const;
+    // The constant of a value name, or nullptr if it is not a constant.
+    [[nodiscard]] const onnx::TensorProto* find_constant(const std::string& name) const {
+        auto it = consts_.find(source(name));
+        return it == consts_.end() ? nullptr : it->second;
+    }
     // Registers a constant produced by a node (Constant); later nodes read it as weights or shapes.
     void add_constant(const std::string& name, onnx::TensorProto t);
 
@@ -91,6 +110,8 @@ public:
 
     // Binds n's first output to v.
     void define(const onnx::NodeProto& n, OnnxValue v);
+    // Binds the value `name` to v (an output of a fused pattern, or of a multi-output node).
+    void define_output(const std::string& name, OnnxValue v);
     // Extra outputs (Dropout mask, MaxPool indices, BatchNorm running stats) must be unused.
     void only_first_output(const onnx::NodeProto& n) const;
     // The weight layer that alone consumes `name`, into which a bias or BatchNorm can fold.
@@ -108,14 +129,19 @@ private:
     std::map<std::string, std::string> alias_;  // Identity/Dropout output -> source name
     std::map<std::string, int> uses_;           // by source name, skipping Identity/Dropout
     std::string where_;                         // "node 'x' (op Y)" of the node being imported
+    std::map<int, OnnxFusion> fusions_;         // node index -> the fused pattern it belongs to
 
     static bool passthrough(const onnx::NodeProto& n);
     [[nodiscard]] std::string source(const std::string& name) const;
     [[nodiscard]] std::string layer_name(const onnx::NodeProto& n, int index) const;
     void count_uses();
     void add_graph_input();
+    // Whether a convolution, pooling or BatchNormalization reads `value` (then a rank-3
+    // input is a 1-D signal [N, C, L], else a token sequence).
+    [[nodiscard]] bool read_as_signal(const std::string& value) const;
     void refuse_unsupported_ops() const;
     void node(const onnx::NodeProto& n, int index);
+    void keep_dims(const onnx::NodeProto& n);
 };
 
 }  // namespace aimcsim

@@ -212,7 +212,24 @@ private:
                     every_pixel(t, static_cast<int>(k), out.slices[base + k].end, t.slices[k].hi - t.slices[k].lo);
                 break;
             }
-            default: throw std::logic_error("placement: an op without flows");
+            case Op::Linear: weight_input_flows(t, li); break;
+            case Op::MatMul:
+            case Op::Transpose:
+            case Op::Reshape:
+            case Op::Slice:
+            case Op::ConcatAxis:
+            case Op::LayerNorm:
+            case Op::Gelu:
+            case Op::SoftmaxLast:
+            case Op::Binary:
+            case Op::Constant:
+                // Transformer digital ops: each slice of the input goes whole to where the
+                // output is (the GDPU nearest the producer), as for Softmax.
+                for (std::size_t k = 0; k < t.slices.size(); ++k) {
+                    every_pixel(t, static_cast<int>(k), out.slices.front().end, t.slices[k].hi - t.slices[k].lo);
+                }
+                break;
+            default: throw std::logic_error("placement: op not mapped (map_network refuses it)");
         }
     }
 

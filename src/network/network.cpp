@@ -45,6 +45,17 @@ const char* op_name(Op op) {
         case Op::Concat: return "Concat";
         case Op::Pad: return "Pad";
         case Op::Resize: return "Resize";
+        case Op::Linear: return "Linear";
+        case Op::MatMul: return "MatMul";
+        case Op::Transpose: return "Transpose";
+        case Op::Reshape: return "Reshape";
+        case Op::Slice: return "Slice";
+        case Op::ConcatAxis: return "ConcatAxis";
+        case Op::LayerNorm: return "LayerNorm";
+        case Op::Gelu: return "Gelu";
+        case Op::SoftmaxLast: return "SoftmaxLast";
+        case Op::Binary: return "Binary";
+        case Op::Constant: return "Constant";
     }
     return "?";
 }
@@ -163,6 +174,16 @@ int Network::add_dense(const std::string& layer, int in, int out_features, std::
     return add_layer(std::move(l), {out_features, 1, 1});
 }
 
+int Network::add_linear(const std::string& layer, int in, int out_features, std::vector<float> weights,
+                        std::vector<float> bias) {
+    check_tensor(layer, in);
+    if (out_features <= 0) fail(layer, "output features must be positive");
+    const Shape s = shape(in);
+    Layer l = new_layer(layer, Op::Linear, {in});
+    set_matrix(l, s.w, out_features, std::move(weights), std::move(bias));
+    return add_layer(std::move(l), {s.c, s.h, out_features});
+}
+
 int Network::add_lstm(const std::string& layer, int in, int hidden, std::vector<float> weights,
                       std::vector<float> bias) {
     check_tensor(layer, in);
@@ -235,6 +256,8 @@ std::size_t Network::macs_per_inference() const {
             macs += matrix;
         else if (l.op == Op::Lstm)
             macs += matrix * static_cast<std::size_t>(shape(l.output).w);
+        else if (l.op == Op::Linear)
+            macs += matrix * static_cast<std::size_t>(shape(l.output).c) * static_cast<std::size_t>(shape(l.output).h);
     }
     return macs;
 }
@@ -374,7 +397,27 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
             case Op::ChannelAffine:
             case Op::Concat:
             case Op::Pad:
-            case Op::Resize: digital_layer(net, l, values, out.data()); break;
+            case Op::Resize:
+            case Op::MatMul:
+            case Op::Transpose:
+            case Op::Reshape:
+            case Op::Slice:
+            case Op::ConcatAxis:
+            case Op::LayerNorm:
+            case Op::Gelu:
+            case Op::SoftmaxLast:
+            case Op::Binary:
+            case Op::Constant: digital_layer(net, l, values, out.data()); break;
+            case Op::Linear: {
+                // One MVM per token (row of w = rows values), pixel = token index.
+                const int tokens = so.c * so.h;
+                for (int p = 0; p < tokens; ++p) {
+                    float* y = out.data() + static_cast<std::size_t>(p) * l.cols;
+                    kernel(layer_index, p, in + static_cast<std::size_t>(p) * l.rows, y);
+                    add_bias(l.bias.data(), l.cols, y);
+                }
+                break;
+            }
             case Op::Lstm: {
                 const Shape& si = net.shape(l.inputs[0]);
                 const int hidden = l.hidden();

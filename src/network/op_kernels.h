@@ -58,7 +58,8 @@ void channel_affine(const float* scale, const float* shift, const float* in, int
 [[nodiscard]] float pad_value(const Layer& l, const Shape& in, const float* input, int c, int oy, int ox);
 
 // Output of one layer without a weight matrix (Relu, pooling, GlobalAvgPool, Add,
-// Flatten, Softmax, Unary, ChannelAffine, Concat, Pad, Resize) for one input, into out[0..output size): `values` holds that
+// Flatten, Softmax, Unary, ChannelAffine, Concat, Pad, Resize, and the transformer ops
+// through transformer_layer()) for one input, into out[0..output size): `values` holds that
 // input's tensors by id, its inputs computed. The per-input and the batched executors
 // (forward_network, forward_network_batch) both run these layers through it.
 void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out);

@@ -1,0 +1,145 @@
+// ONNX import of PyTorch's transformer modules: the fixtures in tests/transformer/
+// (scripts/make_transformer_fixtures.py: nn.TransformerEncoderLayer with and without
+// norm_first, GELU and ReLU; nn.MultiheadAttention; a tiny ViT with class token and
+// tanh GELU) run through the importer and the float executor and must give PyTorch's
+// own output to 1e-4; `aimcsim infer` with the float preset (ideal devices and ADC,
+// 8-bit activations) must stay within the error 8-bit inputs allow.
+#include <onnx/onnx_pb.h>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "aimcsim/core/error.h"
+#include "aimcsim/network.h"
+#include "src/import/npy.h"
+#include "src/import/onnx_import.h"
+#include "src/network/batch_forward.h"
+#include "tests/onnx_model_builder.h"
+#include "tests/test_support.h"
+
+using namespace aimcsim;
+
+namespace {
+
+std::string fixture(const std::string& name) { return test::source_path("tests/transformer/" + name); }
+
+int count_ops(const Network& net, Op op) {
+    int n = 0;
+    for (const Layer& l : net.layers) n += l.op == op ? 1 : 0;
+    return n;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+    REQUIRE(a.size() == b.size());
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, static_cast<double>(std::fabs(a[i] - b[i])));
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("PyTorch transformer modules imported from ONNX match PyTorch's outputs to 1e-4", "[transformer]") {
+    const std::string name = GENERATE(as<std::string>{}, "encoder_post_relu", "encoder_post_gelu", "encoder_pre_relu",
+                                      "encoder_pre_gelu", "mha", "vit_tiny");
+    INFO(name);
+    const Network net = load_onnx(fixture(name + ".onnx"));
+    const NpyArray x = read_npy(fixture(name + "_in.npy"));
+    const NpyArray y = read_npy(fixture(name + "_out.npy"));
+    const std::vector<float> out = forward_float(net, x.data);
+    CHECK(max_abs_diff(out, y.data) < 1e-4);
+    // The batched executor (the accuracy engine's) gives the same bits.
+    const auto batch = forward_network_batch(net, {x.data, x.data}, [&](int li, int n, const float* xs, float* ys,
+                                                                        const int*, const int*) {
+        const Layer& l = net.layers[static_cast<std::size_t>(li)];
+        for (int k = 0; k < n; ++k) matvec_float(l, xs + static_cast<std::size_t>(k) * l.rows, ys + static_cast<std::size_t>(k) * l.cols);
+    });
+    CHECK(batch[1] == out);
+
+    // The projections and the FFN are weight layers on tiles, attention and norms digital.
+    const bool encoder = name.rfind("encoder", 0) == 0;
+    if (encoder) {
+        CHECK(count_ops(net, Op::Linear) == 4);  // in_proj (QKV), out_proj, linear1, linear2
+        CHECK(count_ops(net, Op::LayerNorm) == 2);
+        CHECK(count_ops(net, Op::MatMul) == 2);  // Q K^T and A V
+        CHECK(count_ops(net, Op::SoftmaxLast) == 1);
+        CHECK(count_ops(net, Op::Gelu) == (name.find("gelu") != std::string::npos ? 1 : 0));
+        CHECK(count_ops(net, Op::Relu) == (name.find("relu") != std::string::npos ? 1 : 0));
+        // Linear weights: 8 x 24 (QKV), 8 x 8, 8 x 16, 16 x 8; 5 tokens each.
+        CHECK(net.macs_per_inference() == 5u * (8 * 24 + 8 * 8 + 8 * 16 + 16 * 8));
+    }
+    if (name == "vit_tiny") {
+        CHECK(count_ops(net, Op::Gelu) == 2);
+        CHECK(count_ops(net, Op::LayerNorm) == 5);
+        for (const Layer& l : net.layers)
+            if (l.op == Op::Gelu) CHECK(l.gelu_tanh);
+    }
+}
+
+TEST_CASE("infer with the float preset runs a TransformerEncoderLayer within 8-bit activation error", "[transformer]") {
+    const test::TempDir dir;
+    const std::string model = fixture("encoder_pre_gelu.onnx");
+    const std::string out = (dir.path / "y.npy").string();
+    const test::CommandResult r =
+        test::run_cli("infer " + model + " --input " + fixture("encoder_pre_gelu_in.npy") + " --output " + out +
+                      " --config " + test::source_path("configs/hermes64_float.yaml"));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const NpyArray y = read_npy(out);
+    const NpyArray ref = read_npy(fixture("encoder_pre_gelu_out.npy"));
+    REQUIRE(y.data.size() == ref.data.size());
+    double err2 = 0, ref2 = 0;
+    for (std::size_t i = 0; i < ref.data.size(); ++i) {
+        err2 += (y.data[i] - ref.data[i]) * (y.data[i] - ref.data[i]);
+        ref2 += ref.data[i] * ref.data[i];
+    }
+    // 8-bit inputs to each of the 4 weight layers: about 0.4 % rms each (uniform
+    // rounding of 1/127 of the largest input); a wrong mapping would be order 1.
+    INFO("relative rms error " << std::sqrt(err2 / ref2));
+    CHECK(std::sqrt(err2 / ref2) < 0.03);
+}
+
+TEST_CASE("transformer import errors name the node and what is supported", "[transformer]") {
+    const test::TempDir dir;
+    using namespace test::onnx_model;
+    // A ReduceMean that is not part of a LayerNorm is not an op of its own.
+    onnx::ModelProto m = new_model({1, 4, 8});
+    auto* rm = add_node(m, "ReduceMean", "lonely_mean", {"input"}, "output");
+    set_ints(rm, "axes", {-1});
+    const std::string path = save(m, dir.path, "bad.onnx");
+    try {
+        (void)load_onnx(path);
+        FAIL("expected an InputError");
+    } catch (const InputError& e) {
+        const std::string msg = e.what();
+        CHECK_THAT(msg, Catch::Contains("lonely_mean") && Catch::Contains("ReduceMean") && Catch::Contains("supported:"));
+    }
+    // A softmax over a middle axis of a token tensor.
+    onnx::ModelProto s = new_model({1, 4, 8});
+    set_int(add_node(s, "Softmax", "mid_softmax", {"input"}, "output"), "axis", 1);
+    try {
+        (void)load_onnx(save(s, dir.path, "softmax.onnx"));
+        FAIL("expected an InputError");
+    } catch (const InputError& e) {
+        CHECK_THAT(std::string(e.what()), Catch::Contains("mid_softmax") && Catch::Contains("last axis"));
+    }
+}
+
+TEST_CASE("Split of a token tensor along the features gives the slices in order", "[transformer]") {
+    const test::TempDir dir;
+    using namespace test::onnx_model;
+    // [1, 2, 4] split along the last axis into 1 + 3 features; output = second part.
+    onnx::ModelProto m = new_model({1, 2, 4});
+    add_int64_init(m, "sizes", {1, 3});
+    auto* sp = m.mutable_graph()->add_node();
+    sp->set_op_type("Split");
+    sp->set_name("split");
+    sp->add_input("input");
+    sp->add_input("sizes");
+    sp->add_output("first");
+    sp->add_output("output");
+    set_int(sp, "axis", -1);
+    const Network net = load_onnx(save(m, dir.path, "split.onnx"));
+    CHECK(forward_float(net, {0, 1, 2, 3, 4, 5, 6, 7}) == std::vector<float>{1, 2, 3, 5, 6, 7});
+}
