@@ -61,6 +61,7 @@ void ChipSchedule::build_tensors() {
     softmax_slot_.assign(net_.layers.size(), -1);
     flow_.assign(net_.layers.size(), Flow::None);
     relabel_.assign(net_.layers.size(), {});
+    mmu_hint_.assign(net_.tensors.size(), -1);
     const Shape& in = net_.input_shape();
     TensorInfo& ti = tensors_.at(static_cast<std::size_t>(net_.input));
     ti.h = in.h;

@@ -302,7 +302,7 @@ private:
     void matmul_a(int inference, int layer, int pixel, std::uint64_t now);
     void matmul_b(int inference, int layer, std::uint64_t now);
     void matmul_row(int inference, int layer, int row, std::uint64_t now);
-    // A GDPU (or matmul unit) near `tile` for a whole-tensor op.
+    // A GDPU (or matmul unit) for a whole-tensor op: the one with the fewest so far, then the nearest `tile`.
     [[nodiscard]] Part unit_near(int tile, bool matmul_unit);
     // Keeps inference 0's first arrival and last result of a GDPU layer.
     void note_digital(int layer, int inference, std::uint64_t arrived, std::uint64_t ready);
@@ -342,6 +342,8 @@ private:
     std::vector<Flow> flow_;                                // [layer] transformer ops' flow
     std::vector<std::vector<std::vector<int>>> relabel_;    // [layer][input slot][input part] -> output part, or -1
     std::vector<std::uint64_t> digital_layer_macs_;         // [network layer]
+    std::vector<int> heavy_gdpu_, heavy_mmu_;               // whole-tensor ops given to each unit
+    std::vector<int> mmu_hint_;                             // [tensor] the matmul unit its rows came from, or -1
     std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
     std::uint64_t seq_ = 0;
 

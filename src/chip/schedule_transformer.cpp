@@ -22,14 +22,22 @@ bool keeps_rows(const Layer& l, const Shape& in) {
 }  // namespace
 
 ChipSchedule::Part ChipSchedule::unit_near(int tile, bool matmul_unit) {
-    if (matmul_unit) {
-        const int u = mmus_.assign_nearest(tile, [this](int a, int b) { return map_.manhattan(a, b); });
-        Part p{mmus_.tile(u), 0, 0, -1};
-        p.mmu = u;
-        return p;
+    // Whole-tensor work (gathers, MatMuls) is heavy: spread it, the unit with the
+    // fewest such ops first, then the nearest, then the lowest index.
+    std::vector<int>& load = matmul_unit ? heavy_mmu_ : heavy_gdpu_;
+    const int units = matmul_unit ? mmus_.size() : gdpus_.size();
+    load.resize(static_cast<std::size_t>(units), 0);
+    int best = 0;
+    auto unit_tile = [&](int u) { return matmul_unit ? mmus_.tile(u) : gdpus_.tile(u); };
+    for (int u = 1; u < units; ++u) {
+        const int lu = load[static_cast<std::size_t>(u)], lb = load[static_cast<std::size_t>(best)];
+        if (lu < lb || (lu == lb && map_.manhattan(tile, unit_tile(u)) < map_.manhattan(tile, unit_tile(best))))
+            best = u;
     }
-    const int g = choose_gdpu(tile);
-    return Part{gdpus_.tile(g), 0, 0, g};
+    ++load[static_cast<std::size_t>(best)];
+    Part p{unit_tile(best), 0, 0, matmul_unit ? -1 : best};
+    if (matmul_unit) p.mmu = best;
+    return p;
 }
 
 void ChipSchedule::build_transformer_tensor(std::size_t li) {
@@ -101,6 +109,9 @@ void ChipSchedule::build_transformer_tensor(std::size_t li) {
         to.replicated = first.replicated;
         return;
     }
+    // A token-wise op's rows stay tied to the matmul unit that made them (A V follows Q K^T).
+    if (f != Flow::Gather && f != Flow::Matmul)
+        mmu_hint_[static_cast<std::size_t>(l.output)] = mmu_hint_[static_cast<std::size_t>(l.inputs[0])];
     if (f == Flow::Slicewise || f == Flow::Pairwise) {  // each slice on the GDPU holding it or the nearest
         for (const Part& p : first.parts) {
             const int g = p.gdpu >= 0 ? p.gdpu : choose_gdpu(p.tile);
@@ -113,11 +124,17 @@ void ChipSchedule::build_transformer_tensor(std::size_t li) {
         const Part& a0 = first.parts.front();
         const Part& b0 = b.parts.front();
         Part site;
+        // Where its operands are (or the matmul unit that made the first one's input), else a free unit.
+        const int hint = mmu_hint_[static_cast<std::size_t>(l.inputs[0])];
         if (on_matmul_unit) {
-            site = b.parts.size() == 1 && b0.mmu >= 0 ? b0 : a0.mmu >= 0 ? a0 : unit_near(a0.tile, true);
+            site = b.parts.size() == 1 && b0.mmu >= 0 ? b0
+                   : a0.mmu >= 0                      ? a0
+                   : hint >= 0                        ? Part{mmus_.tile(hint), 0, 0, -1, hint}
+                                                      : unit_near(a0.tile, true);
         } else {
             site = b.parts.size() == 1 && b0.gdpu >= 0 ? b0 : a0.gdpu >= 0 ? a0 : unit_near(a0.tile, false);
         }
+        mmu_hint_[static_cast<std::size_t>(l.output)] = site.mmu;
         site.lo = 0;
         site.hi = width;
         to.parts = {site};
