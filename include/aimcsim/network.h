@@ -12,12 +12,39 @@
 
 namespace aimcsim {
 
-enum class Op { Conv, Dense, Relu, MaxPool, AvgPool, GlobalAvgPool, Add, Flatten, Lstm, Softmax };
+// The ops after Softmax serve transformers (their semantics: "Transformer ops" below).
+enum class Op {
+    Conv,
+    Dense,
+    Relu,
+    MaxPool,
+    AvgPool,
+    GlobalAvgPool,
+    Add,
+    Flatten,
+    Lstm,
+    Softmax,
+    Linear,
+    MatMul,
+    Transpose,
+    Reshape,
+    Slice,
+    ConcatAxis,
+    LayerNorm,
+    Gelu,
+    SoftmaxLast,
+    Binary,
+    Constant
+};
 
 // Number of Op values (for tables indexed by op).
-inline constexpr int kOpCount = static_cast<int>(Op::Softmax) + 1;
+inline constexpr int kOpCount = static_cast<int>(Op::Constant) + 1;
+
+// The arithmetic of an Op::Binary layer.
+enum class BinaryOp { Add, Sub, Mul, Div };
 
 [[nodiscard]] const char* op_name(Op op);
+[[nodiscard]] const char* binary_op_name(BinaryOp op);
 
 // One activation tensor without the batch dimension. A flat vector of n features is
 // {n, 1, 1}; its element order is the row-major (C, H, W) order, like ONNX Flatten.
@@ -58,6 +85,8 @@ struct Layer {
     // Conv: rows = cin*kh*kw in (cin, ky, kx) order, the order im2col() produces;
     // cols = cout, one matrix-vector product per output pixel.
     // Dense: rows = in_features (flattened CHW order), cols = out_features.
+    // Linear: rows = in features (the input's w), cols = out features; one
+    // matrix-vector product per token (see "Transformer ops").
     // Lstm: the input is a sequence {features, 1, T} (time along the width, so a
     // time step is a "pixel"); rows = features + hidden ([x_t; h_{t-1}]), cols =
     // 4 * hidden, gates in PyTorch order (input, forget, cell, output); one
@@ -70,7 +99,21 @@ struct Layer {
 
     Window window;  // Conv, MaxPool, AvgPool
 
-    [[nodiscard]] bool has_weights_matrix() const { return op == Op::Conv || op == Op::Dense || op == Op::Lstm; }
+    // Transformer ops (semantics: "Transformer ops" above Network).
+    int axis = 0;                     // Slice, ConcatAxis: 0 = c, 1 = h, 2 = w
+    int begin = 0, end = 0;           // Slice: [begin, end) along `axis`
+    int perm[3] = {0, 1, 2};          // Transpose: output axis i is input axis perm[i]
+    BinaryOp binary = BinaryOp::Add;  // Binary
+    std::vector<float> constant;      // Binary with one input: the constant operand; Constant: the values
+    Shape constant_shape;             // its shape (Binary: broadcast to the input's)
+    bool constant_first = false;      // Binary: constant OP input (e.g. 1 / x) instead of input OP constant
+    std::vector<float> gamma, beta;   // LayerNorm: [w] scale and shift
+    float epsilon = 1e-5F;            // LayerNorm
+    bool gelu_tanh = false;           // Gelu: the tanh approximation instead of the exact erf form
+
+    [[nodiscard]] bool has_weights_matrix() const {
+        return op == Op::Conv || op == Op::Dense || op == Op::Lstm || op == Op::Linear;
+    }
     // Hidden units of an Lstm layer.
     [[nodiscard]] int hidden() const { return cols / 4; }
     [[nodiscard]] float w(int row, int col) const {
@@ -78,6 +121,29 @@ struct Layer {
     }
 };
 
+// Transformer ops. A tensor is a row-major 3-D array {c, h, w} (the batch dropped).
+// A token sequence [B, T, D] is {1, T, D}; attention heads [B, H, T, d] are {H, T, d};
+// an op "over the last axis" works on each of the c*h rows of w values on its own.
+// Tokens are the pipeline's unit as pixels are for convolutions: a "token" of a tensor
+// is one of its c*h rows, token index p = ci * h + hi, its w values contiguous.
+//   Linear      {c, h, rows} -> {c, h, cols}: y = x W + bias per token, one MVM each
+//               (a weight layer: the mapper puts W on tiles; pixel = token index).
+//   MatMul      a {B, M, K}, b {B, K, N} -> {B, M, N}: a[i] b[i] for every i < B, two
+//               activations (Q K^T, A V), digital.
+//   Transpose   permutes the three axes: out dim i = in dim perm[i].
+//   Reshape     same values, another shape of the same size (row-major order kept).
+//   Slice       [begin, end) along `axis`.
+//   ConcatAxis  the inputs joined along `axis` (other dims equal), in input order.
+//   LayerNorm   over the last axis: (x - mean) / sqrt(var + epsilon) * gamma + beta,
+//               var the biased (population) variance, gamma/beta [w].
+//   Gelu        elementwise; exact x/2 (1 + erf(x/sqrt 2)), or with gelu_tanh
+//               x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+//   SoftmaxLast softmax over the last axis, each row on its own (attention scores).
+//   Binary      elementwise add/sub/mul/div; two inputs, or one input and the layer's
+//               constant (constant_shape). Operands broadcast per axis (sizes equal
+//               or 1, as numpy); the output has the broadcast shape.
+//   Constant    outputs `constant` (shape constant_shape), e.g. a class token; its one
+//               input (the network input) only orders it and is not read.
 class Network {
 public:
     std::string name;
@@ -110,6 +176,23 @@ public:
     // flat vector {n, 1, 1} (ONNX [1, n]), over C of each (h, w) of an NCHW tensor.
     int add_softmax(const std::string& layer, int in);
 
+    // Transformer ops (see "Transformer ops" above).
+    int add_linear(const std::string& layer, int in, int out_features, std::vector<float> weights = {},
+                   std::vector<float> bias = {});
+    int add_matmul(const std::string& layer, int a, int b);
+    int add_transpose(const std::string& layer, int in, const int perm[3]);
+    int add_reshape(const std::string& layer, int in, Shape shape);
+    int add_slice(const std::string& layer, int in, int axis, int begin, int end);
+    int add_concat_axis(const std::string& layer, const std::vector<int>& inputs, int axis);
+    int add_layer_norm(const std::string& layer, int in, std::vector<float> gamma, std::vector<float> beta,
+                       float epsilon);
+    int add_gelu(const std::string& layer, int in, bool tanh_approximation);
+    int add_softmax_last(const std::string& layer, int in);
+    int add_binary(const std::string& layer, BinaryOp op, int a, int b);
+    int add_binary_constant(const std::string& layer, BinaryOp op, int in, std::vector<float> constant,
+                            Shape constant_shape, bool constant_first);
+    int add_constant(const std::string& layer, std::vector<float> values, Shape shape);
+
     [[nodiscard]] const Shape& shape(int tensor) const { return tensors.at(tensor).shape; }
     [[nodiscard]] const Shape& input_shape() const { return shape(input); }
     [[nodiscard]] const Shape& output_shape() const { return shape(output); }
@@ -132,6 +215,10 @@ private:
 };
 
 // Output size of a sliding window along one axis; <= 0 when the window does not fit.
+// The shape two Binary operands broadcast to; throws InputError (naming `layer`) when an
+// axis differs and neither size is 1.
+[[nodiscard]] Shape broadcast_shape(const std::string& layer, const Shape& a, const Shape& b);
+
 [[nodiscard]] int window_output_size(int in, int kernel, int stride, int pad_begin, int pad_end);
 
 // Folds y = gamma * (x - mean) / sqrt(var + eps) + beta, applied per output channel
@@ -151,7 +238,7 @@ void im2col(const Network& net, const Layer& conv, const float* input_chw, int o
 void matvec_float(const Layer& l, const float* x, float* y);
 
 // Computes a weight layer's W x for one input vector (no bias: the executor adds it).
-// `pixel` is oy * out_w + ox for Conv, 0 for Dense, the time step for Lstm.
+// `pixel` is oy * out_w + ox for Conv, 0 for Dense, the time step for Lstm, the token for Linear.
 using WeightKernel = std::function<void(int layer_index, int pixel, const float* x, float* y)>;
 
 // Runs every layer in order; weight layers go through `kernel` (float, analog, ...),

@@ -104,6 +104,36 @@ void dense_layer(const Network& net, int li, Values& values, const BatchWeightKe
     }
 }
 
+// Every token (row of w values) of every input is one row of the kernel's matrix.
+void linear_layer(const Network& net, int li, Values& values, const BatchWeightKernel& kernel, Rows& rows) {
+    const Layer& l = net.layers[static_cast<std::size_t>(li)];
+    const Shape& so = net.shape(l.output);
+    const int tokens = so.c * so.h;
+    const long total = static_cast<long>(values.size()) * tokens;
+    const long slice = std::max<long>(1, static_cast<long>(kBatchSliceFloats / static_cast<std::size_t>(l.rows)));
+    for (long r0 = 0; r0 < total; r0 += slice) {
+        const int n = static_cast<int>(std::min(slice, total - r0));
+        rows.resize(n, l);
+        for (int k = 0; k < n; ++k) {
+            const long r = r0 + k;
+            const int b = static_cast<int>(r / tokens), p = static_cast<int>(r % tokens);
+            rows.input[static_cast<std::size_t>(k)] = b;
+            rows.pixel[static_cast<std::size_t>(k)] = p;
+            const float* x = values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.inputs[0])].data() +
+                             static_cast<std::size_t>(p) * l.rows;
+            std::copy(x, x + l.rows, rows.x_row(k, l));
+        }
+        kernel(li, n, rows.x.data(), rows.y.data(), rows.input.data(), rows.pixel.data());
+        for (int k = 0; k < n; ++k) {
+            float* y = rows.y_row(k, l);
+            add_bias(l.bias.data(), l.cols, y);
+            std::vector<float>& out = values[static_cast<std::size_t>(rows.input[static_cast<std::size_t>(k)])]
+                                            [static_cast<std::size_t>(l.output)];
+            std::copy(y, y + l.cols, out.begin() + static_cast<long>(rows.pixel[static_cast<std::size_t>(k)]) * l.cols);
+        }
+    }
+}
+
 // Time steps run in order; each step's [x_t; h_{t-1}] of every input is one call.
 void lstm_layer(const Network& net, int li, Values& values, const BatchWeightKernel& kernel, Rows& rows) {
     const Layer& l = net.layers[static_cast<std::size_t>(li)];
@@ -156,6 +186,7 @@ std::vector<std::vector<float>> forward_network_batch(const Network& net, const 
             case Op::Conv: conv_layer(net, li, values, kernel, rows); break;
             case Op::Dense: dense_layer(net, li, values, kernel, rows); break;
             case Op::Lstm: lstm_layer(net, li, values, kernel, rows); break;
+            case Op::Linear: linear_layer(net, li, values, kernel, rows); break;
             default:
                 for (auto& v : values) digital_layer(net, l, v, v[static_cast<std::size_t>(l.output)].data());
         }

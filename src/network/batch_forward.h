@@ -15,7 +15,7 @@ namespace aimcsim {
 
 // y (n x cols of the layer, row-major) = x (n x rows) W for a weight layer, no bias.
 // Row k is the vector of input input_of_row[k] (index in the chunk) at pixel
-// pixel_of_row[k] (Conv: oy * out_w + ox, Dense: 0, Lstm: the time step).
+// pixel_of_row[k] (Conv: oy * out_w + ox, Dense: 0, Lstm: the time step, Linear: the token).
 using BatchWeightKernel = std::function<void(int layer_index, int n, const float* x, float* y, const int* input_of_row,
                                              const int* pixel_of_row)>;
 

@@ -40,6 +40,17 @@ const char* op_name(Op op) {
         case Op::Flatten: return "Flatten";
         case Op::Lstm: return "LSTM";
         case Op::Softmax: return "Softmax";
+        case Op::Linear: return "Linear";
+        case Op::MatMul: return "MatMul";
+        case Op::Transpose: return "Transpose";
+        case Op::Reshape: return "Reshape";
+        case Op::Slice: return "Slice";
+        case Op::ConcatAxis: return "ConcatAxis";
+        case Op::LayerNorm: return "LayerNorm";
+        case Op::Gelu: return "Gelu";
+        case Op::SoftmaxLast: return "SoftmaxLast";
+        case Op::Binary: return "Binary";
+        case Op::Constant: return "Constant";
     }
     return "?";
 }
@@ -149,6 +160,16 @@ int Network::add_dense(const std::string& layer, int in, int out_features, std::
     return add_layer(std::move(l), {out_features, 1, 1});
 }
 
+int Network::add_linear(const std::string& layer, int in, int out_features, std::vector<float> weights,
+                        std::vector<float> bias) {
+    check_tensor(layer, in);
+    if (out_features <= 0) fail(layer, "output features must be positive");
+    const Shape s = shape(in);
+    Layer l = new_layer(layer, Op::Linear, {in});
+    set_matrix(l, s.w, out_features, std::move(weights), std::move(bias));
+    return add_layer(std::move(l), {s.c, s.h, out_features});
+}
+
 int Network::add_lstm(const std::string& layer, int in, int hidden, std::vector<float> weights,
                       std::vector<float> bias) {
     check_tensor(layer, in);
@@ -221,6 +242,8 @@ std::size_t Network::macs_per_inference() const {
             macs += matrix;
         else if (l.op == Op::Lstm)
             macs += matrix * static_cast<std::size_t>(shape(l.output).w);
+        else if (l.op == Op::Linear)
+            macs += matrix * static_cast<std::size_t>(shape(l.output).c) * static_cast<std::size_t>(shape(l.output).h);
     }
     return macs;
 }
@@ -349,7 +372,27 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
             case Op::GlobalAvgPool:
             case Op::Add:
             case Op::Flatten:
-            case Op::Softmax: digital_layer(net, l, values, out.data()); break;
+            case Op::Softmax:
+            case Op::MatMul:
+            case Op::Transpose:
+            case Op::Reshape:
+            case Op::Slice:
+            case Op::ConcatAxis:
+            case Op::LayerNorm:
+            case Op::Gelu:
+            case Op::SoftmaxLast:
+            case Op::Binary:
+            case Op::Constant: digital_layer(net, l, values, out.data()); break;
+            case Op::Linear: {
+                // One MVM per token (row of w = rows values), pixel = token index.
+                const int tokens = so.c * so.h;
+                for (int p = 0; p < tokens; ++p) {
+                    float* y = out.data() + static_cast<std::size_t>(p) * l.cols;
+                    kernel(layer_index, p, in + static_cast<std::size_t>(p) * l.rows, y);
+                    add_bias(l.bias.data(), l.cols, y);
+                }
+                break;
+            }
             case Op::Lstm: {
                 const Shape& si = net.shape(l.inputs[0]);
                 const int hidden = l.hidden();

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "src/network/transformer_kernels.h"
+
 namespace aimcsim {
 
 void relu(const float* in, std::size_t n, std::size_t stride, float* out) {
@@ -135,7 +137,9 @@ void digital_layer(const Network& net, const Layer& l, const std::vector<std::ve
         }
         case Op::Conv:
         case Op::Dense:
-        case Op::Lstm: throw std::logic_error("digital_layer: '" + l.name + "' is a weight layer");
+        case Op::Lstm:
+        case Op::Linear: throw std::logic_error("digital_layer: '" + l.name + "' is a weight layer");
+        default: transformer_layer(net, l, values, out); break;
     }
 }
 

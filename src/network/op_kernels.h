@@ -48,7 +48,7 @@ void lstm_cell(const float* gates, int hidden, float* c, float* h, std::size_t h
 void softmax(const float* in, int channels, std::size_t stride, float* out);
 
 // Output of one layer without a weight matrix (Relu, pooling, GlobalAvgPool, Add,
-// Flatten, Softmax) for one input, into out[0..output size): `values` holds that
+// Flatten, Softmax, and the transformer ops through transformer_layer()) for one input, into out[0..output size): `values` holds that
 // input's tensors by id, its inputs computed. The per-input and the batched executors
 // (forward_network, forward_network_batch) both run these layers through it.
 void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out);
