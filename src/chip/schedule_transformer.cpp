@@ -63,7 +63,7 @@ void ChipSchedule::build_transformer_tensor(std::size_t li) {
         case Op::Slice: f = tokens_in && l.axis == 2 ? Flow::Relabel : Flow::Gather; break;
         case Op::Reshape: f = tokens_in && in.w == out.w ? Flow::Relabel : Flow::Gather; break;
         case Op::Transpose: f = tokens_in && keeps_rows(l, in) ? Flow::Relabel : Flow::Gather; break;
-        case Op::Concat: {
+        case Op::ConcatAxis: {
             bool along_features = l.axis == 2;
             for (int t : l.inputs)
                 along_features = along_features && is_token_tensor(net_, t) &&

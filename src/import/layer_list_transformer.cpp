@@ -89,7 +89,7 @@ struct Builder {
             const int a = net.add_softmax_last(hp + "softmax", scaled);
             outs.push_back(net.add_matmul(hp + "av", a, vh));
         }
-        const int joined = net.add_concat(p + "heads", outs, 2);
+        const int joined = net.add_concat_axis(p + "heads", outs, 2);
         return linear(g + "out", joined, s.w);
     }
 };
