@@ -1,6 +1,7 @@
 // Transformers on the chip (issue 15): hand-derived GDPU cycles of a tiny attention
 // block, the matmul units' speed-up by the ratio of their MAC rates, shared weights
-// (ALBERT) mapped once, and a too-small chip's error.
+// (ALBERT) mapped once, a too-small chip's error, and the functional chip's values
+// of an encoder layer bit-identical to the batched path's (AnalogNetwork).
 //
 // The block: one self-attention layer, width 64, 2 heads (d = 32), 4 tokens, on a
 // 4x4 grid with hermes64's GDPUs (16 lanes, lookup 4 cycles) and chip.gdpu's defaults
@@ -16,10 +17,15 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
 #include <string>
 
 #include "aimcsim/core/error.h"
+#include "aimcsim/random_streams.h"
 #include "src/chip/chip_run.h"
+#include "src/functional/analog_network.h"
 #include "src/mapping/mapper.h"
 #include "tests/chip_test_support.h"
 
@@ -124,5 +130,42 @@ TEST_CASE("a chip too small for the encoders names the tiles needed", "[transfor
         FAIL("expected an InputError");
     } catch (const InputError& e) {
         CHECK_THAT(e.what(), Catch::Contains("needs 72 tiles"));
+    }
+}
+
+TEST_CASE("a functional chip computes an encoder layer as the batched path does, bit for bit", "[transformer_chip]") {
+    // One encoder layer (attention, residual add, LayerNorm, FFN with GELU, add, LayerNorm),
+    // random weights, PCM noise: the chip's token-by-token values against AnalogNetwork::forward.
+    const test::ChipConfig c = test::hermes64_chip(4, 4, {"tile.device={model: pcm}"});
+    const Network net = test::layer_list_net(
+        "input: {c: 1, h: 4, w: 64}\nlayers:\n  - {name: enc, type: encoder, heads: 2, ffn: 128}\n", "random");
+    std::vector<std::vector<float>> inputs;
+    for (int n = 0; n < 2; ++n) {
+        Rng rng(5, Stream::Inputs, {static_cast<std::uint64_t>(n)});
+        std::vector<float> x(net.input_shape().size());
+        for (float& v : x) v = static_cast<float>(2.0 * rng.uniform() - 1.0);
+        inputs.push_back(std::move(x));
+    }
+    const std::uint64_t seed = 7;
+    const std::unique_ptr<TileModel> probe = c.tile().create();
+    const Mapping map = map_network(net, probe->rows(), probe->cols(), c.chip.rows, c.chip.cols);
+    AnalogNetwork analog(net, map, c.tile(), seed, inputs, 1.0, 1);
+    analog.set_time(3600.0);
+
+    ChipRunOptions opts;
+    opts.seed = seed;
+    opts.batch = 2;
+    opts.functional = true;
+    opts.t_inference_s = 3600.0;
+    opts.threads = 1;
+    opts.inputs = inputs;
+    opts.calibration = inputs;
+    opts.first_image = 40;
+    const ChipRunResult r = run_chip(c.tile(), c.chip, net, opts);
+    REQUIRE(r.outputs.size() == 2);
+    for (int n = 0; n < 2; ++n) {
+        const std::vector<float> ref = analog.forward(inputs[static_cast<std::size_t>(n)], 40 + n, true);
+        REQUIRE(ref.size() == r.outputs[static_cast<std::size_t>(n)].size());
+        CHECK(std::memcmp(ref.data(), r.outputs[static_cast<std::size_t>(n)].data(), ref.size() * sizeof(float)) == 0);
     }
 }
