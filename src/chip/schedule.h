@@ -35,7 +35,9 @@
 //   on each slice's GDPU as pooling does (latency gelu_cycles / add_cycles); a
 //   two-input Binary of equal shapes pairs its slices as Add does. LayerNorm and
 //   SoftmaxLast gather each token's row on one GDPU as Softmax does (LayerNorm:
-//   running sums, then GdpuBank::layernorm_tail_cycles). Slice and Concat along the
+//   running sums, then GdpuBank::layernorm_tail_cycles; each LayerNorm on the GDPU
+//   with the fewest whole-tensor ops so far, so a deep stack's residual stream does
+//   not pile up on one unit). Slice and Concat along the
 //   features, and a Reshape that keeps the rows, move nothing: the output's slices
 //   are the input's. A MatMul runs on one unit (a GDPU, or with chip.attention:
 //   matmul_unit a matmul unit): its second operand (K^T, V) is buffered there whole

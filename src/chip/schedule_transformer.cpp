@@ -117,7 +117,13 @@ void ChipSchedule::build_transformer_tensor(std::size_t li) {
             const int g = p.gdpu >= 0 ? p.gdpu : choose_gdpu(p.tile);
             to.parts.push_back(Part{gdpus_.tile(g), p.lo, p.hi, g});
         }
-    } else if (f == Flow::Row) {
+    } else if (f == Flow::Row && l.op == Op::LayerNorm) {
+        // The residual stream's rows: each LayerNorm on a fresh unit (fewest whole-row ops),
+        // else every layer's residual adds and norms would pile up on the one that held the input.
+        Part site = unit_near(first.parts.front().tile, false);
+        site.hi = width;
+        to.parts = {site};
+    } else if (f == Flow::Row) {  // softmax: where its scores are (Q K^T's unit), or the nearest GDPU
         to.parts = {softmax_part(first, width)};
     } else if (f == Flow::Matmul) {
         const TensorInfo& b = tensors_.at(static_cast<std::size_t>(l.inputs[1]));
