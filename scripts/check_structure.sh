@@ -13,9 +13,9 @@ part_of() {
   case $1 in
     # plugin.h (the plugin entry point and ABI version) depends on core only.
     include/aimcsim/core/* | aimcsim/core/* | src/core/* | aimcsim/plugin.h | include/aimcsim/plugin.h) echo core ;;
-    aimcsim/device.h | aimcsim/adc.h | aimcsim/tile.h | aimcsim/topology.h | \
+    aimcsim/device.h | aimcsim/adc.h | aimcsim/tile.h | aimcsim/topology.h | aimcsim/chip_link.h | \
       include/aimcsim/device.h | include/aimcsim/adc.h | include/aimcsim/tile.h | \
-      include/aimcsim/topology.h) echo model_interfaces ;;
+      include/aimcsim/topology.h | include/aimcsim/chip_link.h) echo model_interfaces ;;
     # The table of random-stream purposes: a list of numbers any part above core may use.
     aimcsim/random_streams.h | include/aimcsim/random_streams.h) echo streams ;;
     aimcsim/network.h | include/aimcsim/network.h | src/network/*) echo network ;;
@@ -28,6 +28,7 @@ part_of() {
     src/mapping/*) echo mapping ;;
     src/functional/*) echo functional ;;
     src/chip/*) echo chip ;;
+    src/system/*) echo system ;;
     # python/: the Python module's bindings, a front end like the command line.
     src/app/* | src/sweep/* | apps/* | python/*) echo application ;;
     *) echo other ;;
@@ -50,7 +51,8 @@ allowed() {
     mapping) echo "streams core network model_interfaces" ;;
     functional) echo "streams core network model_interfaces digital mapping import" ;;
     chip) echo "streams core network model_interfaces digital interconnect tiles mapping functional" ;;
-    application) echo "streams core network model_interfaces models adc digital interconnect tiles import mapping functional chip" ;;
+    system) echo "streams core network model_interfaces digital interconnect tiles mapping functional chip" ;;
+    application) echo "streams core network model_interfaces models adc digital interconnect tiles import mapping functional chip system" ;;
     *) echo "*" ;;
   esac
 }

@@ -21,7 +21,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=0:detect_stack_use_after_return=0:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 cd "$here/build-asan"
-# Left out: the slow full-set accuracy and SDK tests (they run in the plain suite), and the
-# memory-estimate test, whose measured peaks ASan's shadow memory and redzones inflate.
-ctest --output-on-failure -j"$(nproc)" --timeout 900 -LE slurm \
-  -E 'installed SDK builds|hardware-aware training keeps accuracy|reproduces the float accuracy on the full test set|estimate is within 2x of the measured peak' "$@"
+# Left out: the cases tagged [slow] (tests/CMakeLists.txt does not register them in this
+# build: full-set accuracy, the memory estimate, whose measured peaks ASan's shadow memory
+# and redzones inflate, and other long runs; all run in the plain suite) and the SDK build.
+ctest --output-on-failure -j"$(nproc)" --timeout 900 -LE slurm -E 'installed SDK builds' "$@"

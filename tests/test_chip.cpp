@@ -47,17 +47,19 @@ TEST_CASE("chip: two dense layers, latency by hand", "[chip]") {
     REQUIRE(r.phases.array_busy() == 133);
     REQUIRE(r.phases.latency() == 135);
     REQUIRE(r.phases.ldpu == 2);  // all 256 columns of the 128-lane LDPU; blocks of <= 128 take 1
-    // fc1 on tile 0 (the controller's tile): input there at 0, result at 133 + 1;
-    // 32 activations (256 bits, 8 flits) to tile 1: 134 + 2 + 8 = 144;
-    // fc2 result at 144 + 134 = 278; 16 outputs (4 flits) back to tile 0: 278 + 2 + 4.
-    CHECK(r.latency_cycles == 284);
-    CHECK(r.latency_ns == Approx(284.0));
+    // The input, 64 values of 8 bits, streams in at 64 bits/cycle: all there at 8.
+    // fc1 on tile 0 (the controller's tile): result at 8 + 133 + 1 = 142;
+    // 32 activations (256 bits, 8 flits) to tile 1: 142 + 2 + 8 = 152;
+    // fc2 result at 152 + 134 = 286; 16 outputs (4 flits) back to tile 0: 286 + 2 + 4 = 292;
+    // their 128 bits leave on the output stream in 2 cycles: 294.
+    CHECK(r.latency_cycles == 294);
+    CHECK(r.latency_ns == Approx(294.0));
     CHECK(r.tile_mvms == 2);
     CHECK(r.net_totals.packets == 3);  // input (0 hops), fc1 -> fc2, fc2 -> controller
     CHECK(r.mapping.blocks[1].tile == 1);
     REQUIRE(r.layers.size() == 2);
-    CHECK(r.layers[1].start_ns == Approx(144.0));
-    CHECK(r.layers[1].end_ns == Approx(278.0));
+    CHECK(r.layers[1].start_ns == Approx(152.0));
+    CHECK(r.layers[1].end_ns == Approx(286.0));
 }
 
 TEST_CASE("chip: two pixels pipeline through two conv layers", "[chip]") {
@@ -68,19 +70,20 @@ TEST_CASE("chip: two pixels pipeline through two conv layers", "[chip]") {
     ChipRunOptions opts;
     opts.trace = true;
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
-    // Input pixels of 256 bits at 64 bits/cycle: ready at 0 and 4 on tile 0.
+    // Input pixels of 256 bits at 64 bits/cycle: all bits in at 4 and 8 on tile 0.
     // Results leave the 1-cycle LDPU (<= 128 columns) 134 cycles after the MVM starts.
-    // c1: p0 0..133 (result 134); p1 waits for the array: 133..266 (result 267).
-    // To tile 1 (8 flits): p0 at 144, p1 at 277.
-    // c2: p0 144..277 (result 278); p1 277..410 (result 411).
-    // Back to tile 0 (4 flits): p0 at 284, p1 at 417.
-    CHECK(r.latency_cycles == 417);
+    // c1: p0 4..137 (result 138); p1 waits for the array: 137..270 (result 271).
+    // To tile 1 (8 flits): p0 at 148, p1 at 281.
+    // c2: p0 148..281 (result 282); p1 281..414 (result 415).
+    // Back to tile 0 (4 flits): p0 at 288, p1 at 421; 128 bits each on the output
+    // stream: out at 290 and 423.
+    CHECK(r.latency_cycles == 423);
     CHECK(r.tile_mvms == 4);
     // The trace shows the same timeline: c1's second MVM waits for the array.
     REQUIRE(r.spans.size() == 4);
     CHECK(r.spans[1].tile == 0);
-    CHECK(r.spans[1].start_cycle == 133);
-    CHECK(r.spans[1].end_cycle == 267);
+    CHECK(r.spans[1].start_cycle == 137);
+    CHECK(r.spans[1].end_cycle == 271);
     const nlohmann::json trace = chip_trace_json(r);
     // Tiles: 4 MVMs (c1 twice on tile 0, then c2 on tile 1), each an array slice and
     // an LDPU slice on the tile's two tracks, track by track. Links: the two
@@ -103,11 +106,13 @@ TEST_CASE("chip: a row-split layer adds partial sums from its second tile", "[ch
     const Network net = layer_list_net("input: {c: 300}\nlayers:\n  - {name: fc, type: dense, out: 16}\n");
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
     REQUIRE(r.mapping.layers[0].row_blocks == 2);
-    // Rows 0..255 on tile 0 (input there at 0, result 134: 16 columns, 1 LDPU cycle);
-    // rows 256..299 on tile 1: 44 activations = 352 bits = 11 flits, at 13; result at
-    // 147; 16 partial sums of 16 bits (8 flits) back to tile 0 at 157; added in 2
-    // cycles: 159; the output is already at the controller's tile.
-    CHECK(r.latency_cycles == 159);
+    // The input, 300 values of 8 bits = 2400 bits at 64 bits/cycle, is in at 38.
+    // Rows 0..255 on tile 0 (result 38 + 134 = 172: 16 columns, 1 LDPU cycle);
+    // rows 256..299 on tile 1: 44 activations = 352 bits = 11 flits, at 51; result at
+    // 185; 16 partial sums of 16 bits (8 flits) back to tile 0 at 195; added in 2
+    // cycles: 197; the output is already at the controller's tile; its 128 bits
+    // leave on the output stream in 2 cycles: 199.
+    CHECK(r.latency_cycles == 199);
     CHECK(r.psum_adds == 16);
     CHECK(r.tile_mvms == 2);
     // Timing-only energy: the reference MVM scaled to the cells used (256x16 and 44x16).
@@ -116,6 +121,60 @@ TEST_CASE("chip: a row-split layer adds partial sums from its second tile", "[ch
     CHECK(r.energy_pj.array == Approx(ref.array_pj * (256.0 * 16 + 44.0 * 16) / 65536));
     CHECK(r.energy_pj.adc == Approx(ref.adc_pj * 2 * 16 / 256));
     CHECK(r.energy_pj.pwm == Approx(ref.pwm_pj * 300 / 256));
+}
+
+TEST_CASE("chip: the input and output streams take their bits over the I/O width, wherever Flatten sits",
+          "[chip]") {
+    // The same 64 -> 16 dense layer fed a 1x8x8 image through a Flatten, or a flat
+    // vector of 64: 512 input bits either way, all in after ceil(512 / width) cycles.
+    // The MVM (16 columns) gives its result 134 cycles later at the controller's tile;
+    // the 16 outputs (128 bits) leave in ceil(128 / width) cycles.
+    //   width   8: 64 + 134 + 16 = 214
+    //   width  64:  8 + 134 +  2 = 144
+    //   width 512:  1 + 134 +  1 = 136
+    const Network spatial = layer_list_net(
+        "input: {c: 1, h: 8, w: 8}\nlayers:\n  - {name: flat, type: flatten}\n  - {name: fc, type: dense, out: 16}\n");
+    const Network flat = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 16}\n");
+    const std::vector<std::pair<int, std::uint64_t>> expected = {{8, 214}, {64, 144}, {512, 136}};
+    for (const auto& [width, latency] : expected) {
+        INFO("io_bits_per_cycle " << width);
+        ChipConfig cfg = hermes64(1, 1);
+        cfg.chip.io_bits_per_cycle = width;
+        CHECK(run_chip(cfg.tile(), cfg.chip, spatial, 1, 1).latency_cycles == latency);
+        CHECK(run_chip(cfg.tile(), cfg.chip, flat, 1, 1).latency_cycles == latency);
+    }
+    // A batch at width 8: an image's 512 bits take 64 cycles, less than the array's 133
+    // per MVM, so the array sets the pace: inference n's MVM starts at 64 + 133 n, and
+    // its outputs leave 134 + 16 cycles later; the last of 4 at 64 + 399 + 150 = 613.
+    ChipConfig cfg = hermes64(1, 1);
+    cfg.chip.io_bits_per_cycle = 8;
+    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, flat, 1, 4);
+    REQUIRE(r.done_cycles.size() == 4);
+    // done_cycles count from each inference's first input bit, at 64 n.
+    CHECK(r.done_cycles[3] + 3 * 64 == 613);
+}
+
+TEST_CASE("chip: timing-only array energy follows the conductance the block programs", "[chip][energy]") {
+    // A 64 -> 16 dense layer whose weights repeat 0, 0, 0, 4: mean |w| / max |w| = 1/4,
+    // half the reference MVM's 1/2 (weights uniform in [-1, 1]). A timing-only MVM then
+    // draws the reference array energy x (64 / 256 rows) x (16 / 256 columns) x 1/2;
+    // inputs, drivers, ADCs and LDPU stay the reference's scaled to the cells used.
+    const ChipConfig cfg = hermes64(1, 1);
+    const MvmEnergy ref = cfg.tile().create()->reference_mvm_energy();
+    const Network shapes = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 16}\n");
+    Network weighted;
+    const int in = weighted.add_input("x", Shape{64, 1, 1});
+    std::vector<float> w(64 * 16);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = i % 4 == 3 ? 4.0F : 0.0F;
+    weighted.output = weighted.add_dense("fc", in, 16, w, std::vector<float>(16, 0.0F));
+    const ChipRunResult a = run_chip(cfg.tile(), cfg.chip, shapes, 1, 1);
+    const ChipRunResult b = run_chip(cfg.tile(), cfg.chip, weighted, 1, 1);
+    CHECK(a.energy_pj.array == Approx(ref.array_pj * 64 / 256 * 16 / 256));
+    CHECK(b.energy_pj.array == Approx(ref.array_pj * 64 / 256 * 16 / 256 * 0.5));
+    CHECK(b.energy_pj.adc == Approx(a.energy_pj.adc));
+    CHECK(b.energy_pj.pwm == Approx(a.energy_pj.pwm));
+    CHECK_THAT(a.energy_activity, Catch::Contains("shapes-only"));
+    CHECK_THAT(b.energy_activity, Catch::Contains("own weights"));
 }
 
 TEST_CASE("chip: hermes64 peak figures from component parameters", "[chip]") {

@@ -73,10 +73,12 @@ TEST_CASE("lstm: a bad LSTM layer is an error naming the layer", "[lstm]") {
 
 TEST_CASE("lstm: each step waits for the previous cell, latency by hand", "[lstm][chip]") {
     // 4 features, 4 hidden units: an 8 x 16 gate matrix on one tile; its GDPU on the
-    // same router, so no packet crosses a link. Inputs (32 bits) arrive at 0, 1, 2.
+    // same router, so no packet crosses a link. Inputs (32 bits) stream in at 64
+    // bits/cycle: all their bits are in at 1, 1, 2; the zero state with the first.
     // Step t starts when h_{t-1} is back: the MVM result 134 cycles later (16
     // columns), the cell takes ceil(16 gates / 16 lanes) = 1 cycle plus
-    // lstm_cell_cycles = 4: h_0 at 139, h_1 at 278, h_2 at 417, i.e. 3 x (134 + 1 + 4).
+    // lstm_cell_cycles = 4: h_0 at 1 + 139 = 140, h_1 at 279, h_2 at 418, i.e.
+    // 1 + 3 x (134 + 1 + 4); h_2's 32 bits leave on the output stream in 1 cycle: 419.
     const ChipConfig cfg = hermes64(1, 1, 1);
     REQUIRE(cfg.chip.gdpu_lanes == 16);
     REQUIRE(cfg.chip.lstm_cell_cycles == 4);
@@ -84,14 +86,14 @@ TEST_CASE("lstm: each step waits for the previous cell, latency by hand", "[lstm
     ChipRunOptions opts;
     opts.trace = true;
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
-    CHECK(r.latency_cycles == 417);
+    CHECK(r.latency_cycles == 419);
     CHECK(r.tile_mvms == 3);
     REQUIRE(r.spans.size() == 3);
-    CHECK(r.spans[1].start_cycle == 139);
-    CHECK(r.spans[2].start_cycle == 278);
+    CHECK(r.spans[1].start_cycle == 140);
+    CHECK(r.spans[2].start_cycle == 279);
     REQUIRE(r.gdpu_spans.size() == 3);
-    CHECK(r.gdpu_spans[0].start_cycle == 134);
-    CHECK(r.gdpu_spans[0].end_cycle == 135);
+    CHECK(r.gdpu_spans[0].start_cycle == 135);
+    CHECK(r.gdpu_spans[0].end_cycle == 136);
     REQUIRE(r.gdpus.size() == 1);
     CHECK(r.gdpus[0].values == 3u * 16u);
     CHECK(r.gdpus[0].busy_cycles == 3);
@@ -151,29 +153,31 @@ TEST_CASE("lstm: functional chip equals the batched path bit for bit, and the fl
 
 TEST_CASE("gdpu: pooling on a GDPU costs its occupancy, and one hop away two packet trips", "[gdpu][chip]") {
     // A 1x1 conv with 32 outputs over 2x2 pixels, then a 2x2 max pool. Input pixels
-    // (32 bits) at 0, 1, 2, 3; the conv MVMs start at 0, 133, 266, 399 (the array
-    // is busy 133 cycles), so the last result is ready at 399 + 134 = 533.
+    // (32 bits at 64 bits/cycle) are in at 1, 1, 2, 2; the conv MVMs start at 1, 134,
+    // 267, 400 (the array is busy 133 cycles), so the last result is ready at 400 + 134
+    // = 534. The pooled pixel's 32 values (256 bits) leave on the output stream in 4
+    // cycles.
     const Network net =
         layer_list_net("input: {c: 4, h: 2, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n"
                        "  - {name: pool, type: maxpool, kernel: 2}\n");
-    // No GDPU: pooled at the tile, pool_cycles = 2 later: 535.
+    // No GDPU: pooled at the tile, pool_cycles = 2 later: 536, out at 540.
     const ChipConfig none = hermes64(1, 1, 0);
     REQUIRE(none.chip.pool_cycles == 2);
-    CHECK(run_chip(none.tile(), none.chip, net, 1, 1).latency_cycles == 535);
-    // A GDPU on the same router: 32 values at 16 lanes occupy it 2 cycles: 537.
+    CHECK(run_chip(none.tile(), none.chip, net, 1, 1).latency_cycles == 540);
+    // A GDPU on the same router: 32 values at 16 lanes occupy it 2 cycles: 538, out at 542.
     const ChipConfig same = hermes64(1, 1, 1);
     const ChipRunResult r1 = run_chip(same.tile(), same.chip, net, 1, 1);
-    CHECK(r1.latency_cycles == 537);
+    CHECK(r1.latency_cycles == 542);
     REQUIRE(r1.gdpus.size() == 1);
     CHECK(r1.gdpus[0].values == 32);
     CHECK(r1.gdpus[0].busy_cycles == 2);
     // 1x2 grid: the GDPU sits at tile 1, the conv on tile 0. Each conv pixel (256
-    // bits = 8 flits) arrives 2 + 8 cycles later: the last at 543; pooled at
-    // 543 + 2 + 2 = 547; the result travels back to the controller's tile: 557.
+    // bits = 8 flits) arrives 2 + 8 cycles later: the last at 544; pooled at
+    // 544 + 2 + 2 = 548; the result travels back to the controller's tile: 558; out at 562.
     const ChipConfig apart = hermes64(1, 2, 1);
     REQUIRE(apart.chip.gdpu_tile(0) == 1);
     const ChipRunResult r2 = run_chip(apart.tile(), apart.chip, net, 1, 1);
-    CHECK(r2.latency_cycles == 557);
+    CHECK(r2.latency_cycles == 562);
     CHECK(r2.net_totals.packets == 4 + 4 + 1);  // inputs (0 hops), conv -> GDPU, GDPU -> controller
     // Eight GDPUs on 8x8: one per grid row, in column 4.
     const ChipConfig big = hermes64(8, 8, 8);
@@ -183,7 +187,8 @@ TEST_CASE("gdpu: pooling on a GDPU costs its occupancy, and one hop away two pac
 TEST_CASE("gdpu: a busy GDPU makes the next operation wait", "[gdpu][chip]") {
     // A conv with 256 outputs over two pixels, then a 1x1 max pool (one GDPU op per
     // pixel). With one lane an op occupies the GDPU 256 cycles, but the conv results
-    // come 133 cycles apart (135 and 268): the second op waits 256 - 133 = 123 cycles.
+    // come 133 cycles apart (136 and 269: the inputs, 32 bits each, are both in at 1,
+    // MVMs at 1 and 134): the second op waits 256 - 133 = 123 cycles.
     const Network net =
         layer_list_net("input: {c: 4, h: 1, w: 2}\nlayers:\n  - {name: conv, type: conv, out: 256, kernel: 1}\n"
                        "  - {name: pool, type: maxpool, kernel: 1}\n");
@@ -193,7 +198,8 @@ TEST_CASE("gdpu: a busy GDPU makes the next operation wait", "[gdpu][chip]") {
     REQUIRE(r.gdpus.size() == 1);
     CHECK(r.gdpus[0].queue_cycles == 256 - 133);
     CHECK(r.gdpus[0].busy_cycles == 2 * 256);
-    // Pixel 0's result at 135 is pooled over 135..391; pixel 1's at 268 waits to 391
-    // and is pooled over 391..647, ready 2 cycles later: 649.
-    CHECK(r.latency_cycles == 649);
+    // Pixel 0's result at 136 is pooled over 136..392; pixel 1's at 269 waits to 392
+    // and is pooled over 392..648, ready 2 cycles later: 650; its 256 values (2048
+    // bits) leave on the output stream in 32 cycles: 682.
+    CHECK(r.latency_cycles == 682);
 }

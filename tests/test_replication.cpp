@@ -79,20 +79,22 @@ TEST_CASE("replication: fill gives the free tiles to the conv layer with the mos
 
 TEST_CASE("replication: two copies of a conv halve its pipeline, latency by hand", "[replication][chip]") {
     // A 1x1 conv with 32 outputs over 4 pixels on a 1x2 grid, ideal links (2 cycles
-    // per hop + 1 cycle per 32-bit flit). Inputs (32 bits) leave the controller's
-    // tile 0 at 0, 1, 2, 3. Replica 0 (tile 0) has pixels 0 and 2: MVMs at 0 and 133
-    // (the array is busy 133 cycles), results 1 LDPU cycle later at 134 and 267,
-    // already at the controller. Replica 1 (tile 1) has pixels 1 and 3, which arrive
-    // at 1 + 3 = 4 and 3 + 3 = 6: MVMs at 4 and 137, results at 138 and 271, each 256
-    // bits back to tile 0 in 2 + 8 cycles: 148 and 281. Without a copy: MVMs at 0,
-    // 133, 266, 399 on tile 0, last result at 533.
+    // per hop + 1 cycle per 32-bit flit). Input pixels (32 bits) stream in at 64
+    // bits/cycle: all their bits are at the controller's tile 0 at 1, 1, 2, 2.
+    // Replica 0 (tile 0) has pixels 0 and 2: MVMs at 1 and 134 (the array is busy
+    // 133 cycles), results 1 LDPU cycle later at 135 and 268, already at the
+    // controller. Replica 1 (tile 1) has pixels 1 and 3, which arrive at 1 + 3 = 4 and
+    // 2 + 3 = 5: MVMs at 4 and 137, results at 138 and 271, each 256 bits back to tile
+    // 0 in 2 + 8 cycles: 148 and 281. Each result's 256 bits leave on the output
+    // stream in 4 cycles: the last at 285. Without a copy: MVMs at 1, 134, 267, 400 on
+    // tile 0, last result at 534, out at 538.
     const Network net =
         layer_list_net("input: {c: 4, h: 1, w: 4}\nlayers:\n  - {name: conv, type: conv, out: 32, kernel: 1}\n");
     ConfigNode root;
     ChipParams one = chip_with("chip.gdpus=0", root);
     one.rows = 1;
     one.cols = 2;
-    CHECK(run_chip(TileConfig::parse(root.at("tile")), one, net, 1, 1).latency_cycles == 533);
+    CHECK(run_chip(TileConfig::parse(root.at("tile")), one, net, 1, 1).latency_cycles == 538);
 
     ChipParams two = chip_with("chip.gdpus=0;chip.replicate={conv: 2}", root);
     two.rows = 1;
@@ -100,7 +102,7 @@ TEST_CASE("replication: two copies of a conv halve its pipeline, latency by hand
     ChipRunOptions opts;
     opts.trace = true;
     const ChipRunResult r = run_chip(TileConfig::parse(root.at("tile")), two, net, opts);
-    CHECK(r.latency_cycles == 281);
+    CHECK(r.latency_cycles == 285);
     CHECK(r.tile_mvms == 4);
     REQUIRE(r.layers.size() == 1);
     CHECK(r.layers[0].tiles == 2);

@@ -203,17 +203,19 @@ TEST_CASE("softmax: an unsupported axis is an InputError naming the node", "[sof
 TEST_CASE("softmax: on its GDPU after both column blocks arrived, latency by hand", "[softmax][gdpu][chip]") {
     // 1x2 grid, one GDPU: gdpu_tile(0) = (1 * 2) / 2 = tile 1. A dense 64 -> 300 has
     // two column blocks: cols 0..255 on tile 0, cols 256..299 (44) on tile 1.
-    //   Input (64 x 8 bits = 512 bits, 16 flits) at the controller's tile 0 at 0:
-    //   block 0 starts at 0, result at 0 + 133 + 2 (256 columns) = 135;
-    //   block 1's copy crosses 0 -> 1: 0 + 2 + 16 = 18, result at 18 + 134 = 152.
-    //   Slice 1 (44 values) is already at tile 1's router: at the GDPU at 152; its
-    //   running max takes ceil(44 / 16) = 3 cycles: 152..155.
-    //   Slice 0 (256 x 8 bits, 64 flits) crosses 0 -> 1: 135 + 2 + 64 = 201; its
-    //   running max takes ceil(256 / 16) = 16 cycles: 201..217.
+    //   Input (64 x 8 bits = 512 bits, 16 flits) streams in at 64 bits/cycle: at the
+    //   controller's tile 0 at 8: block 0 starts at 8, result at 8 + 133 + 2 (256
+    //   columns) = 143; block 1's copy crosses 0 -> 1: 8 + 2 + 16 = 26, result at
+    //   26 + 134 = 160.
+    //   Slice 1 (44 values) is already at tile 1's router: at the GDPU at 160; its
+    //   running max takes ceil(44 / 16) = 3 cycles: 160..163.
+    //   Slice 0 (256 x 8 bits, 64 flits) crosses 0 -> 1: 143 + 2 + 64 = 209; its
+    //   running max takes ceil(256 / 16) = 16 cycles: 209..225.
     //   Then N = 300, 16 lanes: max tree log2 16 = 4, exp pass ceil(300/16) = 19,
     //   lookup drain softmax_cycles = 4, sum tree 4, 1/sum lookup 4, normalisation
-    //   19: 54 cycles, 217..271.
-    //   The 300 probabilities (2400 bits, 75 flits) go back to tile 0: 271 + 2 + 75 = 348.
+    //   19: 54 cycles, 225..279.
+    //   The 300 probabilities (2400 bits, 75 flits) go back to tile 0: 279 + 2 + 75 = 356,
+    //   and leave on the output stream in ceil(2400 / 64) = 38 cycles: 394.
     const Network net = layer_list_net(
         "input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
     const ChipConfig cfg = hermes64(1, 2, 1);
@@ -228,7 +230,7 @@ TEST_CASE("softmax: on its GDPU after both column blocks arrived, latency by han
     REQUIRE(r.mapping.blocks[0].tile == 0);
     REQUIRE(r.mapping.blocks[1].tile == 1);
     REQUIRE(r.mapping.blocks[1].cols == 44);
-    CHECK(r.latency_cycles == 348);
+    CHECK(r.latency_cycles == 394);
     // Packets: input to tile 0 (0 hops) and to tile 1, slice 0, slice 1 (0 hops), output.
     CHECK(r.net_totals.packets == 5);
 
@@ -241,23 +243,23 @@ TEST_CASE("softmax: on its GDPU after both column blocks arrived, latency by han
     CHECK(r.gdpus[0].values == 900);
     CHECK(r.energy_pj.gdpu == Approx(900 * 0.5));
     REQUIRE(r.gdpu_spans.size() == 3);
-    CHECK(r.gdpu_spans[0].start_cycle == 152);
-    CHECK(r.gdpu_spans[0].end_cycle == 155);
-    CHECK(r.gdpu_spans[1].start_cycle == 201);
-    CHECK(r.gdpu_spans[1].end_cycle == 217);
-    CHECK(r.gdpu_spans[2].start_cycle == 217);
-    CHECK(r.gdpu_spans[2].end_cycle == 271);
+    CHECK(r.gdpu_spans[0].start_cycle == 160);
+    CHECK(r.gdpu_spans[0].end_cycle == 163);
+    CHECK(r.gdpu_spans[1].start_cycle == 209);
+    CHECK(r.gdpu_spans[1].end_cycle == 225);
+    CHECK(r.gdpu_spans[2].start_cycle == 225);
+    CHECK(r.gdpu_spans[2].end_cycle == 279);
 
     // The per-layer table: fc on its tiles, then the softmax on GDPU 0 from its first
-    // slice (152) to its result (271), with its 450 pJ of GDPU work.
+    // slice (160) to its result (279), with its 450 pJ of GDPU work.
     REQUIRE(r.layers.size() == 2);
     const LayerResult& sm = r.layers[1];
     CHECK(sm.name == "sm");
     CHECK(sm.op == "Softmax");
     CHECK(sm.gdpu == 0);
     CHECK(sm.tiles == 0);
-    CHECK(sm.start_ns == Approx(152.0));
-    CHECK(sm.end_ns == Approx(271.0));
+    CHECK(sm.start_ns == Approx(160.0));
+    CHECK(sm.end_ns == Approx(279.0));
     CHECK(sm.energy_pj == Approx(450.0));
     CHECK(r.layers[0].op == "Dense");
     CHECK(r.layers[0].gdpu == -1);
@@ -270,7 +272,7 @@ TEST_CASE("softmax: on its GDPU after both column blocks arrived, latency by han
     CHECK(j["layers"][0]["gdpu"].is_null());
     CHECK_THAT(chip_report_text(r),
                Catch::Contains("sm") && Catch::Contains("gdpu 0") && Catch::Contains("(busy cycles: Softmax 73)"));
-    CHECK_THAT(layers_csv(r), Catch::Contains("\nsm,Softmax,0,0,0,0,152,271,119,450,0\n"));
+    CHECK_THAT(layers_csv(r), Catch::Contains("\nsm,Softmax,0,0,0,0,160,279,119,450,0\n"));
     int softmax_slices = 0;
     const nlohmann::json trace = chip_trace_json(r);
     for (const auto& e : trace["traceEvents"]) {
@@ -281,19 +283,20 @@ TEST_CASE("softmax: on its GDPU after both column blocks arrived, latency by han
 
 TEST_CASE("softmax: without GDPUs it runs at the first slice's tile, latency by hand", "[softmax][gdpu][chip]") {
     // chip.gdpus = 0: the softmax runs at tile 0, where column block 0 is (its result
-    // at 135, the max folded in as it comes, no occupancy modelled at a tile).
-    // Slice 1 (44 x 8 = 352 bits, 11 flits) from tile 1 at 152: 152 + 2 + 11 = 165;
-    // then the same 54 cycles: 219; the controller is on tile 0, so no trip back.
+    // at 143, as above, the max folded in as it comes, no occupancy modelled at a tile).
+    // Slice 1 (44 x 8 = 352 bits, 11 flits) from tile 1 at 160: 160 + 2 + 11 = 173;
+    // then the same 54 cycles: 227; the controller is on tile 0, so no trip back; the
+    // output stream takes 38 cycles: 265.
     const Network net = layer_list_net(
         "input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 300}\n  - {name: sm, type: softmax}\n");
     const ChipConfig cfg = hermes64(1, 2, 0);
     const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, 1, 1);
-    CHECK(r.latency_cycles == 219);
+    CHECK(r.latency_cycles == 265);
     CHECK(r.gdpus.empty());
     REQUIRE(r.layers.size() == 2);
     CHECK(r.layers[1].gdpu == -1);
-    CHECK(r.layers[1].start_ns == Approx(135.0));
-    CHECK(r.layers[1].end_ns == Approx(219.0));
+    CHECK(r.layers[1].start_ns == Approx(143.0));
+    CHECK(r.layers[1].end_ns == Approx(227.0));
     CHECK(r.energy_pj.gdpu == Approx(900 * 0.5));  // the same digital work, counted at the tile
 }
 

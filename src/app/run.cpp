@@ -13,6 +13,7 @@
 #include "aimcsim/topology.h"
 #include "src/app/run_memory.h"
 #include "src/app/run_config.h"
+#include "src/app/run_system.h"
 #include "src/core/sim_context.h"
 #include "src/core/config_input.h"
 #include "src/import/mvm_workload.h"
@@ -89,6 +90,12 @@ void add_accuracy(const RunConfig& rc, const AccuracySettings& settings, const N
 
 // A network on the configured chip (layer list or ONNX): report, text, layers.csv.
 RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, const std::string& trace_path, bool html) {
+    if (rc.system.enabled()) {
+        Mapping mapping;  // all chips' tiles: the accuracy evaluation programs the same blocks
+        RunOutput out = run_system_network(rc, net, trace_path, html, mapping);
+        add_accuracy(rc, rc.accuracy, net, mapping, trained, out);
+        return out;
+    }
     const ChipParams& chip = rc.chip;
     ChipRunOptions o;
     o.seed = rc.seed;

@@ -16,6 +16,7 @@ ParamSchema run_config_schema() {
     s.section("simulation", "what to simulate and how");
     s.section("workload", "what runs on the chip");
     s.section("accuracy", "accuracy evaluation on a dataset");
+    s.section("system", "several chips joined by chip-to-chip links: chips, chip, links (src/system/system_params.h)");
     // A path or a list of paths (relative to the config file); read by load_run_config itself.
     s.string("plugins", "", "plugin shared library, or a list of them, loaded before the rest of the config is used");
     return s;
@@ -86,6 +87,7 @@ RunConfig resolve_sections(ConfigNode root) {
     if (rc.simulation.t_inference_s.empty()) throw sim.error("t_inference_s", "expected at least one time");
     rc.simulation.threads = static_cast<int>(sim.integer("threads"));
     rc.simulation.batch = static_cast<int>(sim.integer("batch"));
+    rc.system = parse_system_params(top.section("system"), top.section("chip"));
     return rc;
 }
 

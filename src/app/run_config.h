@@ -13,6 +13,7 @@
 #include "aimcsim/tile.h"
 #include "src/chip/chip_params.h"
 #include "src/functional/evaluator.h"
+#include "src/system/system_params.h"
 
 namespace aimcsim {
 
@@ -33,6 +34,7 @@ struct RunConfig {
     AccuracySettings accuracy;
     SimulationSettings simulation;
     std::vector<std::string> plugins;  // `plugins:` of the config, loaded by load_run_config
+    SystemParams system;               // `system:` (several chips); system.enabled() false without it
 };
 
 // The schema of the top-level keys (sections are validated by their owners).

@@ -86,11 +86,14 @@ private:
 }  // namespace
 
 Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const ChipParams& params, const Network& net,
-           const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values, bool record_spans)
-    : sc_module(name), mapping_(mapping) {
+           const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values, bool record_spans,
+           std::unique_ptr<Interconnect> network)
+    : sc_module(name), mapping_(mapping), network_(std::move(network)) {
     const bool functional = values != nullptr;
-    topology_ = params.interconnect.create();
-    topology_->setup(params.rows, params.cols);
+    if (!network_) {
+        topology_ = params.interconnect.create();
+        topology_->setup(params.rows, params.cols);
+    }
 
     if (functional) {
         const AnalogNetwork* an = values->analog;
@@ -138,7 +141,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
     if (tiles_.empty()) clock_period_ = sc_time(1.0, SC_NS);
     if (clock_period_ == SC_ZERO_TIME) throw std::logic_error("Chip: the tile clock period rounds to 0");
 
-    network_ = std::make_unique<Interconnect>(*topology_, params.tiles());
+    if (!network_) network_ = std::make_unique<Interconnect>(*topology_, params.tiles());
     schedule_ = std::make_unique<ChipSchedule>(net, mapping, params, *network_, batch);
     schedule_->issue_mvm = [this](int block, std::uint64_t job, std::uint64_t cycle) { issue(block, job, cycle); };
     codes_.resize(static_cast<std::size_t>(tile_rows_));

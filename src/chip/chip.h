@@ -76,14 +76,16 @@ public:
     // reference MVM energy; with it, each TileModule drives the programmed tile of
     // values->analog for its block and computes every MVM. `record_spans` keeps
     // every MVM's timeline span for a trace.
+    // `network`, if given, carries the packets instead of the chip's own topology
+    // (a multi-chip system, src/system/: it spans every chip's tiles).
     Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const ChipParams& params, const Network& net,
          const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values = nullptr,
-         bool record_spans = false);
+         bool record_spans = false, std::unique_ptr<Interconnect> network = nullptr);
 
     [[nodiscard]] const ChipSchedule& schedule() const { return *schedule_; }
     [[nodiscard]] bool functional() const { return schedule_->functional(); }
     [[nodiscard]] const Interconnect& interconnect() const { return *network_; }
-    [[nodiscard]] const Topology& topology() const { return *topology_; }
+    [[nodiscard]] const Topology& topology() const { return network_->topology(); }
     // TileModule of a mapped tile (index in Mapping::blocks).
     [[nodiscard]] const TileModule& tile_of_block(int block) const {
         return *tiles_.at(static_cast<std::size_t>(module_of_block_.at(static_cast<std::size_t>(block))));

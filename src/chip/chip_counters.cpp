@@ -51,6 +51,10 @@ std::vector<StatField<R>> fields() {
         stat_field<R>("chip.topology", "", "interconnect model", [](const R& r) { return r.topology; }),
         stat_field<R>("chip.functional", "", "values computed besides time and energy",
                       [](const R& r) { return r.functional; }),
+        stat_field<R>("chip.energy_activity", "",
+                      "what the tiles' dynamic energy rests on: the counted activity of a functional run, "
+                      "or the estimate of a timing-only one",
+                      [](const R& r) { return r.energy_activity; }),
 
         stat_field<R>("workload.name", "", "network name", [](const R& r) { return r.workload_name; }),
         stat_field<R>("workload.macs_per_inference", "MACs", "multiply-accumulates of one inference",

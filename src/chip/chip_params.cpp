@@ -67,7 +67,9 @@ ParamSchema chip_schema() {
               "last exp before the sum, for 1/sum before normalising")
         .at_least(0);
     s.integer("io_tile", 0, "", "tile whose router the controller uses for inputs and outputs").at_least(0);
-    s.integer("io_bits_per_cycle", 64, "bit/cycle", "controller input stream rate").at_least(1);
+    s.integer("io_bits_per_cycle", 64, "bit/cycle",
+              "width of the controller's input and output streams (bits per cycle each way)")
+        .at_least(1);
     s.section("replicate",
               "copies of conv layers, {layer name: copies}: each copy computes every copies-th output pixel");
     s.reals("failed_tiles", {}, "tile ids",

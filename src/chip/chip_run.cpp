@@ -1,6 +1,7 @@
 #include "src/chip/chip_run.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -32,14 +33,30 @@ ChipPeak chip_peak(const TileModel& tile, const ChipParams& chip) {
     return p;
 }
 
-MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Mapping& m, std::uint64_t mvms) {
+double block_weight_activity(const Network& net, const TileBlock& b) {
+    const Layer& l = net.layers.at(static_cast<std::size_t>(b.layer));
+    if (l.weights.empty()) return kReferenceWeightActivity;
+    double sum = 0.0, max = 0.0;
+    for (int r = b.row_begin; r < b.row_begin + b.rows; ++r) {
+        for (int c = b.col_begin; c < b.col_begin + b.cols; ++c) {
+            const double a = std::fabs(static_cast<double>(l.w(r, c)));
+            sum += a;
+            max = std::max(max, a);
+        }
+    }
+    return max > 0.0 ? sum / (static_cast<double>(b.rows) * b.cols) / max : 0.0;
+}
+
+MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Mapping& m, std::uint64_t mvms,
+                       double weight_activity) {
     const double rows = static_cast<double>(b.rows) / m.tile_rows;
     const double cols = static_cast<double>(b.cols) / m.tile_cols;
     const auto n = static_cast<double>(mvms);
     MvmEnergy e;
-    e.input_pj = n * reference.input_pj * rows;         // inputs loaded per used row
-    e.pwm_pj = n * reference.pwm_pj * rows;             // drivers per used row
-    e.array_pj = n * reference.array_pj * rows * cols;  // current through the used cells
+    e.input_pj = n * reference.input_pj * rows;  // inputs loaded per used row
+    e.pwm_pj = n * reference.pwm_pj * rows;      // drivers per used row
+    // Current through the used cells, in proportion to their conductance.
+    e.array_pj = n * reference.array_pj * rows * cols * weight_activity / kReferenceWeightActivity;
     e.adc_pj = n * reference.adc_pj * cols;             // conversions per used column
     e.ldpu_pj = n * reference.ldpu_pj * cols;           // post-processing per used column
     return e;
@@ -72,7 +89,8 @@ LayerResult softmax_row(const Network& net, const ChipSchedule& s, const GdpuLay
 }
 
 // Map: the chip's peak figures and where each block of the network sits.
-void map_network(const TileModel& probe, const ChipParams& chip, const Network& net, int batch, ChipRunResult& r) {
+void map_network(const TileModel& probe, const ChipParams& chip, const Network& net, int batch, ChipRunResult& r,
+                 ChipMapping* given = nullptr) {
     r.peak = chip_peak(probe, chip);
     r.grid_rows = chip.rows;
     r.grid_cols = chip.cols;
@@ -82,7 +100,7 @@ void map_network(const TileModel& probe, const ChipParams& chip, const Network& 
     r.workload_name = net.name;
     r.macs_per_inference = net.macs_per_inference();
     r.inferences = batch;
-    ChipMapping cm = map_on_chip(net, probe.rows(), probe.cols(), chip);
+    ChipMapping cm = given != nullptr ? std::move(*given) : map_on_chip(net, probe.rows(), probe.cols(), chip);
     r.mapping = std::move(cm.mapping);
     r.placement = cm.placement;
     r.topology = chip.interconnect.model();
@@ -159,16 +177,19 @@ void gather_timing(const ChipSchedule& s, int batch, ChipRunResult& r) {
 
 // Gather, energy: tiles' dynamic energy, digital ops, links, static power over the
 // run (needs the simulated time). Returns each weight layer's tile energy.
-std::vector<double> gather_energy(const Chip& c, const TileModel& probe, const ChipParams& chip, int batch,
-                                  ChipRunResult& r) {
+std::vector<double> gather_energy(const Chip& c, const Network& net, const TileModel& probe, const ChipParams& chip,
+                                  int batch, ChipRunResult& r) {
     const ChipSchedule& s = c.schedule();
     std::vector<double> layer_energy(r.mapping.layers.size(), 0.0);
     const MvmEnergy reference = probe.reference_mvm_energy();
     for (std::size_t b = 0; b < r.mapping.blocks.size(); ++b) {
         // Functional: what the tile counted. Timing only: the tile charges its
-        // full-array reference energy per MVM; scale it to the cells the block uses.
+        // full-array reference energy per MVM; scale it to the cells the block uses
+        // and, where the network has weights, to the conductance they program.
+        const TileBlock& tb = r.mapping.blocks[b];
         const MvmEnergy e = r.functional ? c.tile_of_block(static_cast<int>(b)).energy()
-                                         : block_energy(reference, r.mapping.blocks[b], r.mapping, s.block_mvms()[b]);
+                                         : block_energy(reference, tb, r.mapping, s.block_mvms()[b],
+                                                        block_weight_activity(net, tb));
         r.energy_pj.input += e.input_pj;
         r.energy_pj.pwm += e.pwm_pj;
         r.energy_pj.array += e.array_pj;
@@ -177,6 +198,11 @@ std::vector<double> gather_energy(const Chip& c, const TileModel& probe, const C
         layer_energy[static_cast<std::size_t>(
             r.mapping.placement_of_layer[static_cast<std::size_t>(r.mapping.blocks[b].layer)])] += e.total_pj();
     }
+    r.energy_activity = r.functional ? "counted: the values computed"
+                        : std::any_of(net.layers.begin(), net.layers.end(),
+                                      [](const Layer& l) { return l.has_weights_matrix() && !l.weights.empty(); })
+                            ? "estimated: each block's own weights, uniform random 8-bit inputs (assumed)"
+                            : "estimated: uniform random weights and 8-bit inputs (shapes-only network)";
     r.energy_pj.gdpu = s.digital().energy_pj;
     const LinkScheduler& links = c.interconnect().scheduler();
     r.net_totals = links.totals();
@@ -282,10 +308,15 @@ ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, c
 
 ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
                        const ChipRunOptions& opts) {
+    return run_chip_mapped(tile_section, chip, net, nullptr, opts, nullptr);
+}
+
+ChipRunResult run_chip_mapped(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
+                              ChipMapping* mapping, const ChipRunOptions& opts, const ChipNetworkFactory& network) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::unique_ptr<TileModel> probe = tile_section.create();
     ChipRunResult r;
-    map_network(*probe, chip, net, opts.batch, r);
+    map_network(*probe, chip, net, opts.batch, r, mapping);
     r.functional = opts.functional;
     const std::unique_ptr<FunctionalValues> values =
         opts.functional ? program_values(tile_section, net, r.mapping, opts) : nullptr;
@@ -293,7 +324,7 @@ ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, c
     // Elaborate and simulate.
     fresh_sim_context();
     Chip c("chip", tile_section, chip, net, r.mapping, opts.seed, opts.batch, values ? &values->values : nullptr,
-           opts.trace);
+           opts.trace, network ? network() : nullptr);
     const auto t_sim = std::chrono::steady_clock::now();
     const double cpu_sim = thread_cpu_s();
     sim_start();  // sc_start(), then tells ASan the stack again (sim_context.h)
@@ -302,7 +333,7 @@ ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, c
     if (!c.schedule().finished()) throw std::logic_error("chip simulation ended before every inference finished");
 
     gather_timing(c.schedule(), opts.batch, r);
-    const std::vector<double> layer_energy = gather_energy(c, *probe, chip, opts.batch, r);
+    const std::vector<double> layer_energy = gather_energy(c, net, *probe, chip, opts.batch, r);
     gather_layers(net, c.schedule(), layer_energy, opts.batch, r);
     gather_records(c, net, opts.batch, r);
     if (values) {

@@ -6,12 +6,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/tile.h"
 #include "aimcsim/network.h"
+#include "interconnect/interconnect.h"
 #include "interconnect/link_scheduler.h"
 #include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
@@ -36,10 +39,21 @@ struct ChipPeak {
 
 [[nodiscard]] ChipPeak chip_peak(const TileModel& tile, const ChipParams& chip);
 
-// Timing-only energy of `mvms` MVMs of a block: the tile's reference MVM energy
-// (all cells, random 8-bit data) scaled to the rows and columns the block uses.
+// The reference MVM's weight activity: weights uniform in [-1, 1], so the mean
+// |w| / max |w| of the cells is 1/2.
+inline constexpr double kReferenceWeightActivity = 0.5;
+
+// Mean |w| / max |w| over a block's cells: the conductance it programs relative to all
+// cells at g_max (a block is programmed with its own max |w| at g_max). The reference's
+// 1/2 for a shapes-only network, which has no weights.
+[[nodiscard]] double block_weight_activity(const Network& net, const TileBlock& b);
+
+// Timing-only energy of `mvms` MVMs of a block: the tile's reference MVM energy (all
+// cells, uniform random 8-bit inputs) scaled to the rows and columns the block uses,
+// and its array part to the block's weight activity (block_weight_activity). The inputs
+// stay the reference's: a timing-only run has no activations.
 [[nodiscard]] MvmEnergy block_energy(const MvmEnergy& reference, const TileBlock& b, const Mapping& m,
-                                     std::uint64_t mvms);
+                                     std::uint64_t mvms, double weight_activity = kReferenceWeightActivity);
 
 struct EnergyBreakdown {  // pJ, whole run
     double input = 0, pwm = 0, array = 0, adc = 0, ldpu = 0, gdpu = 0, interconnect = 0, static_ = 0;
@@ -112,6 +126,7 @@ struct ChipRunResult {
     double simulate_wall_s = 0;            // sc_start() alone
     double simulate_cpu_s = 0;             // sc_start() alone, CPU time of the simulating thread
     bool functional = false;
+    std::string energy_activity;              // what the tiles' dynamic energy rests on (report)
     std::vector<std::vector<float>> outputs;  // functional: the network output (CHW) per inference
     std::vector<MvmSpan> spans;               // with ChipRunOptions::trace: every MVM
     std::vector<GdpuStats> gdpus;             // per global digital unit
@@ -151,5 +166,17 @@ struct ChipRunOptions {
 // Timing only.
 [[nodiscard]] ChipRunResult run_chip(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
                                      std::uint64_t seed, int batch);
+
+// Builds the network that carries the chip's packets, in the fresh SystemC context
+// of the run (a multi-chip system's, src/system/).
+using ChipNetworkFactory = std::function<std::unique_ptr<Interconnect>()>;
+
+// run_chip on a mapping made by the caller (`mapping` non-null: moved from; null:
+// map_on_chip), its packets carried by `network()` when given (else the chip's own
+// topology). A multi-chip system (src/system/) runs this way; the result's
+// network figures (net_totals, link_spans) are then the caller's to fill.
+[[nodiscard]] ChipRunResult run_chip_mapped(const TileConfig& tile_section, const ChipParams& chip, const Network& net,
+                                            ChipMapping* mapping, const ChipRunOptions& opts,
+                                            const ChipNetworkFactory& network);
 
 }  // namespace aimcsim

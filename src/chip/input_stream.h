@@ -1,8 +1,10 @@
 // The controller's input stream (schedule.h): the pixels of inference after
-// inference reach the I/O tile's router one every io_cycles, and every LSTM's zero
-// initial state is at its blocks when the inference's first pixel is. Generated as
-// they fall due instead of queued up front, so the event queue holds no more than
-// the chip has in flight, whatever the batch.
+// inference stream into the I/O tile's router as one stream of bits, io_bits_per_cycle
+// a cycle, and a pixel is there once its last bit is (so a 1-channel 8-bit pixel takes an
+// eighth of a 64-bit cycle, and where Flatten sits in the graph does not change the
+// time an image takes). Every LSTM's zero initial state is at its blocks when the
+// inference's first pixel is. Generated as they fall due instead of queued up front, so
+// the event queue holds no more than the chip has in flight, whatever the batch.
 //
 // Order (the schedule's (cycle, sequence) order of these events, which all come
 // before any event raised while simulating): inference n's pixel 0, its initial
@@ -25,17 +27,22 @@ public:
         std::uint64_t cycle = 0;
     };
 
-    InputStream(int batch, int pixels, std::uint64_t io_cycles, int recurrent)
-        : batch_(batch), pixels_(pixels), io_cycles_(io_cycles), recurrent_(recurrent) {}
+    InputStream(int batch, int pixels, std::uint64_t bits_per_pixel, std::uint64_t io_bits_per_cycle, int recurrent)
+        : batch_(batch),
+          pixels_(pixels),
+          bits_per_pixel_(bits_per_pixel),
+          io_bits_per_cycle_(io_bits_per_cycle),
+          recurrent_(recurrent) {}
 
     [[nodiscard]] bool done() const { return n_ >= batch_; }
     // Cycle of the next item, kNever when the stream is done.
     [[nodiscard]] std::uint64_t next_cycle() const { return done() ? kNever : item().cycle; }
     // The inference the next item belongs to (batch when done): earlier ones have had all their input.
     [[nodiscard]] int next_inference() const { return n_; }
-    // When inference n's first pixel is injected.
+    // When the first bit of inference n enters the stream (its latency counts from here).
     [[nodiscard]] std::uint64_t first_input_cycle(int n) const {
-        return static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(pixels_) * io_cycles_;
+        return static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(pixels_) * bits_per_pixel_ /
+               io_bits_per_cycle_;
     }
 
     Item pop() {
@@ -54,18 +61,24 @@ private:
         it.inference = n_;
         if (k_ >= 1 && k_ <= recurrent_) {
             it.recurrent = k_ - 1;
-            it.cycle = first_input_cycle(n_);
+            it.cycle = arrival_cycle(0);
             return it;
         }
         it.pixel = k_ == 0 ? 0 : k_ - recurrent_;
-        it.cycle = (static_cast<std::uint64_t>(n_) * static_cast<std::uint64_t>(pixels_) +
-                    static_cast<std::uint64_t>(it.pixel)) *
-                   io_cycles_;
+        it.cycle = arrival_cycle(it.pixel);
         return it;
     }
 
+    // The cycle pixel p of the current inference has all its bits in: ceil(bits so far / width).
+    [[nodiscard]] std::uint64_t arrival_cycle(int p) const {
+        const std::uint64_t bits = (static_cast<std::uint64_t>(n_) * static_cast<std::uint64_t>(pixels_) +
+                                    static_cast<std::uint64_t>(p) + 1) *
+                                   bits_per_pixel_;
+        return (bits + io_bits_per_cycle_ - 1) / io_bits_per_cycle_;
+    }
+
     int batch_, pixels_;
-    std::uint64_t io_cycles_;
+    std::uint64_t bits_per_pixel_, io_bits_per_cycle_;
     int recurrent_;
     int n_ = 0, k_ = 0;
 };

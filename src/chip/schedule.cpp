@@ -285,9 +285,10 @@ void ChipSchedule::release_if_done(int inference) {
 
 void ChipSchedule::start() {
     const TensorInfo& tin = tensors_.at(static_cast<std::size_t>(net_.input));
-    const std::uint64_t bits = static_cast<std::uint64_t>(net_.input_shape().c) * chip_.activation_bits;
-    const std::uint64_t io_cycles = (bits + chip_.io_bits_per_cycle - 1) / chip_.io_bits_per_cycle;
-    input_ = std::make_unique<InputStream>(batch_, tin.pixels(), io_cycles, static_cast<int>(initial_states_.size()));
+    // Bits of one input pixel (channels), or of one token (its features).
+    const std::uint64_t bits = static_cast<std::uint64_t>(stream_vector(net_, net_.input)) * chip_.activation_bits;
+    input_ = std::make_unique<InputStream>(batch_, tin.pixels(), bits, static_cast<std::uint64_t>(chip_.io_bits_per_cycle),
+                                           static_cast<int>(initial_states_.size()));
     inf_.assign(static_cast<std::size_t>(batch_), InferenceState{});
     for (int n = 0; n < batch_; ++n) inf_[static_cast<std::size_t>(n)].first_input_cycle = input_->first_input_cycle(n);
 }
@@ -349,11 +350,18 @@ void ChipSchedule::handle(const Event& e) {
         case Kind::GatherPiece: gather_piece(e.inference, e.a, e.cycle); break;
         case Kind::MatmulA: matmul_a(e.inference, e.a, e.pixel, e.cycle); break;
         case Kind::MatmulB: matmul_b(e.inference, e.a, e.cycle); break;
-        case Kind::OutputArrive:
-            if (--need(e.inference)[need_.outputs] == 0)
-                inf_[static_cast<std::size_t>(e.inference)].done_cycle = e.cycle;
-            break;
+        case Kind::OutputArrive: output_arrive(e.inference, e.a, e.cycle); break;
     }
+}
+
+void ChipSchedule::output_arrive(int inference, int values, std::uint64_t now) {
+    // The output stream is one serial resource: a slice leaves after the ones before it.
+    const std::uint64_t bits = static_cast<std::uint64_t>(values) * static_cast<std::uint64_t>(chip_.activation_bits);
+    const auto width = static_cast<std::uint64_t>(chip_.io_bits_per_cycle);
+    output_stream_free_ = std::max(output_stream_free_, now) + (bits + width - 1) / width;
+    InferenceState& s = inf_[static_cast<std::size_t>(inference)];
+    s.outputs_out_cycle = std::max(s.outputs_out_cycle, output_stream_free_);
+    if (--need(inference)[need_.outputs] == 0) s.done_cycle = s.outputs_out_cycle;
 }
 
 void ChipSchedule::send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind,
@@ -367,8 +375,8 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
     const Part& src = t.parts[static_cast<std::size_t>(part)];
     const int src_tile = tile_of(t, part, pixel);
     if (tensor == net_.output) {
-        send(src_tile, chip_.io_tile, src.hi - src.lo, chip_.activation_bits, now, Kind::OutputArrive, inference, 0, 0,
-             0);
+        send(src_tile, chip_.io_tile, src.hi - src.lo, chip_.activation_bits, now, Kind::OutputArrive, inference,
+             src.hi - src.lo, 0, 0);
     }
     const int lstm = lstm_of_tensor_[static_cast<std::size_t>(tensor)];
     if (lstm >= 0 && pixel + 1 < t.pixels()) {  // h_t back to the gate tiles, for step t + 1

@@ -52,7 +52,10 @@
 //   whole input has. Tiles run their MVMs in the order they became ready; the
 //   array takes the next MVM while the LDPU finishes the previous one.
 // - The controller streams input pixels into the router of `io_tile` at
-//   io_bits_per_cycle, inference after inference, and collects the outputs there.
+//   io_bits_per_cycle, inference after inference, as one stream of bits
+//   (input_stream.h), and collects the outputs there: each output slice leaves on
+//   the output stream, io_bits_per_cycle a cycle, after the slices before it; an
+//   inference is done when its last output bit has left.
 //   Buffers are unbounded (no back-pressure).
 #pragma once
 
@@ -256,6 +259,7 @@ private:
     };
     struct InferenceState {
         std::uint64_t first_input_cycle = 0;
+        std::uint64_t outputs_out_cycle = 0;  // the last output bit streamed out so far
         std::uint64_t done_cycle = kNever;
         int slot = -1;  // its counters in need_slots_, -1 before its first input and once it is done
         int live = 0;   // its events queued and MVMs in flight
@@ -270,6 +274,8 @@ private:
     void handle_input(const InputStream::Item& item);
     void push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel);
     void handle(const Event& e);
+    // An output slice of `values` values reached the I/O tile: it leaves on the output stream.
+    void output_arrive(int inference, int values, std::uint64_t now);
     void tensor_ready(int inference, int tensor, int part, int pixel, std::uint64_t now);
     void block_input(int inference, int block, int source, int pixel, std::uint64_t now);
     void mvm_result(std::uint64_t job_id, const MvmJob& j, std::uint64_t now);
@@ -348,6 +354,7 @@ private:
     std::vector<int> mmu_hint_;                             // [tensor] the matmul unit its rows came from, or -1
     std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
     std::uint64_t seq_ = 0;
+    std::uint64_t output_stream_free_ = 0;  // the output stream is busy until this cycle
 
     std::vector<std::uint64_t> block_mvms_;
     bool record_spans_ = false;
