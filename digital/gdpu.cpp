@@ -20,6 +20,7 @@ std::uint64_t tree_levels(int lanes) {
 
 GdpuBank::GdpuBank(const GdpuParams& params, std::vector<int> unit_tiles, int work_kinds) : params_(params) {
     if (params_.lanes < 1) throw std::logic_error("GdpuBank: lanes must be >= 1");
+    if (params_.macs_per_cycle < 1) throw std::logic_error("GdpuBank: macs_per_cycle must be >= 1");
     for (int t : unit_tiles) {
         GdpuStats s;
         s.tile = t;
@@ -53,6 +54,23 @@ std::uint64_t GdpuBank::softmax_tail_cycles(int values) const {
     const auto lookup = static_cast<std::uint64_t>(params_.lookup_cycles);
     return tree + pass + lookup     // max over the lanes; exp pass with lane-wise sums; last exp out
            + tree + lookup + pass;  // sum over the lanes; 1/sum; normalisation
+}
+
+std::uint64_t GdpuBank::layernorm_tail_cycles(int values) const {
+    const std::uint64_t pass = ceil_div(static_cast<std::uint64_t>(values), static_cast<std::uint64_t>(params_.lanes));
+    return tree_levels(params_.lanes) + static_cast<std::uint64_t>(params_.layernorm_cycles) + pass;
+}
+
+std::uint64_t GdpuBank::matmul_cycles(std::uint64_t macs) const {
+    return std::max<std::uint64_t>(1, ceil_div(macs, static_cast<std::uint64_t>(params_.macs_per_cycle)));
+}
+
+GdpuService GdpuBank::matmul(int unit, std::uint64_t macs, int kind, std::uint64_t ready_cycle) {
+    GdpuService s = serve(unit, 0, matmul_cycles(macs), static_cast<std::uint64_t>(params_.matmul_cycles), kind,
+                          ready_cycle);
+    s.energy_pj = static_cast<double>(macs) * params_.energy_pj_per_mac;
+    if (unit != kTileUnit) units_.at(static_cast<std::size_t>(unit)).macs += macs;
+    return s;
 }
 
 GdpuService GdpuBank::pass(int unit, int values, std::uint64_t latency, int kind, std::uint64_t ready_cycle) {

@@ -23,8 +23,19 @@ struct GdpuParams {
     int lanes = 16;                    // values a unit takes per cycle
     double energy_pj_per_value = 0.5;  // per value served
     int lookup_cycles = 4;             // latency of the exp / reciprocal lookup pipeline (softmax)
+    // Transformer work (`chip.gdpu:`): products of two activations (Q K^T, A V) run
+    // on the lanes' multipliers, macs_per_cycle multiply-accumulates per cycle.
+    int macs_per_cycle = 16;
+    double energy_pj_per_mac = 0.25;  // per multiply-accumulate of two activations
+    int matmul_cycles = 2;            // accumulator drain after a row's products (its result's latency)
+    int gelu_cycles = 4;              // latency of the GELU lookup pipeline after a pass
+    int layernorm_cycles = 4;         // latency of the 1/sqrt(var + eps) lookup
 };
 
+// Transformer work (issue 15): a product of two activations (a row of Q K^T or
+// A V) holds the unit ceil(MACs / macs_per_cycle) cycles; GELU and LayerNorm are
+// passes with a lookup pipeline behind them (layernorm_tail_cycles).
+//
 // One GDPU: where it sits and how busy it was.
 struct GdpuStats {
     int tile = 0;              // the router it is attached to
@@ -33,6 +44,8 @@ struct GdpuStats {
     std::uint64_t queue_cycles = 0;  // work waited for the unit, summed
     std::uint64_t busy_until = 0;
     std::vector<std::uint64_t> busy_cycles_by_op;  // busy_cycles split by the kind of work (the caller's op index)
+    std::uint64_t macs = 0;                        // multiply-accumulates of two activations
+    std::uint64_t buffer_values = 0;               // K / V values it buffers for one sequence (operands of its products)
 };
 
 // One piece of work on a unit: when it held the unit and when its result is ready.
@@ -68,12 +81,26 @@ public:
     // the lookup (lookup_cycles) and the normalisation pass (ceil(N / lanes)).
     [[nodiscard]] std::uint64_t softmax_tail_cycles(int values) const;
 
+    // Cycles of a LayerNorm over N = `values` after its running sums (sum and sum of
+    // squares, folded in as the slices arrive): the two sum trees in parallel
+    // (ceil(log2 lanes)), 1/sqrt(var + eps) through the lookup (layernorm_cycles) and
+    // the normalisation pass (scale and shift, ceil(N / lanes)).
+    [[nodiscard]] std::uint64_t layernorm_tail_cycles(int values) const;
+    // Cycles of `macs` multiply-accumulates of two activations: max(1, ceil(macs / macs_per_cycle)).
+    [[nodiscard]] std::uint64_t matmul_cycles(std::uint64_t macs) const;
+    [[nodiscard]] const GdpuParams& params() const { return params_; }
+
     // A pass over `values` of kind `kind`, ready at `ready_cycle`, its result
     // `latency` cycles after the pass.
     GdpuService pass(int unit, int values, std::uint64_t latency, int kind, std::uint64_t ready_cycle);
     // Work on `values` holding the unit for `occupancy` cycles, its result `latency` after.
     GdpuService serve(int unit, int values, std::uint64_t occupancy, std::uint64_t latency, int kind,
                       std::uint64_t ready_cycle);
+    // `macs` products of two activations (one output row of Q K^T or A V): holds the
+    // unit matmul_cycles(macs), its result matmul_cycles (params) later; energy per MAC.
+    GdpuService matmul(int unit, std::uint64_t macs, int kind, std::uint64_t ready_cycle);
+    // Unit `unit` must buffer `values` more K / V values (an operand of its products).
+    void add_buffer(int unit, std::uint64_t values) { units_.at(static_cast<std::size_t>(unit)).buffer_values += values; }
 
 private:
     GdpuParams params_;

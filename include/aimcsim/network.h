@@ -165,6 +165,10 @@ struct Layer {
     [[nodiscard]] float w(int row, int col) const {
         return weights[static_cast<std::size_t>(row) * static_cast<std::size_t>(cols) + col];
     }
+    // A weight layer that reuses an earlier layer's matrix (ALBERT's shared layers):
+    // that layer's index, or -1. Its weights equal the earlier layer's; the mapper
+    // puts no tiles of its own under it, the earlier layer's tiles run its MVMs too.
+    int shares_weights = -1;
 };
 
 // Transformer ops. A tensor is a row-major 3-D array {c, h, w} (the batch dropped).

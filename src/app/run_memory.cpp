@@ -6,6 +6,8 @@
 #include <sstream>
 #include <string>
 
+#include "src/mapping/token_layout.h"
+
 namespace aimcsim {
 
 namespace {
@@ -37,7 +39,7 @@ NetworkSize network_size(const Network& net, int tile_rows, int tile_cols) {
     NetworkSize s;
     for (const Layer& l : net.layers) {
         const Shape& out = net.shape(l.output);
-        const double pixels = static_cast<double>(out.h) * out.w;
+        const double pixels = stream_pixels(net, l.output);  // tokens of a transformer tensor
         s.activations += static_cast<double>(out.size());
         if (!l.has_weights_matrix()) {
             s.counters += pixels * 2;

@@ -108,7 +108,18 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
         }
     }
     std::vector<std::unique_ptr<TileModel>> models;
+    std::vector<int> module_tile;
     for (std::size_t b = 0; b < mapping.blocks.size(); ++b) {
+        const int shared = mapping.blocks[b].shared;
+        if (shared >= 0) {  // the shared block's module
+            module_of_block_.push_back(module_of_block_.at(static_cast<std::size_t>(shared)));
+            continue;
+        }
+        if (functional && std::any_of(mapping.blocks.begin(), mapping.blocks.end(),
+                                      [](const TileBlock& x) { return x.shared >= 0; }))
+            throw InputError("shared weights (Layer::shares_weights) are timing-only: set simulation.functional: false");
+        module_of_block_.push_back(static_cast<int>(models.size()));
+        module_tile.push_back(mapping.blocks[b].tile);
         if (functional) {
             models.push_back(std::make_unique<SharedTile>(values->analog->tile(static_cast<int>(b))));
         } else {
@@ -119,9 +130,9 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
         clock_period_ = sc_time(1.0 / models.front()->clock_ghz(), SC_NS);
         tile_rows_ = models.front()->rows();
     }
-    for (std::size_t b = 0; b < mapping.blocks.size(); ++b) {
-        const int tile = mapping.blocks[b].tile;
-        tiles_.push_back(std::make_unique<TileModule>(("tile" + std::to_string(tile)).c_str(), std::move(models[b]),
+    for (std::size_t m = 0; m < models.size(); ++m) {
+        const int tile = module_tile[m];
+        tiles_.push_back(std::make_unique<TileModule>(("tile" + std::to_string(tile)).c_str(), std::move(models[m]),
                                                       tile, seed, functional, TileModule::Timing::Annotated));
         ports_.push_back(std::make_unique<TilePort>(("port" + std::to_string(tile)).c_str()));
         ports_.back()->to_tile.bind(tiles_.back()->in);
@@ -134,7 +145,7 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
     schedule_ = std::make_unique<ChipSchedule>(net, mapping, params, *network_, batch);
     schedule_->issue_mvm = [this](int block, std::uint64_t job, std::uint64_t cycle) { issue(block, job, cycle); };
     codes_.resize(static_cast<std::size_t>(tile_rows_));
-    pending_.resize(mapping.blocks.size());
+    pending_.resize(tiles_.size());
     schedule_->record_spans(record_spans);
     network_->record_spans(record_spans);
     if (functional) schedule_->enable_values(values->inputs, *values->analog, values->gdc, values->first_image);
@@ -158,12 +169,13 @@ void Chip::issue(int block, std::uint64_t job_id, std::uint64_t cycle) {
         op_.x = codes_.data();
         op_.y = schedule_->prepare_mvm(job_id, codes_.data());
     }
-    ports_[static_cast<std::size_t>(block)]->run(op_, time_of(cycle) - sc_core::sc_time_stamp());
+    const int module = module_of_block_[static_cast<std::size_t>(block)];
+    ports_[static_cast<std::size_t>(module)]->run(op_, time_of(cycle) - sc_core::sc_time_stamp());
     const std::uint64_t period = clock_period_.value();
     schedule_->mvm_started(job_id, op_.start.value() / period);
-    std::deque<Result>& fifo = pending_[static_cast<std::size_t>(block)];
+    std::deque<Result>& fifo = pending_[static_cast<std::size_t>(module)];
     fifo.push_back(Result{op_.done.value() / period, issued_++, job_id});
-    if (fifo.size() == 1) heads_.push(Head{fifo.front(), block});
+    if (fifo.size() == 1) heads_.push(Head{fifo.front(), module});
 }
 
 void Chip::run() {
@@ -177,9 +189,9 @@ void Chip::run() {
         while (!heads_.empty() && heads_.top().result.cycle == now) {
             const Head head = heads_.top();
             heads_.pop();
-            std::deque<Result>& fifo = pending_[static_cast<std::size_t>(head.block)];
+            std::deque<Result>& fifo = pending_[static_cast<std::size_t>(head.module)];
             fifo.pop_front();
-            if (!fifo.empty()) heads_.push(Head{fifo.front(), head.block});
+            if (!fifo.empty()) heads_.push(Head{fifo.front(), head.module});
             schedule_->mvm_done(head.result.job, now);
         }
         schedule_->run_until(now);

@@ -88,7 +88,7 @@ public:
     [[nodiscard]] const Topology& topology() const { return network_->topology(); }
     // TileModule of a mapped tile (index in Mapping::blocks).
     [[nodiscard]] const TileModule& tile_of_block(int block) const {
-        return *tiles_.at(static_cast<std::size_t>(block));
+        return *tiles_.at(static_cast<std::size_t>(module_of_block_.at(static_cast<std::size_t>(block))));
     }
     [[nodiscard]] const sc_core::sc_time& clock_period() const { return clock_period_; }
 
@@ -110,15 +110,18 @@ private:
     int tile_rows_ = 0;
     std::unique_ptr<Topology> topology_;
     std::unique_ptr<Interconnect> network_;
-    std::vector<std::unique_ptr<TileModule>> tiles_;  // per mapping block
-    std::vector<std::unique_ptr<TilePort>> ports_;    // per mapping block
+    // One module per tile used: a block that shares another's weights (ALBERT) runs
+    // on that block's module, so the two layers queue on one array.
+    std::vector<std::unique_ptr<TileModule>> tiles_;
+    std::vector<std::unique_ptr<TilePort>> ports_;  // per module
+    std::vector<int> module_of_block_;              // mapping block -> module
     std::unique_ptr<ChipSchedule> schedule_;
-    // Results in flight: a FIFO per block (a tile finishes its MVMs in issue order)
+    // Results in flight: a FIFO per module (a tile finishes its MVMs in issue order)
     // and a heap of the FIFOs' first results, so the heap is never deeper than the tiles.
     std::vector<std::deque<Result>> pending_;
     struct Head {
         Result result;
-        int block = 0;
+        int module = 0;
         bool operator>(const Head& o) const { return result > o.result; }
     };
     std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads_;

@@ -206,6 +206,69 @@ StatTable<R> gdpu_table() {
                                    const double span = run_cycles(r);
                                    return span > 0 ? static_cast<double>(r.gdpus[g].busy_cycles) / span : 0.0;
                                }),
+                stat_column<R>("macs", "MACs", "multiply-accumulates of two activations (Q K^T, A V), whole run",
+                               [](const R& r, std::size_t g) { return r.gdpus[g].macs; }),
+                stat_column<R>("kv_buffer_bytes", "B",
+                               "buffer its products' second operands (K^T, V) need for one sequence, at "
+                               "chip.activation_bits per value",
+                               [](const R& r, std::size_t g) { return r.gdpus[g].buffer_values * r.activation_bits / 8; }),
+            }};
+}
+
+StatTable<R> matmul_unit_table() {
+    return {"matmul_units",
+            "a dedicated digital matmul unit (chip.matmul_unit; used with chip.attention: matmul_unit)",
+            [](const R& r) { return r.matmul_units.size(); },
+            {
+                stat_column<R>("unit", "", "matmul unit number", [](const R&, std::size_t u) { return u; }),
+                stat_column<R>("tile", "", "tile whose router it is attached to",
+                               [](const R& r, std::size_t u) { return r.matmul_units[u].tile; }),
+                stat_column<R>("rows", "rows", "output rows computed, whole run",
+                               [](const R& r, std::size_t u) { return r.matmul_units[u].rows; }),
+                stat_column<R>("macs", "MACs", "multiply-accumulates, whole run",
+                               [](const R& r, std::size_t u) { return r.matmul_units[u].macs; }),
+                stat_column<R>("busy_cycles", "cycles", "cycles computing",
+                               [](const R& r, std::size_t u) { return r.matmul_units[u].busy_cycles; }),
+                stat_column<R>("queue_cycles", "cycles", "cycles rows waited for the unit, summed",
+                               [](const R& r, std::size_t u) { return r.matmul_units[u].queue_cycles; }),
+                stat_column<R>("utilization", "fraction", "busy share of the run",
+                               [](const R& r, std::size_t u) {
+                                   const double span = run_cycles(r);
+                                   return span > 0 ? static_cast<double>(r.matmul_units[u].busy_cycles) / span : 0.0;
+                               }),
+                stat_column<R>("kv_buffer_bytes", "B", "buffer its second operands (K^T, V) need for one sequence",
+                               [](const R& r, std::size_t u) {
+                                   return r.matmul_units[u].buffer_values * r.activation_bits / 8;
+                               }),
+            }};
+}
+
+// Layers summed by op (`layer_types`) or by block of the network (`layer_blocks`).
+StatTable<R> group_table(const char* path, const char* what, std::vector<LayerGroupResult> R::*groups) {
+    const auto g = [groups](const R& r, std::size_t i) -> const LayerGroupResult& { return (r.*groups)[i]; };
+    return {path,
+            what,
+            [groups](const R& r) { return (r.*groups).size(); },
+            {
+                stat_column<R>("name", "", "op, or the layers' common name prefix",
+                               [g](const R& r, std::size_t i) { return g(r, i).name; }),
+                stat_column<R>("layers", "layers", "layers in it", [g](const R& r, std::size_t i) { return g(r, i).layers; }),
+                stat_column<R>("start_ns", "ns", "inference 0: its first layer's start",
+                               [g](const R& r, std::size_t i) { return g(r, i).start_ns; }),
+                stat_column<R>("end_ns", "ns", "inference 0: its last layer's end",
+                               [g](const R& r, std::size_t i) { return g(r, i).end_ns; }),
+                stat_column<R>("latency_ns", "ns", "end_ns - start_ns",
+                               [g](const R& r, std::size_t i) { return g(r, i).end_ns - g(r, i).start_ns; }),
+                stat_column<R>("energy_pj", "pJ",
+                               "per inference: tiles' dynamic energy and digital ops' (links and static power not "
+                               "split by layer)",
+                               [g](const R& r, std::size_t i) { return g(r, i).energy_pj; }),
+                stat_column<R>("macs", "MACs", "per inference: on the tiles, or of two activations (MatMul)",
+                               [g](const R& r, std::size_t i) { return g(r, i).macs; }),
+                stat_column<R>("tops_per_w", "TOPS/W", "2 x macs / energy_pj (null: no MACs)",
+                               [g](const R& r, std::size_t i) {
+                                   return g(r, i).macs > 0 ? stat_value(g(r, i).tops_per_w()) : StatValue{};
+                               }),
             }};
 }
 
@@ -245,7 +308,12 @@ StatTable<R> layer_table() {
 }  // namespace
 
 const StatDeclarations<ChipRunResult>& chip_counters() {
-    static const StatDeclarations<ChipRunResult> declarations{fields(), {tile_table(), gdpu_table(), layer_table()}};
+    static const StatDeclarations<ChipRunResult> declarations{
+        fields(),
+        {tile_table(), gdpu_table(), matmul_unit_table(), layer_table(),
+         group_table("layer_types", "the layers of one op, summed", &R::layer_types),
+         group_table("layer_blocks", "the layers of one block (attention, FFN, ...: names up to the last '/'), summed",
+                     &R::layer_blocks)}};
     return declarations;
 }
 

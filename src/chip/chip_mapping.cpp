@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 
+#include "aimcsim/core/error.h"
 #include "aimcsim/core/registry.h"
 #include "aimcsim/topology.h"
 
@@ -47,6 +48,12 @@ ChipMapping map_on_chip(const Network& net, int tile_rows, int tile_cols, const 
     p.snake_cost_bit_hops = placement_cost_bit_hops(flows, hops, cm.mapping);
     p.cost_bit_hops = p.snake_cost_bit_hops;
     if (chip.placement == PlacementMethod::Traffic) {
+        for (const TileBlock& b : cm.mapping.blocks) {
+            if (b.shared >= 0)
+                throw InputError("chip.placement: traffic moves blocks one by one, which would split layers that "
+                                 "share weights (layer '" + net.layers[static_cast<std::size_t>(b.layer)].name +
+                                 "'); use chip.placement: snake");
+        }
         p.search = optimise_placement(cm.mapping, flows, hops);
         p.cost_bit_hops = p.search.cost;
     }

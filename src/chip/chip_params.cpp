@@ -6,6 +6,35 @@
 
 namespace aimcsim {
 
+namespace {
+
+ParamSchema gdpu_schema() {
+    ParamSchema s;
+    s.integer("macs_per_cycle", 16, "MACs/cycle",
+              "assumed (unpublished): multiply-accumulates of two activations per cycle (Q K^T, A V), one per lane")
+        .range(1, 65536);
+    s.real("energy_pj_per_mac", 0.25, "pJ", "assumed: one 8-bit multiply-accumulate of two activations on a GDPU lane")
+        .at_least(0);
+    s.integer("matmul_cycles", 2, "cycles", "assumed: accumulator drain after an output row's products").at_least(0);
+    s.integer("gelu_cycles", 4, "cycles", "assumed: latency of the GELU lookup pipeline after a pass").at_least(0);
+    s.integer("layernorm_cycles", 4, "cycles", "assumed: latency of the 1/sqrt(var + eps) lookup of a LayerNorm")
+        .at_least(0);
+    return s;
+}
+
+ParamSchema matmul_unit_schema() {
+    ParamSchema s;
+    s.integer("count", 0, "units", "dedicated digital matmul units on the chip (0: none)").range(0, 4096);
+    s.integer("macs_per_cycle", 256, "MACs/cycle", "assumed: multiply-accumulates per cycle (16x16 MAC array)")
+        .range(1, 1 << 20);
+    s.real("energy_pj_per_mac", 0.08, "pJ", "assumed: one 8-bit multiply-accumulate with its operand movement")
+        .at_least(0);
+    s.integer("latency_cycles", 16, "cycles", "assumed: array drain after an output row's last MAC").at_least(0);
+    return s;
+}
+
+}  // namespace
+
 ParamSchema chip_schema() {
     ParamSchema s;
     s.integer("rows", 8, "tiles", "rows of the tile grid").range(1, 1024);
@@ -53,6 +82,12 @@ ParamSchema chip_schema() {
              "deterministic local search for the fewest bits x hops per inference between communicating blocks, GDPUs "
              "and the I/O port)")
         .choices({"snake", "traffic"});
+    s.section("gdpu", "GDPU transformer work: products of two activations, GELU, LayerNorm", gdpu_schema());
+    s.string("attention", "gdpu",
+             "where attention's products of two activations (Q K^T, A V) run: gdpu (the GDPUs) or matmul_unit "
+             "(the dedicated units of matmul_unit:)")
+        .choices({"gdpu", "matmul_unit"});
+    s.section("matmul_unit", "dedicated digital matmul units (chip.attention: matmul_unit)", matmul_unit_schema());
     s.section("interconnect", "topology (`model: hermes|mesh2d|ideal`) and link parameters",
               ModelConfig<Topology>::resolver());
     return s;
@@ -110,6 +145,23 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
         throw p.error("io_tile", "io_tile " + std::to_string(c.io_tile) + " is outside the " +
                                      std::to_string(c.tiles()) + "-tile grid");
     c.interconnect = p.resolved<ModelConfig<Topology>>("interconnect");
+    const Params g = p.sub("gdpu");
+    c.gdpu.lanes = c.gdpu_lanes;
+    c.gdpu.energy_pj_per_value = c.digital_energy_pj;
+    c.gdpu.lookup_cycles = c.softmax_cycles;
+    c.gdpu.macs_per_cycle = static_cast<int>(g.integer("macs_per_cycle"));
+    c.gdpu.energy_pj_per_mac = g.real("energy_pj_per_mac");
+    c.gdpu.matmul_cycles = static_cast<int>(g.integer("matmul_cycles"));
+    c.gdpu.gelu_cycles = static_cast<int>(g.integer("gelu_cycles"));
+    c.gdpu.layernorm_cycles = static_cast<int>(g.integer("layernorm_cycles"));
+    const Params mu = p.sub("matmul_unit");
+    c.matmul_unit.count = static_cast<int>(mu.integer("count"));
+    c.matmul_unit.macs_per_cycle = static_cast<int>(mu.integer("macs_per_cycle"));
+    c.matmul_unit.energy_pj_per_mac = mu.real("energy_pj_per_mac");
+    c.matmul_unit.latency_cycles = static_cast<int>(mu.integer("latency_cycles"));
+    c.attention = p.str("attention") == "matmul_unit" ? ChipParams::Attention::MatmulUnit : ChipParams::Attention::Gdpu;
+    if (c.attention == ChipParams::Attention::MatmulUnit && c.matmul_unit.count == 0)
+        throw p.error("attention", "attention: matmul_unit needs matmul_unit.count >= 1");
     c.replicate = p.section("replicate");
     c.failed_tiles = failed_tile_ids(p, c.tiles());
     c.replicate_fill = p.flag("replicate_fill");

@@ -8,6 +8,8 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/params.h"
 #include "aimcsim/topology.h"
+#include "digital/gdpu.h"
+#include "digital/matmul_unit.h"
 #include "src/mapping/mapper.h"
 #include "src/mapping/placement.h"
 
@@ -41,12 +43,24 @@ struct ChipParams {
     // the fewest bit-hops per inference (src/mapping/placement.h). The code default
     // stays snake so hand-derived timelines built on ChipParams keep their tiles.
     PlacementMethod placement = PlacementMethod::Snake;
+    // Transformers (issue 15): the GDPUs' products of two activations, GELU and
+    // LayerNorm (`gdpu:` section; lanes, energy per value and the lookup latency
+    // come from gdpu_lanes, digital_energy_pj and softmax_cycles above), where
+    // attention's Q K^T and A V run, and the dedicated matmul units (`matmul_unit:`).
+    GdpuParams gdpu;
+    enum class Attention { Gdpu, MatmulUnit };
+    Attention attention = Attention::Gdpu;
+    MatmulUnitParams matmul_unit;
 
     [[nodiscard]] int tiles() const { return rows * cols; }
     // The tile whose router GDPU g is attached to: GDPUs are spread evenly over the
     // grid in row-major order, each at the middle of its share (8 on 8x8: one per
     // row, in column 4; on a grid smaller than that, several share a router).
     [[nodiscard]] int gdpu_tile(int g) const { return static_cast<int>(((2LL * g + 1) * tiles()) / (2LL * gdpus)); }
+    // The router matmul unit u sits at: spread like the GDPUs, over matmul_unit.count.
+    [[nodiscard]] int matmul_unit_tile(int u) const {
+        return static_cast<int>(((2LL * u + 1) * tiles()) / (2LL * matmul_unit.count));
+    }
     // What the placement's traffic model needs of the chip.
     [[nodiscard]] TrafficParams traffic_params() const;
 };

@@ -80,6 +80,8 @@ LayerResult softmax_row(const Network& net, const ChipSchedule& s, const GdpuLay
     lr.name = l.name;
     lr.op = op_name(l.op);
     lr.gdpu = t.gdpu;
+    lr.matmul_unit = t.matmul_unit;
+    lr.macs = static_cast<double>(s.digital_layer_macs()[static_cast<std::size_t>(t.layer)]) / batch;
     lr.start_ns = static_cast<double>(t.first_input_cycle) * ns_per_cycle;
     lr.end_ns = static_cast<double>(t.last_output_cycle) * ns_per_cycle;
     lr.energy_pj = s.digital_layer_energy_pj()[static_cast<std::size_t>(t.layer)] / batch;
@@ -92,6 +94,7 @@ void map_network(const TileModel& probe, const ChipParams& chip, const Network& 
     r.peak = chip_peak(probe, chip);
     r.grid_rows = chip.rows;
     r.grid_cols = chip.cols;
+    r.activation_bits = chip.activation_bits;
     r.clock_ghz = probe.clock_ghz();
     r.phases = probe.phases();
     r.workload_name = net.name;
@@ -219,6 +222,33 @@ std::vector<double> gather_energy(const Chip& c, const Network& net, const TileM
     return layer_energy;
 }
 
+// Adds a layer row to the group `name` of `groups` (created at its first row).
+void add_to_group(std::vector<LayerGroupResult>& groups, const std::string& name, const LayerResult& l) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const LayerGroupResult& g) { return g.name == name; });
+    if (it == groups.end()) {
+        LayerGroupResult g;
+        g.name = name;
+        g.start_ns = l.start_ns;
+        g.end_ns = l.end_ns;
+        groups.push_back(g);
+        it = groups.end() - 1;
+    }
+    ++it->layers;
+    it->start_ns = std::min(it->start_ns, l.start_ns);
+    it->end_ns = std::max(it->end_ns, l.end_ns);
+    it->energy_pj += l.energy_pj;
+    it->macs += l.macs;
+}
+
+// Per op and per block (name up to the last '/'; a name without one is its own block).
+void group_layers(ChipRunResult& r) {
+    for (const LayerResult& l : r.layers) {
+        add_to_group(r.layer_types, l.op, l);
+        const std::size_t slash = l.name.rfind('/');
+        add_to_group(r.layer_blocks, slash == std::string::npos || slash == 0 ? l.name : l.name.substr(0, slash), l);
+    }
+}
+
 // Gather, per-layer table: rows in network order, weight layers and the softmax
 // layers between them.
 void gather_layers(const Network& net, const ChipSchedule& s, const std::vector<double>& layer_energy, int batch,
@@ -239,12 +269,15 @@ void gather_layers(const Network& net, const ChipSchedule& s, const std::vector<
         lr.start_ns = static_cast<double>(lt.first_input_cycle) * ns_per_cycle;
         lr.end_ns = static_cast<double>(lt.last_output_cycle) * ns_per_cycle;
         lr.energy_pj = layer_energy[i] / batch;
+        // A copy's MVMs of one pixel cover the matrix once: rows x cols MACs per tiles() MVMs.
+        lr.macs = static_cast<double>(lt.mvms) / batch * (static_cast<double>(lp.rows) * lp.cols / lp.tiles());
         rows.emplace_back(lp.layer, lr);
     }
     for (const GdpuLayerTiming& t : s.softmax_timing())
         rows.emplace_back(t.layer, softmax_row(net, s, t, batch, ns_per_cycle));
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& row : rows) r.layers.push_back(std::move(row.second));
+    group_layers(r);
 }
 
 // Gather, records: the units' statistics, the trace spans and the functional outputs.
@@ -252,6 +285,8 @@ void gather_records(const Chip& c, const Network& net, int batch, ChipRunResult&
     const ChipSchedule& s = c.schedule();
     r.spans = s.spans();
     r.gdpus = s.gdpus();
+    r.matmul_units = s.matmul_units();
+    r.matmul_unit_spans = s.matmul_unit_spans();
     for (const Layer& l : net.layers) r.layer_names.push_back(l.name);
     r.gdpu_spans = s.gdpu_spans();
     r.link_spans = c.interconnect().scheduler().spans();

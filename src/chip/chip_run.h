@@ -72,12 +72,26 @@ struct LayerResult {
     double start_ns = 0, end_ns = 0;  // inference 0: first input at a tile (GDPU), last output ready
     double energy_pj = 0;             // tile dynamic energy per inference (softmax: its GDPU ops)
     int gdpu = -1;                    // softmax: the GDPU it runs on (-1: a tile's digital unit, chip.gdpus = 0)
+    int matmul_unit = -1;             // a MatMul on a matmul unit: that unit
+    double macs = 0;                  // per inference: the tiles' (weight layers) or two activations' (MatMul)
+};
+
+// The layers of one kind (op), or of one block of a network (the layers whose names
+// share the part before the last '/', e.g. enc3/attn, enc3/ffn), summed per inference.
+struct LayerGroupResult {
+    std::string name;                 // op name, or the names' common prefix
+    int layers = 0;
+    double start_ns = 0, end_ns = 0;  // inference 0: earliest start, latest end of its layers
+    double energy_pj = 0;             // tiles' dynamic energy plus digital ops' (no links, no static)
+    double macs = 0;
+    [[nodiscard]] double tops_per_w() const { return energy_pj > 0 ? 2.0 * macs / energy_pj : 0.0; }
 };
 
 struct ChipRunResult {
     ChipPeak peak;
     int grid_rows = 0, grid_cols = 0;
     double clock_ghz = 1.0;
+    int activation_bits = 8;  // chip.activation_bits (the K / V buffers' sizes in bytes)
     MvmPhases phases;
     std::string topology;
     std::string workload_name;
@@ -116,6 +130,10 @@ struct ChipRunResult {
     std::vector<std::vector<float>> outputs;  // functional: the network output (CHW) per inference
     std::vector<MvmSpan> spans;               // with ChipRunOptions::trace: every MVM
     std::vector<GdpuStats> gdpus;             // per global digital unit
+    std::vector<MatmulUnitStats> matmul_units;  // per matmul unit
+    std::vector<GdpuSpan> matmul_unit_spans;    // with ChipRunOptions::trace: every matmul-unit row
+    std::vector<LayerGroupResult> layer_types;  // by op, in first-seen order
+    std::vector<LayerGroupResult> layer_blocks;  // by name prefix (attention, FFN, ...), in network order
     std::vector<GdpuSpan> gdpu_spans;         // with ChipRunOptions::trace: every GDPU operation
     std::vector<LinkSpan> link_spans;         // with ChipRunOptions::trace: every link crossing
     std::vector<Link> links;                  // the topology's links (ids of link_spans)

@@ -70,6 +70,8 @@ float* PixelValues::prepare_mvm(std::uint64_t job_id, int inference, int block, 
         im2col_buf_.resize(static_cast<std::size_t>(l.input_rows()));
         im2col(net_, l, in.data(), out_pixel / out_w, out_pixel % out_w, im2col_buf_.data());
         x = im2col_buf_.data();
+    } else if (l.op == Op::Linear) {  // token `out_pixel`: its row of the input
+        x = in.data() + static_cast<std::size_t>(out_pixel) * static_cast<std::size_t>(l.rows);
     } else if (l.op == Op::Lstm) {
         im2col_buf_.resize(static_cast<std::size_t>(l.rows));
         lstm_step_input(in.data(), net_.shape(l.inputs[0]).c, tensor(inference, l.output).data(), l.hidden(),
@@ -118,6 +120,11 @@ void PixelValues::finish_pixel(int inference, int placement, int col_block, int 
         return;
     }
     std::vector<float>& out = tensor(inference, l.output);
+    if (l.op == Op::Linear) {  // the token's row
+        std::copy(pixel_buf_.begin(), pixel_buf_.begin() + first.cols,
+                  out.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(pixel) * l.cols + first.col_begin));
+        return;
+    }
     const std::size_t hw = pixels(l.output);
     for (int c = 0; c < first.cols; ++c) {
         out[static_cast<std::size_t>(first.col_begin + c) * hw + pixel] = pixel_buf_[static_cast<std::size_t>(c)];
@@ -168,6 +175,12 @@ void PixelValues::add(int inference, const Layer& l, int lo, int hi, int pixel) 
 void PixelValues::softmax(int inference, const Layer& l, int pixel) {
     aimcsim::softmax(tensor(inference, l.inputs[0]).data() + pixel, net_.shape(l.output).c, pixels(l.output),
                      tensor(inference, l.output).data() + pixel);
+}
+
+void PixelValues::whole_layer(int inference, const Layer& l) {
+    ensure(inference);
+    auto& v = values_[static_cast<std::size_t>(inference)];
+    digital_layer(net_, l, v, v[static_cast<std::size_t>(l.output)].data());
 }
 
 void PixelValues::lstm_cell(int inference, int layer, int pixel) {

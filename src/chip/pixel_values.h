@@ -4,7 +4,7 @@
 // scales quantise each weight layer's inputs, its combine_partials() adds the row
 // blocks of an output pixel (buffered until all have arrived, then added in
 // row-block order), and inference n is image first_image + n for the per-read
-// noise. Bias, ReLU, pooling, GAP, Add, Flatten, the LSTM cell and Softmax use the
+// noise (a Linear layer's pixel is its token). Bias, ReLU, pooling, GAP, Add, Flatten, the LSTM cell and Softmax use the
 // op kernels of forward_network() (src/network/op_kernels.h), so the outputs are
 // bit-identical to analog.forward(input, first_image + n, gdc).
 #pragma once
@@ -49,6 +49,12 @@ public:
     // Concat, Pad, Resize: output channels [lo, hi), every pixel, once their input is complete
     // (Concat: the channels come from input `slot`, which starts at output channel `offset`).
     void reshape(int inference, const Layer& l, int slot, int offset, int lo, int hi);
+    // A transformer op without weights (network.h, "Transformer ops"): its whole output
+    // from its inputs as they are now, by the op kernels' digital_layer(). Rows whose
+    // inputs are not all in yet come out wrong and are recomputed when they are, so a
+    // call per arriving token costs the tensor each time (fine for the small models a
+    // functional run takes) and every row a consumer reads is final.
+    void whole_layer(int inference, const Layer& l);
     // The cell of step `pixel` of LSTM layer `layer`, once all its gate column blocks are in.
     void lstm_cell(int inference, int layer, int pixel);
 

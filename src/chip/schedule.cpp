@@ -6,6 +6,7 @@
 
 #include "aimcsim/core/error.h"
 #include "src/mapping/grid_geometry.h"
+#include "src/mapping/token_layout.h"
 
 namespace aimcsim {
 
@@ -20,7 +21,7 @@ std::pair<int, int> window_inputs(int o, int kernel, int stride, int pad_begin, 
 bool is_windowed(Op op) { return op == Op::Conv || op == Op::MaxPool || op == Op::AvgPool; }
 
 GdpuParams gdpu_params(const ChipParams& chip) {
-    GdpuParams p;
+    GdpuParams p = chip.gdpu;  // the transformer work's parameters; the rest from the flat keys
     p.lanes = chip.gdpu_lanes;
     p.energy_pj_per_value = chip.digital_energy_pj;
     p.lookup_cycles = chip.softmax_cycles;
@@ -33,29 +34,44 @@ std::vector<int> gdpu_tiles(const ChipParams& chip) {
     return tiles;
 }
 
+std::vector<int> matmul_unit_tiles(const ChipParams& chip) {
+    std::vector<int> tiles;
+    for (int u = 0; u < chip.matmul_unit.count; ++u) tiles.push_back(chip.matmul_unit_tile(u));
+    return tiles;
+}
+
 }  // namespace
 
 ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const ChipParams& chip, Interconnect& network,
                            int batch)
     : net_(net), map_(mapping), chip_(chip), network_(network), batch_(batch),
-      gdpus_(gdpu_params(chip), gdpu_tiles(chip), kOpCount) {
+      gdpus_(gdpu_params(chip), gdpu_tiles(chip), kOpCount), mmus_(chip.matmul_unit, matmul_unit_tiles(chip)) {
     if (batch < 1) throw std::logic_error("ChipSchedule: batch must be >= 1");
     build_tensors();
     build_templates();
     layer_timing_.assign(map_.layers.size(), LayerTiming{});
     block_mvms_.assign(map_.blocks.size(), 0);
     digital_layer_energy_pj_.assign(net_.layers.size(), 0.0);
+    digital_layer_macs_.assign(net_.layers.size(), 0);
 }
 
 void ChipSchedule::build_tensors() {
     tensors_.assign(net_.tensors.size(), TensorInfo{});
     lstm_of_tensor_.assign(net_.tensors.size(), -1);
     softmax_slot_.assign(net_.layers.size(), -1);
+    flow_.assign(net_.layers.size(), Flow::None);
+    relabel_.assign(net_.layers.size(), {});
+    mmu_hint_.assign(net_.tensors.size(), -1);
     const Shape& in = net_.input_shape();
     TensorInfo& ti = tensors_.at(static_cast<std::size_t>(net_.input));
     ti.h = in.h;
     ti.w = in.w;
     ti.parts = {Part{chip_.io_tile, 0, in.c}};
+    if (is_token_tensor(net_, net_.input)) {  // tokens are the pixels, their features the vector
+        ti.h = stream_pixels(net_, net_.input);
+        ti.w = 1;
+        ti.parts = {Part{chip_.io_tile, 0, stream_vector(net_, net_.input)}};
+    }
 
     for (std::size_t li = 0; li < net_.layers.size(); ++li) {
         const Layer& l = net_.layers[li];
@@ -67,8 +83,14 @@ void ChipSchedule::build_tensors() {
         TensorInfo& to = tensors_.at(static_cast<std::size_t>(l.output));
         to.h = out.h;
         to.w = out.w;
+        if (is_transformer_op(l.op)) {
+            to.h = stream_pixels(net_, l.output);
+            to.w = 1;
+        }
         const TensorInfo& first = tensors_.at(static_cast<std::size_t>(l.inputs.at(0)));
-        if (l.op == Op::Lstm) {
+        if (is_transformer_op(l.op) && !l.has_weights_matrix()) {
+            build_transformer_tensor(li);
+        } else if (l.op == Op::Lstm) {
             // h_t comes out of the cell, on the GDPU nearest the layer's first tile.
             if (gdpus_.empty())
                 throw InputError("layer '" + l.name + "': an LSTM runs its cell on a GDPU, but chip.gdpus is 0");
@@ -134,7 +156,9 @@ void ChipSchedule::build_templates() {
         const Window& w = l.window;
         // Valid input pixels in the window of each output pixel.
         // (An LSTM step reads its own input pixel.)
-        std::vector<int> window_count(static_cast<std::size_t>(tout.pixels()), l.op == Op::Lstm ? 1 : tin.pixels());
+        // (An LSTM step reads its own input pixel, a Linear layer its own token.)
+        std::vector<int> window_count(static_cast<std::size_t>(tout.pixels()),
+                                      l.op == Op::Lstm || l.op == Op::Linear ? 1 : tin.pixels());
         if (is_windowed(l.op)) {
             for (int oy = 0; oy < tout.h; ++oy) {
                 for (int ox = 0; ox < tout.w; ++ox) {
@@ -189,9 +213,21 @@ void ChipSchedule::build_templates() {
                 need.insert(need.end(), window_count.begin(), window_count.end());
         } else if (l.op == Op::GlobalAvgPool || l.op == Op::Flatten) {
             op_need[li].assign(tout.parts.size(), tin.pixels());
-        } else if (l.op == Op::Softmax) {
+        } else if (l.op == Op::Softmax || flow_[li] == Flow::Row) {
             op_need[li].assign(static_cast<std::size_t>(tout.pixels()), static_cast<int>(tin.parts.size()));
-        } else if (l.op == Op::Add) {
+        } else if (flow_[li] == Flow::Gather) {
+            int pieces = 0;  // every part of every pixel of every input (a Constant fires at its first)
+            for (int t : l.inputs) {
+                const TensorInfo& ti = tensors_.at(static_cast<std::size_t>(t));
+                pieces += static_cast<int>(ti.parts.size()) * ti.pixels();
+            }
+            op_need[li].assign(1, l.op == Op::Constant ? 1 : pieces);
+        } else if (flow_[li] == Flow::Matmul) {
+            // [0]: pieces of the second operand still to come; [1 + row]: parts of a row of the first.
+            const TensorInfo& tb = tensors_.at(static_cast<std::size_t>(l.inputs.at(1)));
+            op_need[li].assign(1 + static_cast<std::size_t>(tin.pixels()), static_cast<int>(tin.parts.size()));
+            op_need[li][0] = static_cast<int>(tb.parts.size()) * tb.pixels();
+        } else if (l.op == Op::Add || flow_[li] == Flow::Pairwise) {
             const TensorInfo& tb = tensors_.at(static_cast<std::size_t>(l.inputs.at(1)));
             add_dests_[li].assign(tb.parts.size(), {});
             auto& need = op_need[li];
@@ -253,7 +289,8 @@ void ChipSchedule::release_if_done(int inference) {
 
 void ChipSchedule::start() {
     const TensorInfo& tin = tensors_.at(static_cast<std::size_t>(net_.input));
-    const std::uint64_t bits = static_cast<std::uint64_t>(net_.input_shape().c) * chip_.activation_bits;
+    // Bits of one input pixel (channels), or of one token (its features).
+    const std::uint64_t bits = static_cast<std::uint64_t>(stream_vector(net_, net_.input)) * chip_.activation_bits;
     input_ = std::make_unique<InputStream>(batch_, tin.pixels(), bits, static_cast<std::uint64_t>(chip_.io_bits_per_cycle),
                                            static_cast<int>(initial_states_.size()));
     inf_.assign(static_cast<std::size_t>(batch_), InferenceState{});
@@ -314,6 +351,9 @@ void ChipSchedule::handle(const Event& e) {
         case Kind::GatesReady: column_ready(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::GatesArrive: gates_arrive(e.inference, e.a, e.pixel, e.cycle); break;
         case Kind::SoftmaxSlice: softmax_slice(e.inference, e.a, e.b, e.pixel, e.cycle); break;
+        case Kind::GatherPiece: gather_piece(e.inference, e.a, e.cycle); break;
+        case Kind::MatmulA: matmul_a(e.inference, e.a, e.pixel, e.cycle); break;
+        case Kind::MatmulB: matmul_b(e.inference, e.a, e.cycle); break;
         case Kind::OutputArrive: output_arrive(e.inference, e.a, e.cycle); break;
     }
 }
@@ -352,9 +392,14 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
     for (const Consumer& c : t.consumers) {
         const Layer& l = net_.layers[static_cast<std::size_t>(c.layer)];
         const auto li = static_cast<std::size_t>(c.layer);
+        if (is_transformer_op(l.op) && !l.has_weights_matrix()) {
+            transformer_input(inference, c.layer, c.slot, part, src_tile, pixel, now);
+            continue;
+        }
         switch (l.op) {
             case Op::Conv:
             case Op::Dense:
+            case Op::Linear:
             case Op::Lstm: {
                 const LayerPlacement& lp = *map_.placement(c.layer);
                 // Every replica that computes an output pixel whose window holds this pixel.
@@ -406,7 +451,7 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                 break;
             default:
                 if (!cnn_op_consumer(inference, c, src, src_tile, part, pixel, now))
-                    throw std::logic_error("ChipSchedule::tensor_ready: an op without a schedule");
+                    throw std::logic_error("ChipSchedule::tensor_ready: an op without a route");
         }
     }
 }
@@ -415,268 +460,6 @@ int ChipSchedule::tile_of(const TensorInfo& t, int part, int pixel) const {
     if (t.replicated < 0) return t.parts[static_cast<std::size_t>(part)].tile;
     const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(t.replicated)];
     return map_.blocks[static_cast<std::size_t>(lp.block_index(0, part, lp.replica_of_pixel(pixel)))].tile;
-}
-
-void ChipSchedule::to_op(int inference, int layer, const Part& src, int src_tile, int dst_part, int values, int pixel,
-                         std::uint64_t now) {
-    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    const Part& dst = tensors_[static_cast<std::size_t>(l.output)].parts[static_cast<std::size_t>(dst_part)];
-    if (src_tile == dst.tile && src.gdpu == dst.gdpu) {
-        op_input(inference, layer, dst_part, pixel, now);
-    } else {
-        send(src_tile, dst.tile, values, chip_.activation_bits, now, Kind::OpInput, inference, layer, dst_part, pixel);
-    }
-}
-
-std::uint64_t ChipSchedule::digital_op(int gdpu, int values, int latency, int layer, int inference, int pixel,
-                                       std::uint64_t now) {
-    const auto kind = static_cast<int>(net_.layers[static_cast<std::size_t>(layer)].op);
-    return account(gdpus_.pass(gdpu, values, static_cast<std::uint64_t>(latency), kind, now), gdpu, values, layer,
-                   inference, pixel);
-}
-
-std::uint64_t ChipSchedule::account(const GdpuService& s, int gdpu, int values, int layer, int inference, int pixel) {
-    digital_.digital_ops += static_cast<std::uint64_t>(values);
-    digital_.energy_pj += s.energy_pj;
-    digital_layer_energy_pj_[static_cast<std::size_t>(layer)] += s.energy_pj;
-    if (gdpu >= 0 && record_spans_)
-        gdpu_spans_.push_back(GdpuSpan{gdpu, layer, inference, pixel, s.start_cycle, s.end_cycle});
-    return s.ready_cycle;
-}
-
-ChipSchedule::Part ChipSchedule::softmax_part(const TensorInfo& in, int channels) {
-    const Part& first = in.parts.front();
-    if (first.gdpu >= 0) return Part{first.tile, 0, channels, first.gdpu};  // already on a GDPU: stay there
-    if (gdpus_.empty()) return Part{first.tile, 0, channels, -1};
-    const int g = choose_gdpu(first.tile);
-    return Part{gdpus_.tile(g), 0, channels, g};
-}
-
-void ChipSchedule::to_softmax(int inference, int layer, int src_part, int src_tile, int pixel, std::uint64_t now) {
-    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    const Part& src = tensors_[static_cast<std::size_t>(l.inputs[0])].parts[static_cast<std::size_t>(src_part)];
-    const Part& dst = tensors_[static_cast<std::size_t>(l.output)].parts.front();
-    if (src_tile == dst.tile && src.gdpu == dst.gdpu) {
-        softmax_slice(inference, layer, src_part, pixel, now);
-    } else {
-        send(src_tile, dst.tile, src.hi - src.lo, chip_.activation_bits, now, Kind::SoftmaxSlice, inference, layer,
-             src_part, pixel);
-    }
-}
-
-void ChipSchedule::softmax_slice(int inference, int layer, int src_part, int pixel, std::uint64_t now) {
-    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    const Part& src = tensors_[static_cast<std::size_t>(l.inputs[0])].parts[static_cast<std::size_t>(src_part)];
-    const Part& unit = tensors_[static_cast<std::size_t>(l.output)].parts.front();
-    GdpuLayerTiming& timing = softmax_timing_[static_cast<std::size_t>(softmax_slot_[static_cast<std::size_t>(layer)])];
-    if (inference == 0) timing.first_input_cycle = std::min(timing.first_input_cycle, now);
-    const std::uint64_t maxed = digital_op(unit.gdpu, src.hi - src.lo, 0, layer, inference, pixel, now);  // running max
-    int* const need = this->need(inference) + need_.op[static_cast<std::size_t>(layer)];
-    if (--need[static_cast<std::size_t>(pixel)] != 0) return;
-    if (values_) values_->softmax(inference, l, pixel);
-    const int n = unit.hi - unit.lo;
-    // The exp and normalisation passes each touch every value; the GDPU stays on the vector throughout.
-    const auto kind = static_cast<int>(Op::Softmax);
-    const std::uint64_t ready = account(gdpus_.serve(unit.gdpu, 2 * n, gdpus_.softmax_tail_cycles(n), 0, kind, maxed),
-                                        unit.gdpu, 2 * n, layer, inference, pixel);
-    if (inference == 0) timing.last_output_cycle = std::max(timing.last_output_cycle, ready);
-    push(Kind::TensorReady, ready, inference, l.output, 0, pixel);
-}
-
-int ChipSchedule::choose_gdpu(int near_tile) {
-    return gdpus_.assign_nearest(near_tile, [this](int a, int b) { return map_.manhattan(a, b); });
-}
-
-void ChipSchedule::op_input(int inference, int layer, int part, int pixel, std::uint64_t now) {
-    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    const TensorInfo& in = tensors_[static_cast<std::size_t>(l.inputs[0])];
-    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-    const Part& p = out.parts[static_cast<std::size_t>(part)];
-    int* const need = this->need(inference) + need_.op[static_cast<std::size_t>(layer)];
-    switch (l.op) {
-        case Op::MaxPool:
-        case Op::AvgPool: {
-            const Window& w = l.window;
-            const auto ry = outputs_covering(pixel / in.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
-            const auto rx = outputs_covering(pixel % in.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
-            for (int oy = ry.first; oy <= ry.second; ++oy) {
-                for (int ox = rx.first; ox <= rx.second; ++ox) {
-                    const int o = oy * out.w + ox;
-                    if (--need[static_cast<std::size_t>(part * out.pixels() + o)] != 0) continue;
-                    if (values_) values_->pool(inference, l, p.lo, p.hi, o);
-                    const std::uint64_t ready =
-                        digital_op(p.gdpu, p.hi - p.lo, chip_.pool_cycles, layer, inference, o, now);
-                    push(Kind::TensorReady, ready, inference, l.output, part, o);
-                }
-            }
-            break;
-        }
-        case Op::GlobalAvgPool: {
-            // Each arriving pixel is accumulated as it comes; the mean is ready gap_cycles after the last.
-            const std::uint64_t done = digital_op(p.gdpu, p.hi - p.lo, 0, layer, inference, pixel, now);
-            if (--need[static_cast<std::size_t>(part)] != 0) break;
-            if (values_) values_->global_avg_pool(inference, l, p.lo, p.hi);
-            push(Kind::TensorReady, done + static_cast<std::uint64_t>(chip_.gap_cycles), inference, l.output, part, 0);
-            break;
-        }
-        case Op::Flatten:
-            if (--need[static_cast<std::size_t>(part)] != 0) break;
-            if (values_) values_->flatten(inference, l, p.lo, p.hi);
-            push(Kind::TensorReady, now, inference, l.output, part, 0);
-            break;
-        case Op::Add:
-            if (--need[static_cast<std::size_t>(part * out.pixels() + pixel)] != 0) break;
-            if (values_) values_->add(inference, l, p.lo, p.hi, pixel);
-            push(Kind::TensorReady, digital_op(p.gdpu, p.hi - p.lo, chip_.add_cycles, layer, inference, pixel, now),
-                 inference, l.output, part, pixel);
-            break;
-        default:
-            if (!cnn_op_input(inference, layer, part, now))
-                throw std::logic_error("ChipSchedule::op_input: not a digital op");
-    }
-}
-
-void ChipSchedule::block_input(int inference, int block, int source, int pixel, std::uint64_t now) {
-    const TileBlock& b = map_.blocks[static_cast<std::size_t>(block)];
-    const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
-    const TensorInfo& tin = tensors_[static_cast<std::size_t>(l.inputs[0])];
-    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-    const int lpi = map_.placement_of_layer[static_cast<std::size_t>(b.layer)];
-    if (inference == 0 && source != 2) {  // (an LSTM's zero initial state is not an input)
-        LayerTiming& lt = layer_timing_[static_cast<std::size_t>(lpi)];
-        lt.first_input_cycle = std::min(lt.first_input_cycle, now);
-    }
-    int* const need = this->need(inference) + need_.block[static_cast<std::size_t>(block)];
-    auto ready = [&](int o) {
-        if (--need[static_cast<std::size_t>(o)] != 0) return;
-        std::uint64_t id = jobs_.size();
-        if (free_jobs_.empty()) {
-            jobs_.emplace_back();
-        } else {
-            id = free_jobs_.back();
-            free_jobs_.pop_back();
-        }
-        jobs_[id] = MvmJob{inference, block, o};
-        ++mvms_issued_;
-        ++inf_[static_cast<std::size_t>(inference)].live;
-        ++layer_timing_[static_cast<std::size_t>(lpi)].mvms;
-        issue_mvm(block, id, now);
-    };
-    if (l.op == Op::Dense) {
-        ready(0);
-        return;
-    }
-    if (l.op == Op::Lstm) {  // step t reads x_t (source 0) and h_{t-1} (1; 2: the zero state at t = 0)
-        ready(source == 0 ? pixel : source == 1 ? pixel + 1 : 0);
-        return;
-    }
-    const Window& w = l.window;
-    const auto ry = outputs_covering(pixel / tin.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
-    const auto rx = outputs_covering(pixel % tin.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
-    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
-    for (int oy = ry.first; oy <= ry.second; ++oy) {
-        for (int ox = rx.first; ox <= rx.second; ++ox) {
-            if (lp.replica_of_pixel(oy * out.w + ox) == b.replica) ready(oy * out.w + ox);  // this copy's pixels
-        }
-    }
-}
-
-void ChipSchedule::mvm_done(std::uint64_t job_id, std::uint64_t now) {
-    const MvmJob j = jobs_.at(job_id);
-    mvm_result(job_id, j, now);
-    free_jobs_.push_back(job_id);
-    --inf_[static_cast<std::size_t>(j.inference)].live;
-    release_if_done(j.inference);
-}
-
-void ChipSchedule::mvm_result(std::uint64_t job_id, const MvmJob& j, std::uint64_t now) {
-    const TileBlock& b = map_.blocks[static_cast<std::size_t>(j.block)];
-    ++block_mvms_[static_cast<std::size_t>(j.block)];
-    if (record_spans_) spans_.push_back(MvmSpan{b.tile, j.block, j.inference, j.out_pixel, j.start_cycle, now});
-    const int lpi = map_.placement_of_layer[static_cast<std::size_t>(b.layer)];
-    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
-    if (values_) {
-        values_->mvm_done(job_id, j.inference, j.block, j.out_pixel);
-        if (lp.row_blocks == 1) values_->finish_pixel(j.inference, lpi, b.block_col, j.out_pixel);
-    }
-    if (lp.row_blocks == 1) {
-        if (j.inference == 0) {
-            LayerTiming& lt = layer_timing_[static_cast<std::size_t>(lpi)];
-            lt.last_output_cycle = std::max(lt.last_output_cycle, now);
-        }
-        column_ready(j.inference, b.layer, b.block_col, j.out_pixel, now);
-    } else if (b.block_row == 0) {
-        psum_arrive(j.inference, lpi, b.block_col, j.out_pixel, now);
-    } else {
-        const int dst = map_.blocks[static_cast<std::size_t>(lp.block_index(0, b.block_col, b.replica))].tile;
-        send(b.tile, dst, b.cols, chip_.psum_bits, now, Kind::PsumArrive, j.inference, lpi, b.block_col, j.out_pixel);
-    }
-}
-
-void ChipSchedule::psum_arrive(int inference, int placement, int col_block, int pixel, std::uint64_t now) {
-    const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(placement)];
-    const Layer& l = net_.layers[static_cast<std::size_t>(lp.layer)];
-    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-    int* const need = this->need(inference) + need_.psum[static_cast<std::size_t>(placement)];
-    if (--need[static_cast<std::size_t>(col_block * out.pixels() + pixel)] != 0) return;
-    const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
-    if (values_) values_->finish_pixel(inference, placement, col_block, pixel);
-    const int cols = first.cols;
-    const auto adds = static_cast<std::uint64_t>(lp.row_blocks - 1) * cols;
-    digital_.psum_adds += adds;
-    digital_.energy_pj += static_cast<double>(adds) * chip_.psum_add_energy_pj;
-    const std::uint64_t ready = now + chip_.psum_add_cycles;
-    if (inference == 0) {
-        LayerTiming& lt = layer_timing_[static_cast<std::size_t>(placement)];
-        lt.last_output_cycle = std::max(lt.last_output_cycle, ready);
-    }
-    push(Kind::GatesReady, ready, inference, lp.layer, col_block, pixel);
-}
-
-void ChipSchedule::column_ready(int inference, int layer, int col_block, int pixel, std::uint64_t now) {
-    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    if (l.op != Op::Lstm) {
-        tensor_ready(inference, l.output, col_block, pixel, now);
-        return;
-    }
-    // LSTM: the gate pre-activations go to the cell's GDPU.
-    const LayerPlacement& lp = *map_.placement(layer);
-    const TileBlock& b = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
-    const Part& cell = tensors_[static_cast<std::size_t>(l.output)].parts.front();
-    send(b.tile, cell.tile, b.cols, chip_.psum_bits, now, Kind::GatesArrive, inference, layer, col_block, pixel);
-}
-
-void ChipSchedule::gates_arrive(int inference, int layer, int pixel, std::uint64_t now) {
-    int* const need = this->need(inference) + need_.cell[static_cast<std::size_t>(layer)];
-    if (--need[static_cast<std::size_t>(pixel)] != 0) return;
-    const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
-    if (values_) values_->lstm_cell(inference, layer, pixel);
-    const Part& cell = tensors_[static_cast<std::size_t>(l.output)].parts.front();
-    const std::uint64_t ready = digital_op(cell.gdpu, l.cols, chip_.lstm_cell_cycles, layer, inference, pixel, now);
-    if (inference == 0) {
-        LayerTiming& lt =
-            layer_timing_[static_cast<std::size_t>(map_.placement_of_layer[static_cast<std::size_t>(layer)])];
-        lt.last_output_cycle = std::max(lt.last_output_cycle, ready);
-    }
-    push(Kind::TensorReady, ready, inference, l.output, 0, pixel);
-}
-
-// ------------------------------------------------------------------ functional mode
-
-void ChipSchedule::enable_values(std::vector<std::vector<float>> inputs, const AnalogNetwork& analog, bool gdc,
-                                 std::uint64_t first_image) {
-    if (static_cast<int>(inputs.size()) != batch_) throw std::logic_error("enable_values: one input per inference");
-    values_ = std::make_unique<PixelValues>(net_, map_, std::move(inputs), analog, gdc, first_image);
-}
-
-std::uint64_t ChipSchedule::mvm_id(std::uint64_t job_id) const {
-    const MvmJob& j = jobs_.at(job_id);
-    return values_->noise_id(j.inference, j.out_pixel);
-}
-
-float* ChipSchedule::prepare_mvm(std::uint64_t job_id, std::int8_t* codes) {
-    const MvmJob& j = jobs_.at(job_id);
-    return values_->prepare_mvm(job_id, j.inference, j.block, j.out_pixel, codes);
 }
 
 }  // namespace aimcsim

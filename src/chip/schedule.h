@@ -29,6 +29,24 @@
 //   it). After the last one the unit, dedicated to the vector, runs the rest
 //   (GdpuBank::softmax_tail_cycles). An NCHW input gets one such softmax over the
 //   channels per pixel.
+// - Transformers (issue 15; schedule_transformer.cpp): a token tensor (token_layout.h)
+//   streams token by token as a CNN tensor streams pixels, its parts slices of the
+//   features. Linear layers fire one MVM per token and block. GELU and Binary ops run
+//   on each slice's GDPU as pooling does (latency gelu_cycles / add_cycles); a
+//   two-input Binary of equal shapes pairs its slices as Add does. LayerNorm and
+//   SoftmaxLast gather each token's row on one GDPU as Softmax does (LayerNorm:
+//   running sums, then GdpuBank::layernorm_tail_cycles; each LayerNorm on the GDPU
+//   with the fewest whole-tensor ops so far, so a deep stack's residual stream does
+//   not pile up on one unit). Slice and Concat along the
+//   features, and a Reshape that keeps the rows, move nothing: the output's slices
+//   are the input's. A MatMul runs on one unit (a GDPU, or with chip.attention:
+//   matmul_unit a matmul unit): its second operand (K^T, V) is buffered there whole
+//   (every token of it sent there; the unit's buffer_values counts it), and each row
+//   of its first operand (a query token, a row of A) is multiplied as soon as it and
+//   the whole second operand are in: K x N MACs, its output row ready on that unit.
+//   Any other op (Transpose, a Reshape or Slice across rows, Constant, a broadcast
+//   Binary) is a gather: the whole input goes to one GDPU, which rewrites it in one
+//   pass over its values, and the output streams out from there, every token at once.
 // - A conv output pixel is computed (one MVM per block) as soon as every input
 //   pixel of its window has arrived at that block's tile; a Dense layer when its
 //   whole input has. Tiles run their MVMs in the order they became ready; the
@@ -50,6 +68,7 @@
 
 #include "aimcsim/network.h"
 #include "digital/gdpu.h"
+#include "digital/matmul_unit.h"
 #include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/input_stream.h"
@@ -92,10 +111,12 @@ struct DigitalStats {
     double energy_pj = 0.0;
 };
 
-// A layer that runs on a GDPU as a whole vector (softmax), for the per-layer table.
+// A layer that runs on a GDPU (softmax, and the transformer ops but the free
+// relabels) or a matmul unit, for the per-layer table.
 struct GdpuLayerTiming {
     int layer = 0;  // Network layer index
-    int gdpu = -1;  // -1: the first input slice's tile (chip.gdpus = 0)
+    int gdpu = -1;  // -1: the first input slice's tile (chip.gdpus = 0), or a matmul unit
+    int matmul_unit = -1;  // the matmul unit it runs on, or -1
     std::uint64_t first_input_cycle = std::numeric_limits<std::uint64_t>::max();  // inference 0: first slice there
     std::uint64_t last_output_cycle = 0;                                          // inference 0: last result ready
 };
@@ -132,7 +153,10 @@ public:
     void record_spans(bool on) { record_spans_ = on; }
     [[nodiscard]] const std::vector<MvmSpan>& spans() const { return spans_; }
     [[nodiscard]] const std::vector<GdpuSpan>& gdpu_spans() const { return gdpu_spans_; }
+    // Rows on the matmul units (GdpuSpan::gdpu is the unit), with record_spans.
+    [[nodiscard]] const std::vector<GdpuSpan>& matmul_unit_spans() const { return mmu_spans_; }
     [[nodiscard]] const std::vector<GdpuStats>& gdpus() const { return gdpus_.stats(); }
+    [[nodiscard]] const std::vector<MatmulUnitStats>& matmul_units() const { return mmus_.stats(); }
     // A tile delivered the result of job `job_id` (after its LDPU) at `now_cycle`.
     void mvm_done(std::uint64_t job_id, std::uint64_t now_cycle);
 
@@ -162,8 +186,10 @@ public:
     // Per weight layer (index in Mapping::layers).
     [[nodiscard]] const std::vector<LayerTiming>& layer_timing() const { return layer_timing_; }
     [[nodiscard]] const DigitalStats& digital() const { return digital_; }
-    // Softmax layers, in network order.
+    // Layers run on a GDPU or matmul unit as a whole (softmax, transformer ops), in network order.
     [[nodiscard]] const std::vector<GdpuLayerTiming>& softmax_timing() const { return softmax_timing_; }
+    // Multiply-accumulates of two activations (MatMul) per Network layer, whole run.
+    [[nodiscard]] const std::vector<std::uint64_t>& digital_layer_macs() const { return digital_layer_macs_; }
     // Energy of the digital work of each Network layer (pooling, add, GAP, LSTM cell, softmax), whole run.
     [[nodiscard]] const std::vector<double>& digital_layer_energy_pj() const { return digital_layer_energy_pj_; }
     [[nodiscard]] std::uint64_t mvms_issued() const { return mvms_issued_; }
@@ -175,6 +201,7 @@ private:
         int tile = 0;        // the tile, or the router of the GDPU
         int lo = 0, hi = 0;  // channel range in the tensor's channel space
         int gdpu = -1;       // the GDPU that holds it, -1: the tile
+        int mmu = -1;        // the matmul unit that holds it (then tile is its router)
     };
     struct Consumer {
         int layer = 0;
@@ -201,8 +228,13 @@ private:
         GatesReady,
         GatesArrive,
         SoftmaxSlice,
-        OutputArrive
+        OutputArrive,
+        GatherPiece,  // a: the gather layer
+        MatmulA,      // a: the MatMul layer; pixel: the row of its first operand
+        MatmulB       // a: the MatMul layer
     };
+    // How a transformer op moves its input (build_tensors decides).
+    enum class Flow : std::uint8_t { None, Relabel, Slicewise, Pairwise, Row, Gather, Matmul };
     struct Event {
         std::uint64_t cycle = 0;
         std::uint64_t seq = 0;
@@ -277,6 +309,19 @@ private:
     [[nodiscard]] bool cnn_op_consumer(int inference, const Consumer& c, const Part& src, int src_tile, int part,
                                        int pixel, std::uint64_t now);
     [[nodiscard]] bool cnn_op_input(int inference, int layer, int part, std::uint64_t now);
+    // --- transformer ops (schedule_transformer.cpp)
+    // Output parts of transformer layer `li` and how its input flows there.
+    void build_transformer_tensor(std::size_t li);
+    // A token (part `part`, at `src_tile`) of input `slot` of transformer layer `layer` is ready.
+    void transformer_input(int inference, int layer, int slot, int part, int src_tile, int pixel, std::uint64_t now);
+    void gather_piece(int inference, int layer, std::uint64_t now);
+    void matmul_a(int inference, int layer, int pixel, std::uint64_t now);
+    void matmul_b(int inference, int layer, std::uint64_t now);
+    void matmul_row(int inference, int layer, int row, std::uint64_t now);
+    // A GDPU (or matmul unit) for a whole-tensor op: the one with the fewest so far, then the nearest `tile`.
+    [[nodiscard]] Part unit_near(int tile, bool matmul_unit);
+    // Keeps inference 0's first arrival and last result of a GDPU layer.
+    void note_digital(int layer, int inference, std::uint64_t arrived, std::uint64_t ready);
     void send(int src_tile, int dst_tile, int values, int bits_per_value, std::uint64_t now, Kind kind, int inference,
               int a, int b, int pixel);
 
@@ -294,6 +339,7 @@ private:
     std::vector<std::vector<int>> concat_base_;                 // [concat layer][input slot] -> its first output part
     GdpuBank gdpus_;
     std::vector<GdpuSpan> gdpu_spans_;
+    std::vector<GdpuSpan> mmu_spans_;
     NeedTemplate need_;
     std::vector<InferenceState> inf_;
     std::vector<std::vector<int>> need_slots_;  // counters of the inferences in flight
@@ -309,6 +355,12 @@ private:
     std::vector<double> digital_layer_energy_pj_;  // [network layer]
     std::vector<GdpuLayerTiming> softmax_timing_;
     std::vector<int> softmax_slot_;  // [network layer] -> index in softmax_timing_, or -1
+    MatmulUnitBank mmus_;
+    std::vector<Flow> flow_;                                // [layer] transformer ops' flow
+    std::vector<std::vector<std::vector<int>>> relabel_;    // [layer][input slot][input part] -> output part, or -1
+    std::vector<std::uint64_t> digital_layer_macs_;         // [network layer]
+    std::vector<int> heavy_gdpu_, heavy_mmu_;               // whole-tensor ops given to each unit
+    std::vector<int> mmu_hint_;                             // [tensor] the matmul unit its rows came from, or -1
     std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
     std::uint64_t seq_ = 0;
     std::uint64_t output_stream_free_ = 0;  // the output stream is busy until this cycle

@@ -8,6 +8,7 @@
 #include "aimcsim/core/error.h"
 #include "aimcsim/core/params.h"
 #include "aimcsim/random_streams.h"
+#include "src/import/layer_list_transformer.h"
 
 namespace aimcsim {
 
@@ -49,12 +50,14 @@ ParamSchema layer_schema(const std::string& type) {
         s.integer("pad", 0, "", "zero padding on every side").at_least(0);
     }
     if (type == "conv" || type == "dense" || type == "add") s.boolean("relu", false, "append a ReLU");
+    transformer_kind_schema(type, s);
     return s;
 }
 
 const std::vector<std::string>& layer_types() {
     static const std::vector<std::string> types = {"conv",           "dense", "relu",    "maxpool", "avgpool",
-                                                   "global_avgpool", "add",   "flatten", "lstm",    "softmax"};
+                                                   "global_avgpool", "add",   "flatten", "lstm",    "softmax",
+                                                   "linear",         "layernorm", "gelu", "attention", "encoder"};
     return types;
 }
 
@@ -110,7 +113,7 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
         const ConfigNode* type_node = ln.find("type");
         if (type_node == nullptr)
             throw ln.error("missing `type:` (one of conv, dense, relu, maxpool, avgpool, global_avgpool, add, flatten, "
-                           "lstm, softmax)");
+                           "lstm, softmax, linear, layernorm, gelu, attention, encoder)");
         const std::string type = type_node->as_string();
         bool known = false;
         for (const auto& t : layer_types()) known = known || t == type;
@@ -129,7 +132,9 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
         // Network::add_* throw InputError without a file position: add the layer's.
         int out = -1;
         try {
-            if (type == "conv" || type == "maxpool" || type == "avgpool") {
+            if (is_transformer_kind(type)) {
+                out = add_transformer_kind(net, type, p, in, with_weights, seed);
+            } else if (type == "conv" || type == "maxpool" || type == "avgpool") {
                 Window win;
                 const int k = static_cast<int>(p.integer("kernel"));
                 int stride = static_cast<int>(p.integer("stride"));
@@ -188,7 +193,10 @@ Network load_layer_list(const ConfigNode& workload, std::uint64_t seed) {
                 }
                 const int a = names.get(inputs->items()[0].as_string(), inputs->items()[0]);
                 const int b = names.get(inputs->items()[1].as_string(), inputs->items()[1]);
-                out = net.add_add(name, a, b);
+                // Token tensors (transformers) add as the IR's elementwise Binary.
+                const bool tokens = net.producer(a) >= 0 &&
+                                    net.layers[static_cast<std::size_t>(net.producer(a))].op >= Op::Linear;
+                out = tokens ? net.add_binary(name, BinaryOp::Add, a, b) : net.add_add(name, a, b);
             }
             if ((type == "conv" || type == "dense" || type == "add") && p.flag("relu")) {
                 out = net.add_relu(name + "_relu", out);

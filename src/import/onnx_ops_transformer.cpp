@@ -158,6 +158,11 @@ void transpose(Importer& im, const onnx::NodeProto& n, const std::string& name) 
     if (perm.empty())
         for (int64_t i = static_cast<int64_t>(d.size()) - 1; i >= 0; --i) perm.push_back(i);
     if (perm.size() != d.size()) im.fail_node("perm " + onnx_dims_str(perm) + " does not match rank " + std::to_string(d.size()));
+    // Samples run one by one (batch as 1), which a transpose moving the batch axis of a
+    // fixed batch > 1 would mix.
+    if (norm_axis(im, perm[0], d.size()) != 0 && im.net().declared_batch > 1)
+        im.fail_node("a Transpose that moves the batch axis is supported for batch 1 or a symbolic batch; the model "
+                     "declares batch " + std::to_string(im.net().declared_batch));
     Dims out;
     for (int64_t p : perm) out.push_back(d[static_cast<std::size_t>(norm_axis(im, p, d.size()))]);
     // Axes of size 1 do not move data; adjacent axes that stay adjacent move as one.
@@ -465,9 +470,19 @@ void softmax(Importer& im, const onnx::NodeProto& n, const std::string& name) {
     const OnnxValue x = im.activation(n.input(0), "input");
     const Dims d = dims_of(im, x);
     if (im.opset() != 0 && im.opset() < 13 && d.size() > 2) im.fail_node("Softmax before opset 13 on rank > 2 is not supported");
-    if (norm_axis(im, im.attr_i(n, "axis", -1), d.size()) != static_cast<int64_t>(d.size()) - 1)
-        im.fail_node("only a softmax over the last axis is supported for rank " + std::to_string(d.size()));
-    im.define(n, with_dims(im.net().add_softmax_last(name, last_axis_view(im, x, name)), d));
+    const auto axis = static_cast<std::size_t>(norm_axis(im, im.attr_i(n, "axis", -1), d.size()));
+    if (axis == 0) im.fail_node("a softmax over the batch axis is not supported (samples run one by one)");
+    if (axis + 1 == d.size()) {
+        im.define(n, with_dims(im.net().add_softmax_last(name, last_axis_view(im, x, name)), d));
+        return;
+    }
+    // Over an inner axis: seen as {outer, axis, inner}, that axis moved last, normalised there
+    // and moved back.
+    const int swap[3] = {0, 2, 1};
+    const int around = view(im, x, around_axis(im, d, axis), name);
+    const int last = im.net().add_transpose(name + "/to_last", around, swap);
+    const int normalised = im.net().add_softmax_last(name + "/softmax", last);
+    im.define(n, with_dims(im.net().add_transpose(name, normalised, swap), d));
 }
 
 void layer_norm_node(Importer& im, const onnx::NodeProto& n, const std::string& name) {

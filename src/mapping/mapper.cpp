@@ -56,7 +56,7 @@ int tiles_for_layer(const Layer& l, int tile_rows, int tile_cols) {
 int tiles_needed(const Network& net, int tile_rows, int tile_cols) {
     int n = 0;
     for (const Layer& l : net.layers) {
-        if (l.has_weights_matrix()) n += tiles_for_layer(l, tile_rows, tile_cols);
+        if (l.has_weights_matrix() && l.shares_weights < 0) n += tiles_for_layer(l, tile_rows, tile_cols);
     }
     return n;
 }
@@ -70,8 +70,16 @@ int snake_tile(int k, int grid_rows, int grid_cols) {
 
 long long Mapping::cells_used() const {
     long long cells = 0;
-    for (const TileBlock& b : blocks) cells += b.weight_cells;
+    for (const TileBlock& b : blocks) {
+        if (b.shared < 0) cells += b.weight_cells;
+    }
     return cells;
+}
+
+int Mapping::tiles_used() const {
+    int n = 0;
+    for (const TileBlock& b : blocks) n += b.shared < 0 ? 1 : 0;
+    return n;
 }
 
 double Mapping::cell_utilization() const {
@@ -222,6 +230,22 @@ Mapping map_network(const Network& net, int tile_rows, int tile_cols, int grid_r
         lp.col_blocks = cut.col_blocks;
         lp.first_block = static_cast<int>(m.blocks.size());
         lp.replicas = copies[li];
+        if (l.shares_weights >= 0) {  // the shared layer's blocks again, on its tiles
+            const LayerPlacement* src = m.placement(l.shares_weights);
+            if (src == nullptr || src->rows != l.rows || src->cols != l.cols)
+                throw InputError("layer '" + l.name + "' shares the weights of a layer that is not an earlier weight "
+                                 "layer of the same shape");
+            lp.replicas = 1;
+            for (int bi = src->first_block; bi < src->first_block + src->tiles(); ++bi) {
+                TileBlock b = m.blocks[static_cast<std::size_t>(bi)];
+                b.layer = lp.layer;
+                b.shared = bi;
+                m.blocks.push_back(b);
+            }
+            m.placement_of_layer[li] = static_cast<int>(m.layers.size());
+            m.layers.push_back(lp);
+            continue;
+        }
         for (int rep = 0; rep < lp.replicas; ++rep) {
             for (int bc = 0; bc < lp.col_blocks; ++bc) {
                 for (int br = 0; br < lp.row_blocks; ++br) {

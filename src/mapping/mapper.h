@@ -34,6 +34,9 @@ struct TileBlock {
     int tile = 0;     // tile id = grid_row * grid_cols + grid_col
     int grid_row = 0;
     int grid_col = 0;
+    // A layer sharing another's weights (Layer::shares_weights): the block of that
+    // layer whose tile (and programmed matrix) this block uses, or -1 (its own tile).
+    int shared = -1;
 };
 
 // The blocks of one weight layer: blocks[first_block .. first_block + replicas*row_blocks*col_blocks),
@@ -67,7 +70,8 @@ struct Mapping {
     std::vector<int> failed_tiles;        // tile ids whose core failed (sorted): never given a block
 
     [[nodiscard]] int tiles_total() const { return grid_rows * grid_cols; }
-    [[nodiscard]] int tiles_used() const { return static_cast<int>(blocks.size()); }
+    // Tiles holding a block (a layer sharing another's weights adds none).
+    [[nodiscard]] int tiles_used() const;
     [[nodiscard]] long long cells_used() const;
     // Programmed cells / cells of the tiles used.
     [[nodiscard]] double cell_utilization() const;
@@ -105,7 +109,7 @@ struct BlockCut {
 
 // Tiles a matrix needs on tiles of tile_rows x tile_cols cells.
 [[nodiscard]] int tiles_for_matrix(int rows, int cols, int tile_rows, int tile_cols);
-// Tiles the whole network needs.
+// Tiles the whole network needs (layers that share another's weights need none).
 [[nodiscard]] int tiles_needed(const Network& net, int tile_rows, int tile_cols);
 
 // Tile id of the k-th tile in snake order.
@@ -120,6 +124,8 @@ struct Replication {
     bool fill = false;
 };
 
+// A layer that shares an earlier layer's weights (Layer::shares_weights) gets blocks
+// on that layer's tiles (TileBlock::shared), no tiles of its own, and no replicas.
 // Places the network on the tiles that work, in snake order, skipping `failed_tiles`
 // (tile ids, e.g. cores that did not program). Throws InputError, with the number of
 // tiles needed, the failed tiles and a grid that would fit, if the working tiles are

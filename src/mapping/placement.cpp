@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "src/mapping/grid_geometry.h"
+#include "src/mapping/token_layout.h"
 
 namespace aimcsim {
 
@@ -74,14 +75,27 @@ private:
         input.w = in.w;
         input.pixels = in.h * in.w;
         input.slices = {Slice{0, in.c, FlowEnd{}}};
+        if (is_token_tensor(net_, net_.input)) {  // token by token (token_layout.h)
+            input.w = 1;
+            input.pixels = stream_pixels(net_, net_.input);
+            input.slices = {Slice{0, stream_vector(net_, net_.input), FlowEnd{}}};
+        }
         for (std::size_t li = 0; li < net_.layers.size(); ++li) {
             const Layer& l = net_.layers[li];
             const Shape& out = net_.shape(l.output);
             TensorSlices& to = tensors_[static_cast<std::size_t>(l.output)];
             to.w = out.w;
             to.pixels = out.h * out.w;
+            if (is_transformer_op(l.op)) {
+                to.w = 1;
+                to.pixels = stream_pixels(net_, l.output);
+            }
             const TensorSlices& first = tensor(l.inputs.at(0));
-            if (l.op == Op::Lstm) {
+            if (is_transformer_op(l.op) && !l.has_weights_matrix()) {
+                // Approximation of the schedule's transformer flows: each slice to the GDPU
+                // nearest it (the schedule gathers rows and whole tensors on one of them).
+                for (const Slice& s : first.slices) to.slices.push_back(Slice{s.lo, s.hi, FlowEnd{s.end.block, true}});
+            } else if (l.op == Op::Lstm) {
                 // The cell runs on the GDPU nearest the layer's first tile.
                 to.slices = {Slice{0, l.hidden(), FlowEnd{map_.placement(static_cast<int>(li))->first_block, true}}};
             } else if (l.has_weights_matrix()) {
@@ -174,6 +188,7 @@ private:
         switch (l.op) {
             case Op::Conv:
             case Op::Dense:
+            case Op::Linear:
             case Op::Lstm: weight_input_flows(t, li); break;
             case Op::Relu: break;  // in the LDPU, in place
             case Op::MaxPool:
@@ -212,24 +227,12 @@ private:
                     every_pixel(t, static_cast<int>(k), out.slices[base + k].end, t.slices[k].hi - t.slices[k].lo);
                 break;
             }
-            case Op::Linear: weight_input_flows(t, li); break;
-            case Op::MatMul:
-            case Op::Transpose:
-            case Op::Reshape:
-            case Op::Slice:
-            case Op::ConcatAxis:
-            case Op::LayerNorm:
-            case Op::Gelu:
-            case Op::SoftmaxLast:
-            case Op::Binary:
-            case Op::Constant:
-                // Transformer digital ops: each slice of the input goes whole to where the
-                // output is (the GDPU nearest the producer), as for Softmax.
-                for (std::size_t k = 0; k < t.slices.size(); ++k) {
-                    every_pixel(t, static_cast<int>(k), out.slices.front().end, t.slices[k].hi - t.slices[k].lo);
+            default:  // transformer ops without weights: slice k to output slice k (or the last)
+                for (std::size_t k = 0; k < t.slices.size() && !out.slices.empty(); ++k) {
+                    every_pixel(t, static_cast<int>(k), out.slices[std::min(k, out.slices.size() - 1)].end,
+                                t.slices[k].hi - t.slices[k].lo);
                 }
                 break;
-            default: throw std::logic_error("placement: op not mapped (map_network refuses it)");
         }
     }
 

@@ -2,6 +2,7 @@
 
 #include "src/app/report/stat_report.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
@@ -9,6 +10,9 @@
 namespace aimcsim {
 
 namespace {
+
+std::string transformer_text(const ChipRunResult& r);
+
 
 // " (busy cycles: MaxPool 12, Softmax 30)" of the ops a GDPU served.
 std::string busy_by_op_text(const GdpuStats& g) {
@@ -104,6 +108,39 @@ std::string chip_summary_text(const ChipRunResult& r) {
            << g.tile / r.grid_cols << "," << g.tile % r.grid_cols << "), utilisation "
            << (span > 0 ? static_cast<double>(g.busy_cycles) / span : 0.0) << ", " << g.queue_cycles << " queue cycles"
            << busy_by_op_text(g) << "\n";
+    }
+    os << transformer_text(r);
+    return os.str();
+}
+
+// Transformers: energy and TOPS/W per layer type and per block (attention, FFN),
+// and the matmul units; nothing for a network without products of two activations.
+std::string transformer_text(const ChipRunResult& r) {
+    const bool transformer = std::any_of(r.layer_types.begin(), r.layer_types.end(),
+                                         [](const LayerGroupResult& g) { return g.name == op_name(Op::MatMul); });
+    if (!transformer) return "";
+    std::ostringstream os;
+    os << "layer types (per inference; tiles' and digital units' dynamic energy):\n";
+    for (const LayerGroupResult& g : r.layer_types) {
+        os << "  " << g.name << ": " << g.layers << " layers, " << g.energy_pj * 1e-3 << " nJ, " << g.macs << " MACs";
+        if (g.macs > 0) os << ", " << g.tops_per_w() << " TOPS/W";
+        os << "\n";
+    }
+    os << "blocks (inference 0):\n";
+    for (const LayerGroupResult& g : r.layer_blocks) {
+        os << "  " << g.name << ": " << g.start_ns << " .. " << g.end_ns << " ns (" << g.end_ns - g.start_ns
+           << " ns), " << g.energy_pj * 1e-3 << " nJ\n";
+    }
+    std::uint64_t rows = 0, busy = 0, queue = 0;
+    for (const MatmulUnitStats& u : r.matmul_units) {
+        rows += u.rows;
+        busy = std::max(busy, u.busy_cycles);
+        queue += u.queue_cycles;
+    }
+    if (rows > 0) {
+        const double span = r.simulated_ns * r.clock_ghz;
+        os << "matmul units: " << r.matmul_units.size() << ", " << rows << " rows; busiest utilisation "
+           << (span > 0 ? static_cast<double>(busy) / span : 0.0) << ", " << queue << " queue cycles\n";
     }
     return os.str();
 }

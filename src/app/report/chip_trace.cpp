@@ -94,6 +94,19 @@ void add_gdpu_tracks(const ChipRunResult& r, std::vector<Track>& tracks) {
     }
 }
 
+// Matmul units (pid 3): one track per unit, a slice per output row.
+void add_matmul_unit_tracks(const ChipRunResult& r, std::vector<Track>& tracks) {
+    if (r.matmul_unit_spans.empty()) return;
+    const std::size_t first = tracks.size();
+    for (std::size_t u = 0; u < r.matmul_units.size(); ++u)
+        tracks.push_back({3, "matmul unit " + std::to_string(u) + " at " + grid_position(r, r.matmul_units[u].tile), {}});
+    for (const GdpuSpan& s : r.matmul_unit_spans) {
+        tracks[first + static_cast<std::size_t>(s.gdpu)].slices.push_back(
+            {r.layer_names.at(static_cast<std::size_t>(s.layer)), s.start_cycle, s.end_cycle,
+             json{{"inference", s.inference}, {"row", s.pixel}}});
+    }
+}
+
 void add_link_tracks(const ChipRunResult& r, std::vector<Track>& tracks) {
     if (r.link_spans.empty()) return;
     const std::size_t first = tracks.size();
@@ -111,12 +124,13 @@ nlohmann::json chip_trace_json(const ChipRunResult& r) {
     add_tile_tracks(r, tracks);
     add_gdpu_tracks(r, tracks);
     add_link_tracks(r, tracks);
+    add_matmul_unit_tracks(r, tracks);
 
     json events = json::array();
     const double us_per_cycle = 1e-3 / r.clock_ghz;
-    const char* process_names[] = {"tiles", "GDPUs", "links"};
-    std::vector<bool> named(3, false);
-    std::vector<int> next_tid(3, 0);
+    const char* process_names[] = {"tiles", "GDPUs", "links", "matmul units"};
+    std::vector<bool> named(4, false);
+    std::vector<int> next_tid(4, 0);
     for (const Track& t : tracks) {
         if (t.slices.empty()) continue;  // a link that carried nothing, a GDPU never used
         const auto pid = static_cast<std::size_t>(t.pid);

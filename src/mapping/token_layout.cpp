@@ -1,0 +1,26 @@
+#include "src/mapping/token_layout.h"
+
+namespace aimcsim {
+
+bool is_token_tensor(const Network& net, int tensor) {
+    const int p = net.producer(tensor);
+    if (p >= 0) return is_transformer_op(net.layers[static_cast<std::size_t>(p)].op);
+    for (const Layer& l : net.layers) {
+        for (int in : l.inputs) {
+            if (in == tensor && is_transformer_op(l.op)) return true;
+        }
+    }
+    return false;
+}
+
+int stream_pixels(const Network& net, int tensor) {
+    const Shape& s = net.shape(tensor);
+    return is_token_tensor(net, tensor) ? s.c * s.h : s.h * s.w;
+}
+
+int stream_vector(const Network& net, int tensor) {
+    const Shape& s = net.shape(tensor);
+    return is_token_tensor(net, tensor) ? s.w : s.c;
+}
+
+}  // namespace aimcsim

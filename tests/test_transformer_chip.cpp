@@ -1,0 +1,171 @@
+// Transformers on the chip (issue 15): hand-derived GDPU cycles of a tiny attention
+// block, the matmul units' speed-up by the ratio of their MAC rates, shared weights
+// (ALBERT) mapped once, a too-small chip's error, and the functional chip's values
+// of an encoder layer bit-identical to the batched path's (AnalogNetwork).
+//
+// The block: one self-attention layer, width 64, 2 heads (d = 32), 4 tokens, on a
+// 4x4 grid with hermes64's GDPUs (16 lanes, lookup 4 cycles) and chip.gdpu's defaults
+// (16 MACs per cycle, 0.25 pJ per MAC). Per head and per query token (hand-derived):
+//   Q K^T row: d x T = 32 x 4 = 128 MACs -> ceil(128 / 16) = 8 cycles;
+//   scale (x 1/sqrt d): a pass over 4 values -> 1 cycle;
+//   softmax over T = 4: running max pass 1, then max tree log2(16) = 4, exp pass 1,
+//     lookup 4, sum tree 4, 1/sum lookup 4, normalisation pass 1 = 18 -> 19 cycles;
+//   A V row: T x d = 4 x 32 = 128 MACs -> 8 cycles;
+// and per head K^T is gathered and rewritten in one pass over 4 x 32 values -> 8 cycles.
+// Over 2 heads x 4 tokens: MatMul 2 x 2 x 4 x 8 = 128 cycles, SoftmaxLast 2 x 4 x 19 =
+// 152, Binary 2 x 4 x 1 = 8, Transpose 2 x 8 = 16; 2 x 2 x 4 x 128 = 2048 MACs.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+#include <string>
+
+#include "aimcsim/core/error.h"
+#include "aimcsim/random_streams.h"
+#include "src/chip/chip_run.h"
+#include "src/functional/analog_network.h"
+#include "src/mapping/mapper.h"
+#include "tests/chip_test_support.h"
+
+using namespace aimcsim;
+
+namespace {
+
+const std::string kAttention = "input: {c: 1, h: 4, w: 64}\nlayers:\n  - {name: attn, type: attention, heads: 2}\n";
+
+// A BERT-like stack of 12 encoder layers of width 64 (2 heads, FFN 128) on 4 tokens:
+// 6 tiles of 256x256 per layer (q, k, v, out, fc1, fc2 one tile each).
+std::string encoders(bool shared) {
+    std::string y = "input: {c: 1, h: 4, w: 64}\nlayers:\n";
+    for (int i = 1; i <= 12; ++i) {
+        y += "  - {name: enc" + std::to_string(i) + ", type: encoder, heads: 2, ffn: 128";
+        if (shared && i > 1) y += ", shares: enc1";
+        y += "}\n";
+    }
+    return y;
+}
+
+std::uint64_t busy_by_op(const ChipRunResult& r, Op op) {
+    std::uint64_t c = 0;
+    for (const GdpuStats& g : r.gdpus) c += g.busy_cycles_by_op.at(static_cast<std::size_t>(op));
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("attention on the GDPUs takes the hand-derived cycles per op", "[transformer_chip]") {
+    const test::ChipConfig c = test::hermes64_chip(4, 4);
+    const ChipRunResult r = run_chip(c.tile(), c.chip, test::layer_list_net(kAttention), 1, 1);
+    CHECK(busy_by_op(r, Op::MatMul) == 128);
+    CHECK(busy_by_op(r, Op::SoftmaxLast) == 152);
+    CHECK(busy_by_op(r, Op::Binary) == 8);
+    CHECK(busy_by_op(r, Op::Transpose) == 16);
+    std::uint64_t macs = 0, buffered = 0;
+    for (const GdpuStats& g : r.gdpus) {
+        macs += g.macs;
+        buffered += g.buffer_values;
+    }
+    CHECK(macs == 2048);
+    // Each head's unit keeps K^T (32 x 4) and V (4 x 32): 2 x 2 x 128 values.
+    CHECK(buffered == 512);
+    // Energy of the products: 2048 MACs x 0.25 pJ, charged to the MatMul layers.
+    double matmul_pj = 0;
+    for (const LayerResult& l : r.layers) {
+        if (l.op == "MatMul") matmul_pj += l.energy_pj;
+    }
+    CHECK(matmul_pj == Approx(2048 * 0.25));
+}
+
+TEST_CASE("matmul units run attention's products faster by their MAC rate", "[transformer_chip]") {
+    // 256 MACs per cycle: a 128-MAC row takes 1 cycle instead of the GDPU's 8.
+    const test::ChipConfig g = test::hermes64_chip(4, 4);
+    const test::ChipConfig m =
+        test::hermes64_chip(4, 4, {"chip.matmul_unit.count=2", "chip.attention=matmul_unit"});
+    const Network net = test::layer_list_net(kAttention);
+    const ChipRunResult rg = run_chip(g.tile(), g.chip, net, 1, 1);
+    const ChipRunResult rm = run_chip(m.tile(), m.chip, net, 1, 1);
+    CHECK(busy_by_op(rm, Op::MatMul) == 0);
+    std::uint64_t busy = 0, macs = 0, rows = 0;
+    for (const MatmulUnitStats& u : rm.matmul_units) {
+        busy += u.busy_cycles;
+        macs += u.macs;
+        rows += u.rows;
+    }
+    CHECK(rows == 16);
+    CHECK(macs == 2048);
+    CHECK(busy_by_op(rg, Op::MatMul) == 8 * busy);  // 128 vs 16 cycles
+    // Each head's Q K^T and A V on one unit: 0.08 pJ per MAC there.
+    double matmul_pj = 0;
+    for (const LayerResult& l : rm.layers) {
+        if (l.op == "MatMul") matmul_pj += l.energy_pj;
+    }
+    CHECK(matmul_pj == Approx(2048 * 0.08));
+    CHECK(rm.latency_cycles < rg.latency_cycles);
+}
+
+TEST_CASE("shared encoder weights are mapped once and run 12 times", "[transformer_chip]") {
+    const Network bert = test::layer_list_net(encoders(false));
+    const Network albert = test::layer_list_net(encoders(true));
+    CHECK(tiles_needed(bert, 256, 256) == 72);
+    CHECK(tiles_needed(albert, 256, 256) == 6);  // 1/12 of BERT's
+    const Mapping mb = map_network(bert, 256, 256, 9, 9);
+    const Mapping ma = map_network(albert, 256, 256, 9, 9);
+    CHECK(mb.tiles_used() == 72);
+    CHECK(ma.tiles_used() == 6);
+    CHECK(ma.blocks.size() == 72);  // every layer has its blocks, on the shared tiles
+
+    const test::ChipConfig c = test::hermes64_chip(3, 3);
+    const ChipRunResult r = run_chip(c.tile(), c.chip, albert, 1, 1);
+    CHECK(r.mapping.tiles_used() == 6);
+    // Every layer's 4 tokens ran on the shared tiles: 12 x 6 x 4 MVMs.
+    CHECK(r.tile_mvms == 12 * 6 * 4);
+}
+
+TEST_CASE("a chip too small for the encoders names the tiles needed", "[transformer_chip]") {
+    const test::ChipConfig c = test::hermes64_chip(8, 8);
+    try {
+        (void)run_chip(c.tile(), c.chip, test::layer_list_net(encoders(false)), 1, 1);
+        FAIL("expected an InputError");
+    } catch (const InputError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("needs 72 tiles"));
+    }
+}
+
+TEST_CASE("a functional chip computes an encoder layer as the batched path does, bit for bit", "[transformer_chip]") {
+    // One encoder layer (attention, residual add, LayerNorm, FFN with GELU, add, LayerNorm),
+    // random weights, PCM noise: the chip's token-by-token values against AnalogNetwork::forward.
+    const test::ChipConfig c = test::hermes64_chip(4, 4, {"tile.device={model: pcm}"});
+    const Network net = test::layer_list_net(
+        "input: {c: 1, h: 4, w: 64}\nlayers:\n  - {name: enc, type: encoder, heads: 2, ffn: 128}\n", "random");
+    std::vector<std::vector<float>> inputs;
+    for (int n = 0; n < 2; ++n) {
+        Rng rng(5, Stream::Inputs, {static_cast<std::uint64_t>(n)});
+        std::vector<float> x(net.input_shape().size());
+        for (float& v : x) v = static_cast<float>(2.0 * rng.uniform() - 1.0);
+        inputs.push_back(std::move(x));
+    }
+    const std::uint64_t seed = 7;
+    const std::unique_ptr<TileModel> probe = c.tile().create();
+    const Mapping map = map_network(net, probe->rows(), probe->cols(), c.chip.rows, c.chip.cols);
+    AnalogNetwork analog(net, map, c.tile(), seed, inputs, 1.0, 1);
+    analog.set_time(3600.0);
+
+    ChipRunOptions opts;
+    opts.seed = seed;
+    opts.batch = 2;
+    opts.functional = true;
+    opts.t_inference_s = 3600.0;
+    opts.threads = 1;
+    opts.inputs = inputs;
+    opts.calibration = inputs;
+    opts.first_image = 40;
+    const ChipRunResult r = run_chip(c.tile(), c.chip, net, opts);
+    REQUIRE(r.outputs.size() == 2);
+    for (int n = 0; n < 2; ++n) {
+        const std::vector<float> ref = analog.forward(inputs[static_cast<std::size_t>(n)], 40 + n, true);
+        REQUIRE(ref.size() == r.outputs[static_cast<std::size_t>(n)].size());
+        CHECK(std::memcmp(ref.data(), r.outputs[static_cast<std::size_t>(n)].data(), ref.size() * sizeof(float)) == 0);
+    }
+}
