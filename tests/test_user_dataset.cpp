@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aimcsim/core/error.h"
+#include "src/app/run_config.h"
 #include "src/functional/evaluator.h"
 #include "src/import/npy.h"
 #include "src/import/onnx_import.h"
@@ -167,4 +168,23 @@ TEST_CASE("a CIFAR-shaped network runs on 3x32x32 user images, NCHW and NHWC ali
     s.user.labels = (dir / "y.npy").string();
     CHECK_THAT(test::error_of([&] { (void)evaluate_accuracy(job, s); }), Catch::Contains("NaN or infinite"));
     fs::remove_all(dir);
+}
+
+TEST_CASE("accuracy.dataset given as its files is the short form of dataset: user", "[accuracy][dataset]") {
+    const auto config = [](const std::string& accuracy) {
+        ConfigNode root = load_config_file(test::source_path("configs/hermes64.yaml"));
+        root.set("accuracy", ConfigNode::parse_yaml(accuracy, "accuracy.yaml"));
+        return resolve_run_config(root);
+    };
+    const RunConfig short_form = config("dataset: {images: x.npy, labels: y.npy, layout: NHWC}\n");
+    CHECK(short_form.accuracy.dataset == "user");
+    CHECK(short_form.accuracy.user.images == "x.npy");
+    CHECK(short_form.accuracy.user.labels == "y.npy");
+    CHECK(short_form.accuracy.user.layout == "NHWC");
+    const RunConfig long_form = config("dataset: user\nuser_dataset: {images: x.npy, labels: y.npy, layout: NHWC}\n");
+    CHECK(long_form.accuracy.user.images == short_form.accuracy.user.images);
+    // Both forms at once, or a misspelt key inside the short form, name what is wrong.
+    CHECK_THROWS_WITH(config("dataset: {images: x.npy, labels: y.npy}\nuser_dataset: {images: z.npy}\n"),
+                      Catch::Contains("given twice"));
+    CHECK_THROWS_WITH(config("dataset: {images: x.npy, labls: y.npy}\n"), Catch::Contains("labls"));
 }

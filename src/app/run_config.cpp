@@ -67,6 +67,21 @@ RunConfig load_run_config(const std::string& path, const std::vector<std::string
 
 namespace {
 
+// `accuracy.dataset: {images: .., labels: ..}` is the short form of `dataset: user` with
+// those keys in `accuracy.user_dataset` (what AccuracySettings validates).
+void dataset_files_as_user_dataset(ConfigNode& top) {
+    const ConfigNode* accuracy = top.is_map() ? top.find("accuracy") : nullptr;
+    const ConfigNode* dataset = accuracy && accuracy->is_map() ? accuracy->find("dataset") : nullptr;
+    if (!dataset || !dataset->is_map()) return;
+    if (accuracy->has("user_dataset"))
+        throw dataset->error("the dataset's files are given twice: as accuracy.dataset and as accuracy.user_dataset; "
+                             "keep one");
+    ConfigNode normalised = *accuracy;
+    normalised.set("dataset", ConfigNode::make_scalar("user", dataset->loc()));
+    normalised.set("user_dataset", *dataset);  // errors below keep naming accuracy.dataset.<key>, as written
+    top.set("accuracy", normalised);
+}
+
 // The sections of a resolved tree, each validated by its owner.
 RunConfig resolve_sections(ConfigNode root) {
     RunConfig rc;
@@ -74,6 +89,7 @@ RunConfig resolve_sections(ConfigNode root) {
     rc.plugins = load_config_plugins(rc.root);
     ConfigNode top_node = rc.root;
     if (top_node.is_map()) top_node.erase("plugins");
+    dataset_files_as_user_dataset(top_node);
     const Params top = run_config_schema().parse(top_node, {});
     rc.name = top.str("name");
     rc.seed = static_cast<std::uint64_t>(top.integer("seed"));
