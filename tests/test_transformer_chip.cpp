@@ -26,6 +26,7 @@
 #include "aimcsim/random_streams.h"
 #include "src/chip/chip_run.h"
 #include "src/functional/analog_network.h"
+#include "src/import/onnx_import.h"
 #include "src/mapping/mapper.h"
 #include "tests/chip_test_support.h"
 
@@ -168,4 +169,32 @@ TEST_CASE("a functional chip computes an encoder layer as the batched path does,
         REQUIRE(ref.size() == r.outputs[static_cast<std::size_t>(n)].size());
         CHECK(std::memcmp(ref.data(), r.outputs[static_cast<std::size_t>(n)].data(), ref.size() * sizeof(float)) == 0);
     }
+}
+
+TEST_CASE("PyTorch's ONNX encoder layers and ViT run on the chip, a ReLU on tokens is refused by name",
+          "[transformer][chip]") {
+    const test::ChipConfig c = test::hermes64_chip(8, 8);
+    // GELU encoders (residual adds of two token tensors) and the ViT (patch conv, class token,
+    // position embedding): every inference finishes, each token of a Linear layer one MVM
+    // per block of it. The tiny ViT's first Linear (8 -> 24, one block) sees 5 tokens.
+    for (const char* name : {"encoder_pre_gelu", "encoder_post_gelu", "vit_tiny"}) {
+        INFO(name);
+        const Network net = load_onnx(test::source_path(std::string("tests/transformer/") + name + ".onnx"));
+        const ChipRunResult r = run_chip(c.tile(), c.chip, net, 1, 2);
+        CHECK(r.done_cycles.size() == 2);
+        // Every matrix here fits one 256x256 block: a Conv runs one MVM per output pixel,
+        // a Linear one per token (c x h of its {c, h, w} output).
+        std::uint64_t mvms = 0;
+        for (const Layer& l : net.layers) {
+            const Shape& o = net.shape(l.output);
+            if (l.op == Op::Conv) mvms += static_cast<std::uint64_t>(o.h) * o.w;
+            if (l.op == Op::Linear) mvms += static_cast<std::uint64_t>(o.c) * o.h;
+        }
+        CHECK(mvms > 0);
+        CHECK(r.tile_mvms == 2 * mvms);
+    }
+    // The ReLU FFN: the CNN ReLU streams pixels, not tokens; refused, naming the layer.
+    const Network relu = load_onnx(test::source_path("tests/transformer/encoder_pre_relu.onnx"));
+    CHECK_THROWS_WITH(run_chip(c.tile(), c.chip, relu, 1, 1),
+                      Catch::Contains("/Relu") && Catch::Contains("token sequence"));
 }

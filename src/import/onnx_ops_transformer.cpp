@@ -385,8 +385,9 @@ void binary(Importer& im, const onnx::NodeProto& n, const std::string& name) {
                             ? Views{im.net().shape(a.tensor), im.net().shape(a.tensor), da}
                             : broadcast_views(im, da, db, im.net().shape(a.tensor));
         const int ta = view(im, a, v.a, name), tb = view(im, b, v.b, name);
-        const int out = op == "Add" && da == db ? im.net().add_add(name, ta, tb)
-                                                : im.net().add_binary(name, binary_op(op), ta, tb);
+        // Binary, not the CNN Add, even for equal shapes: the chip streams token tensors token
+        // by token, which only the transformer ops' schedule knows.
+        const int out = im.net().add_binary(name, binary_op(op), ta, tb);
         return im.define(n, with_dims(out, v.out));
     }
     const int ci = c0 ? 0 : 1;

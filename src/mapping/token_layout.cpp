@@ -7,7 +7,8 @@ bool is_token_tensor(const Network& net, int tensor) {
     if (p >= 0) return is_transformer_op(net.layers[static_cast<std::size_t>(p)].op);
     for (const Layer& l : net.layers) {
         for (int in : l.inputs) {
-            if (in == tensor && is_transformer_op(l.op)) return true;
+            // (a Constant names the input only to be scheduled with it: it reads none of it)
+            if (in == tensor && is_transformer_op(l.op) && l.op != Op::Constant) return true;
         }
     }
     return false;
