@@ -100,6 +100,31 @@ TEST_CASE("infer with the float preset runs a TransformerEncoderLayer within 8-b
     CHECK(std::sqrt(err2 / ref2) < 0.03);
 }
 
+TEST_CASE("infer --reference gives PyTorch's TransformerEncoderLayer outputs to 1e-4", "[transformer]") {
+    const test::TempDir dir;
+    for (const char* name : {"encoder_pre_gelu", "encoder_post_relu", "mha"}) {
+        INFO(name);
+        const std::string out = (dir.path / (std::string(name) + ".npy")).string();
+        const test::CommandResult r = test::run_cli("infer " + fixture(std::string(name) + ".onnx") + " --input " +
+                                                    fixture(std::string(name) + "_in.npy") + " --output " + out +
+                                                    " --reference");
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.output, Catch::Contains("float reference"));
+        const NpyArray y = read_npy(out);
+        const NpyArray ref = read_npy(fixture(std::string(name) + "_out.npy"));
+        REQUIRE(y.data.size() == ref.data.size());
+        for (std::size_t i = 0; i < ref.data.size(); ++i) CHECK(std::fabs(y.data[i] - ref.data[i]) <= 1e-4);
+    }
+    // --reference calibrates nothing: a calibration file with it is a mistake, said so.
+    const test::CommandResult bad = test::run_cli("infer " + fixture("mha.onnx") + " --input " +
+                                                  fixture("mha_in.npy") + " --output " +
+                                                  (dir.path / "z.npy").string() + " --reference --calibration " +
+                                                  fixture("mha_in.npy"));
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.output, Catch::Contains("--reference") && Catch::Contains("--calibration"));
+}
+
 TEST_CASE("transformer import errors name the node and what is supported", "[transformer]") {
     const test::TempDir dir;
     using namespace test::onnx_model;

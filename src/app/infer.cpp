@@ -28,14 +28,16 @@ namespace {
 
 const char* kInferUsage =
     "usage: aimcsim infer MODEL.onnx --input X.npy|X.pb --output Y.npy|Y.pb [--calibration C.npy|C.pb]\n"
-    "                     [--config C] [--seed N] [--set KEY.PATH=VALUE]...\n"
+    "                     [--config C] [--seed N] [--set KEY.PATH=VALUE]... [--reference]\n"
     "  runs float32 samples through the configured chip's analog numerics and writes the outputs. X holds\n"
     "  one sample (the model's input shape) or N samples (a leading batch dim: N free for a symbolic batch,\n"
     "  the declared one for a fixed batch); the devices are programmed once and every sample gets its own\n"
     "  per-read noise. .npy is a NumPy file, .pb an ONNX TensorProto (as in ONNX test data: input_0.pb),\n"
     "  told apart by the extension. --calibration: the samples that set the input scales and ADC ranges\n"
     "  (default: Fashion-MNIST training images for a 1x28x28 model when installed, else X itself);\n"
-    "  --seed N (the devices' noise draws) overrides the config's seed and any --set seed=...\n";
+    "  --seed N (the devices' noise draws) overrides the config's seed and any --set seed=...\n"
+    "  --reference: the network's float reference executor instead (no chip numerics, nothing calibrated):\n"
+    "  what the ONNX model computes in float32, to compare the chip's outputs with\n";
 
 // The dims a tensor of `s` is written with: (C, H, W), or (N,) for a flat vector.
 std::vector<std::size_t> dims_of(const Shape& s) {
@@ -99,6 +101,19 @@ InferTensorResult infer_tensor(const InferRequest& q) {
     const AccuracySettings& acc = rc.accuracy;
     InferTensorResult r;
     r.samples = x.items.size();
+    if (q.reference) {
+        for (const Layer& l : net.layers) {
+            if (l.has_weights_matrix() && l.weights.empty()) throw InputError("layer '" + l.name + "' has no weights");
+        }
+        for (const auto& sample : x.items) {
+            const std::vector<float> y = forward_float(net, sample);
+            r.output.data.insert(r.output.data.end(), y.begin(), y.end());
+        }
+        r.calibrated_on = "nothing (the float reference executor)";
+        r.output.shape = dims_of(net.output_shape());
+        if (x.batched) r.output.shape.insert(r.output.shape.begin(), x.items.size());
+        return r;
+    }
     std::vector<std::vector<float>> calib = q.calibration;
     const std::size_t per = net.input_shape().size();
     for (std::size_t i = 0; i < calib.size(); ++i) {
@@ -162,6 +177,9 @@ InferResult run_infer(const InferOptions& o) {
     q.overrides = o.overrides;
     q.input = read_tensor(o.input);
     q.input_name = o.input;
+    q.reference = o.reference;
+    if (o.reference && !o.calibration.empty())
+        throw InputError("infer: --reference runs no chip numerics, so --calibration has nothing to calibrate");
     if (!o.calibration.empty()) {
         q.calibration = split_samples(read_tensor(o.calibration), o.calibration, load_onnx(o.model)).items;
         q.calibration_name = o.calibration;
@@ -200,6 +218,8 @@ int run_infer_command(const std::vector<std::string>& args) {
             o.calibration = value(i, a);
         } else if (a == "--config") {
             o.config = value(i, a);
+        } else if (a == "--reference") {
+            o.reference = true;
         } else if (a == "--set") {
             o.overrides.push_back(value(i, a));
         } else if (a == "--seed") {

@@ -33,6 +33,7 @@ struct InferOptions {
     std::string output;       // .npy or .pb (TensorProto) float32 written
     std::string config;       // empty: defaults
     std::vector<std::string> overrides;
+    bool reference = false;   // the float reference executor instead of the chip's numerics
 };
 
 struct InferResult {
@@ -52,6 +53,9 @@ struct InferRequest {
     // Calibration samples (the model's input size each); empty: as described above.
     std::vector<std::vector<float>> calibration;
     std::string calibration_name;  // where they came from, for the output's "calibrated on ..."
+    // The network's float reference executor (what PyTorch computes), no chip numerics:
+    // nothing is calibrated, the config's tile and chip play no part.
+    bool reference = false;
 };
 
 struct InferTensorResult {
