@@ -97,14 +97,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
         return out;
     }
     const ChipParams& chip = rc.chip;
-    ChipRunOptions o;
-    o.seed = rc.seed;
-    o.batch = rc.simulation.batch;
-    o.functional = rc.simulation.functional;
-    o.t_inference_s = rc.simulation.t_inference_s.front();
-    o.threads = rc.simulation.threads;
-    // report.html's timeline reads the spans of the first inferences: kept for small batches only.
-    o.trace = !trace_path.empty() || (html && o.batch <= kTimelineInferences);
+    ChipRunOptions o = chip_run_options(rc, trace_path, html);
     const AccuracySettings& acc = rc.accuracy;
     if (o.functional && trained && acc.enabled) {
         // Feed the chip real test images and calibrate it exactly as the accuracy

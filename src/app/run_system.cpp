@@ -16,16 +16,22 @@
 
 namespace aimcsim {
 
-RunOutput run_system_network(const RunConfig& rc, const Network& net, const std::string& trace_path, bool html,
-                             Mapping& mapping) {
-    const SystemParams& sys = rc.system;
+ChipRunOptions chip_run_options(const RunConfig& rc, const std::string& trace_path, bool html) {
     ChipRunOptions o;
     o.seed = rc.seed;
     o.batch = rc.simulation.batch;
     o.functional = rc.simulation.functional;
     o.t_inference_s = rc.simulation.t_inference_s.front();
     o.threads = rc.simulation.threads;
+    // report.html's timeline reads the spans of the first inferences: kept for small batches only.
     o.trace = !trace_path.empty() || (html && o.batch <= kTimelineInferences);
+    return o;
+}
+
+RunOutput run_system_network(const RunConfig& rc, const Network& net, const std::string& trace_path, bool html,
+                             Mapping& mapping) {
+    const SystemParams& sys = rc.system;
+    ChipRunOptions o = chip_run_options(rc, trace_path, html);
     spdlog::info("simulating {} on {} chips of {}x{} tiles, {} links ({})", net.name, sys.chips, sys.chip.rows,
                  sys.chip.cols, sys.links.model(), o.functional ? "functional" : "timing only");
     RunShape shape;

@@ -8,9 +8,14 @@
 #include "aimcsim/network.h"
 #include "src/app/run.h"
 #include "src/app/run_config.h"
+#include "src/chip/chip_run.h"
 #include "src/mapping/mapper.h"
 
 namespace aimcsim {
+
+// The chip run options of a run config (seed, batch, mode, time, threads), with the
+// trace kept when asked for or when report.html's timeline needs it. One chip or a system.
+[[nodiscard]] ChipRunOptions chip_run_options(const RunConfig& rc, const std::string& trace_path, bool html);
 
 [[nodiscard]] RunOutput run_system_network(const RunConfig& rc, const Network& net, const std::string& trace_path,
                                            bool html, Mapping& mapping);

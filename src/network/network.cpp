@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "aimcsim/core/error.h"
+#include "src/network/builder_support.h"
 #include "src/network/op_kernels.h"
 
 namespace aimcsim {
@@ -16,9 +17,7 @@ namespace {
 // would otherwise turn into a std::bad_alloc far from the cause.
 constexpr std::size_t kMaxElements = std::size_t{1} << 28;
 
-[[noreturn]] void fail(const std::string& layer, const std::string& msg) {
-    throw InputError("layer '" + layer + "': " + msg);
-}
+using builder::fail;
 
 void check_size(const std::string& layer, const char* what, std::size_t n) {
     if (n > kMaxElements)
@@ -96,14 +95,7 @@ int Network::add_layer(Layer layer, Shape out_shape) {
 
 namespace {
 
-// A layer's identity; the builders add what their op needs and its output shape.
-Layer new_layer(const std::string& name, Op op, std::vector<int> inputs) {
-    Layer l;
-    l.name = name;
-    l.op = op;
-    l.inputs = std::move(inputs);
-    return l;
-}
+using builder::new_layer;
 
 void check_window(const std::string& layer, const Window& win, bool is_pool) {
     if (win.kernel_h <= 0 || win.kernel_w <= 0) fail(layer, "kernel size must be positive");

@@ -6,22 +6,14 @@
 
 #include "aimcsim/core/error.h"
 #include "aimcsim/network.h"
+#include "src/network/builder_support.h"
 
 namespace aimcsim {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& layer, const std::string& msg) {
-    throw InputError("layer '" + layer + "': " + msg);
-}
-
-Layer new_layer(const std::string& name, Op op, std::vector<int> inputs) {
-    Layer l;
-    l.name = name;
-    l.op = op;
-    l.inputs = std::move(inputs);
-    return l;
-}
+using builder::fail;
+using builder::new_layer;
 
 int dim(const Shape& s, int axis) { return axis == 0 ? s.c : axis == 1 ? s.h : s.w; }
 
