@@ -55,10 +55,13 @@ void im2col_rows(const Shape& in, const Window& win, const float* input, int oy,
     }
 }
 
-void conv_layer(const Network& net, int li, Values& values, const BatchWeightKernel& kernel, Rows& rows) {
-    const Layer& l = net.layers[static_cast<std::size_t>(li)];
-    const Shape& so = net.shape(l.output);
-    const int pixels = so.h * so.w;
+// Every (input, pixel) pair of the batch is one row of the kernel's matrix, taken in slices
+// of at most kBatchSliceFloats input values: gather(b, p, x) writes the input vector of
+// pixel p of input b, scatter(out, p, y) puts its output (bias added) into input b's
+// output tensor `out`.
+template <class Gather, class Scatter>
+void pixel_rows(const Layer& l, int li, int pixels, Values& values, const BatchWeightKernel& kernel, Rows& rows, const Gather& gather,
+                const Scatter& scatter) {
     const long total = static_cast<long>(values.size()) * pixels;
     const long slice =
         std::max<long>(1, static_cast<long>(kBatchSliceFloats / static_cast<std::size_t>(l.input_rows())));
@@ -70,21 +73,34 @@ void conv_layer(const Network& net, int li, Values& values, const BatchWeightKer
             const int b = static_cast<int>(r / pixels), p = static_cast<int>(r % pixels);
             rows.input[static_cast<std::size_t>(k)] = b;
             rows.pixel[static_cast<std::size_t>(k)] = p;
-            im2col_rows(net.shape(l.inputs[0]), l.window,
-                        values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.inputs[0])].data(), p / so.w,
-                        p % so.w, rows.x_row(k, l));
+            gather(b, p, rows.x_row(k, l));
         }
         kernel(li, n, rows.x.data(), rows.y.data(), rows.input.data(), rows.pixel.data());
         for (int k = 0; k < n; ++k) {
             float* y = rows.y_row(k, l);
             add_bias(l.bias.data(), l.cols, y);
-            // One pixel across channels; scattered back to CHW.
             std::vector<float>& out = values[static_cast<std::size_t>(rows.input[static_cast<std::size_t>(k)])]
                                             [static_cast<std::size_t>(l.output)];
-            const std::size_t p = static_cast<std::size_t>(rows.pixel[static_cast<std::size_t>(k)]);
-            for (int c = 0; c < l.cols; ++c) out[static_cast<std::size_t>(c) * pixels + p] = y[c];
+            scatter(out, static_cast<std::size_t>(rows.pixel[static_cast<std::size_t>(k)]), y);
         }
     }
+}
+
+void conv_layer(const Network& net, int li, Values& values, const BatchWeightKernel& kernel, Rows& rows) {
+    const Layer& l = net.layers[static_cast<std::size_t>(li)];
+    const Shape& so = net.shape(l.output);
+    const int pixels = so.h * so.w;
+    pixel_rows(
+        l, li, pixels, values, kernel, rows,
+        [&](int b, int p, float* x) {
+            im2col_rows(net.shape(l.inputs[0]), l.window,
+                        values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.inputs[0])].data(), p / so.w,
+                        p % so.w, x);
+        },
+        // One pixel across channels; scattered back to CHW.
+        [&](std::vector<float>& out, std::size_t p, const float* y) {
+            for (int c = 0; c < l.cols; ++c) out[static_cast<std::size_t>(c) * pixels + p] = y[c];
+        });
 }
 
 void dense_layer(const Network& net, int li, Values& values, const BatchWeightKernel& kernel, Rows& rows) {
@@ -109,30 +125,16 @@ void dense_layer(const Network& net, int li, Values& values, const BatchWeightKe
 void linear_layer(const Network& net, int li, Values& values, const BatchWeightKernel& kernel, Rows& rows) {
     const Layer& l = net.layers[static_cast<std::size_t>(li)];
     const Shape& so = net.shape(l.output);
-    const int tokens = so.c * so.h;
-    const long total = static_cast<long>(values.size()) * tokens;
-    const long slice = std::max<long>(1, static_cast<long>(kBatchSliceFloats / static_cast<std::size_t>(l.rows)));
-    for (long r0 = 0; r0 < total; r0 += slice) {
-        const int n = static_cast<int>(std::min(slice, total - r0));
-        rows.resize(n, l);
-        for (int k = 0; k < n; ++k) {
-            const long r = r0 + k;
-            const int b = static_cast<int>(r / tokens), p = static_cast<int>(r % tokens);
-            rows.input[static_cast<std::size_t>(k)] = b;
-            rows.pixel[static_cast<std::size_t>(k)] = p;
-            const float* x = values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.inputs[0])].data() +
-                             static_cast<std::size_t>(p) * l.rows;
-            std::copy(x, x + l.rows, rows.x_row(k, l));
-        }
-        kernel(li, n, rows.x.data(), rows.y.data(), rows.input.data(), rows.pixel.data());
-        for (int k = 0; k < n; ++k) {
-            float* y = rows.y_row(k, l);
-            add_bias(l.bias.data(), l.cols, y);
-            std::vector<float>& out = values[static_cast<std::size_t>(rows.input[static_cast<std::size_t>(k)])]
-                                            [static_cast<std::size_t>(l.output)];
-            std::copy(y, y + l.cols, out.begin() + static_cast<long>(rows.pixel[static_cast<std::size_t>(k)]) * l.cols);
-        }
-    }
+    pixel_rows(
+        l, li, so.c * so.h, values, kernel, rows,
+        [&](int b, int p, float* x) {
+            const float* token = values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.inputs[0])].data() +
+                                 static_cast<std::size_t>(p) * l.rows;
+            std::copy(token, token + l.rows, x);
+        },
+        [&](std::vector<float>& out, std::size_t p, const float* y) {
+            std::copy(y, y + l.cols, out.begin() + static_cast<long>(p) * l.cols);
+        });
 }
 
 // Time steps run in order; each step's [x_t; h_{t-1}] of every input is one call.
