@@ -1,4 +1,4 @@
-// In-memory training of a Dense network on Fashion-MNIST (docs/training.md): forward MVMs
+// In-memory training of a network of Dense and Conv layers on Fashion-MNIST (docs/training.md): forward MVMs
 // and transposed MVMs through the tiles' numerics, the outer-product update in the
 // digital units, the weights' devices pulsed by the configured rule; each epoch's loss,
 // accuracy, pulses, time and energy, and the trained network's accuracy as it drifts.
@@ -13,6 +13,7 @@
 #include "aimcsim/network.h"
 #include "aimcsim/tile.h"
 #include "src/training/training_cost.h"
+#include "src/training/train_stages.h"
 #include "src/training/training_settings.h"
 
 namespace aimcsim {
@@ -45,7 +46,7 @@ struct TrainingResult {
     double group_max_us = 0.0;
     int devices_per_polarity = 0;
     int tiles = 0;
-    std::vector<std::string> layers;  // "784x256 relu"
+    std::vector<std::string> layers;  // the stages: "784x256", "relu", "conv 9x16, 784 pixels"
     std::vector<EpochRecord> epochs;
     std::vector<DriftPoint> drift;
     bool interrupted = false;
@@ -61,16 +62,6 @@ struct TrainingJob {
     // Set from outside (SIGINT): the loop stops after the current batch, the epoch is dropped.
     const std::atomic<bool>* stop = nullptr;
 };
-
-// The Dense layers of `net` as training sees them; InputError naming the first layer
-// training cannot run (only Flatten, Dense, Relu and a final Softmax are supported).
-struct DenseSpec {
-    std::string name;
-    int rows = 0;
-    int cols = 0;
-    bool relu = false;
-};
-[[nodiscard]] std::vector<DenseSpec> trainable_layers(const Network& net);
 
 [[nodiscard]] TrainingResult train_network(const TrainingJob& job);
 
