@@ -9,6 +9,8 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
 #include "src/app/run_config.h"
+#include "src/chip/chip_run.h"
+#include "src/core/sim_context.h"
 #include "src/core/config_input.h"
 #include "src/core/unknown_keys.h"
 #include "src/import/onnx_import.h"
@@ -83,6 +85,15 @@ TrainSetup load_train_setup(const std::string& config, std::string workload, con
     return setup;
 }
 
+// The SystemC chip's time for the forward MVMs of one training batch: a timing-only run of
+// the same network on the config's tiles and chip, `batch` inferences, from the first
+// input to the last output (the analytic model's figure runs them image after image).
+double chip_forward_batch_ns(const RunConfig& rc, const Network& net, int batch) {
+    const SanitizerStackRestore restore;  // run_chip() calls sc_start() (sim_context.h)
+    const ChipRunResult r = run_chip(rc.tile, rc.chip, net, rc.seed, batch);
+    return r.done_cycles.empty() ? 0.0 : static_cast<double>(r.done_cycles.back()) / r.clock_ghz;
+}
+
 }  // namespace
 
 void validate_train(const std::string& config, const std::vector<std::string>& overrides) {
@@ -137,6 +148,7 @@ int run_train_command(const std::vector<std::string>& args) {
     job.tile = rc.tile;
     job.seed = rc.seed;
     job.settings = setup.settings;
+    if (job.settings.rule != TrainingRule::Float) job.chip_forward_batch_ns = chip_forward_batch_ns(rc, net, job.settings.batch);
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
     const auto write = [&](const TrainingResult& r) {
         if (out_dir.empty()) return;

@@ -98,6 +98,8 @@ TrainingResult train_network(const TrainingJob& job) {
         fwd_mvm_ns = model.forward_ns_per_image();
         bwd_mvm_ns = model.backward_ns_per_image();
         for (const TrainedLayer* l : layers) static_mw += l->static_power_mw();
+        r.forward_batch_ns = s.batch * fwd_mvm_ns;
+        r.chip_forward_batch_ns = job.chip_forward_batch_ns;
     }
 
     const int k = model.classes();

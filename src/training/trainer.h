@@ -50,6 +50,11 @@ struct TrainingResult {
     std::vector<EpochRecord> epochs;
     std::vector<DriftPoint> drift;
     bool interrupted = false;
+    // The forward MVMs of one batch: the analytic model's time (image after image, layer
+    // after layer) and the SystemC chip's (timing only, the same network and tiles,
+    // pipelined across pixels, layers and images); 0 when not computed (rule float).
+    double forward_batch_ns = 0.0;
+    double chip_forward_batch_ns = 0.0;
 };
 
 struct TrainingJob {
@@ -59,6 +64,8 @@ struct TrainingJob {
     TrainingSettings settings;
     // Called after every finished epoch (the report is written there); may be empty.
     std::function<void(const TrainingResult&)> on_epoch;
+    // The SystemC chip's forward time of one batch (TrainingResult::chip_forward_batch_ns).
+    double chip_forward_batch_ns = 0.0;
     // Set from outside (SIGINT): the loop stops after the current batch, the epoch is dropped.
     const std::atomic<bool>* stop = nullptr;
 };
