@@ -50,16 +50,19 @@ def main():
         models.add(t["model"])
         reports.append(t)
     fig, ax = plt.subplots(figsize=(6, 4))
+    colors = {"float": "tab:blue", "mixed_precision": "tab:orange", "analog_sgd": "tab:green"}
+    styles = {m: ["-", "--", ":", "-."][i % 4] for i, m in enumerate(sorted(models, key=lambda m: "cnn" in m))}
     for t in reports:
         label = t["rule"] if len(models) == 1 else f"{t['model']} {t['rule']}"
         epochs = [e["epoch"] for e in t["epochs"]]
         acc = [100.0 * e["test_accuracy"] for e in t["epochs"]]
-        ax.plot(epochs, acc, marker="o", label=label)
+        ax.plot(epochs, acc, marker="o", label=label, color=colors.get(t["rule"]), linestyle=styles[t["model"]])
         for e in t["epochs"]:
             print(f"{label:28s} epoch {e['epoch']:3.0f}  test {100 * e['test_accuracy']:6.2f} %  "
                   f"loss {e['train_loss']:.4f}  pulses {e['pulses']:.0f}  energy {e['energy_pj'] * 1e-6:.1f} uJ  "
                   f"wall {e['wall_s']:.1f} s")
     ax.set_xlabel("epoch")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("Fashion-MNIST test accuracy (%)")
     ax.grid(True, alpha=0.3)
     ax.legend()
