@@ -178,3 +178,34 @@ TEST_CASE("conv training: mixed precision sums the outer products over pixels an
     // The digital update: (pixels x images + 1) x rows x cols multiply-accumulates at 1 pJ.
     CHECK(cost.digital_pj == Approx((4 + 1) * 2 * 1 * 1.0));
 }
+
+TEST_CASE("conv training: pooling before the first weight layer passes no error back, the Dense update by hand",
+          "[training]") {
+    // maxpool 2/2 of a 1x4x4 image, flatten, dense 4 -> 2 with zero weights (float rule).
+    std::vector<StageSpec> specs = {digital(StageKind::MaxPool, {1, 4, 4}, {1, 2, 2}),
+                                    digital(StageKind::Flatten, {1, 2, 2}, {4, 1, 1})};
+    StageSpec d;
+    d.name = "dense";
+    d.kind = StageKind::Dense;
+    d.in = {4, 1, 1};
+    d.out = {2, 1, 1};
+    d.rows = 4;
+    d.cols = 2;
+    specs.push_back(d);
+    StageChain chain(specs, TileConfig(), settings_from("{rule: float}"), 1,
+                     [](const StageSpec&, std::size_t) { return std::vector<float>(8, 0.0F); });
+    std::vector<float> x(16);
+    for (int i = 0; i < 16; ++i) x[i] = static_cast<float>(i);  // row-major 4x4: window maxima 5, 7, 13, 15
+    const std::vector<float>& z = chain.forward(x.data(), 1, MvmPass::TrainForward, nullptr, nullptr);
+    CHECK(z == std::vector<float>{0.0F, 0.0F});
+    std::vector<float> grad = {1.0F, -1.0F};
+    TrainingCost cost;
+    chain.backward_update(grad, 1, nullptr, 1.0, 0, 0.0, cost, false);
+    // dw = -lr x^T g: w[r][0] = -x_r, w[r][1] = +x_r with x = (5, 7, 13, 15).
+    const TrainedLayer& l = *chain.weight_layers()[0];
+    const double pooled[4] = {5, 7, 13, 15};
+    for (int r = 0; r < 4; ++r) {
+        CHECK(l.weight(r, 0) == -pooled[r]);
+        CHECK(l.weight(r, 1) == pooled[r]);
+    }
+}

@@ -251,6 +251,7 @@ void StageChain::backward_update(std::vector<float>& grad, int n, const std::uin
         Stage& st = stages_[si];
         const StageSpec& s = st.spec;
         const std::size_t isz = s.in.size(), osz = s.out.size();
+        if (!st.needs_input_grad && !s.weights()) return;  // a digital stage before every weight layer
         if (st.needs_input_grad) below.assign(static_cast<std::size_t>(n) * isz, 0.0F);
         switch (s.kind) {
             case StageKind::Dense:
