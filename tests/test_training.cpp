@@ -175,15 +175,25 @@ TEST_CASE("transposed read: W^T x through the devices, error within the row conv
     CHECK(energy.array_pj > 0.0);
 }
 
-TEST_CASE("training refuses bad input: a CNN, zero epochs, a NaN learning rate, a tile without training",
+TEST_CASE("training refuses bad input: unsupported ops, zero epochs, a NaN learning rate, a tile without training",
           "[training]") {
+    const Network vit = load_onnx(test::source_path("workloads/onnx/fmnist_vit.onnx"));
+    CHECK_THROWS_WITH(training_stages(vit), Contains("training supports Conv, Dense"));
     const Network cnn = load_onnx(test::source_path("workloads/onnx/fmnist_cnn.onnx"));
-    CHECK_THROWS_WITH(trainable_layers(cnn), Contains("Conv") && Contains("not supported"));
+    const std::vector<StageSpec> stages = training_stages(cnn);
+    REQUIRE(stages.size() == 10);  // conv relu pool conv relu pool flatten dense relu dense
+    CHECK(stages[0].kind == StageKind::Conv);
+    CHECK(stages[0].rows == 9);
+    CHECK(stages[0].pixels() == 784);
+    CHECK(stages[2].kind == StageKind::MaxPool);
+    CHECK(stages[3].rows == 144);
+    CHECK(stages[3].pixels() == 196);
+    CHECK(stages[7].rows == 1568);
     const Network mlp = load_onnx(test::source_path("workloads/onnx/fmnist_mlp.onnx"));
-    const std::vector<DenseSpec> layers = trainable_layers(mlp);
-    REQUIRE(layers.size() == 3);
-    CHECK(layers[0].rows == 784);
-    CHECK(layers[2].cols == 10);
+    const std::vector<StageSpec> layers = training_stages(mlp);
+    REQUIRE(layers.size() == 6);  // flatten dense relu dense relu dense
+    CHECK(layers[1].rows == 784);
+    CHECK(layers[5].cols == 10);
     const auto parse = [](const std::string& yaml) {
         return TrainingSettings::from(TrainingSettings::schema().parse(ConfigNode::parse_yaml(yaml, "t.yaml"), {}));
     };
@@ -194,9 +204,9 @@ TEST_CASE("training refuses bad input: a CNN, zero epochs, a NaN learning rate, 
     CHECK(parse("{rule: float}").rule == TrainingRule::Float);
 
     const auto r = test::run_cli("train " + test::source_path("configs/training_fmnist.yaml") + " --workload " +
-                                 test::source_path("workloads/onnx/fmnist_cnn.onnx") + " -q");
+                                 test::source_path("workloads/onnx/fmnist_vit.onnx") + " -q");
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.output, Contains("Conv"));
+    CHECK_THAT(r.output, Contains("training supports"));
     const auto z = test::run_cli("train " + test::source_path("configs/training_fmnist.yaml") + " --workload " +
                                  test::source_path("workloads/onnx/fmnist_mlp.onnx") + " --epochs 0 -q");
     CHECK(z.exit_code == 2);

@@ -9,6 +9,8 @@
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
 #include "src/app/run_config.h"
+#include "src/chip/chip_run.h"
+#include "src/core/sim_context.h"
 #include "src/core/config_input.h"
 #include "src/core/unknown_keys.h"
 #include "src/import/onnx_import.h"
@@ -22,7 +24,7 @@ namespace {
 const char* kTrainUsage =
     "usage: aimcsim train CONFIG --workload MODEL.onnx [--epochs N] [--rule R] [--samples N] [--seed N]\n"
     "                     [--out DIR] [--set KEY.PATH=VALUE]... [-q]\n"
-    "  trains the model's Dense layers on Fashion-MNIST in memory: forward and transposed MVMs through the\n"
+    "  trains the model's Dense and Conv layers on Fashion-MNIST in memory: forward and transposed MVMs through the\n"
     "  configured tiles, the update rule of `training.rule` (mixed_precision | analog_sgd | float) pulsing the\n"
     "  devices; weights are re-initialised from the seed. --epochs, --rule and --samples override training.*.\n"
     "  Writes report.json and report.txt to --out after every epoch; Ctrl-C stops after the current batch and\n"
@@ -38,7 +40,65 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
     f << text;
 }
 
+struct TrainSetup {
+    RunConfig rc;
+    TrainingSettings settings;
+    Network net;
+};
+
+// The config with its overrides, the `training:` section and the model, validated (an
+// unsupported model is refused before the dataset is loaded).
+TrainSetup load_train_setup(const std::string& config, std::string workload, const std::vector<std::string>& sets,
+                            const std::vector<std::string>& labels) {
+    ConfigNode root = load_config_file(config);
+    for (std::size_t i = 0; i < sets.size(); ++i) apply_labelled_override(root, sets[i], labels[i]);
+    // `training:` is this command's section; the rest is an ordinary run config.
+    ConfigNode training = ConfigNode::make_null({});
+    if (root.is_map() && root.find("training") != nullptr) {
+        training = *root.find("training");
+        root.erase("training");
+    }
+    if (workload.empty() && root.is_map() && root.find("workload") != nullptr &&
+        root.find("workload")->find("file") != nullptr) {
+        // A path in the config is relative to the config file, as `run` reads it.
+        const std::filesystem::path file = root.find("workload")->find("file")->as_string();
+        workload = (file.is_absolute() ? file : std::filesystem::path(config).parent_path() / file).string();
+    }
+    TrainSetup setup;
+    {
+        UnknownKeyCollector unknown;
+        try {
+            setup.rc = resolve_run_config(root);
+            setup.settings = TrainingSettings::from(TrainingSettings::schema().parse(training, {}));
+        } catch (const InputError&) {
+            unknown.throw_if_any();
+            throw;
+        }
+        unknown.throw_if_any();
+    }
+    if (workload.empty()) throw InputError("train: missing --workload MODEL.onnx (or workload.file in the config)");
+    const std::filesystem::path wl(workload);
+    if (wl.extension() != ".onnx")
+        throw InputError("train: workload '" + workload + "' is not an ONNX model (.onnx); training needs its layers");
+    setup.net = load_onnx(workload);
+    (void)training_stages(setup.net);
+    return setup;
+}
+
+// The SystemC chip's time for the forward MVMs of one training batch: a timing-only run of
+// the same network on the config's tiles and chip, `batch` inferences, from the first
+// input to the last output (the analytic model's figure runs them image after image).
+double chip_forward_batch_ns(const RunConfig& rc, const Network& net, int batch) {
+    const SanitizerStackRestore restore;  // run_chip() calls sc_start() (sim_context.h)
+    const ChipRunResult r = run_chip(rc.tile, rc.chip, net, rc.seed, batch);
+    return r.done_cycles.empty() ? 0.0 : static_cast<double>(r.done_cycles.back()) / r.clock_ghz;
+}
+
 }  // namespace
+
+void validate_train(const std::string& config, const std::vector<std::string>& overrides) {
+    (void)load_train_setup(config, "", overrides, std::vector<std::string>(overrides.size()));
+}
 
 int run_train_command(const std::vector<std::string>& args) {
     std::string config, workload, out_dir;
@@ -80,44 +140,15 @@ int run_train_command(const std::vector<std::string>& args) {
         }
     }
     if (config.empty()) throw InputError("train: missing CONFIG (e.g. configs/training_fmnist.yaml)\n" + std::string(kTrainUsage));
-    ConfigNode root = load_config_file(config);
-    for (std::size_t i = 0; i < sets.size(); ++i) apply_labelled_override(root, sets[i], labels[i]);
-    // `training:` is this command's section; the rest is an ordinary run config.
-    ConfigNode training = ConfigNode::make_null({});
-    if (root.is_map() && root.find("training") != nullptr) {
-        training = *root.find("training");
-        root.erase("training");
-    }
-    if (workload.empty() && root.is_map() && root.find("workload") != nullptr &&
-        root.find("workload")->find("file") != nullptr) {
-        // A path in the config is relative to the config file, as `run` reads it.
-        const std::filesystem::path file = root.find("workload")->find("file")->as_string();
-        workload = (file.is_absolute() ? file : std::filesystem::path(config).parent_path() / file).string();
-    }
+    const TrainSetup setup = load_train_setup(config, workload, sets, labels);
+    const RunConfig& rc = setup.rc;
+    const Network& net = setup.net;
     TrainingJob job;
-    TrainingSettings settings;
-    RunConfig rc;
-    {
-        UnknownKeyCollector unknown;
-        try {
-            rc = resolve_run_config(root);
-            settings = TrainingSettings::from(TrainingSettings::schema().parse(training, {}));
-        } catch (const InputError&) {
-            unknown.throw_if_any();
-            throw;
-        }
-        unknown.throw_if_any();
-    }
-    if (workload.empty()) throw InputError("train: missing --workload MODEL.onnx (or workload.file in the config)");
-    const std::filesystem::path wl(workload);
-    if (wl.extension() != ".onnx")
-        throw InputError("train: workload '" + workload + "' is not an ONNX model (.onnx); training needs its layers");
-    const Network net = load_onnx(workload);
     job.net = &net;
     job.tile = rc.tile;
     job.seed = rc.seed;
-    job.settings = settings;
-    (void)trainable_layers(net);  // refuse an unsupported model before loading the dataset
+    job.settings = setup.settings;
+    if (job.settings.rule != TrainingRule::Float) job.chip_forward_batch_ns = chip_forward_batch_ns(rc, net, job.settings.batch);
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
     const auto write = [&](const TrainingResult& r) {
         if (out_dir.empty()) return;

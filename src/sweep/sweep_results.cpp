@@ -73,8 +73,26 @@ std::vector<std::pair<std::string, ojson>> extract_metrics(const nlohmann::json&
     std::vector<std::pair<std::string, ojson>> out;
     for (const auto& key : keys) {
         const nlohmann::json* v = &report;
+        nlohmann::json mapped;  // a key through an array of objects: the array of the elements' values
         std::stringstream ss(key);
         for (std::string part; std::getline(ss, part, '.');) {
+            if (v != nullptr && v->is_array() && !v->empty()) {
+                nlohmann::json values = nlohmann::json::array();
+                for (const auto& e : *v) {
+                    if (!e.is_object() || !e.contains(part)) {
+                        values = nullptr;
+                        break;
+                    }
+                    values.push_back(e[part]);
+                }
+                if (values.is_null()) {
+                    v = nullptr;
+                    break;
+                }
+                mapped = std::move(values);
+                v = &mapped;
+                continue;
+            }
             if (v == nullptr || !v->is_object() || !v->contains(part)) {
                 v = nullptr;
                 break;

@@ -215,7 +215,7 @@ pid_t Runner::start(const SweepPoint& p) {
     std::error_code ec;
     fs::remove_all(dir, ec);  // leftovers of an interrupted attempt
     fs::create_directories(dir);
-    std::vector<std::string> args = {exe_, "run", spec_.config};
+    std::vector<std::string> args = {exe_, spec_.command, spec_.config};
     if (!threads_override_.empty()) {
         args.push_back("--set");
         args.push_back(threads_override_);

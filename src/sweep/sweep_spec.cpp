@@ -9,6 +9,7 @@
 
 #include "aimcsim/core/params.h"
 #include "src/app/run.h"
+#include "src/app/train_command.h"
 
 namespace fs = std::filesystem;
 
@@ -16,7 +17,8 @@ namespace aimcsim::sweep {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name", "description", "config", "set", "combine", "parameters", "metrics"};
+const std::vector<std::string> kTopKeys = {"name",    "description", "config", "command",
+                                           "set",     "combine",     "parameters", "metrics"};
 
 // Same rule as the config loader: values of these keys name files.
 bool names_a_file(const std::string& key_path) {
@@ -196,6 +198,16 @@ const std::vector<std::string>& default_metrics() {
     return keys;
 }
 
+const std::vector<std::string>& default_training_metrics() {
+    // A key through an array (training.epochs) gives the array of its elements' values.
+    static const std::vector<std::string> keys = {
+        "training.epochs.epoch",       "training.epochs.train_loss", "training.epochs.test_accuracy",
+        "training.epochs.pulses",      "training.epochs.energy_pj",  "training.epochs.latency_ns",
+        "training.epochs.programming_share", "training.epochs.wall_s",
+    };
+    return keys;
+}
+
 std::string to_flow_yaml(const ConfigNode& n) {
     switch (n.kind()) {
         case ConfigNode::Kind::Null: return "null";
@@ -239,6 +251,7 @@ std::string fnv1a_hex(const std::string& text) {
 
 std::string SweepSpec::fingerprint() const {
     std::string s = config + "\n";
+    if (command != "run") s += "command " + command + "\n";  // run sweeps keep their fingerprints
     for (const auto& p : points) {
         for (const auto& o : p.overrides) s += o + "\x1f";
         s += "\n";
@@ -284,6 +297,12 @@ SweepSpec load_sweep_spec(const std::string& path) {
     std::error_code config_ec;  // a name too long for the file system is "does not exist", not an exception
     if (!fs::is_regular_file(spec.config, config_ec))
         throw cfg.error("config file '" + spec.config + "' does not exist");
+
+    if (const ConfigNode* c = root.find("command")) {
+        if (!c->is_scalar() || (c->as_string() != "run" && c->as_string() != "train"))
+            throw c->error("expected run or train (the command every point runs)");
+        spec.command = c->as_string();
+    }
 
     if (const ConfigNode* set = root.find("set")) {
         if (!set->is_map()) throw set->error("expected a map of key path -> value");
@@ -348,7 +367,7 @@ SweepSpec load_sweep_spec(const std::string& path) {
             }
         }
     } else {
-        spec.metrics = default_metrics();
+        spec.metrics = spec.command == "train" ? default_training_metrics() : default_metrics();
     }
 
     // Expand the points: product varies the last parameter fastest (nested loops in
@@ -400,7 +419,11 @@ SweepSpec load_sweep_spec(const std::string& path) {
 void validate_points(const SweepSpec& spec) {
     for (const auto& pt : spec.points) {
         try {
-            validate_run(spec.config, pt.overrides);
+            if (spec.command == "train") {
+                validate_train(spec.config, pt.overrides);
+            } else {
+                validate_run(spec.config, pt.overrides);
+            }
         } catch (const ConfigError& e) {
             // An error in an override: point at the sweep file's line of that key.
             const std::string& src = e.where().file;

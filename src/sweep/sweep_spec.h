@@ -35,6 +35,7 @@ struct SweepSpec {
     std::string file;  // the sweep file (absolute)
     std::string name;
     std::string config;                                      // base config (absolute)
+    std::string command = "run";                             // what every point runs: `aimcsim run` or `aimcsim train`
     std::vector<std::pair<std::string, std::string>> fixed;  // `set:` key -> YAML value, every point
     std::vector<SourceLoc> fixed_locs;
     Combine combine = Combine::Product;
@@ -52,6 +53,8 @@ struct SweepSpec {
 // Report keys put in results.csv when the spec does not list `metrics:`. Keys a
 // report does not have give empty cells; a column no point has is left out.
 [[nodiscard]] const std::vector<std::string>& default_metrics();
+// The same for `command: train`: the per-epoch arrays of the training report.
+[[nodiscard]] const std::vector<std::string>& default_training_metrics();
 
 // Reads and expands a sweep file. Structural errors (unknown keys, empty lists,
 // zip of unequal lengths, bad ranges) are ConfigErrors with file:line:col.

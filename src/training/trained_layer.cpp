@@ -167,12 +167,12 @@ void TrainedLayer::backward(const float* d, int n, float* g, const std::uint64_t
     }
 }
 
-void TrainedLayer::update(const float* x, const float* d, int n, double lr, std::uint64_t step, double t_s,
-                          TrainingCost& cost) {
+void TrainedLayer::update(const float* x, const float* d, int n, int batch, double lr, std::uint64_t step,
+                          double t_s, TrainingCost& cost) {
     thread_local std::vector<float> dw, sub;
-    const float alpha = static_cast<float>(-lr / n);
+    const float alpha = static_cast<float>(-lr / batch);
     dw.resize(static_cast<std::size_t>(rows_) * cols_);
-    // The outer products of the batch, summed: the digital unit's part of the update.
+    // The outer products of the batch (and a Conv layer's pixels), summed: the digital unit's part of the update.
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rows_, cols_, n, alpha, x, rows_, d, cols_, 0.0F, dw.data(),
                 cols_);
     for (int k = 0; k < n; ++k)
@@ -181,7 +181,7 @@ void TrainedLayer::update(const float* x, const float* d, int n, double lr, std:
         for (std::size_t i = 0; i < dw.size(); ++i) w_[i] += dw[i];
         return;
     }
-    const double macs = static_cast<double>(n + 1) * rows_ * cols_;  // outer products, then the rule per weight
+    const double macs = static_cast<double>(n + 1) * rows_ * cols_;  // n outer products, then the rule per weight
     cost.digital_pj += macs * digital_mac_pj_;
     const double clock_ghz = blocks_.front().tile->clock_ghz();
     cost.digital_ns += macs / (static_cast<double>(digital_macs_per_cycle_) * blocks_.size()) / clock_ghz;

@@ -30,9 +30,12 @@ public:
     void forward(const float* x, int n, float* y, MvmPass pass, const std::uint64_t* ids, MvmEnergy* energy) const;
     // g (n x rows) = d (n x cols) W^T, through the transposed reads.
     void backward(const float* d, int n, float* g, const std::uint64_t* ids, MvmEnergy* energy) const;
-    // dw = -lr/n x^T d applied by the rule; the bias in float. Adds pulses, refreshes,
-    // programming time and energy to `cost`. `step` keys the pulses' random stream.
-    void update(const float* x, const float* d, int n, double lr, std::uint64_t step, double t_s, TrainingCost& cost);
+    // dw = -lr/batch x^T d over n vectors (a Dense layer: n = batch images; a Conv layer:
+    // every output pixel of every image, x its im2col rows), applied by the rule; the bias in
+    // float. Adds pulses, refreshes, programming time and energy to `cost`. `step` keys the
+    // pulses' random stream.
+    void update(const float* x, const float* d, int n, int batch, double lr, std::uint64_t step, double t_s,
+                TrainingCost& cost);
 
     // The devices read t_after_s after the last update (t_end_s) through the device model,
     // loaded into the tiles; with gdc, each tile's outputs rescaled by the ratio of its mean

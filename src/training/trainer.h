@@ -1,4 +1,4 @@
-// In-memory training of a Dense network on Fashion-MNIST (docs/training.md): forward MVMs
+// In-memory training of a network of Dense and Conv layers on Fashion-MNIST (docs/training.md): forward MVMs
 // and transposed MVMs through the tiles' numerics, the outer-product update in the
 // digital units, the weights' devices pulsed by the configured rule; each epoch's loss,
 // accuracy, pulses, time and energy, and the trained network's accuracy as it drifts.
@@ -13,6 +13,7 @@
 #include "aimcsim/network.h"
 #include "aimcsim/tile.h"
 #include "src/training/training_cost.h"
+#include "src/training/train_stages.h"
 #include "src/training/training_settings.h"
 
 namespace aimcsim {
@@ -45,10 +46,15 @@ struct TrainingResult {
     double group_max_us = 0.0;
     int devices_per_polarity = 0;
     int tiles = 0;
-    std::vector<std::string> layers;  // "784x256 relu"
+    std::vector<std::string> layers;  // the stages: "784x256", "relu", "conv 9x16, 784 pixels"
     std::vector<EpochRecord> epochs;
     std::vector<DriftPoint> drift;
     bool interrupted = false;
+    // The forward MVMs of one batch: the analytic model's time (image after image, layer
+    // after layer) and the SystemC chip's (timing only, the same network and tiles,
+    // pipelined across pixels, layers and images); 0 when not computed (rule float).
+    double forward_batch_ns = 0.0;
+    double chip_forward_batch_ns = 0.0;
 };
 
 struct TrainingJob {
@@ -58,19 +64,11 @@ struct TrainingJob {
     TrainingSettings settings;
     // Called after every finished epoch (the report is written there); may be empty.
     std::function<void(const TrainingResult&)> on_epoch;
+    // The SystemC chip's forward time of one batch (TrainingResult::chip_forward_batch_ns).
+    double chip_forward_batch_ns = 0.0;
     // Set from outside (SIGINT): the loop stops after the current batch, the epoch is dropped.
     const std::atomic<bool>* stop = nullptr;
 };
-
-// The Dense layers of `net` as training sees them; InputError naming the first layer
-// training cannot run (only Flatten, Dense, Relu and a final Softmax are supported).
-struct DenseSpec {
-    std::string name;
-    int rows = 0;
-    int cols = 0;
-    bool relu = false;
-};
-[[nodiscard]] std::vector<DenseSpec> trainable_layers(const Network& net);
 
 [[nodiscard]] TrainingResult train_network(const TrainingJob& job);
 

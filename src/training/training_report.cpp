@@ -86,6 +86,8 @@ std::string training_report_json(const TrainingResult& r, const std::string& con
     t["group_max_us"] = r.group_max_us;
     t["devices_per_polarity"] = r.devices_per_polarity;
     t["interrupted"] = r.interrupted;
+    t["forward_batch_ns"] = r.forward_batch_ns;
+    t["chip_forward_batch_ns"] = r.chip_forward_batch_ns;
     json epochs = json::array();
     for (const EpochRecord& e : r.epochs) {
         json j;
@@ -116,6 +118,11 @@ std::string training_report_text(const TrainingResult& r, const std::string& con
     if (r.rule != TrainingRule::Float) {
         std::snprintf(buf, sizeof buf, "epsilon %.4g uS per pulse, polarity group full scale %.4g uS (%d device%s)\n",
                       r.epsilon_us, r.group_max_us, r.devices_per_polarity, r.devices_per_polarity == 1 ? "" : "s");
+        out << buf;
+        std::snprintf(buf, sizeof buf,
+                      "forward MVMs of a batch: %.3f us in the model (image after image), %.3f us on the SystemC chip "
+                      "(pipelined)\n",
+                      r.forward_batch_ns * 1e-3, r.chip_forward_batch_ns * 1e-3);
         out << buf;
     }
     out << "\nepoch  loss    train   test    pulses       refreshes  energy_uJ  prog_%   latency_ms  per_batch_us  "
