@@ -1,7 +1,8 @@
 // Transformers on the chip (issue 15): hand-derived GDPU cycles of a tiny attention
 // block, the matmul units' speed-up by the ratio of their MAC rates, shared weights
 // (ALBERT) mapped once, a too-small chip's error, and the functional chip's values
-// of an encoder layer bit-identical to the batched path's (AnalogNetwork).
+// of an encoder layer (GELU or ReLU FFN, digital ops in float32 or fixed point)
+// bit-identical to the batched path's (AnalogNetwork).
 //
 // The block: one self-attention layer, width 64, 2 heads (d = 32), 4 tokens, on a
 // 4x4 grid with hermes64's GDPUs (16 lanes, lookup 4 cycles) and chip.gdpu's defaults
@@ -134,12 +135,11 @@ TEST_CASE("a chip too small for the encoders names the tiles needed", "[transfor
     }
 }
 
-TEST_CASE("a functional chip computes an encoder layer as the batched path does, bit for bit", "[transformer_chip]") {
-    // One encoder layer (attention, residual add, LayerNorm, FFN with GELU, add, LayerNorm),
-    // random weights, PCM noise: the chip's token-by-token values against AnalogNetwork::forward.
-    const test::ChipConfig c = test::hermes64_chip(4, 4, {"tile.device={model: pcm}"});
-    const Network net = test::layer_list_net(
-        "input: {c: 1, h: 4, w: 64}\nlayers:\n  - {name: enc, type: encoder, heads: 2, ffn: 128}\n", "random");
+namespace {
+
+// Runs `net` functionally on the chip (PCM noise, batch 2, images 40 and 41) and checks
+// each output bit for bit against AnalogNetwork::forward with the same digital_bits.
+void check_chip_matches_batched_path(const test::ChipConfig& c, const Network& net, int digital_bits) {
     std::vector<std::vector<float>> inputs;
     for (int n = 0; n < 2; ++n) {
         Rng rng(5, Stream::Inputs, {static_cast<std::uint64_t>(n)});
@@ -152,6 +152,7 @@ TEST_CASE("a functional chip computes an encoder layer as the batched path does,
     const Mapping map = map_network(net, probe->rows(), probe->cols(), c.chip.rows, c.chip.cols);
     AnalogNetwork analog(net, map, c.tile(), seed, inputs, 1.0, 1);
     analog.set_time(3600.0);
+    analog.set_digital_bits(digital_bits);
 
     ChipRunOptions opts;
     opts.seed = seed;
@@ -162,6 +163,7 @@ TEST_CASE("a functional chip computes an encoder layer as the batched path does,
     opts.inputs = inputs;
     opts.calibration = inputs;
     opts.first_image = 40;
+    opts.digital_bits = digital_bits;
     const ChipRunResult r = run_chip(c.tile(), c.chip, net, opts);
     REQUIRE(r.outputs.size() == 2);
     for (int n = 0; n < 2; ++n) {
@@ -171,13 +173,62 @@ TEST_CASE("a functional chip computes an encoder layer as the batched path does,
     }
 }
 
-TEST_CASE("PyTorch's ONNX encoder layers and ViT run on the chip, a ReLU on tokens is refused by name",
+}  // namespace
+
+TEST_CASE("a functional chip computes an encoder layer as the batched path does, bit for bit", "[transformer_chip]") {
+    // One encoder layer (attention, residual add, LayerNorm, FFN with GELU, add, LayerNorm),
+    // random weights, PCM noise: the chip's token-by-token values against AnalogNetwork::forward,
+    // in float32 and with the digital ops rounded to 8 and 12 bits of fixed point.
+    const test::ChipConfig c = test::hermes64_chip(4, 4, {"tile.device={model: pcm}"});
+    const Network net = test::layer_list_net(
+        "input: {c: 1, h: 4, w: 64}\nlayers:\n  - {name: enc, type: encoder, heads: 2, ffn: 128}\n", "random");
+    for (int bits : {0, 8, 12}) {
+        INFO("digital_bits " << bits);
+        check_chip_matches_batched_path(c, net, bits);
+    }
+    // PyTorch's encoder with a ReLU FFN: the ReLU runs token by token in the LDPUs.
+    const Network relu = load_onnx(test::source_path("tests/transformer/encoder_pre_relu.onnx"));
+    for (int bits : {0, 8}) {
+        INFO("ReLU encoder, digital_bits " << bits);
+        check_chip_matches_batched_path(c, relu, bits);
+    }
+}
+
+TEST_CASE("digital_bits moves an encoder's output by about its rounding step", "[transformer_chip]") {
+    // The same analog network, digital ops at 8 bits against float32: the outputs differ
+    // (the rounding is applied), by far less than the output's scale (LayerNorm: order 1).
+    const test::ChipConfig c = test::hermes64_chip(4, 4);
+    const Network net = load_onnx(test::source_path("tests/transformer/encoder_post_relu.onnx"));
+    std::vector<float> x(net.input_shape().size());
+    Rng rng(3, Stream::Inputs, {0});
+    for (float& v : x) v = static_cast<float>(2.0 * rng.uniform() - 1.0);
+    const std::unique_ptr<TileModel> probe = c.tile().create();
+    const Mapping map = map_network(net, probe->rows(), probe->cols(), c.chip.rows, c.chip.cols);
+    AnalogNetwork analog(net, map, c.tile(), 1, {x}, 1.0, 1);
+    analog.set_time(3600.0);
+    const std::vector<float> exact = analog.forward(x, 0, true);
+    analog.set_digital_bits(8);
+    const std::vector<float> rounded = analog.forward(x, 0, true);
+    double diff2 = 0, ref2 = 0;
+    for (std::size_t i = 0; i < exact.size(); ++i) {
+        diff2 += (rounded[i] - exact[i]) * (rounded[i] - exact[i]);
+        ref2 += exact[i] * exact[i];
+    }
+    // Post-norm: the output is a LayerNorm (rms 1 before its affine), rounded at 8 bits to a
+    // step of max|y| / 128 or finer, after rounded attention and residual adds: a few % at most.
+    INFO("relative rms " << std::sqrt(diff2 / ref2));
+    CHECK(diff2 > 0.0);
+    CHECK(std::sqrt(diff2 / ref2) < 0.1);
+}
+
+TEST_CASE("PyTorch's ONNX encoder layers and ViT run on the chip, ReLU FFNs token by token",
           "[transformer][chip]") {
     const test::ChipConfig c = test::hermes64_chip(8, 8);
-    // GELU encoders (residual adds of two token tensors) and the ViT (patch conv, class token,
-    // position embedding): every inference finishes, each token of a Linear layer one MVM
-    // per block of it. The tiny ViT's first Linear (8 -> 24, one block) sees 5 tokens.
-    for (const char* name : {"encoder_pre_gelu", "encoder_post_gelu", "vit_tiny"}) {
+    // GELU and ReLU encoders (residual adds of two token tensors) and the ViT (patch conv,
+    // class token, position embedding): every inference finishes, each token of a Linear
+    // layer one MVM per block of it. The tiny ViT's first Linear (8 -> 24, one block) sees 5 tokens.
+    for (const char* name :
+         {"encoder_pre_gelu", "encoder_post_gelu", "encoder_pre_relu", "encoder_post_relu", "vit_tiny"}) {
         INFO(name);
         const Network net = load_onnx(test::source_path(std::string("tests/transformer/") + name + ".onnx"));
         const ChipRunResult r = run_chip(c.tile(), c.chip, net, 1, 2);
@@ -193,8 +244,12 @@ TEST_CASE("PyTorch's ONNX encoder layers and ViT run on the chip, a ReLU on toke
         CHECK(mvms > 0);
         CHECK(r.tile_mvms == 2 * mvms);
     }
-    // The ReLU FFN: the CNN ReLU streams pixels, not tokens; refused, naming the layer.
-    const Network relu = load_onnx(test::source_path("tests/transformer/encoder_pre_relu.onnx"));
-    CHECK_THROWS_WITH(run_chip(c.tile(), c.chip, relu, 1, 1),
-                      Catch::Contains("/Relu") && Catch::Contains("token sequence"));
+    // A CNN op other than ReLU on tokens is still refused, naming the layer.
+    Network sig;
+    sig.name = "sigmoid_on_tokens";
+    const int x = sig.add_input("x", {1, 4, 8});
+    const int y = sig.add_linear("fc", x, 8, std::vector<float>(64, 0.1F), std::vector<float>(8, 0.0F));
+    sig.add_unary("sig", y, Unary{UnaryKind::Sigmoid});
+    sig.output = sig.layers.back().output;
+    CHECK_THROWS_WITH(run_chip(c.tile(), c.chip, sig, 1, 1), Catch::Contains("sig") && Catch::Contains("token sequence"));
 }

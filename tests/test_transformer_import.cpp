@@ -169,3 +169,58 @@ TEST_CASE("Split of a token tensor along the features gives the slices in order"
     const Network net = load_onnx(save(m, dir.path, "split.onnx"));
     CHECK(forward_float(net, {0, 1, 2, 3, 4, 5, 6, 7}) == std::vector<float>{1, 2, 3, 5, 6, 7});
 }
+
+TEST_CASE("infer reads and writes N token sequences as (N, T, D), as PyTorch does", "[transformer]") {
+    // Two sequences: the fixture's, and the same negated. Each comes out as the float
+    // reference of its own sequence, and the file has PyTorch's output shape (2, 5, 8).
+    const test::TempDir dir;
+    const NpyArray one = read_npy(fixture("encoder_pre_gelu_in.npy"));
+    REQUIRE(one.shape == std::vector<std::size_t>{1, 5, 8});
+    std::vector<float> two = one.data;
+    for (float v : one.data) two.push_back(-v);
+    const std::string in = (dir.path / "x2.npy").string();
+    write_npy(in, {2, 5, 8}, two);
+    const Network net = load_onnx(fixture("encoder_pre_gelu.onnx"));
+    for (const char* mode : {" --reference", " --config "}) {
+        INFO(mode);
+        const std::string out = (dir.path / "y.npy").string();
+        std::string cmd = "infer " + fixture("encoder_pre_gelu.onnx") + " --input " + in + " --output " + out + mode;
+        if (std::string(mode) == " --config ") cmd += test::source_path("configs/hermes64_float.yaml");
+        const test::CommandResult r = test::run_cli(cmd);
+        INFO(r.output);
+        REQUIRE(r.exit_code == 0);
+        const NpyArray y = read_npy(out);
+        CHECK(y.shape == std::vector<std::size_t>{2, 5, 8});
+        REQUIRE(y.data.size() == 80);
+        const std::vector<float> ref0 = forward_float(net, one.data);
+        const std::vector<float> ref1 = forward_float(net, std::vector<float>(two.begin() + 40, two.end()));
+        const double tol = std::string(mode) == " --reference" ? 1e-6 : 0.1;  // the chip: 8-bit inputs
+        CHECK(max_abs_diff(std::vector<float>(y.data.begin(), y.data.begin() + 40), ref0) <= tol);
+        CHECK(max_abs_diff(std::vector<float>(y.data.begin() + 40, y.data.end()), ref1) <= tol);
+    }
+    // One sequence (1, 5, 8) comes back as (1, 5, 8); the network's own {1, T, D} with a
+    // batch dim, (N, 1, T, D), is still read.
+    const std::string out1 = (dir.path / "y1.npy").string();
+    REQUIRE(test::run_cli("infer " + fixture("encoder_pre_gelu.onnx") + " --input " + fixture("encoder_pre_gelu_in.npy") +
+                          " --output " + out1 + " --reference")
+                .exit_code == 0);
+    CHECK(read_npy(out1).shape == std::vector<std::size_t>{1, 5, 8});
+    const std::string in4 = (dir.path / "x4.npy").string();
+    write_npy(in4, {2, 1, 5, 8}, two);
+    REQUIRE(test::run_cli("infer " + fixture("encoder_pre_gelu.onnx") + " --input " + in4 + " --output " + out1 +
+                          " --reference")
+                .exit_code == 0);
+    CHECK(read_npy(out1).shape == std::vector<std::size_t>{2, 5, 8});
+}
+
+TEST_CASE("accuracy.digital_bits out of 0 or 2 to 24 exits 2 naming the key", "[transformer]") {
+    const test::TempDir dir;
+    for (const char* bits : {"1", "25", "-3"}) {
+        INFO(bits);
+        const test::CommandResult r = test::run_cli(
+            "infer " + fixture("mha.onnx") + " --input " + fixture("mha_in.npy") + " --output " +
+            (dir.path / "y.npy").string() + " --set accuracy.digital_bits=" + bits);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.output, Catch::Contains("digital_bits"));
+    }
+}

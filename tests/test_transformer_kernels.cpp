@@ -9,6 +9,7 @@
 #include "aimcsim/core/error.h"
 #include "aimcsim/network.h"
 #include "src/network/batch_forward.h"
+#include "src/network/op_kernels.h"
 #include "src/network/transformer_kernels.h"
 
 using namespace aimcsim;
@@ -112,4 +113,54 @@ TEST_CASE("Slice, Concat, Reshape, Transpose and broadcast Binary move the right
     CHECK_THROWS_AS(net.add_matmul("bad", x, x), InputError);
     CHECK_THROWS_AS(net.add_slice("bad", x, 1, 2, 2), InputError);
     CHECK_THROWS_AS(net.add_reshape("bad", x, {1, 1, 5}), InputError);
+}
+
+TEST_CASE("digital_bits rounds to fixed point with a power-of-two step from the calibrated range", "[transformer]") {
+    // Largest magnitude 1.2 <= 2^1: at 4 bits the step is 2^(1 - 3) = 0.25, codes in [-8, 7].
+    CHECK(fixed_point_step(1.2, 4) == 0.25F);
+    CHECK(fixed_point_step(2.0, 4) == 0.25F);         // 2 = 2^1 exactly: e = 1
+    CHECK(fixed_point_step(0.1, 8) == 1.0F / 1024);  // 0.1 <= 2^-3: 2^(-3 - 7)
+    CHECK(fixed_point_step(0.0, 8) == 0.0F);          // never seen non-zero: not rounded
+    std::vector<float> x = {0.3F, -0.7F, 0.05F, 1.2F};
+    round_fixed_point(x.data(), x.size(), 0.25F, 4);
+    CHECK(x == std::vector<float>{0.25F, -0.75F, 0.0F, 1.25F});  // codes 1.2 -> 1, -2.8 -> -3, 0.2 -> 0, 4.8 -> 5
+    // Values beyond the calibrated range saturate: 2 / 0.25 = 8 -> 7, -8 is a code, -2.5 -> -8.
+    std::vector<float> edge = {2.0F, -2.0F, 0.9F, -0.125F, -2.5F};
+    round_fixed_point(edge.data(), edge.size(), 0.25F, 4);
+    CHECK(edge == std::vector<float>{1.75F, -2.0F, 1.0F, -0.25F, -2.0F});  // 3.6 -> 4; -0.5 -> -1 (half away from 0)
+    std::vector<float> fine = {0.1F, 0.0F};
+    round_fixed_point(fine.data(), fine.size(), fixed_point_step(0.1, 8), 8);
+    CHECK(fine == std::vector<float>{102.0F / 1024.0F, 0.0F});  // 0.1 * 1024 = 102.4 -> 102
+    std::vector<float> kept = {0.3F};
+    round_fixed_point(kept.data(), kept.size(), 0.0F, 8);
+    CHECK(kept[0] == 0.3F);
+}
+
+TEST_CASE("digital_bits rounds a softmax's input and output in both executors", "[transformer]") {
+    Network net;
+    net.name = "softmax";
+    const int x = net.add_input("x", {1, 1, 4});
+    const int p = net.add_softmax_last("p", x);
+    const std::vector<float> in = {0.3F, -0.7F, 0.05F, 1.2F};
+    // Calibrated on this input: |x| <= 1.2 gives step 0.25 at 4 bits, the input rounds to
+    // (0.25, -0.75, 0, 1.25) (test above); the float softmax's largest value, e^1.2 / sum =
+    // 0.53397, gives step 2^-3 = 0.125. The rounded input's softmax is (e^0.25, e^-0.75, 1,
+    // e^1.25) / 6.24675 = (0.20555, 0.07562, 0.16008, 0.55874): codes 1.644 -> 2,
+    // 0.605 -> 1, 1.281 -> 1, 4.470 -> 4.
+    const WeightKernel none = [](int, int, const float*, float*) {};
+    std::vector<double> tensor_max(net.tensors.size(), 0.0);
+    const std::vector<float> exact = forward_network_digital(net, in, none, nullptr, &tensor_max);
+    CHECK_THAT(exact[3], WithinAbs(std::exp(1.2) / (std::exp(0.3) + std::exp(-0.7) + std::exp(0.05) + std::exp(1.2)), 1e-6));
+    CHECK_THAT(tensor_max[static_cast<std::size_t>(x)], WithinAbs(1.2, 1e-7));
+    CHECK_THAT(tensor_max[static_cast<std::size_t>(p)], WithinAbs(0.53397, 1e-4));
+    DigitalRounding r;
+    r.bits = 4;
+    for (double m : tensor_max) r.step.push_back(fixed_point_step(m, 4));
+    CHECK(r.step == std::vector<float>{0.25F, 0.125F});
+    const std::vector<float> want = {0.25F, 0.125F, 0.125F, 0.5F};
+    CHECK(forward_network_digital(net, in, none, &r) == want);
+    const BatchWeightKernel none_batch = [](int, int, const float*, float*, const int*, const int*) {};
+    const std::vector<std::vector<float>> batch = forward_network_batch(net, {in, in}, none_batch, &r);
+    CHECK(batch[0] == want);
+    CHECK(batch[1] == want);
 }

@@ -45,6 +45,14 @@ std::vector<std::size_t> dims_of(const Shape& s) {
     return {static_cast<std::size_t>(s.c), static_cast<std::size_t>(s.h), static_cast<std::size_t>(s.w)};
 }
 
+// The dims a sample of the model's input or output is read and written with: as the
+// ONNX graph declares them after the batch dim (a token sequence [N, T, D]: (T, D)),
+// else dims_of() the network's shape.
+std::vector<std::size_t> sample_dims(const std::vector<int>& onnx, const Shape& s) {
+    if (onnx.empty()) return dims_of(s);
+    return std::vector<std::size_t>(onnx.begin(), onnx.end());
+}
+
 bool takes_fashion_mnist(const Network& net) {
     const Shape& in = net.input_shape();
     return in.size() == 784 && (in.c == 784 || (in.c == 1 && in.h == 28 && in.w == 28));
@@ -60,9 +68,16 @@ RunConfig infer_config(const std::string& config, const std::vector<std::string>
 
 }  // namespace
 
-InputSamples split_samples(const NpyArray& x, const std::string& name, const Network& net) {
-    const std::vector<std::size_t> dims = dims_of(net.input_shape());
-    const bool batched = x.shape.size() == dims.size() + 1 && std::equal(dims.begin(), dims.end(), x.shape.begin() + 1);
+InputSamples split_samples(const NpyArray& x, const std::string& name, const Network& net,
+                           const std::vector<int>& dims_in) {
+    // The ONNX dims (a leading batch dim or not); the network's own dims_of() are read too.
+    std::vector<std::size_t> dims = sample_dims(dims_in, net.input_shape());
+    const auto with_batch_of = [&x](const std::vector<std::size_t>& d) {
+        return x.shape.size() == d.size() + 1 && std::equal(d.begin(), d.end(), x.shape.begin() + 1);
+    };
+    const std::vector<std::size_t> own = dims_of(net.input_shape());
+    if (x.shape != dims && !with_batch_of(dims) && (x.shape == own || with_batch_of(own))) dims = own;
+    const bool batched = with_batch_of(dims);
     if (x.shape != dims && !batched) {
         std::vector<std::size_t> with_batch = dims;
         with_batch.insert(with_batch.begin(), 1);
@@ -92,11 +107,24 @@ InputSamples split_samples(const NpyArray& x, const std::string& name, const Net
     return s;
 }
 
+namespace {
+
+// The output's dims: the ONNX output's (a token sequence (T, D)), else the network's own,
+// after the input's leading batch dim if it had one, as ONNX writes it ((N, T, D)).
+std::vector<std::size_t> output_dims(const Network& net, const std::vector<int>& dims_out, const InputSamples& x) {
+    std::vector<std::size_t> d = sample_dims(dims_out, net.output_shape());
+    if (x.batched) d.insert(d.begin(), x.items.size());
+    return d;
+}
+
+}  // namespace
+
 InferTensorResult infer_tensor(const InferRequest& q) {
     if (q.model.empty()) throw InputError("infer: missing MODEL (an ONNX file)");
     const RunConfig rc = infer_config(q.config, q.overrides);
-    const Network net = load_onnx(q.model);
-    const InputSamples x = split_samples(q.input, q.input_name, net);
+    OnnxSampleDims io;
+    const Network net = load_onnx(q.model, &io);
+    const InputSamples x = split_samples(q.input, q.input_name, net, io.input);
 
     const AccuracySettings& acc = rc.accuracy;
     InferTensorResult r;
@@ -110,8 +138,7 @@ InferTensorResult infer_tensor(const InferRequest& q) {
             r.output.data.insert(r.output.data.end(), y.begin(), y.end());
         }
         r.calibrated_on = "nothing (the float reference executor)";
-        r.output.shape = dims_of(net.output_shape());
-        if (x.batched) r.output.shape.insert(r.output.shape.begin(), x.items.size());
+        r.output.shape = output_dims(net, io.output, x);
         return r;
     }
     std::vector<std::vector<float>> calib = q.calibration;
@@ -145,13 +172,13 @@ InferTensorResult infer_tensor(const InferRequest& q) {
     }
     AnalogNetwork analog(net, map, rc.tile, rc.seed, calib, acc.adc_range_scale, rc.simulation.threads);
     analog.set_time(rc.simulation.t_inference_s.front());
+    analog.set_digital_bits(acc.digital_bits);
     // Sample i is image i of the per-read noise streams: results do not depend on threads.
     std::vector<std::vector<float>> outputs(x.items.size());
     parallel_for(x.items.size(), rc.simulation.threads,
                  [&](std::size_t i) { outputs[i] = analog.forward(x.items[i], i, true); });
     for (const auto& y : outputs) r.output.data.insert(r.output.data.end(), y.begin(), y.end());
-    r.output.shape = dims_of(net.output_shape());
-    if (x.batched) r.output.shape.insert(r.output.shape.begin(), x.items.size());
+    r.output.shape = output_dims(net, io.output, x);
     return r;
 }
 
@@ -181,7 +208,9 @@ InferResult run_infer(const InferOptions& o) {
     if (o.reference && !o.calibration.empty())
         throw InputError("infer: --reference runs no chip numerics, so --calibration has nothing to calibrate");
     if (!o.calibration.empty()) {
-        q.calibration = split_samples(read_tensor(o.calibration), o.calibration, load_onnx(o.model)).items;
+        OnnxSampleDims io;
+        const Network net = load_onnx(o.model, &io);
+        q.calibration = split_samples(read_tensor(o.calibration), o.calibration, net, io.input).items;
         q.calibration_name = o.calibration;
     }
     const InferTensorResult t = infer_tensor(q);

@@ -67,11 +67,14 @@ struct InferTensorResult {
 
 // The samples of a tensor: one (the model's input dims) or N (a leading batch dim);
 // InputError naming `name` on a shape that is neither, no samples, or a non-finite value.
+// The input dims are the ONNX graph's (`onnx_dims`, after the batch dim: a token sequence
+// (T, D)); the network's own (C, H, W) are read too.
 struct InputSamples {
     std::vector<std::vector<float>> items;
     bool batched = false;  // the tensor had a batch dim (the output gets one too)
 };
-[[nodiscard]] InputSamples split_samples(const NpyArray& x, const std::string& name, const Network& net);
+[[nodiscard]] InputSamples split_samples(const NpyArray& x, const std::string& name, const Network& net,
+                                         const std::vector<int>& onnx_dims = {});
 
 // Sample i keys the per-read noise as image id i. Throws InputError on bad input.
 [[nodiscard]] InferTensorResult infer_tensor(const InferRequest& request);

@@ -108,6 +108,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
         for (std::size_t i = 0; i < train.count; ++i) o.calibration.push_back(train.image(i));
         o.adc_range_scale = acc.adc_range_scale;
     }
+    o.digital_bits = acc.digital_bits;  // the functional chip's digital ops, as the accuracy evaluation's
     spdlog::info("simulating {} on a {}x{} chip ({})", net.name, chip.rows, chip.cols,
                  o.functional ? "functional" : "timing only");
     RunShape shape;

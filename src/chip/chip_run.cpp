@@ -143,6 +143,7 @@ std::unique_ptr<FunctionalValues> program_values(const TileConfig& tile_section,
                                                 opts.calibration.empty() ? values.inputs : opts.calibration,
                                                 opts.adc_range_scale, opts.threads);
     f->analog->set_time(opts.t_inference_s);
+    f->analog->set_digital_bits(opts.digital_bits);
     values.analog = f->analog.get();
     return f;
 }

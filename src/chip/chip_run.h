@@ -155,6 +155,7 @@ struct ChipRunOptions {
     // functional: CHW images that set the input scales and ADC ranges; empty = the inputs
     std::vector<std::vector<float>> calibration;
     double adc_range_scale = 1.0;   // functional: as AccuracySettings::adc_range_scale
+    int digital_bits = 0;           // functional: as AccuracySettings::digital_bits
     bool gdc = true;                // functional: false divides the tiles' drift compensation out
     std::uint64_t first_image = 0;  // functional: image id of inference 0 (keys the per-read noise)
     bool trace = false;             // keep every MVM's, GDPU op's and link crossing's span (the trace)

@@ -6,6 +6,7 @@
 
 #include "aimcsim/core/error.h"
 #include "src/functional/analog_network.h"
+#include "src/mapping/token_layout.h"
 #include "src/network/op_kernels.h"
 
 namespace aimcsim {
@@ -132,6 +133,12 @@ void PixelValues::finish_pixel(int inference, int placement, int col_block, int 
 }
 
 void PixelValues::relu(int inference, const Layer& l, int lo, int hi, int pixel) {
+    if (is_token_tensor(net_, l.output)) {  // token `pixel`: features [lo, hi) of its row
+        const std::size_t at = static_cast<std::size_t>(pixel) * static_cast<std::size_t>(net_.shape(l.output).w) + lo;
+        aimcsim::relu(tensor(inference, l.inputs[0]).data() + at, static_cast<std::size_t>(hi - lo), 1,
+                      tensor(inference, l.output).data() + at);
+        return;
+    }
     const std::size_t hw = pixels(l.output);
     const std::size_t at = static_cast<std::size_t>(lo) * hw + pixel;
     aimcsim::relu(tensor(inference, l.inputs[0]).data() + at, static_cast<std::size_t>(hi - lo), hw,
@@ -180,7 +187,7 @@ void PixelValues::softmax(int inference, const Layer& l, int pixel) {
 void PixelValues::whole_layer(int inference, const Layer& l) {
     ensure(inference);
     auto& v = values_[static_cast<std::size_t>(inference)];
-    digital_layer(net_, l, v, v[static_cast<std::size_t>(l.output)].data());
+    digital_layer(net_, l, v, v[static_cast<std::size_t>(l.output)].data(), analog_.digital_rounding());
 }
 
 void PixelValues::lstm_cell(int inference, int layer, int pixel) {

@@ -79,15 +79,15 @@ void ChipSchedule::build_tensors() {
             tensors_.at(static_cast<std::size_t>(l.inputs[s]))
                 .consumers.push_back({static_cast<int>(li), static_cast<int>(s)});
         }
-        if (!is_transformer_op(l.op) && is_token_tensor(net_, l.inputs.at(0)))
+        if (!is_transformer_op(l.op) && l.op != Op::Relu && is_token_tensor(net_, l.inputs.at(0)))
             throw InputError("layer '" + l.name + "' (" + op_name(l.op) +
                              ") reads a token sequence, which the chip schedules only for the transformer ops "
-                             "(network.h); aimcsim infer and the accuracy evaluation run it");
+                             "(network.h) and ReLU; aimcsim infer and the accuracy evaluation run it");
         const Shape& out = net_.shape(l.output);
         TensorInfo& to = tensors_.at(static_cast<std::size_t>(l.output));
         to.h = out.h;
         to.w = out.w;
-        if (is_transformer_op(l.op)) {
+        if (is_transformer_op(l.op) || is_token_tensor(net_, l.output)) {  // (a ReLU on tokens too: per token)
             to.h = stream_pixels(net_, l.output);
             to.w = 1;
         }

@@ -7,6 +7,7 @@
 #include "aimcsim/core/rounding.h"
 #include "digital/ldpu.h"
 #include "src/core/parallel.h"
+#include "src/network/op_kernels.h"
 
 namespace aimcsim {
 
@@ -50,7 +51,8 @@ AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::v
             max_in[layer] = std::max(max_in[layer], static_cast<double>(std::fabs(x[r])));
         matvec_float(l, x, y);
     };
-    for (const auto& img : images) (void)forward_network(net, img, float_kernel);
+    cal.tensor_max.assign(net.tensors.size(), 0.0);
+    for (const auto& img : images) (void)forward_network_digital(net, img, float_kernel, nullptr, &cal.tensor_max);
     for (std::size_t i = 0; i < net.layers.size(); ++i) {
         if (net.layers[i].has_weights_matrix()) cal.input_scale[i] = max_in[i] > 0.0 ? max_in[i] / max_code : 1.0;
     }
@@ -188,6 +190,14 @@ void AnalogNetwork::layer_mvm(int layer, const std::int8_t* codes, float* y, std
     }
 }
 
+void AnalogNetwork::set_digital_bits(int bits) {
+    rounding_.bits = bits;
+    rounding_.step.assign(net_.tensors.size(), 0.0F);
+    if (bits <= 0) return;
+    for (std::size_t t = 0; t < net_.tensors.size(); ++t)
+        rounding_.step[t] = fixed_point_step(cal_.tensor_max.at(t), bits);
+}
+
 std::vector<float> AnalogNetwork::forward(const std::vector<float>& input_chw, std::uint64_t image, bool gdc,
                                           MvmEnergy* energy) const {
     MvmEnergy local;
@@ -199,7 +209,7 @@ std::vector<float> AnalogNetwork::forward(const std::vector<float>& input_chw, s
         quantize(layer, x, rows, codes.data());
         layer_mvm(layer, codes.data(), y, image, pixel, gdc, e);
     };
-    return forward_network(net_, input_chw, analog);
+    return forward_network_digital(net_, input_chw, analog, digital_rounding());
 }
 
 }  // namespace aimcsim

@@ -13,6 +13,7 @@
 #include "aimcsim/tile.h"
 #include "aimcsim/network.h"
 #include "src/mapping/mapper.h"
+#include "src/network/transformer_kernels.h"
 
 namespace aimcsim {
 
@@ -22,6 +23,7 @@ namespace aimcsim {
 struct AnalogCalibration {
     std::vector<double> input_scale;   // per network layer (0 for layers without weights)
     std::vector<double> output_range;  // per mapped block
+    std::vector<double> tensor_max;    // per tensor: largest |value| in float (the digital ops' fixed point)
 };
 
 // Computes the calibration from `images` (CHW floats) run through the float network.
@@ -45,6 +47,16 @@ public:
 
     // Moves every tile to `t_s` after programming (drift, 1/f noise, drift compensation).
     void set_time(double t_s);
+
+    // Bits of the fixed point the transformer ops' digital arithmetic is rounded to
+    // (accuracy.digital_bits; 0: float32), each tensor's step set by its calibrated
+    // largest magnitude, in forward(), forward_batch() and the chip's functional values
+    // alike (DigitalRounding, src/network/transformer_kernels.h).
+    void set_digital_bits(int bits);
+    // The rounding of the digital ops; null when they run in float32.
+    [[nodiscard]] const DigitalRounding* digital_rounding() const {
+        return rounding_.bits > 0 ? &rounding_ : nullptr;
+    }
 
     // Network output for one input; `image` keys the per-read noise. Without `gdc`
     // the tiles' drift-compensation scale is divided out again.
@@ -97,6 +109,7 @@ private:
     AnalogCalibration cal_;
     int threads_;
     int max_code_ = 127;
+    DigitalRounding rounding_;
     std::vector<std::unique_ptr<TileModel>> tiles_;
     std::vector<RngKeyPrefix> noise_keys_;  // per block: (seed, MvmNoise, tile id)
 };

@@ -54,7 +54,7 @@ std::vector<std::vector<float>> AnalogNetwork::forward_batch(const std::vector<s
         for (int k = 0; k < n; ++k) ids[static_cast<std::size_t>(k)] = mvm_noise_id(images[input[k]], pixel[k]);
         layer_mvm_batch(layer, x, n, y, ids.data(), gdc, energy);
     };
-    return forward_network_batch(net_, inputs, analog);
+    return forward_network_batch(net_, inputs, analog, digital_rounding());
 }
 
 }  // namespace aimcsim

@@ -35,6 +35,12 @@ ParamSchema AccuracySettings::schema() {
         .range(1, 60000);
     s.real("adc_range_scale", 1.0, "", "ADC full scale of a block = largest calibration column value times this")
         .positive();
+    // assumed: the GDPUs' number format is not published; 0 keeps float32.
+    s.integer("digital_bits", 0, "bits",
+              "signed fixed point of the transformer ops' digital arithmetic (attention products, softmax, "
+              "LayerNorm, GELU, residual adds), one power-of-two step per tensor from its largest magnitude on "
+              "the calibration data; 0: float32")
+        .range(0, 24);
     s.boolean("compare_gdc", true, "also evaluate with global drift compensation off");
     s.string("engine", "gemm",
              "gemm: chunks of images through one matrix product per tile (fast); per_pixel: one MVM per pixel as "
@@ -60,6 +66,9 @@ AccuracySettings AccuracySettings::from(const Params& p) {
     a.samples = static_cast<std::size_t>(p.integer("samples"));
     a.calibration_samples = static_cast<std::size_t>(p.integer("calibration_samples"));
     a.adc_range_scale = p.real("adc_range_scale");
+    a.digital_bits = static_cast<int>(p.integer("digital_bits"));
+    if (a.digital_bits == 1)
+        throw p.error("digital_bits", "digital_bits is 1; a signed fixed point needs 2 to 24 bits (0: float32)");
     a.compare_gdc = p.flag("compare_gdc");
     a.engine = p.str("engine") == "per_pixel" ? AccuracyEngine::PerPixel : AccuracyEngine::Gemm;
     return a;
@@ -145,6 +154,7 @@ AccuracyResult evaluate_accuracy(const AccuracyJob& job, const AccuracySettings&
         for (std::size_t i = 0; i < train.count; ++i) calib.push_back(train.image(i));
     }
     AnalogNetwork chip(*job.net, *job.map, *job.tile, job.seed, calib, settings.adc_range_scale, job.threads);
+    chip.set_digital_bits(settings.digital_bits);
 
     std::size_t analog_images = 0;
     const auto ta = std::chrono::steady_clock::now();

@@ -31,6 +31,9 @@ struct AccuracySettings {
     std::size_t samples = 10000;            // 0: the whole test split
     std::size_t calibration_samples = 256;  // from the training split
     double adc_range_scale = 1.0;
+    // Fixed-point bits of the transformer ops' digital arithmetic (0: float32); see
+    // DigitalRounding in src/network/transformer_kernels.h.
+    int digital_bits = 0;
     bool compare_gdc = true;  // also evaluate with GDC off
     // gemm: chunks of images through the batched engine (AnalogNetwork::forward_batch,
     // float reference on sgemm); per_pixel: image by image, one MVM per pixel, the

@@ -22,6 +22,21 @@ namespace {
 // An error inside one node; load_onnx prefixes the file name.
 [[noreturn]] void fail(const std::string& msg) { throw InputError(msg); }
 
+// The dims after the batch a graph value declares, if all are known and hold `size`
+// values (the network's own shape of it); else empty.
+std::vector<int> declared_dims(const onnx::ValueInfoProto& v, std::size_t size) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return {};
+    const auto& dims = v.type().tensor_type().shape().dim();
+    std::vector<int> d;
+    std::size_t n = 1;
+    for (int i = 1; i < dims.size(); ++i) {
+        if (!dims[i].has_dim_value() || dims[i].dim_value() <= 0 || dims[i].dim_value() > kOnnxMaxElements) return {};
+        d.push_back(static_cast<int>(dims[i].dim_value()));
+        n *= static_cast<std::size_t>(d.back());
+    }
+    return dims.size() >= 1 && n == size ? d : std::vector<int>{};
+}
+
 // The model's version of the default (ai.onnx) operator set, 0 if it declares none.
 int64_t default_opset(const onnx::ModelProto& model) {
     int64_t version = 0;
@@ -396,7 +411,9 @@ void Importer::keep_dims(const onnx::NodeProto& n) {
     out->second.rank = in->second.rank;
 }
 
-Network load_onnx(const std::string& path) {
+Network load_onnx(const std::string& path) { return load_onnx(path, nullptr); }
+
+Network load_onnx(const std::string& path, OnnxSampleDims* dims) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw InputError(path + ": ONNX model file not found");
     if (std::filesystem::is_directory(path, ec))
@@ -411,7 +428,19 @@ Network load_onnx(const std::string& path) {
     if (!model.has_graph() || model.graph().node_size() == 0)
         throw InputError(path + ": not a valid ONNX model (no graph with nodes; the file is truncated or corrupt)");
     try {
-        return Importer(model.graph(), default_opset(model)).run(std::filesystem::path(path).stem().string());
+        Network net = Importer(model.graph(), default_opset(model)).run(std::filesystem::path(path).stem().string());
+        if (dims) {
+            const auto& g = model.graph();
+            std::set<std::string> initializers;
+            for (const auto& t : g.initializer()) initializers.insert(t.name());
+            for (const auto& vi : g.input()) {
+                if (initializers.count(vi.name())) continue;
+                dims->input = declared_dims(vi, net.input_shape().size());
+                break;
+            }
+            dims->output = declared_dims(g.output(0), net.output_shape().size());
+        }
+        return net;
     } catch (const std::exception& e) {
         // InputErrors from the builders, and bad_alloc or out_of_range from anything we missed.
         throw InputError(path + ": " + e.what());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "aimcsim/network.h"
 
@@ -18,6 +19,17 @@ namespace aimcsim {
 // Every problem throws InputError naming the file and, where it applies, the node
 // and its op type; no input, however corrupt, crashes the caller.
 [[nodiscard]] Network load_onnx(const std::string& path);
+
+// The dims of one sample of the graph's input and output as the model declares them,
+// the batch dim left out (a token sequence [N, T, D]: {T, D}); empty where a dim is not
+// known or the count differs from the network's shape. `aimcsim infer` reads and writes
+// samples with them, as PyTorch's output has them.
+struct OnnxSampleDims {
+    std::vector<int> input;
+    std::vector<int> output;
+};
+// load_onnx, and (dims non-null) the sample dims of its input and output.
+[[nodiscard]] Network load_onnx(const std::string& path, OnnxSampleDims* dims);
 
 // The op types load_onnx accepts, comma-separated (for messages and `--help`).
 [[nodiscard]] const char* onnx_supported_ops();

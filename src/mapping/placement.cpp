@@ -86,7 +86,7 @@ private:
             TensorSlices& to = tensors_[static_cast<std::size_t>(l.output)];
             to.w = out.w;
             to.pixels = out.h * out.w;
-            if (is_transformer_op(l.op)) {
+            if (is_transformer_op(l.op) || is_token_tensor(net_, l.output)) {  // (a ReLU on tokens too)
                 to.w = 1;
                 to.pixels = stream_pixels(net_, l.output);
             }

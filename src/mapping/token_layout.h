@@ -1,8 +1,8 @@
 // How the chip streams a tensor: a CNN tensor pixel by pixel (h*w pixels, each a
 // vector of c channels), a transformer tensor token by token (network.h,
 // "Transformer ops": c*h tokens, each a row of w features). A tensor is a token
-// tensor when a transformer op (Linear and the ops after it in Op) produces it, or
-// when it is the network input and a transformer op reads it. The schedule and the
+// tensor when a transformer op (Linear and the ops after it in Op) produces it, a ReLU
+// of a token tensor (a ReLU FFN), or when it is the network input and a transformer op reads it. The schedule and the
 // placement's traffic model both slice tensors by this, so they agree.
 #pragma once
 

@@ -167,7 +167,7 @@ void lstm_layer(const Network& net, int li, Values& values, const BatchWeightKer
 }  // namespace
 
 std::vector<std::vector<float>> forward_network_batch(const Network& net, const std::vector<std::vector<float>>& inputs,
-                                                      const BatchWeightKernel& kernel) {
+                                                      const BatchWeightKernel& kernel, const DigitalRounding* rounding) {
     if (net.input < 0) throw InputError("network '" + net.name + "' has no input");
     // The chunk's tensors and rows stay allocated on the thread from chunk to chunk:
     // fresh pages for every chunk cost more than the digital layers. Every layer writes
@@ -191,7 +191,8 @@ std::vector<std::vector<float>> forward_network_batch(const Network& net, const 
             case Op::Lstm: lstm_layer(net, li, values, kernel, rows); break;
             case Op::Linear: linear_layer(net, li, values, kernel, rows); break;
             default:
-                for (auto& v : values) digital_layer(net, l, v, v[static_cast<std::size_t>(l.output)].data());
+                for (auto& v : values)
+                    digital_layer(net, l, v, v[static_cast<std::size_t>(l.output)].data(), rounding);
         }
     }
     std::vector<std::vector<float>> out(inputs.size());

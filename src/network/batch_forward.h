@@ -13,6 +13,8 @@
 
 namespace aimcsim {
 
+struct DigitalRounding;  // src/network/transformer_kernels.h
+
 // y (n x cols of the layer, row-major) = x (n x input_rows()) W for a weight layer, no
 // bias (a grouped Conv: each group's slice of a row times its block).
 // Row k is the vector of input input_of_row[k] (index in the chunk) at pixel
@@ -23,9 +25,11 @@ using BatchWeightKernel = std::function<void(int layer_index, int n, const float
 // Outputs (CHW) of every input. A kernel whose row k depends only on that row gives
 // each input the output it gets in any other chunk. Conv rows go to the kernel in
 // slices of about kBatchSliceFloats floats of im2col matrix, so memory stays bounded.
+// rounding: as forward_network_digital's (src/network/op_kernels.h).
 [[nodiscard]] std::vector<std::vector<float>> forward_network_batch(const Network& net,
                                                                     const std::vector<std::vector<float>>& inputs,
-                                                                    const BatchWeightKernel& kernel);
+                                                                    const BatchWeightKernel& kernel,
+                                                                    const DigitalRounding* rounding = nullptr);
 
 inline constexpr std::size_t kBatchSliceFloats = std::size_t{1} << 21;  // 8 MB of im2col rows
 

@@ -343,6 +343,12 @@ void matvec_float(const Layer& l, const float* x, float* y) {
 
 std::vector<float> forward_network(const Network& net, const std::vector<float>& input_chw,
                                    const WeightKernel& kernel) {
+    return forward_network_digital(net, input_chw, kernel, nullptr);
+}
+
+std::vector<float> forward_network_digital(const Network& net, const std::vector<float>& input_chw,
+                                           const WeightKernel& kernel, const DigitalRounding* rounding,
+                                           std::vector<double>* tensor_max) {
     if (net.input < 0) throw InputError("network '" + net.name + "' has no input");
     if (input_chw.size() != net.input_shape().size())
         throw InputError("network '" + net.name + "': input has " + std::to_string(input_chw.size()) +
@@ -399,7 +405,7 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
             case Op::Gelu:
             case Op::SoftmaxLast:
             case Op::Binary:
-            case Op::Constant: digital_layer(net, l, values, out.data()); break;
+            case Op::Constant: digital_layer(net, l, values, out.data(), rounding); break;
             case Op::Linear: {
                 // One MVM per token (row of w = rows values), pixel = token index.
                 const int tokens = so.c * so.h;
@@ -429,6 +435,10 @@ std::vector<float> forward_network(const Network& net, const std::vector<float>&
     }
     if (net.output < 0 || values.at(net.output).empty())
         throw InputError("network '" + net.name + "': output tensor is not computed");
+    if (tensor_max != nullptr) {
+        for (std::size_t t = 0; t < values.size() && t < tensor_max->size(); ++t)
+            for (float v : values[t]) (*tensor_max)[t] = std::max((*tensor_max)[t], static_cast<double>(std::fabs(v)));
+    }
     return values[net.output];
 }
 

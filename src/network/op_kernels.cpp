@@ -132,7 +132,8 @@ float pad_value(const Layer& l, const Shape& in, const float* input, int c, int 
     return input[(static_cast<std::size_t>(c) * in.h + y) * in.w + x];
 }
 
-void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out) {
+void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out,
+                   const DigitalRounding* rounding) {
     const float* in = values[l.inputs[0]].data();
     const Shape& so = net.shape(l.output);
     const std::size_t n = so.size();
@@ -203,7 +204,7 @@ void digital_layer(const Network& net, const Layer& l, const std::vector<std::ve
         case Op::Dense:
         case Op::Lstm:
         case Op::Linear: throw std::logic_error("digital_layer: '" + l.name + "' is a weight layer");
-        default: transformer_layer(net, l, values, out); break;
+        default: transformer_layer(net, l, values, out, rounding); break;
     }
 }
 

@@ -62,6 +62,18 @@ void channel_affine(const float* scale, const float* shift, const float* in, int
 // through transformer_layer()) for one input, into out[0..output size): `values` holds that
 // input's tensors by id, its inputs computed. The per-input and the batched executors
 // (forward_network, forward_network_batch) both run these layers through it.
-void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out);
+struct DigitalRounding;  // src/network/transformer_kernels.h
+
+// forward_network (network.h) with the transformer ops' digital arithmetic rounded to
+// fixed point (`rounding`, accuracy.digital_bits; null: float32, forward_network itself).
+// `tensor_max` (non-null, one entry per tensor) is raised to the largest |value| each
+// tensor took: the calibration of the rounding's steps.
+[[nodiscard]] std::vector<float> forward_network_digital(const Network& net, const std::vector<float>& input_chw,
+                                                         const WeightKernel& kernel, const DigitalRounding* rounding,
+                                                         std::vector<double>* tensor_max = nullptr);
+
+// `rounding` (non-null) rounds the transformer ops' digital arithmetic (transformer_kernels.h).
+void digital_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out,
+                   const DigitalRounding* rounding = nullptr);
 
 }  // namespace aimcsim

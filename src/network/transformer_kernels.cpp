@@ -1,5 +1,6 @@
 #include "src/network/transformer_kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -98,15 +99,53 @@ void batched_matmul(const float* a, const float* b, int batch, int m, int k, int
     }
 }
 
-void transformer_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out) {
+float fixed_point_step(double max_abs, int bits) {
+    if (!(max_abs > 0.0) || !std::isfinite(max_abs)) return 0.0F;
+    int e = 0;
+    const double mantissa = std::frexp(max_abs, &e);  // max_abs = mantissa 2^e, mantissa in [0.5, 1)
+    if (mantissa == 0.5) --e;                          // max_abs = 2^(e-1) exactly
+    return static_cast<float>(std::ldexp(1.0, e - bits + 1));
+}
+
+void round_fixed_point(float* x, std::size_t n, float step, int bits) {
+    if (step == 0.0F) return;
+    const double s = step;
+    const double top = std::ldexp(1.0, bits - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double code = std::clamp(std::round(static_cast<double>(x[i]) / s), -top, top - 1.0);
+        x[i] = static_cast<float>(code * s);
+    }
+}
+
+bool rounds_digital(Op op) {
+    return op == Op::MatMul || op == Op::SoftmaxLast || op == Op::LayerNorm || op == Op::Gelu || op == Op::Binary;
+}
+
+void transformer_layer(const Network& net, const Layer& l, const std::vector<std::vector<float>>& values, float* out,
+                       const DigitalRounding* rounding) {
     const float* in = values[static_cast<std::size_t>(l.inputs[0])].data();
+    const float* in1 = l.inputs.size() > 1 ? values[static_cast<std::size_t>(l.inputs[1])].data() : nullptr;
     const Shape& si = net.shape(l.inputs[0]);
     const Shape& so = net.shape(l.output);
     const std::size_t n = so.size();
+    const bool rounds = rounding != nullptr && rounding->bits > 0 && rounds_digital(l.op);
+    const auto step = [&](int tensor) { return rounding->step.at(static_cast<std::size_t>(tensor)); };
+    if (rounds) {  // the activation inputs, rounded copies
+        thread_local std::vector<float> q0, q1;
+        q0.assign(in, in + si.size());
+        round_fixed_point(q0.data(), q0.size(), step(l.inputs[0]), rounding->bits);
+        in = q0.data();
+        if (in1) {
+            const std::size_t n1 = net.shape(l.inputs[1]).size();
+            q1.assign(in1, in1 + n1);
+            round_fixed_point(q1.data(), n1, step(l.inputs[1]), rounding->bits);
+            in1 = q1.data();
+        }
+    }
     switch (l.op) {
         case Op::MatMul: {
             const Shape& sb = net.shape(l.inputs[1]);
-            batched_matmul(in, values[static_cast<std::size_t>(l.inputs[1])].data(), si.c, si.h, si.w, sb.w, out);
+            batched_matmul(in, in1, si.c, si.h, si.w, sb.w, out);
             break;
         }
         case Op::Transpose: transpose(in, si, l.perm, so, out); break;
@@ -138,7 +177,7 @@ void transformer_layer(const Network& net, const Layer& l, const std::vector<std
             break;
         case Op::Binary:
             if (l.inputs.size() == 2)
-                binary(l.binary, in, si, values[static_cast<std::size_t>(l.inputs[1])].data(), net.shape(l.inputs[1]), so, out);
+                binary(l.binary, in, si, in1, net.shape(l.inputs[1]), so, out);
             else if (l.constant_first)
                 binary(l.binary, l.constant.data(), l.constant_shape, in, si, so, out);
             else
@@ -147,6 +186,7 @@ void transformer_layer(const Network& net, const Layer& l, const std::vector<std
         case Op::Constant: std::copy(l.constant.begin(), l.constant.end(), out); break;
         default: throw std::logic_error("transformer_layer: '" + l.name + "' is not a transformer op without weights");
     }
+    if (rounds) round_fixed_point(out, n, step(l.output), rounding->bits);
 }
 
 }  // namespace aimcsim
