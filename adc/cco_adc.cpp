@@ -9,6 +9,7 @@
 #include <string>
 
 #include "aimcsim/core/registry.h"
+#include "src/core/normal_lanes.h"
 
 namespace aimcsim {
 
@@ -88,6 +89,59 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
         if (noise_rng != nullptr) x += noise_lsb_ * noise_rng->normal();
         // Clamped before rounding: no overflow in the conversion, and NaN maps to a rail.
         counts[j] = round_clamp(x, max);
+    }
+}
+
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define AIMCSIM_CCO_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AIMCSIM_CCO_CLONES
+#endif
+
+// The noisy conversion of n columns, convert()'s arithmetic (the same IEEE operations in
+// the same order, so the same counts on either clone: AVX2 only widens the lanes).
+AIMCSIM_CCO_CLONES void noisy_counts(const float* v, const double* gm, const double* off, double sigma,
+                                     const double* z, double max, int n, std::int32_t* out) {
+    for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
+}
+
+}  // namespace
+
+void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int windows, int n, std::int32_t* counts,
+                           const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const {
+    if (inl_lsb_ != 0.0 || noise_key == nullptr) {
+        AdcModel::convert_batch(value_fs, m, ld, windows, n, counts, noise_key, noise_ids);
+        return;
+    }
+    if (n > static_cast<int>(gain_.size())) {
+        throw std::logic_error("CcoAdc::convert_batch: " + std::to_string(n) + " columns but setup() drew " +
+                               std::to_string(gain_.size()));
+    }
+    // convert()'s noisy loop, with the noise of a group of reads drawn first, their
+    // streams side by side (keyed_normals: each stream's draws of normals(), bit for bit).
+    constexpr int kGroup = 8;
+    const int per_read = windows * n;
+    thread_local std::vector<double> noise;
+    noise.resize(static_cast<std::size_t>(kGroup) * per_read);
+    const double max = max_count_;
+    const double* gm = gain_max_.data();
+    const double* off = offset_lsb_.data();
+    const double sigma = noise_lsb_;
+    for (int k0 = 0; k0 < m; k0 += kGroup) {
+        const int g = std::min(kGroup, m - k0);
+        keyed_normals(*noise_key, noise_ids + k0, g, per_read, noise.data(), static_cast<std::size_t>(per_read));
+        for (int k = 0; k < g; ++k) {
+            const std::size_t row = static_cast<std::size_t>(k0 + k) * ld;
+            for (int w = 0; w < windows; ++w) {
+                const std::size_t at = static_cast<std::size_t>(w) * n;
+                const float* v = value_fs + row + at;
+                const double* z = noise.data() + static_cast<std::size_t>(k) * per_read + at;
+                std::int32_t* out = counts + row + at;
+                noisy_counts(v, gm, off, sigma, z, max, n, out);
+            }
+        }
     }
 }
 

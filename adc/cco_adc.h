@@ -29,6 +29,11 @@ public:
     // Requires n <= the columns of setup() (std::logic_error otherwise).
     void convert(const float* value_fs, int n, std::int32_t* counts, Rng* noise_rng) const override;
 
+    // The reads' noise streams drawn side by side (src/core/normal_lanes.h): the counts
+    // convert() gives each read with its own stream, bit for bit.
+    void convert_batch(const float* value_fs, int m, std::size_t ld, int windows, int n, std::int32_t* counts,
+                       const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const override;
+
     [[nodiscard]] int max_count() const override { return max_count_; }
     [[nodiscard]] int readout_cycles() const override { return readout_cycles_; }
     [[nodiscard]] double energy_pj(const std::int32_t* counts, int n) const override;

@@ -92,7 +92,7 @@ void bench_model(const std::string& file, const TileConfig& tile, const Dataset&
     const std::vector<std::vector<float>> calib(images.begin(), images.begin() + 64);
     AnalogNetwork chip(net, map, tile, 1, calib, 1.0, 0);
     chip.set_time(3600.0);
-    const int chunk = batch_chunk_size(net, std::size_t{8} << 20);
+    const int chunk = batch_chunk_size(net, std::size_t{2} << 20);  // as evaluate_accuracy
     const std::size_t chunks = (images.size() + chunk - 1) / chunk;
     const double macs = static_cast<double>(net.macs_per_inference()) * static_cast<double>(images.size());
     std::printf("%s: %.2f MMAC per image, %zu images, chunks of %d\n", net.name.c_str(), net.macs_per_inference() / 1e6,

@@ -304,3 +304,30 @@ TEST_CASE("the batched executor with a per-row float kernel gives forward_float'
         }
     }
 }
+
+TEST_CASE("quantising each layer input once and gathering codes gives the bits of quantising every gathered row",
+          "[gemm]") {
+    // forward_batch runs the code kernel (each input tensor quantised once, im2col on codes);
+    // a float kernel calling layer_mvm_batch quantises every im2col row (padding included).
+    const Network net = load_onnx(test::source_path("workloads/onnx/fmnist_cnn_hwa.onnx"));
+    const Mapping map = map_network(net, 256, 256, 8, 8);
+    const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 6);
+    std::vector<std::vector<float>> images;
+    for (std::size_t i = 0; i < test.count; ++i) images.push_back(test.image(i));
+    const TileConfig tile = TileConfig::parse(ConfigNode::parse_yaml("model: hermes\ndevice: {model: pcm}\n", "t"));
+    AnalogNetwork chip(net, map, tile, 5, images, 1.0, 1);
+    chip.set_time(3600.0);
+    std::vector<std::uint64_t> images_ids(images.size());
+    for (std::size_t i = 0; i < images.size(); ++i) images_ids[i] = 50 + i;
+    const auto codes = chip.forward_batch(images, images_ids.data(), true);
+    std::vector<std::uint64_t> ids;
+    const auto rows = forward_network_batch(
+        net, images, [&](int layer, int n, const float* x, float* y, const int* input, const int* pixel) {
+            ids.resize(static_cast<std::size_t>(n));
+            for (int k = 0; k < n; ++k)
+                ids[static_cast<std::size_t>(k)] = mvm_noise_id(images_ids[static_cast<std::size_t>(input[k])], pixel[k]);
+            chip.layer_mvm_batch(layer, x, n, y, ids.data(), true, nullptr);
+        });
+    REQUIRE(rows.size() == codes.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) CHECK(test::identical(rows[i], codes[i]));
+}

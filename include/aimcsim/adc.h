@@ -3,6 +3,7 @@
 // full scale (1.0 = the charge that gives the largest count); the ADC returns counts.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -24,6 +25,28 @@ public:
     // Converts `n` columns. `noise_rng` supplies per-conversion noise (nullptr: no noise).
     // Counts are clipped to [-max_count(), max_count()].
     virtual void convert(const float* value_fs, int n, std::int32_t* counts, Rng* noise_rng) const = 0;
+
+    // convert() of m reads at once. Read k has `windows` conversions of n columns each
+    // (window w's values at value_fs + k * ld + w * n, its counts at the same offset of
+    // `counts`), all drawing their noise, window after window, from one stream
+    // Rng(*noise_key, {noise_ids[k]}); noise_key nullptr: no noise. Default: convert()
+    // window by window with that stream; a model may draw the streams side by side.
+    virtual void convert_batch(const float* value_fs, int m, std::size_t ld, int windows, int n, std::int32_t* counts,
+                               const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const {
+        for (int k = 0; k < m; ++k) {
+            const std::size_t row = static_cast<std::size_t>(k) * ld;
+            if (noise_key == nullptr) {
+                for (int w = 0; w < windows; ++w)
+                    convert(value_fs + row + static_cast<std::size_t>(w) * n, n, counts + row + static_cast<std::size_t>(w) * n,
+                            nullptr);
+                continue;
+            }
+            Rng noise(*noise_key, {noise_ids[k]});
+            for (int w = 0; w < windows; ++w)
+                convert(value_fs + row + static_cast<std::size_t>(w) * n, n, counts + row + static_cast<std::size_t>(w) * n,
+                        &noise);
+        }
+    }
 
     // Largest magnitude of a count; value_fs = 1.0 maps to this count.
     [[nodiscard]] virtual int max_count() const = 0;

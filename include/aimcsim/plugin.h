@@ -40,8 +40,9 @@
 // begin_block(DeviceBlock), program(g, DeviceSite, rng) (no longer const), read(device, DeviceSite,
 // t, rng) -> DeviceRead {g under V-, g under V+}, state_bytes_per_device(); Stream::DeviceState.
 // Also 5 (same release): TileModel::mvm_batch(X, n, ..., MvmEnergy* or null, ...), TileModel::faulty_devices().
+// 6: AdcModel::convert_batch (many reads, one noise stream each, with a default).
 // (CMakeLists.txt reads the number from the next line: keep it bare.)
-#define AIMCSIM_PLUGIN_ABI_VERSION 5
+#define AIMCSIM_PLUGIN_ABI_VERSION 6
 
 namespace aimcsim {
 

@@ -76,6 +76,9 @@ public:
     // per-read noise is keyed by noise_ids[k] = mvm_noise_id(image, pixel).
     void layer_mvm_batch(int layer, const float* x, int n, float* y, const std::uint64_t* noise_ids, bool gdc,
                          MvmEnergy* energy) const;
+    // The same from the vectors' codes (quantize() of x), n x layer input rows.
+    void layer_mvm_batch_codes(int layer, const std::int8_t* codes, int n, float* y, const std::uint64_t* noise_ids,
+                               bool gdc, MvmEnergy* energy) const;
 
     // The layer's input vector as signed codes (saturating).
     void quantize(int layer, const float* x, int n, std::int8_t* codes) const;

@@ -5,6 +5,7 @@
 // vector by combine_partials(), as the chip's LDPUs do.
 #include <vector>
 
+#include "src/core/scratch.h"
 #include "src/functional/analog_network.h"
 #include "src/network/batch_forward.h"
 
@@ -12,33 +13,40 @@ namespace aimcsim {
 
 void AnalogNetwork::layer_mvm_batch(int layer, const float* x, int n, float* y, const std::uint64_t* noise_ids,
                                     bool gdc, MvmEnergy* energy) const {
+    thread_local Scratch<std::int8_t> codes;
+    const std::size_t count = static_cast<std::size_t>(n) * net_.layers[static_cast<std::size_t>(layer)].input_rows();
+    std::int8_t* x_codes = codes.get(count);
+    quantize(layer, x, static_cast<int>(count), x_codes);
+    layer_mvm_batch_codes(layer, x_codes, n, y, noise_ids, gdc, energy);
+}
+
+void AnalogNetwork::layer_mvm_batch_codes(int layer, const std::int8_t* x_codes, int n, float* y,
+                                          const std::uint64_t* noise_ids, bool gdc, MvmEnergy* energy) const {
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
     const LayerPlacement* lp = map_.placement(layer);
-    thread_local std::vector<std::int8_t> codes;
-    thread_local std::vector<std::vector<float>> parts;
+    thread_local std::vector<Scratch<float>> parts;
     thread_local std::vector<const float*> part_ptrs;
+    thread_local std::vector<float*> part_rows;
     const int in_rows = l.input_rows();  // a grouped Conv: all groups' rows
-    codes.resize(static_cast<std::size_t>(n) * in_rows);
-    quantize(layer, x, n * in_rows, codes.data());
     if (parts.size() < static_cast<std::size_t>(lp->row_blocks)) parts.resize(static_cast<std::size_t>(lp->row_blocks));
     part_ptrs.resize(static_cast<std::size_t>(lp->row_blocks));
+    part_rows.resize(static_cast<std::size_t>(lp->row_blocks));
     for (int cb = 0; cb < lp->col_blocks; ++cb) {
         int cols = 0;
         for (int rb = 0; rb < lp->row_blocks; ++rb) {
             const int bi = lp->block_index(rb, cb);
             const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
-            std::vector<float>& part = parts[static_cast<std::size_t>(rb)];
-            part.resize(static_cast<std::size_t>(n) * b.cols);
-            tiles_[static_cast<std::size_t>(bi)]->mvm_batch(codes.data() + b.row_begin, n, in_rows, part.data(), b.cols,
-                                                            energy, &noise_keys_[static_cast<std::size_t>(bi)],
-                                                            noise_ids);
+            float* part = parts[static_cast<std::size_t>(rb)].get(static_cast<std::size_t>(n) * b.cols);
+            part_rows[static_cast<std::size_t>(rb)] = part;
+            tiles_[static_cast<std::size_t>(bi)]->mvm_batch(x_codes + b.row_begin, n, in_rows, part, b.cols, energy,
+                                                            &noise_keys_[static_cast<std::size_t>(bi)], noise_ids);
             cols = b.cols;
         }
         const int col_begin = map_.blocks[static_cast<std::size_t>(lp->block_index(0, cb))].col_begin;
         for (int k = 0; k < n; ++k) {
             for (int rb = 0; rb < lp->row_blocks; ++rb)
-                part_ptrs[static_cast<std::size_t>(rb)] =
-                    parts[static_cast<std::size_t>(rb)].data() + static_cast<std::size_t>(k) * cols;
+                part_ptrs[static_cast<std::size_t>(rb)] = part_rows[static_cast<std::size_t>(rb)] +
+                                                          static_cast<std::size_t>(k) * cols;
             combine_partials(layer, cb, part_ptrs.data(), y + static_cast<std::size_t>(k) * l.cols + col_begin, gdc);
         }
     }
@@ -48,11 +56,15 @@ std::vector<std::vector<float>> AnalogNetwork::forward_batch(const std::vector<s
                                                              const std::uint64_t* images, bool gdc,
                                                              MvmEnergy* energy) const {
     std::vector<std::uint64_t> ids;
-    const BatchWeightKernel analog = [&](int layer, int n, const float* x, float* y, const int* input,
-                                         const int* pixel) {
+    // Each layer input tensor is quantised once; its rows are gathered as codes.
+    BatchCodeKernel analog;
+    analog.quantize = [&](int layer, const float* x, std::size_t n, std::int8_t* codes) {
+        quantize(layer, x, static_cast<int>(n), codes);
+    };
+    analog.mvm = [&](int layer, int n, const std::int8_t* codes, float* y, const int* input, const int* pixel) {
         ids.resize(static_cast<std::size_t>(n));
         for (int k = 0; k < n; ++k) ids[static_cast<std::size_t>(k)] = mvm_noise_id(images[input[k]], pixel[k]);
-        layer_mvm_batch(layer, x, n, y, ids.data(), gdc, energy);
+        layer_mvm_batch_codes(layer, codes, n, y, ids.data(), gdc, energy);
     };
     return forward_network_batch(net_, inputs, analog, digital_rounding());
 }

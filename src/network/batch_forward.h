@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -24,14 +25,34 @@ using BatchWeightKernel = std::function<void(int layer_index, int n, const float
 
 // Outputs (CHW) of every input. A kernel whose row k depends only on that row gives
 // each input the output it gets in any other chunk. Conv rows go to the kernel in
-// slices of about kBatchSliceFloats floats of im2col matrix, so memory stays bounded.
+// slices of at most kBatchSliceFloats floats of im2col matrix
+// (and kBatchSliceRows rows), so memory stays bounded.
 // rounding: as forward_network_digital's (src/network/op_kernels.h).
 [[nodiscard]] std::vector<std::vector<float>> forward_network_batch(const Network& net,
                                                                     const std::vector<std::vector<float>>& inputs,
                                                                     const BatchWeightKernel& kernel,
                                                                     const DigitalRounding* rounding = nullptr);
 
-inline constexpr std::size_t kBatchSliceFloats = std::size_t{1} << 21;  // 8 MB of im2col rows
+// A slice's rows, their outputs and the tiles' scratch stay in a core's L2 cache while
+// every step (gather, product, noise, ADC, scatter) runs over them.
+// The analog engine's form: a weight layer's inputs go to the kernel as signed codes.
+// quantize(layer, x, n, codes) gives the codes of n input values, element by element,
+// with code 0 for the value 0; the executor quantises every input tensor of a layer once
+// and gathers its rows (im2col) from the codes, which are the codes of the gathered rows.
+// mvm is BatchWeightKernel with codes for values.
+struct BatchCodeKernel {
+    std::function<void(int layer_index, const float* x, std::size_t n, std::int8_t* codes)> quantize;
+    std::function<void(int layer_index, int n, const std::int8_t* codes, float* y, const int* input_of_row,
+                       const int* pixel_of_row)>
+        mvm;
+};
+[[nodiscard]] std::vector<std::vector<float>> forward_network_batch(const Network& net,
+                                                                    const std::vector<std::vector<float>>& inputs,
+                                                                    const BatchCodeKernel& kernel,
+                                                                    const DigitalRounding* rounding = nullptr);
+
+inline constexpr std::size_t kBatchSliceFloats = std::size_t{1} << 16;  // 256 KB of im2col rows
+inline constexpr long kBatchSliceRows = 2048;
 
 // Inputs per chunk that keep a chunk's tensors within about `budget_bytes` (1 to 256).
 [[nodiscard]] int batch_chunk_size(const Network& net, std::size_t budget_bytes);

@@ -41,6 +41,16 @@ public:
         }
     }
 
+    // The generator's state, for code that runs several streams side by side in the
+    // lanes of a vector unit (src/core/normal_lanes.h): Rng(state()) continues this stream.
+    struct State {
+        std::uint64_t s[4];
+    };
+    explicit Rng(const State& st) {
+        for (int i = 0; i < 4; ++i) s_[i] = st.s[i];
+    }
+    [[nodiscard]] State state() const { return State{{s_[0], s_[1], s_[2], s_[3]}}; }
+
     [[nodiscard]] static RngKeyPrefix prefix(std::uint64_t seed, StreamId purpose,
                                              std::initializer_list<std::uint64_t> ids = {}) {
         std::uint64_t h = splitmix(seed ^ 0x9E3779B97F4A7C15ULL);
@@ -112,8 +122,16 @@ public:
         s_[0] = s0, s_[1] = s1, s_[2] = s2, s_[3] = s3;
     }
 
-private:
+    // normal() once its first draw has picked stratum k = 0 or kStrata - 1: the exact
+    // tail draw (it takes further draws from this stream).
+    double normal_outer(unsigned k) { return (k == 0 ? -1.0 : 1.0) * tail(quantiles()[1]); }
+
     static constexpr unsigned kStrata = 4096;
+    // The strata's bounds: normal_quantiles()[k], k = 0..kStrata (entries 0 and kStrata
+    // are unused by normal(), which samples the outer strata by normal_outer()).
+    static const double* normal_quantiles() { return quantiles().data(); }
+
+private:
 
     // quantiles()[k] = inverse normal CDF at k / 4096 (k = 1..4095), by bisection on erfc.
     static const std::array<double, kStrata + 1>& quantiles() {

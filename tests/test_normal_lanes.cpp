@@ -1,0 +1,129 @@
+// Keyed normal streams drawn side by side (src/core/normal_lanes.h) and the ADC's batched
+// conversion built on them: the same bits as one stream at a time, the N(0,1) moments
+// and tails of the closed form, and a thread pool whose results do not depend on which
+// thread runs an item.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "adc/cco_adc.h"
+#include "aimcsim/core/registry.h"
+#include "aimcsim/random_streams.h"
+#include "src/core/normal_lanes.h"
+#include "src/core/parallel.h"
+
+using namespace aimcsim;
+
+TEST_CASE("keyed normals: every stream gets its normals() draws bit for bit, tails included", "[rng]") {
+    const RngKeyPrefix key = Rng::prefix(7, Stream::MvmNoise, {12});
+    // 4099 draws per stream: each of the 11 streams meets the outer strata (1 in 2048) about twice.
+    for (int m : {1, 3, 4, 5, 11}) {
+        const int count = m == 11 ? 4099 : 37;
+        std::vector<std::uint64_t> ids(static_cast<std::size_t>(m));
+        for (int k = 0; k < m; ++k) ids[static_cast<std::size_t>(k)] = 1000003ULL * k + 5;
+        const std::size_t ld = static_cast<std::size_t>(count) + 3;
+        std::vector<double> lanes(static_cast<std::size_t>(m) * ld, 0.0), ref(lanes.size(), 0.0);
+        keyed_normals(key, ids.data(), m, count, lanes.data(), ld);
+        int tails = 0;
+        for (int k = 0; k < m; ++k) {
+            Rng r(key, {ids[static_cast<std::size_t>(k)]});
+            for (int i = 0; i < count; ++i) {
+                const double want = r.normal();
+                const double got = lanes[static_cast<std::size_t>(k) * ld + static_cast<std::size_t>(i)];
+                INFO("streams " << m << ", stream " << k << ", draw " << i);
+                REQUIRE(std::memcmp(&want, &got, sizeof want) == 0);
+                tails += std::fabs(got) > 3.49 ? 1 : 0;
+            }
+        }
+        keyed_normals_scalar(key, ids.data(), m, count, ref.data(), ld);
+        CHECK(std::memcmp(lanes.data(), ref.data(), lanes.size() * sizeof(double)) == 0);
+        if (m == 11) CHECK(tails > 5);
+    }
+}
+
+TEST_CASE("keyed normals: mean, variance, fourth moment and tail mass of N(0,1)", "[rng]") {
+    // 2^20 draws over 4096 streams of 256: the sample moments against the closed form
+    // within 5 standard errors (Var of the sample mean 1/N, of the sample variance 2/N,
+    // of the sample fourth moment (105 - 9)/N), and P(|z| > 3) = erfc(3/sqrt 2) = 0.0026998.
+    const int m = 4096, count = 256;
+    const double n = static_cast<double>(m) * count;
+    std::vector<std::uint64_t> ids(m);
+    for (int k = 0; k < m; ++k) ids[static_cast<std::size_t>(k)] = static_cast<std::uint64_t>(k);
+    std::vector<double> z(static_cast<std::size_t>(m) * count);
+    keyed_normals(Rng::prefix(3, Stream::MvmNoise, {1}), ids.data(), m, count, z.data(), count);
+    double s1 = 0, s2 = 0, s4 = 0, beyond3 = 0, beyond4 = 0;
+    for (double v : z) {
+        s1 += v;
+        s2 += v * v;
+        s4 += v * v * v * v;
+        beyond3 += std::fabs(v) > 3.0 ? 1 : 0;
+        beyond4 += std::fabs(v) > 4.0 ? 1 : 0;
+    }
+    CHECK(std::fabs(s1 / n) < 5 * std::sqrt(1.0 / n));
+    CHECK(std::fabs(s2 / n - 1.0) < 5 * std::sqrt(2.0 / n));
+    CHECK(std::fabs(s4 / n - 3.0) < 5 * std::sqrt(96.0 / n));
+    const double p3 = std::erfc(3.0 / std::sqrt(2.0)), p4 = std::erfc(4.0 / std::sqrt(2.0));
+    CHECK(std::fabs(beyond3 - n * p3) < 5 * std::sqrt(n * p3));
+    CHECK(std::fabs(beyond4 - n * p4) < 5 * std::sqrt(n * p4) + 1);
+    CHECK(beyond4 > 0);  // the exact tail method is exercised
+}
+
+TEST_CASE("cco: convert_batch gives every read the counts convert() gives it with its own stream", "[adc]") {
+    const auto adc = Registry<AdcModel>::instance().create(ConfigNode::parse_yaml("model: cco\n", "a.yaml"));
+    const int cols = 70;
+    Rng mismatch(1, Stream::AdcMismatch);
+    adc->setup(cols, mismatch);
+    const RngKeyPrefix key = Rng::prefix(4, Stream::MvmNoise, {2});
+    for (int windows : {1, 4}) {
+        const int m = 13, c = windows == 1 ? cols : 17;
+        const std::size_t ld = static_cast<std::size_t>(windows) * c + 5;
+        Rng values(2, Stream::Inputs, {static_cast<std::uint64_t>(windows)});
+        std::vector<float> v(static_cast<std::size_t>(m) * ld);
+        for (float& x : v) x = static_cast<float>(2.4 * values.uniform() - 1.2);  // beyond the rails too
+        std::vector<std::uint64_t> ids(m);
+        for (int k = 0; k < m; ++k) ids[static_cast<std::size_t>(k)] = 77 + 3 * static_cast<std::uint64_t>(k);
+        for (bool noisy : {true, false}) {
+            std::vector<std::int32_t> batch(v.size(), 0), one(v.size(), 0);
+            adc->convert_batch(v.data(), m, ld, windows, c, batch.data(), noisy ? &key : nullptr, ids.data());
+            for (int k = 0; k < m; ++k) {
+                Rng noise(key, {ids[static_cast<std::size_t>(k)]});
+                for (int w = 0; w < windows; ++w) {
+                    const std::size_t at = static_cast<std::size_t>(k) * ld + static_cast<std::size_t>(w) * c;
+                    adc->convert(&v[at], c, &one[at], noisy ? &noise : nullptr);
+                }
+            }
+            INFO("windows " << windows << ", noisy " << noisy);
+            CHECK(batch == one);
+        }
+    }
+}
+
+TEST_CASE("parallel_for: every item runs once on kept threads, nested loops and errors included", "[parallel]") {
+    for (int round = 0; round < 3; ++round) {
+        for (int threads : {1, 2, 3}) {
+            std::vector<std::atomic<int>> hits(1000);
+            parallel_for(hits.size(), threads, [&](std::size_t i) {
+                hits[i].fetch_add(1);
+                if (i % 250 == 0) {  // a nested loop runs on threads of its own
+                    std::vector<int> inner(8, 0);
+                    parallel_for(inner.size(), 2, [&](std::size_t j) { inner[j] = static_cast<int>(j); });
+                    for (std::size_t j = 0; j < inner.size(); ++j) REQUIRE(inner[j] == static_cast<int>(j));
+                }
+            });
+            for (auto& h : hits) REQUIRE(h.load() == 1);
+        }
+    }
+    CHECK_THROWS_AS(parallel_for(100, 2,
+                                 [](std::size_t i) {
+                                     if (i == 37) throw std::runtime_error("item 37");
+                                 }),
+                    std::runtime_error);
+    // The kept threads still serve loops after an error.
+    std::vector<int> after(50, 0);
+    parallel_for(after.size(), 2, [&](std::size_t i) { after[i] = 1; });
+    for (int a : after) CHECK(a == 1);
+}
