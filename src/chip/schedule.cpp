@@ -303,7 +303,7 @@ void ChipSchedule::start() {
 
 std::uint64_t ChipSchedule::next_cycle() const {
     const std::uint64_t input = input_ ? input_->next_cycle() : kNever;
-    return events_.empty() ? input : std::min(input, events_.top().cycle);
+    return std::min(input, events_.next_cycle());
 }
 
 bool ChipSchedule::finished() const {
@@ -317,12 +317,11 @@ void ChipSchedule::run_until(std::uint64_t now_cycle) {
     for (;;) {
         // The input stream's items come before the events raised while simulating at the same cycle.
         const std::uint64_t input = input_->next_cycle();
-        const std::uint64_t event = events_.empty() ? kNever : events_.top().cycle;
+        const std::uint64_t event = events_.next_cycle();
         if (input <= event && input <= now_cycle) {
             handle_input(input_->pop());
         } else if (event <= now_cycle) {
-            const Event e = events_.top();
-            events_.pop();
+            const Event e = events_.pop();
             handle(e);
             --inf_[static_cast<std::size_t>(e.inference)].live;
             release_if_done(e.inference);

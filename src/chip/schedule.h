@@ -71,6 +71,7 @@
 #include "digital/matmul_unit.h"
 #include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
+#include "src/chip/event_queue.h"
 #include "src/chip/input_stream.h"
 #include "src/chip/pixel_values.h"
 #include "src/mapping/mapper.h"
@@ -361,7 +362,7 @@ private:
     std::vector<std::uint64_t> digital_layer_macs_;         // [network layer]
     std::vector<int> heavy_gdpu_, heavy_mmu_;               // whole-tensor ops given to each unit
     std::vector<int> mmu_hint_;                             // [tensor] the matmul unit its rows came from, or -1
-    std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+    EventQueue<Event> events_;
     std::uint64_t seq_ = 0;
     std::uint64_t output_stream_free_ = 0;  // the output stream is busy until this cycle
 
