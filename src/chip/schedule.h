@@ -55,8 +55,10 @@
 //   io_bits_per_cycle, inference after inference, as one stream of bits
 //   (input_stream.h), and collects the outputs there: each output slice leaves on
 //   the output stream, io_bits_per_cycle a cycle, after the slices before it; an
-//   inference is done when its last output bit has left.
-//   Buffers are unbounded (no back-pressure).
+//   inference is done when its last output bit has left. At most
+//   chip.inferences_in_flight inferences are on the chip: inference n's first bit
+//   enters no earlier than inference n - inferences_in_flight is done (its latency
+//   counts from then). Within the chip, buffers are unbounded (no back-pressure).
 #pragma once
 
 #include <cstdint>
@@ -273,6 +275,8 @@ private:
     [[nodiscard]] int* need(int inference);
     void release_if_done(int inference);
     void handle_input(const InputStream::Item& item);
+    // Lets the input stream go on to its next inference once the in-flight window has room.
+    void admit();
     void push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel);
     void handle(const Event& e);
     // An output slice of `values` values reached the I/O tile: it leaves on the output stream.
@@ -346,6 +350,7 @@ private:
     std::vector<std::vector<int>> need_slots_;  // counters of the inferences in flight
     std::vector<int> free_need_slots_;
     std::unique_ptr<InputStream> input_;
+    int admitted_ = -1;  // the last inference whose input may stream in (first_input_cycle set)
     std::vector<Dest> initial_states_;  // every LSTM's recurrent destinations, in layer order
     std::vector<MvmJob> jobs_;          // MVMs in flight, by job id (slots reused once done)
     std::vector<std::uint64_t> free_jobs_;
