@@ -4,6 +4,8 @@
 //   build/bench/bench_chip [quick]     (quick: ResNet-18 and functional ResNet-9 only)
 //   build/bench/bench_chip placement   (snake vs traffic placement: bit-hops, bytes, stalls, latency, search time)
 //   build/bench/bench_chip scaling     (CSV: wall time vs batch size and vs grid size, for docs/performance.md)
+//   build/bench/bench_chip one CONFIG WORKLOAD BATCH [OVERRIDE|-] [functional] [REPEATS]
+//                                      (one row, repeated: for profiling, e.g. under perf record)
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -98,6 +100,13 @@ int sc_main(int argc, char** argv) {
     try {
         if (argc > 1 && std::strcmp(argv[1], "scaling") == 0) {
             bench_scaling();
+            return 0;
+        }
+        if (argc >= 5 && std::strcmp(argv[1], "one") == 0) {
+            const std::string overrides = argc > 5 && std::strcmp(argv[5], "-") != 0 ? argv[5] : "";
+            const bool functional = argc > 6 && std::strcmp(argv[6], "functional") == 0;
+            const int repeats = argc > 7 ? std::stoi(argv[7]) : 1;
+            for (int i = 0; i < repeats; ++i) bench(argv[2], argv[3], std::stoi(argv[4]), overrides, functional);
             return 0;
         }
         if (placement) {

@@ -1,6 +1,7 @@
 #include "interconnect/link_scheduler.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace aimcsim {
 
@@ -9,11 +10,24 @@ LinkScheduler::LinkScheduler(const Topology& topology)
       links_(topology.links().size()) {}
 
 const std::vector<int>& LinkScheduler::route(int src_tile, int dst_tile) {
-    const std::uint64_t key =
-        (static_cast<std::uint64_t>(static_cast<std::uint32_t>(src_tile)) << 32) | static_cast<std::uint32_t>(dst_tile);
-    auto it = routes_.find(key);
-    if (it == routes_.end()) it = routes_.emplace(key, topology_.route(src_tile, dst_tile)).first;
-    return it->second;
+    if (src_tile >= 0 && dst_tile >= 0) {
+        const auto src = static_cast<std::size_t>(src_tile);
+        const auto dst = static_cast<std::size_t>(dst_tile);
+        if (src < route_index_.size() && dst < route_index_[src].size()) {
+            const std::uint32_t at = route_index_[src][dst];
+            if (at != 0) return route_store_[at - 1];
+        }
+    }
+    if (src_tile < 0 || dst_tile < 0) throw std::out_of_range("LinkScheduler::route: negative tile");
+    std::vector<int> path = topology_.route(src_tile, dst_tile);
+    const auto src = static_cast<std::size_t>(src_tile);
+    const auto dst = static_cast<std::size_t>(dst_tile);
+    if (route_index_.size() <= src) route_index_.resize(src + 1);
+    std::vector<std::uint32_t>& row = route_index_[src];
+    if (row.size() <= dst) row.resize(std::max(dst + 1, row.size() * 2), 0);
+    route_store_.push_back(std::move(path));
+    row[dst] = static_cast<std::uint32_t>(route_store_.size());
+    return route_store_.back();
 }
 
 std::uint64_t LinkScheduler::flits(std::uint64_t bits) const {
@@ -72,17 +86,38 @@ void LinkScheduler::record_delivery(std::uint64_t bits, int hops, std::uint64_t 
 Delivery LinkScheduler::send(int src_tile, int dst_tile, std::uint64_t bits, std::uint64_t ready_cycle) {
     const std::vector<int>& path = route(src_tile, dst_tile);
     const auto latency = static_cast<std::uint64_t>(params_.hop_latency_cycles);
+    const std::uint64_t f = flits(bits);
     Delivery d;
     d.hops = static_cast<int>(path.size());
     d.arrival_cycle = ready_cycle;  // src == dst: nothing crosses the network
     std::uint64_t head_cycle = ready_cycle;
-    trail_.clear();
-    for (int link : path) {
-        const HopReservation hop = reserve_hop(link, head_cycle, bits, trail_);
-        d.stall_cycles += hop.stall_cycles;
-        head_cycle = hop.start_cycle + latency;
-        d.arrival_cycle = head_cycle + flits(bits);  // the tail trails the head by F cycles
+    const auto depth = static_cast<std::uint64_t>(std::max(0, params_.buffer_depth_flits));
+    if (f > depth || record_spans_) {
+        // A packet longer than the buffers can hold the links behind it: the general path.
+        trail_.clear();
+        for (int link : path) {
+            const HopReservation hop = reserve_hop(link, head_cycle, bits, trail_);
+            d.stall_cycles += hop.stall_cycles;
+            head_cycle = hop.start_cycle + latency;
+        }
+    } else {
+        // reserve_hop() for a packet that fits in a router's buffer (it never holds a
+        // link behind it), with the link state in place.
+        for (int link : path) {
+            LinkState& state = links_[static_cast<std::size_t>(link)];
+            const std::uint64_t start = contention_ ? std::max(head_cycle, state.busy_until_cycle) : head_cycle;
+            const std::uint64_t stall = start - head_cycle;
+            state.busy_until_cycle = std::max(state.busy_until_cycle, start + f);
+            state.stats.packets += 1;
+            state.stats.bits += bits;
+            state.stats.busy_cycles += f;
+            state.stats.stall_cycles += stall;
+            if (stall > 0) totals_.peak_buffer_flits = std::max(totals_.peak_buffer_flits, std::min({f, stall, depth}));
+            d.stall_cycles += stall;
+            head_cycle = start + latency;
+        }
     }
+    if (!path.empty()) d.arrival_cycle = head_cycle + f;  // the tail trails the head by F cycles
     record_delivery(bits, d.hops, d.stall_cycles, ready_cycle, d.arrival_cycle);
     return d;
 }

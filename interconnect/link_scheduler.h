@@ -29,7 +29,7 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
+#include <deque>
 #include <vector>
 
 #include "aimcsim/topology.h"
@@ -90,7 +90,8 @@ public:
     Delivery send(int src_tile, int dst_tile, std::uint64_t bits, std::uint64_t ready_cycle);
 
     // --- Pieces of send(), for a caller that moves the packet hop by hop.
-    // The static route, computed once per (src, dst) and cached (reference stays valid).
+    // The static route, computed once per (src, dst) and cached (reference stays valid):
+    // a flat table per source tile, allocated when that tile first sends.
     [[nodiscard]] const std::vector<int>& route(int src_tile, int dst_tile);
     [[nodiscard]] std::uint64_t flits(std::uint64_t bits) const;
     // Books `link` for a packet whose head reaches it at `head_cycle`. `trail` holds
@@ -128,7 +129,9 @@ private:
     LinkParams params_;
     bool contention_;
     std::vector<LinkState> links_;
-    std::unordered_map<std::uint64_t, std::vector<int>> routes_;  // node-based: references stay valid
+    // [src] -> [dst] -> index in route_store_ + 1 (0: not computed yet); rows allocated on first use.
+    std::vector<std::vector<std::uint32_t>> route_index_;
+    std::deque<std::vector<int>> route_store_;  // a deque: references stay valid
     NetworkTotals totals_;
     bool record_spans_ = false;
     std::vector<LinkSpan> spans_;

@@ -313,3 +313,35 @@ TEST_CASE("chip: power-gating the unused tiles removes exactly their static ener
     CHECK(gated.energy_pj.static_ ==
           Approx((2 * probe->static_power_mw() + cfg.chip.static_power_mw) * on.simulated_ns));
 }
+
+TEST_CASE("chip: at most inferences_in_flight inferences are on the chip, each timed from its first input bit",
+          "[chip]") {
+    // The 64 -> 16 dense layer above at width 8: an image takes 64 cycles to stream in,
+    // the MVM 134 more (the array takes the next one 133 after the last), its 16
+    // outputs 16 more: one inference alone is done 214 cycles after its first bit.
+    const Network flat = layer_list_net("input: {c: 64}\nlayers:\n  - {name: fc, type: dense, out: 16}\n");
+    ChipConfig cfg = hermes64(1, 1);
+    cfg.chip.io_bits_per_cycle = 8;
+    SECTION("one in flight: each inference starts when the one before has left, alone on the chip") {
+        cfg.chip.inferences_in_flight = 1;
+        const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, flat, 1, 4);
+        CHECK(r.done_cycles == std::vector<std::uint64_t>{214, 214, 214, 214});
+        CHECK(r.batch_throughput_inferences_per_s == Approx(4 / (4 * 214e-9)));
+    }
+    SECTION("two in flight") {
+        // 0: bits 0..64, MVM 64..197 (array), done 214.
+        // 1: bits from 64 (the stream runs on), in at 128, array free at 197: done 197 + 134 + 16 = 347.
+        // 2: held until 0 left at 214 (it would start at 128): in at 278, array free at 330: done 330 + 150 = 480.
+        // 3: held until 1 left at 347 (it would start at 278): in at 411, array free at 463: done 463 + 150 = 613.
+        cfg.chip.inferences_in_flight = 2;
+        const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, flat, 1, 4);
+        CHECK(r.done_cycles == std::vector<std::uint64_t>{214, 347 - 64, 480 - 214, 613 - 347});
+    }
+    SECTION("a window as large as the batch, or none, holds nothing back: the array paces the batch") {
+        for (int window : {0, 4}) {
+            cfg.chip.inferences_in_flight = window;
+            const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, flat, 1, 4);
+            CHECK(r.done_cycles[3] + 3 * 64 == 613);  // as in the test above
+        }
+    }
+}

@@ -115,6 +115,7 @@ RunOutput run_network(const RunConfig& rc, const Network& net, bool trained, con
     shape.net = &net;
     shape.chip_tiles = chip.tiles();
     shape.batch = o.batch;
+    shape.in_flight = chip.inferences_in_flight;
     shape.functional = o.functional;
     shape.trace = o.trace;
     guard_memory(rc, shape, trained ? &acc : nullptr);

@@ -83,12 +83,13 @@ MemoryEstimate estimate_run_memory(const TileModel& tile, const RunShape& shape,
         const double per_weight = tile.programmed_bytes() / (static_cast<double>(tile.rows()) * tile.cols());
         e.items.push_back({"programmed cells", n.weights * programmed, per_weight});
         e.items.push_back({"network weights", n.weights, sizeof(float)});
-        // Inputs stream in faster than the pipeline drains them (no back-pressure):
-        // every inference of the batch may be in flight at once.
-        e.items.push_back({"inferences in flight (counters)", batch, n.counters * sizeof(int)});
+        // Inputs stream in faster than the pipeline drains them: up to
+        // chip.inferences_in_flight of them (0: the whole batch) are on the chip at once.
+        const double in_flight = shape.in_flight > 0 ? std::min<double>(batch, shape.in_flight) : batch;
+        e.items.push_back({"inferences in flight (counters)", in_flight, n.counters * sizeof(int)});
         e.items.push_back({"inference records", batch, kBytesPerInferenceRecord});
         if (shape.functional)
-            e.items.push_back({"inferences in flight (values)", batch, n.activations * sizeof(float)});
+            e.items.push_back({"inferences in flight (values)", in_flight, n.activations * sizeof(float)});
         if (shape.trace) e.items.push_back({"trace spans", batch * n.mvms_per_inference, kTraceBytesPerMvm});
     }
     if (evaluated) {

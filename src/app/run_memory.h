@@ -18,6 +18,7 @@ struct RunShape {
     const Network* net = nullptr;  // the workload (nullptr: one tile, no network)
     double chip_tiles = 1;         // tiles on the grid
     int batch = 1;                 // inferences simulated
+    int in_flight = 0;             // chip.inferences_in_flight (0: no limit, the whole batch)
     bool functional = false;       // the chip computes values: its mapped tiles are programmed
     bool trace = false;            // every MVM and link crossing kept for the trace
 };

@@ -38,6 +38,7 @@ RunOutput run_system_network(const RunConfig& rc, const Network& net, const std:
     shape.net = &net;
     shape.chip_tiles = sys.chip.tiles() * sys.chips;
     shape.batch = o.batch;
+    shape.in_flight = sys.chip.inferences_in_flight;
     shape.functional = o.functional;
     shape.trace = o.trace;
     check_run_memory(*rc.tile.create(), shape, nullptr);

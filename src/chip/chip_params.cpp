@@ -70,6 +70,11 @@ ParamSchema chip_schema() {
     s.integer("io_bits_per_cycle", 64, "bit/cycle",
               "width of the controller's input and output streams (bits per cycle each way)")
         .at_least(1);
+    s.integer("inferences_in_flight", 16, "",
+              "inferences on the chip at once: the controller starts streaming inference n once inference n - this "
+              "has left (its latency counts from then), so a batch of any size needs the memory of this many; 0: no "
+              "limit, every input streams in at io_bits_per_cycle and waits in unbounded buffers")
+        .at_least(0);
     s.section("replicate",
               "copies of conv layers, {layer name: copies}: each copy computes every copies-th output pixel");
     s.reals("failed_tiles", {}, "tile ids",
@@ -141,6 +146,7 @@ ChipParams parse_chip_params(const ConfigNode& chip) {
     c.softmax_cycles = static_cast<int>(p.integer("softmax_cycles"));
     c.io_tile = static_cast<int>(p.integer("io_tile"));
     c.io_bits_per_cycle = static_cast<int>(p.integer("io_bits_per_cycle"));
+    c.inferences_in_flight = static_cast<int>(p.integer("inferences_in_flight"));
     if (c.io_tile >= c.tiles())
         throw p.error("io_tile", "io_tile " + std::to_string(c.io_tile) + " is outside the " +
                                      std::to_string(c.tiles()) + "-tile grid");

@@ -35,6 +35,7 @@ struct ChipParams {
     int softmax_cycles = 4;      // latency of a GDPU's exp/reciprocal lookup pipeline (softmax waits for it twice)
     int io_tile = 0;             // tile whose router the controller injects into and reads from
     int io_bits_per_cycle = 64;  // controller input stream rate
+    int inferences_in_flight = 16;  // the controller streams inference n once n - this is done; 0: no limit
     ModelConfig<Topology> interconnect;  // `interconnect:` section (topology model + link params), validated
     ConfigNode replicate;  // `replicate:` {conv layer name: copies in [1, 1024]} (null: none); names checked on mapping
     bool replicate_fill = false;    // add copies of the slowest conv layers while tiles are free

@@ -6,6 +6,9 @@
 // inference's first pixel is. Generated as they fall due instead of queued up front, so
 // the event queue holds no more than the chip has in flight, whatever the batch.
 //
+// The stream may be held back (chip.inferences_in_flight): restart(n, cycle) makes
+// inference n's first bit enter at `cycle`, and the stream continues from there.
+//
 // Order (the schedule's (cycle, sequence) order of these events, which all come
 // before any event raised while simulating): inference n's pixel 0, its initial
 // states (recurrent destination 0..R-1), then its pixels 1..P-1.
@@ -39,10 +42,18 @@ public:
     [[nodiscard]] std::uint64_t next_cycle() const { return done() ? kNever : item().cycle; }
     // The inference the next item belongs to (batch when done): earlier ones have had all their input.
     [[nodiscard]] int next_inference() const { return n_; }
-    // When the first bit of inference n enters the stream (its latency counts from here).
+    // True between two inferences: the next item is the first of inference next_inference().
+    [[nodiscard]] bool at_inference_start() const { return k_ == 0 && !done(); }
+    // When the first bit of inference n (not started yet, or the current one) enters the
+    // stream, if nothing holds it back (its latency counts from here).
     [[nodiscard]] std::uint64_t first_input_cycle(int n) const {
-        return static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(pixels_) * bits_per_pixel_ /
-               io_bits_per_cycle_;
+        return origin_cycle_ + static_cast<std::uint64_t>(n - origin_n_) * static_cast<std::uint64_t>(pixels_) *
+                                   bits_per_pixel_ / io_bits_per_cycle_;
+    }
+    // The next inference (at_inference_start()) enters from `cycle` on, later than it would.
+    void restart(std::uint64_t cycle) {
+        origin_n_ = n_;
+        origin_cycle_ = cycle;
     }
 
     Item pop() {
@@ -71,16 +82,18 @@ private:
 
     // The cycle pixel p of the current inference has all its bits in: ceil(bits so far / width).
     [[nodiscard]] std::uint64_t arrival_cycle(int p) const {
-        const std::uint64_t bits = (static_cast<std::uint64_t>(n_) * static_cast<std::uint64_t>(pixels_) +
+        const std::uint64_t bits = (static_cast<std::uint64_t>(n_ - origin_n_) * static_cast<std::uint64_t>(pixels_) +
                                     static_cast<std::uint64_t>(p) + 1) *
                                    bits_per_pixel_;
-        return (bits + io_bits_per_cycle_ - 1) / io_bits_per_cycle_;
+        return origin_cycle_ + (bits + io_bits_per_cycle_ - 1) / io_bits_per_cycle_;
     }
 
     int batch_, pixels_;
     std::uint64_t bits_per_pixel_, io_bits_per_cycle_;
     int recurrent_;
     int n_ = 0, k_ = 0;
+    int origin_n_ = 0;  // the stream runs on from inference origin_n_'s first bit at origin_cycle_
+    std::uint64_t origin_cycle_ = 0;
 };
 
 }  // namespace aimcsim

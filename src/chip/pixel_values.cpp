@@ -11,6 +11,36 @@
 
 namespace aimcsim {
 
+namespace {
+
+// Rows [row_begin, row_begin + rows) of im2col(net, conv, input, oy, ox): the
+// window's values in (channel, ky, kx) order, 0 outside the input.
+void im2col_rows(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, int row_begin,
+                 int rows, float* out) {
+    const Shape& in = net.shape(conv.inputs.at(0));
+    const Window& win = conv.window;
+    const int y0 = oy * win.stride_h - win.pad_top;
+    const int x0 = ox * win.stride_w - win.pad_left;
+    const int kk = win.kernel_h * win.kernel_w;
+    int c = row_begin / kk;
+    int ky = row_begin % kk / win.kernel_w;
+    int kx = row_begin % win.kernel_w;
+    for (int r = 0; r < rows; ++r) {
+        const int y = y0 + ky, x = x0 + kx;
+        const bool inside = y >= 0 && y < in.h && x >= 0 && x < in.w;
+        out[r] = inside ? input_chw[(static_cast<std::size_t>(c) * in.h + y) * in.w + x] : 0.0f;
+        if (++kx == win.kernel_w) {
+            kx = 0;
+            if (++ky == win.kernel_h) {
+                ky = 0;
+                ++c;
+            }
+        }
+    }
+}
+
+}  // namespace
+
 PixelValues::PixelValues(const Network& net, const Mapping& mapping, std::vector<std::vector<float>> inputs,
                          const AnalogNetwork& analog, bool gdc, std::uint64_t first_image)
     : net_(net), map_(mapping), analog_(analog), gdc_(gdc), first_image_(first_image) {
@@ -31,6 +61,10 @@ void PixelValues::ensure(int inference) {
     const auto n = static_cast<std::size_t>(inference);
     if (!values_[n].empty()) return;
     auto& v = values_[n];
+    if (!spare_.empty()) {  // a finished inference's tensors, zeroed again: no fresh pages per inference
+        v = std::move(spare_.back());
+        spare_.pop_back();
+    }
     v.resize(net_.tensors.size());
     for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
     v[static_cast<std::size_t>(net_.input)] = std::move(inputs_[n]);
@@ -50,6 +84,7 @@ void PixelValues::release(int inference) {
     const auto n = static_cast<std::size_t>(inference);
     if (values_[n].empty()) return;
     std::vector<float> output = std::move(values_[n][static_cast<std::size_t>(net_.output)]);
+    if (spare_.size() < kSpareSets) spare_.push_back(std::move(values_[n]));
     values_[n].assign(net_.tensors.size(), {});
     values_[n].shrink_to_fit();
     values_[n][static_cast<std::size_t>(net_.output)] = std::move(output);
@@ -66,11 +101,12 @@ float* PixelValues::prepare_mvm(std::uint64_t job_id, int inference, int block, 
     const Layer& l = net_.layers[static_cast<std::size_t>(b.layer)];
     const std::vector<float>& in = tensor(inference, l.inputs[0]);
     const float* x = in.data();
-    if (l.op == Op::Conv) {
+    if (l.op == Op::Conv) {  // only the block's rows of the window
         const int out_w = net_.shape(l.output).w;
-        im2col_buf_.resize(static_cast<std::size_t>(l.input_rows()));
-        im2col(net_, l, in.data(), out_pixel / out_w, out_pixel % out_w, im2col_buf_.data());
-        x = im2col_buf_.data();
+        im2col_buf_.resize(static_cast<std::size_t>(b.rows));
+        im2col_rows(net_, l, in.data(), out_pixel / out_w, out_pixel % out_w, b.row_begin, b.rows, im2col_buf_.data());
+        analog_.quantize(b.layer, im2col_buf_.data(), b.rows, codes);
+        return job_output(job_id, b.cols);
     } else if (l.op == Op::Linear) {  // token `out_pixel`: its row of the input
         x = in.data() + static_cast<std::size_t>(out_pixel) * static_cast<std::size_t>(l.rows);
     } else if (l.op == Op::Lstm) {
@@ -81,18 +117,29 @@ float* PixelValues::prepare_mvm(std::uint64_t job_id, int inference, int block, 
         x = im2col_buf_.data();
     }
     analog_.quantize(b.layer, x + b.row_begin, b.rows, codes);
+    return job_output(job_id, b.cols);
+}
+
+float* PixelValues::job_output(std::uint64_t job_id, int cols) {
+    // Job ids are slots reused once an MVM is done, so this table stays as small as the MVMs in flight.
+    if (job_outputs_.size() <= job_id) job_outputs_.resize(job_id + 1);
     std::vector<float>& y = job_outputs_[job_id];
-    y.assign(static_cast<std::size_t>(b.cols), 0.0f);
+    if (y.capacity() < static_cast<std::size_t>(cols) && !free_buffers_.empty()) {  // a combined partial's buffer
+        y.swap(free_buffers_.back());
+        free_buffers_.pop_back();
+    }
+    y.assign(static_cast<std::size_t>(cols), 0.0f);
     return y.data();
 }
 
 void PixelValues::mvm_done(std::uint64_t job_id, int inference, int block, int out_pixel) {
     // The tile's raw output waits (here, or travelling as a partial sum) until every
     // row block of its pixel is there.
-    auto it = job_outputs_.find(job_id);
-    if (it == job_outputs_.end()) throw std::logic_error("PixelValues: an MVM finished that was not prepared");
-    partials_[partial_key(inference, block, out_pixel)] = std::move(it->second);
-    job_outputs_.erase(it);
+    if (job_id >= job_outputs_.size() || job_outputs_[job_id].empty())
+        throw std::logic_error("PixelValues: an MVM finished that was not prepared");
+    std::vector<float>& slot = partials_[partial_key(inference, block, out_pixel)];
+    slot.swap(job_outputs_[job_id]);  // the job's buffer becomes the partial; the slot's old one is reused
+    job_outputs_[job_id].clear();
 }
 
 // As forward_network: y = combine(row blocks), then y += bias, scattered to CHW.
@@ -111,7 +158,10 @@ void PixelValues::finish_pixel(int inference, int placement, int col_block, int 
     }
     pixel_buf_.resize(static_cast<std::size_t>(first.cols));
     analog_.combine_partials(lp.layer, col_block, part_ptrs_.data(), pixel_buf_.data(), gdc_);
-    for (auto it : its) partials_.erase(it);
+    for (auto it : its) {
+        if (free_buffers_.size() < kFreeBuffers) free_buffers_.push_back(std::move(it->second));
+        partials_.erase(it);
+    }
     if (!l.bias.empty()) add_bias(l.bias.data() + first.col_begin, first.cols, pixel_buf_.data());
     if (l.op == Op::Lstm) {  // gate pre-activations of step `pixel`, for the cell
         ensure(inference);

@@ -76,6 +76,9 @@ private:
         return values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(t)];
     }
     void ensure(int inference);  // allocates the inference's tensors at its first use
+    // The zeroed output buffer of MVM `job_id`, `cols` values.
+    float* job_output(std::uint64_t job_id, int cols);
+    static constexpr std::size_t kSpareSets = 4;  // finished inferences' tensor sets kept for reuse
     [[nodiscard]] std::size_t pixels(int t) const {
         const Shape& s = net_.shape(t);
         return static_cast<std::size_t>(s.h) * static_cast<std::size_t>(s.w);
@@ -90,7 +93,10 @@ private:
     std::vector<std::vector<std::vector<float>>> values_;      // [inference][tensor] CHW
     std::vector<std::vector<std::vector<float>>> lstm_gates_;  // [inference][layer] gates of every step (4H x T)
     std::vector<std::vector<std::vector<float>>> lstm_cell_;   // [inference][layer] cell state c_t
-    std::unordered_map<std::uint64_t, std::vector<float>> job_outputs_;  // MVMs in flight
+    std::vector<std::vector<float>> job_outputs_;  // MVMs in flight, by job id
+    std::vector<std::vector<std::vector<float>>> spare_;  // tensor sets of finished inferences
+    static constexpr std::size_t kFreeBuffers = 1024;
+    std::vector<std::vector<float>> free_buffers_;  // partial-sum buffers to reuse
     std::unordered_map<std::uint64_t, std::vector<float>> partials_;     // done, by partial_key()
     std::vector<float> im2col_buf_;
     std::vector<float> pixel_buf_;

@@ -298,12 +298,27 @@ void ChipSchedule::start() {
     input_ = std::make_unique<InputStream>(batch_, tin.pixels(), bits, static_cast<std::uint64_t>(chip_.io_bits_per_cycle),
                                            static_cast<int>(initial_states_.size()));
     inf_.assign(static_cast<std::size_t>(batch_), InferenceState{});
-    for (int n = 0; n < batch_; ++n) inf_[static_cast<std::size_t>(n)].first_input_cycle = input_->first_input_cycle(n);
+    admit();
+}
+
+void ChipSchedule::admit() {
+    // Inference n enters once n - window has left (chip.inferences_in_flight; 0: no limit).
+    const int window = chip_.inferences_in_flight;
+    while (input_->at_inference_start() && input_->next_inference() > admitted_) {
+        const int n = input_->next_inference();
+        if (window > 0 && n >= window) {
+            const std::uint64_t free = inf_[static_cast<std::size_t>(n - window)].done_cycle;
+            if (free == kNever) return;  // held back until then
+            if (free > input_->first_input_cycle(n)) input_->restart(free);
+        }
+        inf_[static_cast<std::size_t>(n)].first_input_cycle = input_->first_input_cycle(n);
+        admitted_ = n;
+    }
 }
 
 std::uint64_t ChipSchedule::next_cycle() const {
-    const std::uint64_t input = input_ ? input_->next_cycle() : kNever;
-    return events_.empty() ? input : std::min(input, events_.top().cycle);
+    const std::uint64_t input = !input_ || input_->next_inference() > admitted_ ? kNever : input_->next_cycle();
+    return std::min(input, events_.next_cycle());
 }
 
 bool ChipSchedule::finished() const {
@@ -316,13 +331,13 @@ bool ChipSchedule::finished() const {
 void ChipSchedule::run_until(std::uint64_t now_cycle) {
     for (;;) {
         // The input stream's items come before the events raised while simulating at the same cycle.
-        const std::uint64_t input = input_->next_cycle();
-        const std::uint64_t event = events_.empty() ? kNever : events_.top().cycle;
+        admit();
+        const std::uint64_t input = input_->next_inference() > admitted_ ? kNever : input_->next_cycle();
+        const std::uint64_t event = events_.next_cycle();
         if (input <= event && input <= now_cycle) {
             handle_input(input_->pop());
         } else if (event <= now_cycle) {
-            const Event e = events_.top();
-            events_.pop();
+            const Event e = events_.pop();
             handle(e);
             --inf_[static_cast<std::size_t>(e.inference)].live;
             release_if_done(e.inference);

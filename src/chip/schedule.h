@@ -55,8 +55,10 @@
 //   io_bits_per_cycle, inference after inference, as one stream of bits
 //   (input_stream.h), and collects the outputs there: each output slice leaves on
 //   the output stream, io_bits_per_cycle a cycle, after the slices before it; an
-//   inference is done when its last output bit has left.
-//   Buffers are unbounded (no back-pressure).
+//   inference is done when its last output bit has left. At most
+//   chip.inferences_in_flight inferences are on the chip: inference n's first bit
+//   enters no earlier than inference n - inferences_in_flight is done (its latency
+//   counts from then). Within the chip, buffers are unbounded (no back-pressure).
 #pragma once
 
 #include <cstdint>
@@ -71,6 +73,7 @@
 #include "digital/matmul_unit.h"
 #include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
+#include "src/chip/event_queue.h"
 #include "src/chip/input_stream.h"
 #include "src/chip/pixel_values.h"
 #include "src/mapping/mapper.h"
@@ -272,6 +275,8 @@ private:
     [[nodiscard]] int* need(int inference);
     void release_if_done(int inference);
     void handle_input(const InputStream::Item& item);
+    // Lets the input stream go on to its next inference once the in-flight window has room.
+    void admit();
     void push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel);
     void handle(const Event& e);
     // An output slice of `values` values reached the I/O tile: it leaves on the output stream.
@@ -345,6 +350,7 @@ private:
     std::vector<std::vector<int>> need_slots_;  // counters of the inferences in flight
     std::vector<int> free_need_slots_;
     std::unique_ptr<InputStream> input_;
+    int admitted_ = -1;  // the last inference whose input may stream in (first_input_cycle set)
     std::vector<Dest> initial_states_;  // every LSTM's recurrent destinations, in layer order
     std::vector<MvmJob> jobs_;          // MVMs in flight, by job id (slots reused once done)
     std::vector<std::uint64_t> free_jobs_;
@@ -361,7 +367,7 @@ private:
     std::vector<std::uint64_t> digital_layer_macs_;         // [network layer]
     std::vector<int> heavy_gdpu_, heavy_mmu_;               // whole-tensor ops given to each unit
     std::vector<int> mmu_hint_;                             // [tensor] the matmul unit its rows came from, or -1
-    std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+    EventQueue<Event> events_;
     std::uint64_t seq_ = 0;
     std::uint64_t output_stream_free_ = 0;  // the output stream is busy until this cycle
 
