@@ -91,7 +91,8 @@ TrainSetup load_train_setup(const std::string& config, std::string workload, con
 double chip_forward_batch_ns(const RunConfig& rc, const Network& net, int batch) {
     const SanitizerStackRestore restore;  // run_chip() calls sc_start() (sim_context.h)
     const ChipRunResult r = run_chip(rc.tile, rc.chip, net, rc.seed, batch);
-    return r.done_cycles.empty() ? 0.0 : static_cast<double>(r.done_cycles.back()) / r.clock_ghz;
+    // simulated_ns: cycle 0 to the last inference's end (done_cycles are per-inference latencies).
+    return r.simulated_ns;
 }
 
 }  // namespace
