@@ -300,6 +300,11 @@ void fold_batch_norm(Layer& layer, const std::vector<float>& gamma, const std::v
                                         int oy, int ox);
 // Same, into a caller-owned buffer of layer.rows floats (no allocation per pixel).
 void im2col(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, float* out);
+// Same, for an input of shape `in` under window `win`.
+void im2col(const Shape& in, const Window& win, const float* input_chw, int oy, int ox, float* out);
+// The adjoint of im2col: adds the vector `col` of output pixel (oy, ox) back into the
+// input positions it was gathered from (padding positions are dropped).
+void col2im_add(const Shape& in, const Window& win, const float* col, int oy, int ox, float* input_chw);
 
 // y[0..cols) = W x for one input vector x[0..input_rows()) of a weight layer (no bias;
 // a grouped Conv multiplies each group's rows by its block).

@@ -1,6 +1,7 @@
 #include "aimcsim/network.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -298,17 +299,37 @@ void fold_batch_norm(Layer& layer, const std::vector<float>& gamma, const std::v
 }
 
 void im2col(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, float* out) {
-    const Shape& in = net.shape(conv.inputs.at(0));
-    const Window& win = conv.window;
+    im2col(net.shape(conv.inputs.at(0)), conv.window, input_chw, oy, ox, out);
+}
+
+namespace {
+
+// Calls at(i, index) for the i-th entry of output pixel (oy, ox)'s im2col vector, in
+// (cin, ky, kx) order; index is the input position it reads, or -1 where it covers padding.
+template <class At> void for_each_window_tap(const Shape& in, const Window& win, int oy, int ox, At at) {
     const int y0 = oy * win.stride_h - win.pad_top;
     const int x0 = ox * win.stride_w - win.pad_left;
+    std::size_t i = 0;
     for (int c = 0; c < in.c; ++c)
         for (int ky = 0; ky < win.kernel_h; ++ky)
-            for (int kx = 0; kx < win.kernel_w; ++kx) {
+            for (int kx = 0; kx < win.kernel_w; ++kx, ++i) {
                 const int y = y0 + ky, x = x0 + kx;
                 const bool inside = y >= 0 && y < in.h && x >= 0 && x < in.w;
-                *out++ = inside ? input_chw[(static_cast<std::size_t>(c) * in.h + y) * in.w + x] : 0.0f;
+                at(i, inside ? (static_cast<std::ptrdiff_t>(c) * in.h + y) * in.w + x : std::ptrdiff_t{-1});
             }
+}
+
+}  // namespace
+
+void im2col(const Shape& in, const Window& win, const float* input_chw, int oy, int ox, float* out) {
+    for_each_window_tap(in, win, oy, ox,
+                        [&](std::size_t i, std::ptrdiff_t at) { out[i] = at >= 0 ? input_chw[at] : 0.0f; });
+}
+
+void col2im_add(const Shape& in, const Window& win, const float* col, int oy, int ox, float* input_chw) {
+    for_each_window_tap(in, win, oy, ox, [&](std::size_t i, std::ptrdiff_t at) {
+        if (at >= 0) input_chw[at] += col[i];
+    });
 }
 
 std::vector<float> im2col(const Network& net, const Layer& conv, const std::vector<float>& input_chw, int oy, int ox) {

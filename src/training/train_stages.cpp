@@ -75,37 +75,14 @@ std::vector<StageSpec> training_stages(const Network& net) {
 }
 
 void im2col_image(const StageSpec& conv, const float* in_chw, float* cols) {
-    const Shape& in = conv.in;
-    const Window& w = conv.window;
     for (int oy = 0; oy < conv.out.h; ++oy)
-        for (int ox = 0; ox < conv.out.w; ++ox) {
-            const int y0 = oy * w.stride_h - w.pad_top, x0 = ox * w.stride_w - w.pad_left;
-            for (int c = 0; c < in.c; ++c)
-                for (int ky = 0; ky < w.kernel_h; ++ky)
-                    for (int kx = 0; kx < w.kernel_w; ++kx) {
-                        const int y = y0 + ky, x = x0 + kx;
-                        const bool inside = y >= 0 && y < in.h && x >= 0 && x < in.w;
-                        *cols++ = inside ? in_chw[(static_cast<std::size_t>(c) * in.h + y) * in.w + x] : 0.0F;
-                    }
-        }
+        for (int ox = 0; ox < conv.out.w; ++ox, cols += conv.rows) im2col(conv.in, conv.window, in_chw, oy, ox, cols);
 }
 
 void col2im_image(const StageSpec& conv, const float* cols, float* in_chw) {
-    const Shape& in = conv.in;
-    const Window& w = conv.window;
-    std::fill(in_chw, in_chw + in.size(), 0.0F);
+    std::fill(in_chw, in_chw + conv.in.size(), 0.0F);
     for (int oy = 0; oy < conv.out.h; ++oy)
-        for (int ox = 0; ox < conv.out.w; ++ox) {
-            const int y0 = oy * w.stride_h - w.pad_top, x0 = ox * w.stride_w - w.pad_left;
-            for (int c = 0; c < in.c; ++c)
-                for (int ky = 0; ky < w.kernel_h; ++ky)
-                    for (int kx = 0; kx < w.kernel_w; ++kx) {
-                        const int y = y0 + ky, x = x0 + kx;
-                        const float v = *cols++;
-                        if (y >= 0 && y < in.h && x >= 0 && x < in.w)
-                            in_chw[(static_cast<std::size_t>(c) * in.h + y) * in.w + x] += v;
-                    }
-        }
+        for (int ox = 0; ox < conv.out.w; ++ox, cols += conv.rows) col2im_add(conv.in, conv.window, cols, oy, ox, in_chw);
 }
 
 namespace {
