@@ -27,6 +27,14 @@ std::unique_ptr<TileModel> make_tile(const std::string& yaml) {
 
 using test::random_block;
 
+// The first n Fashion-MNIST test images, each a CHW vector.
+std::vector<std::vector<float>> fmnist_test_images(std::size_t n) {
+    const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", n);
+    std::vector<std::vector<float>> images;
+    for (std::size_t i = 0; i < test.count; ++i) images.push_back(test.image(i));
+    return images;
+}
+
 // n input vectors of `rows` codes, row-major.
 std::vector<std::int8_t> random_inputs(int n, int rows, std::uint64_t seed) {
     Rng rng(seed, Stream::Inputs, {});
@@ -223,9 +231,7 @@ TEST_CASE("the batched network engine gives each image the same bits in any chun
           "[gemm][accuracy]") {
     const Network net = load_onnx(test::source_path("workloads/onnx/fmnist_cnn_hwa.onnx"));
     const Mapping map = map_network(net, 256, 256, 8, 8);
-    const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 13);
-    std::vector<std::vector<float>> images;
-    for (std::size_t i = 0; i < test.count; ++i) images.push_back(test.image(i));
+    const std::vector<std::vector<float>> images = fmnist_test_images(13);
     const TileConfig tile = TileConfig::parse(ConfigNode::parse_yaml("model: hermes\ndevice: {model: pcm}\n", "t"));
     AnalogNetwork chip(net, map, tile, 3, std::vector<std::vector<float>>(images.begin(), images.begin() + 4), 1.0, 2);
     chip.set_time(3600.0);
@@ -256,9 +262,7 @@ TEST_CASE("batched and per-pixel engines differ far less than two noise draws do
     for (const char* mode : {"one_phase", "four_phase"}) {
         const Network net = load_onnx(test::source_path("workloads/onnx/fmnist_mlp_hwa.onnx"));
         const Mapping map = map_network(net, 256, 256, 8, 8);
-        const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 40);
-        std::vector<std::vector<float>> images;
-        for (std::size_t i = 0; i < test.count; ++i) images.push_back(test.image(i));
+        const std::vector<std::vector<float>> images = fmnist_test_images(40);
         const TileConfig tile = TileConfig::parse(ConfigNode::parse_yaml(
             std::string("model: hermes\ndevice: {model: hermes_pcm}\ninput: {mode: ") + mode + "}\n", "t"));
         AnalogNetwork chip(net, map, tile, 2, images, 1.0, 2);
@@ -289,9 +293,7 @@ TEST_CASE("the batched executor with a per-row float kernel gives forward_float'
     // bias, scatter and the digital layers must match the per-image executor exactly.
     for (const char* model : {"fmnist_cnn_hwa", "fmnist_mlp_hwa"}) {
         const Network net = load_onnx(test::source_path(std::string("workloads/onnx/") + model + ".onnx"));
-        const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 5);
-        std::vector<std::vector<float>> images;
-        for (std::size_t i = 0; i < test.count; ++i) images.push_back(test.image(i));
+        const std::vector<std::vector<float>> images = fmnist_test_images(5);
         const auto out =
             forward_network_batch(net, images, [&](int layer, int n, const float* x, float* y, const int*, const int*) {
                 const Layer& l = net.layers[static_cast<std::size_t>(layer)];
@@ -311,9 +313,7 @@ TEST_CASE("quantising each layer input once and gathering codes gives the bits o
     // a float kernel calling layer_mvm_batch quantises every im2col row (padding included).
     const Network net = load_onnx(test::source_path("workloads/onnx/fmnist_cnn_hwa.onnx"));
     const Mapping map = map_network(net, 256, 256, 8, 8);
-    const Dataset test = load_fashion_mnist(kFashionMnistDir, "t10k", 6);
-    std::vector<std::vector<float>> images;
-    for (std::size_t i = 0; i < test.count; ++i) images.push_back(test.image(i));
+    const std::vector<std::vector<float>> images = fmnist_test_images(6);
     const TileConfig tile = TileConfig::parse(ConfigNode::parse_yaml("model: hermes\ndevice: {model: pcm}\n", "t"));
     AnalogNetwork chip(net, map, tile, 5, images, 1.0, 1);
     chip.set_time(3600.0);

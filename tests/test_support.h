@@ -1,6 +1,10 @@
 // Helpers shared by the tests.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <initializer_list>
 
 #include "aimcsim/core/error.h"
 #include "src/core/sim_context.h"
@@ -72,6 +77,25 @@ inline CommandResult run_command(const std::string& command) {
 
 // Runs the aimcsim CLI with `args` (already shell-quoted as needed).
 inline CommandResult run_cli(const std::string& args) { return run_command(std::string(AIMCSIM_CLI) + " " + args); }
+
+// Starts the aimcsim CLI with `args` in a child process, its stdout and stderr silenced,
+// and returns the child's pid (for tests that signal a run mid-way); -1 if fork fails.
+inline pid_t spawn_cli(std::initializer_list<std::string> args) {
+    std::vector<std::string> argv_s{AIMCSIM_CLI};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execv(AIMCSIM_CLI, argv.data());
+        _exit(127);
+    }
+    return pid;
+}
 
 // The message of the InputError that f() throws (fails the test if none is thrown).
 template <typename F> std::string error_of(F&& f) {

@@ -282,16 +282,8 @@ TEST_CASE("sweep: SIGKILL mid-sweep then --resume gives every point exactly once
     const std::string out = dir.str() + "/out";
     const std::string jsonl = out + "/results.jsonl";
 
-    const pid_t pid = fork();
+    const pid_t pid = test::spawn_cli({"sweep", f, "--out", out, "--jobs", "2"});
     REQUIRE(pid >= 0);
-    if (pid == 0) {
-        const int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        execl(AIMCSIM_CLI, AIMCSIM_CLI, "sweep", f.c_str(), "--out", out.c_str(), "--jobs", "2",
-              static_cast<char*>(nullptr));
-        _exit(127);
-    }
     // Kill it once at least one row is written (bounded wait).
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     size_t rows_before = 0;

@@ -89,18 +89,10 @@ TEST_CASE("train: SIGINT stops after the current batch, the report holds the fin
           "[training]") {
     test::TempDir dir;
     const std::string out = dir.str() + "/out";
-    const pid_t pid = fork();
+    // Many short epochs of the float rule: the signal comes mid-run.
+    const pid_t pid = test::spawn_cli({"train", kTrainConfig, "--workload", kMlp, "--rule", "float", "--epochs", "1000",
+                                       "--samples", "256", "--set", "training.test_samples=20", "--out", out});
     REQUIRE(pid >= 0);
-    if (pid == 0) {
-        const int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        // Many short epochs of the float rule: the signal comes mid-run.
-        execl(AIMCSIM_CLI, AIMCSIM_CLI, "train", kTrainConfig.c_str(), "--workload", kMlp.c_str(), "--rule", "float",
-              "--epochs", "1000", "--samples", "256", "--set", "training.test_samples=20", "--out", out.c_str(),
-              static_cast<char*>(nullptr));
-        _exit(127);
-    }
     // Signal once the first epoch's report is written (bounded wait).
     const std::string report = out + "/report.json";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -43,6 +43,17 @@ StageSpec digital(StageKind kind, Shape in, Shape out) {
     return s;
 }
 
+StageSpec dense(int rows, int cols) {
+    StageSpec s;
+    s.name = "dense";
+    s.kind = StageKind::Dense;
+    s.in = {rows, 1, 1};
+    s.out = {cols, 1, 1};
+    s.rows = rows;
+    s.cols = cols;
+    return s;
+}
+
 // conv 1x5x5 -> 2x5x5 (3x3, pad 1), relu, maxpool 2/2 -> 2x2x2, conv -> 3x2x2 (3x3, pad 1),
 // flatten, dense 12 -> 4.
 std::vector<StageSpec> tiny_cnn() {
@@ -52,14 +63,7 @@ std::vector<StageSpec> tiny_cnn() {
     s.push_back(digital(StageKind::MaxPool, {2, 5, 5}, {2, 2, 2}));
     s.push_back(conv({2, 2, 2}, 3, 3, 1));
     s.push_back(digital(StageKind::Flatten, {3, 2, 2}, {12, 1, 1}));
-    StageSpec d;
-    d.name = "dense";
-    d.kind = StageKind::Dense;
-    d.in = {12, 1, 1};
-    d.out = {4, 1, 1};
-    d.rows = 12;
-    d.cols = 4;
-    s.push_back(d);
+    s.push_back(dense(12, 4));
     return s;
 }
 
@@ -183,15 +187,7 @@ TEST_CASE("conv training: pooling before the first weight layer passes no error 
           "[training]") {
     // maxpool 2/2 of a 1x4x4 image, flatten, dense 4 -> 2 with zero weights (float rule).
     std::vector<StageSpec> specs = {digital(StageKind::MaxPool, {1, 4, 4}, {1, 2, 2}),
-                                    digital(StageKind::Flatten, {1, 2, 2}, {4, 1, 1})};
-    StageSpec d;
-    d.name = "dense";
-    d.kind = StageKind::Dense;
-    d.in = {4, 1, 1};
-    d.out = {2, 1, 1};
-    d.rows = 4;
-    d.cols = 2;
-    specs.push_back(d);
+                                    digital(StageKind::Flatten, {1, 2, 2}, {4, 1, 1}), dense(4, 2)};
     StageChain chain(specs, TileConfig(), settings_from("{rule: float}"), 1,
                      [](const StageSpec&, std::size_t) { return std::vector<float>(8, 0.0F); });
     std::vector<float> x(16);
