@@ -72,6 +72,23 @@ TEST_CASE("keyed normals: mean, variance, fourth moment and tail mass of N(0,1)"
     CHECK(beyond4 > 0);  // the exact tail method is exercised
 }
 
+TEST_CASE("normal strata: the generated bounds are the normal quantiles at k over 4096", "[rng]") {
+    // The table is generated with a correctly rounded erfc (scripts/gen_normal_quantiles.py);
+    // glibc's erfc is within an ulp or so, so Phi(q[k]) by it must give k / 4096 back to
+    // about 1e-16 relative, and the same bisection on it must land within a few ulps.
+    const double* q = Rng::normal_quantiles();
+    REQUIRE(q[0] == 0.0);
+    REQUIRE(q[Rng::kStrata] == 0.0);
+    for (unsigned k = 1; k < Rng::kStrata; ++k) {
+        const double p = static_cast<double>(k) / Rng::kStrata;
+        CHECK(0.5 * std::erfc(-q[k] / std::sqrt(2.0)) == Approx(p).epsilon(1e-12));
+        if (k > 1) CHECK(q[k] > q[k - 1]);
+        CHECK(q[k] == Approx(-q[Rng::kStrata - k]).margin(1e-14));  // symmetric about 0
+    }
+    CHECK(q[Rng::kStrata / 2] == Approx(0.0).margin(1e-15));
+    CHECK(q[2048 + 1024] == Approx(0.6744897501960817).epsilon(1e-14));  // Phi^-1(0.75), tables
+}
+
 TEST_CASE("cco: convert_batch gives every read the counts convert() gives it with its own stream", "[adc]") {
     const auto adc = Registry<AdcModel>::instance().create(ConfigNode::parse_yaml("model: cco\n", "a.yaml"));
     const int cols = 70;
