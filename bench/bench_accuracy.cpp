@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "src/app/run_config.h"
@@ -123,8 +124,20 @@ void bench_model(const std::string& file, const TileConfig& tile, const Dataset&
 
 // libsystemc provides main(); entry points of programs linked with it are sc_main.
 int sc_main(int argc, char** argv) {
-    const std::size_t samples = argc > 1 ? std::stoul(argv[1]) : 10000;
-    const std::size_t images = argc > 2 ? std::stoul(argv[2]) : 2000;
+    // A count, or a usage message and exit 2 (std::stoul alone accepts "12abc" and throws on "-h").
+    auto count_arg = [&](int i, std::size_t fallback) -> std::size_t {
+        if (argc <= i) return fallback;
+        const std::string s = argv[i];
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9) {
+            std::fprintf(stderr, "bench_accuracy: argument %d is '%s', expected a count of images\n"
+                                 "usage: bench_accuracy [samples of part 1 (10000; 0 skips it)] [images of part 2 (2000)]\n",
+                         i, s.c_str());
+            std::exit(2);
+        }
+        return std::stoul(s);
+    };
+    const std::size_t samples = count_arg(1, 10000);
+    const std::size_t images = count_arg(2, 2000);
     const std::string dir = AIMCSIM_SOURCE_DIR;
     try {
         const RunConfig rc = load_run_config(dir + "/configs/hermes64.yaml", {});
