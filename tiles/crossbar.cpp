@@ -253,7 +253,10 @@ __attribute__((target("avx2"))) void accumulate_columns_avx2(const float* const*
     }
 }
 
-const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+const bool kHaveAvx2 = [] {
+    __builtin_cpu_init();  // (this initialiser may run before libgcc's own)
+    return __builtin_cpu_supports("avx2") != 0;
+}();
 #endif
 
 // Rows are handled in groups of this many (buffers on the stack).
