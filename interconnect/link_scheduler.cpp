@@ -37,8 +37,13 @@ std::uint64_t LinkScheduler::flits(std::uint64_t bits) const {
 
 HopReservation LinkScheduler::reserve_hop(int link, std::uint64_t head_cycle, std::uint64_t bits,
                                           std::vector<HopRecord>& trail) {
-    LinkState& state = links_.at(link);
-    const std::uint64_t f = flits(bits);
+    (void)links_.at(link);  // (range check)
+    return book_hop(link, head_cycle, bits, flits(bits), trail);
+}
+
+HopReservation LinkScheduler::book_hop(int link, std::uint64_t head_cycle, std::uint64_t bits, std::uint64_t f,
+                                       std::vector<HopRecord>& trail) {
+    LinkState& state = links_[static_cast<std::size_t>(link)];
     HopReservation hop;
     hop.start_cycle = contention_ ? std::max(head_cycle, state.busy_until_cycle) : head_cycle;
     hop.stall_cycles = hop.start_cycle - head_cycle;
@@ -66,7 +71,9 @@ HopReservation LinkScheduler::reserve_hop(int link, std::uint64_t head_cycle, st
             it->end_cycle = end;
         }
     }
-    trail.push_back(HopRecord{link, hop.start_cycle + f});
+    trail.emplace_back();  // (filled in place: a record built on the stack and copied stalled the store buffer)
+    trail.back().link = link;
+    trail.back().end_cycle = hop.start_cycle + f;
     return hop;
 }
 
@@ -96,7 +103,7 @@ Delivery LinkScheduler::send(int src_tile, int dst_tile, std::uint64_t bits, std
         // A packet longer than the buffers can hold the links behind it: the general path.
         trail_.clear();
         for (int link : path) {
-            const HopReservation hop = reserve_hop(link, head_cycle, bits, trail_);
+            const HopReservation hop = book_hop(link, head_cycle, bits, f, trail_);
             d.stall_cycles += hop.stall_cycles;
             head_cycle = hop.start_cycle + latency;
         }

@@ -121,6 +121,9 @@ public:
     [[nodiscard]] double utilisation(int link) const;
 
 private:
+    // reserve_hop() for a packet of `f` flits.
+    HopReservation book_hop(int link, std::uint64_t head_cycle, std::uint64_t bits, std::uint64_t f,
+                            std::vector<HopRecord>& trail);
     struct LinkState {
         std::uint64_t busy_until_cycle = 0;
         LinkStats stats;

@@ -48,9 +48,11 @@ void ChipSchedule::block_input(int inference, int block, int source, int pixel, 
     const auto ry = outputs_covering(pixel / tin.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
     const auto rx = outputs_covering(pixel % tin.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
     const LayerPlacement& lp = map_.layers[static_cast<std::size_t>(lpi)];
+    const bool all_mine = lp.replicas == 1;  // (skips a division per output pixel)
     for (int oy = ry.first; oy <= ry.second; ++oy) {
         for (int ox = rx.first; ox <= rx.second; ++ox) {
-            if (lp.replica_of_pixel(oy * out.w + ox) == b.replica) ready(oy * out.w + ox);  // this copy's pixels
+            const int o = oy * out.w + ox;
+            if (all_mine || lp.replica_of_pixel(o) == b.replica) ready(o);  // this copy's pixels
         }
     }
 }
