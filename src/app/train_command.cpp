@@ -95,6 +95,33 @@ double chip_forward_batch_ns(const RunConfig& rc, const Network& net, int batch)
     return r.simulated_ns;
 }
 
+// The SystemC chip's time of one training step: the forward pass of the step's batch,
+// then its backward pass, updates and pulses (src/chip/train_step.h) as its update did them.
+ChipStepTimes chip_training_step(const RunConfig& rc, const Network& net, const TrainingSettings& s,
+                                 const StepRecord& step) {
+    TrainStepPlan plan;
+    plan.digital_macs_per_cycle = s.digital_macs_per_cycle;
+    for (const StepRecord::Layer& l : step.layers) {
+        TrainStepLayer tl;
+        tl.vectors = l.vectors;
+        for (const BlockUpdate& b : l.blocks)
+            tl.blocks.push_back(TrainStepBlock{b.row_begin, b.col_begin, b.rows, b.cols, b.programming_ns});
+        plan.layers.push_back(std::move(tl));
+    }
+    ChipRunOptions opts;
+    opts.seed = rc.seed;
+    opts.batch = step.batch;
+    opts.train = &plan;
+    const SanitizerStackRestore restore;  // run_chip() calls sc_start() (sim_context.h)
+    const ChipRunResult r = run_chip(rc.tile, rc.chip, net, opts);
+    ChipStepTimes t;
+    t.forward_ns = r.simulated_ns;
+    t.backward_ns = r.train_backward_ns;
+    t.update_ns = r.train_update_ns;
+    t.programming_ns = r.train_programming_ns;
+    return t;
+}
+
 }  // namespace
 
 void validate_train(const std::string& config, const std::vector<std::string>& overrides) {
@@ -149,7 +176,10 @@ int run_train_command(const std::vector<std::string>& args) {
     job.tile = rc.tile;
     job.seed = rc.seed;
     job.settings = setup.settings;
-    if (job.settings.rule != TrainingRule::Float) job.chip_forward_batch_ns = chip_forward_batch_ns(rc, net, job.settings.batch);
+    if (job.settings.rule != TrainingRule::Float) {
+        job.chip_forward_batch_ns = chip_forward_batch_ns(rc, net, job.settings.batch);
+        job.chip_step = [&](const StepRecord& step) { return chip_training_step(rc, net, job.settings, step); };
+    }
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
     const auto write = [&](const TrainingResult& r) {
         if (out_dir.empty()) return;

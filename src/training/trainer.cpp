@@ -149,6 +149,13 @@ TrainingResult train_network(const TrainingJob& job) {
             }
             cost.images = n;
             cost.steps = 1;
+            if (analog && step == 0 && job.chip_step) {
+                StepRecord rec0;
+                rec0.batch = n;
+                for (const TrainedLayer* l : layers) rec0.layers.push_back({l->last_update_vectors(), l->last_update()});
+                r.chip_step = job.chip_step(rec0);
+                r.model_step = cost;
+            }
             t_chip_s += cost.latency_ns() * 1e-9;
             rec.cost += cost;
             ++step;

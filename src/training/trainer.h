@@ -34,6 +34,24 @@ struct DriftPoint {
     double top1 = 0.0;
 };
 
+// What one step's update did, per weight layer in order: the error vectors through it
+// (batch x output pixels) and each block's programming time.
+struct StepRecord {
+    struct Layer {
+        int vectors = 0;
+        std::vector<BlockUpdate> blocks;
+    };
+    int batch = 0;
+    std::vector<Layer> layers;
+};
+
+// The SystemC chip's time of one training step, split so that the parts add up to it
+// (each phase the time it adds after the one before; src/chip/train_step.h).
+struct ChipStepTimes {
+    double forward_ns = 0.0, backward_ns = 0.0, update_ns = 0.0, programming_ns = 0.0;
+    [[nodiscard]] double step_ns() const { return forward_ns + backward_ns + update_ns + programming_ns; }
+};
+
 struct TrainingResult {
     std::string model;
     TrainingRule rule = TrainingRule::MixedPrecision;
@@ -55,6 +73,10 @@ struct TrainingResult {
     // pipelined across pixels, layers and images); 0 when not computed (rule float).
     double forward_batch_ns = 0.0;
     double chip_forward_batch_ns = 0.0;
+    // The first step (step 0) of the training on the SystemC chip, and the analytic
+    // model's figures for the same step; zero when not simulated.
+    ChipStepTimes chip_step;
+    TrainingCost model_step;
 };
 
 struct TrainingJob {
@@ -66,6 +88,8 @@ struct TrainingJob {
     std::function<void(const TrainingResult&)> on_epoch;
     // The SystemC chip's forward time of one batch (TrainingResult::chip_forward_batch_ns).
     double chip_forward_batch_ns = 0.0;
+    // Times step 0 on the SystemC chip from what its update did (may be empty: not simulated).
+    std::function<ChipStepTimes(const StepRecord&)> chip_step;
     // Set from outside (SIGINT): the loop stops after the current batch, the epoch is dropped.
     const std::atomic<bool>* stop = nullptr;
 };

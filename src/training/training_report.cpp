@@ -88,6 +88,20 @@ std::string training_report_json(const TrainingResult& r, const std::string& con
     t["interrupted"] = r.interrupted;
     t["forward_batch_ns"] = r.forward_batch_ns;
     t["chip_forward_batch_ns"] = r.chip_forward_batch_ns;
+    // Step 0 on the SystemC chip (each phase the time it adds) and in the analytic model.
+    const ChipStepTimes& c = r.chip_step;
+    t["chip_step_ns"] = c.step_ns();
+    t["chip_step_phases_ns"] = {{"forward", c.forward_ns},
+                                {"backward", c.backward_ns},
+                                {"update", c.update_ns},
+                                {"programming", c.programming_ns}};
+    const TrainingCost& m = r.model_step;
+    t["model_step_ns"] = m.latency_ns();
+    t["model_step_phases_ns"] = {{"forward", m.forward_ns},
+                                 {"backward", m.backward_ns},
+                                 {"update", m.digital_ns},
+                                 {"programming", m.programming_ns}};
+    t["model_step_pulses"] = m.pulses;
     json epochs = json::array();
     for (const EpochRecord& e : r.epochs) {
         json j;
@@ -123,6 +137,15 @@ std::string training_report_text(const TrainingResult& r, const std::string& con
                       "forward MVMs of a batch: %.3f us in the model (image after image), %.3f us on the SystemC chip "
                       "(pipelined)\n",
                       r.forward_batch_ns * 1e-3, r.chip_forward_batch_ns * 1e-3);
+        out << buf;
+        const ChipStepTimes& c = r.chip_step;
+        const TrainingCost& m = r.model_step;
+        std::snprintf(buf, sizeof buf,
+                      "first training step (%ld pulses): %.3f us on the SystemC chip (forward %.3f, backward %.3f, "
+                      "update %.3f, programming %.3f), %.3f us in the model (%.3f, %.3f, %.3f, %.3f)\n",
+                      m.pulses, c.step_ns() * 1e-3, c.forward_ns * 1e-3, c.backward_ns * 1e-3, c.update_ns * 1e-3,
+                      c.programming_ns * 1e-3, m.latency_ns() * 1e-3, m.forward_ns * 1e-3, m.backward_ns * 1e-3,
+                      m.digital_ns * 1e-3, m.programming_ns * 1e-3);
         out << buf;
     }
     out << "\nepoch  loss    train   test    pulses       refreshes  energy_uJ  prog_%   latency_ms  per_batch_us  "
