@@ -3,6 +3,10 @@
 // cycles from hermes64's tile and link timing (tests/chip_test_support.h).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "src/chip/chip_run.h"
 #include "tests/chip_test_support.h"
 
@@ -75,28 +79,19 @@ TEST_CASE("train step: a step without pulses has no programming time", "[chip][t
     CHECK(only_fc2.train_step.step_end_cycle == 476);
 }
 
-TEST_CASE("train step: a column-split layer adds its transposed partial sums at column block 0",
+TEST_CASE("train step: a run without pulses, its tail extended by the pulses, equals the run with them",
           "[chip][training]") {
-    // fc (16 -> 300) holds its columns on two tiles: 0..255 on tile 0, 256..299 on tile 1;
-    // fc0 (8 -> 16) before it shares... (one layer below, on the next tile)
-    const test::ChipConfig cfg = test::hermes64_chip(1, 3, {"chip.interconnect.model=hermes"});
-    const Network net = test::layer_list_net(
-        "input: {c: 8}\nlayers:\n  - {name: fc0, type: dense, out: 16}\n  - {name: fc, type: dense, out: 300}\n");
-    TrainStepPlan plan;
-    plan.digital_macs_per_cycle = 128;
-    plan.layers.push_back(TrainStepLayer{1, {TrainStepBlock{0, 0, 8, 16, 0.0}}});
-    plan.layers.push_back(TrainStepLayer{1, {TrainStepBlock{0, 0, 16, 256, 0.0}, TrainStepBlock{0, 256, 16, 44, 0.0}}});
-    ChipRunOptions opts;
-    opts.batch = 1;
-    opts.train = &plan;
-    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
-    REQUIRE(r.mapping.layers[1].col_blocks == 2);
-    const TileBlock& c0 = r.mapping.blocks[static_cast<std::size_t>(r.mapping.layers[1].block_index(0, 0))];
-    const TileBlock& c1 = r.mapping.blocks[static_cast<std::size_t>(r.mapping.layers[1].block_index(0, 1))];
-    const TileBlock& below = r.mapping.blocks[static_cast<std::size_t>(r.mapping.layers[0].first_block)];
-    const TrainStepTiming& t = r.train_step;
-    CHECK(t.transposed_mvms == 2);
-    (void)c0;
-    (void)c1;
-    (void)below;
+    const ChipRunResult zero = run_step(two_dense_plan(0.0, 0.0));
+    REQUIRE(zero.train_step.update_done_cycle.size() == 2);
+    CHECK(zero.train_step.update_done_cycle[0] == 476);  // fc1 (above)
+    CHECK(zero.train_step.update_done_cycle[1] == 442);  // fc2
+    for (const auto& [fc1_ns, fc2_ns] : std::vector<std::pair<double, double>>{{10.0, 25.0}, {0.0, 40.0}, {3.0, 0.0}}) {
+        const TrainStepPlan plan = two_dense_plan(fc1_ns, fc2_ns);
+        const std::uint64_t tail =
+            step_end_with_pulses(zero.train_step, block_pulse_cycles(zero.mapping, plan, zero.clock_ghz));
+        // By hand: max(476, 476 + fc1, 442 + fc2).
+        const auto hand = static_cast<std::uint64_t>(std::max({476.0, 476.0 + fc1_ns, 442.0 + fc2_ns}));
+        CHECK(tail == hand);
+        CHECK(run_step(plan).train_step.step_end_cycle == hand);
+    }
 }

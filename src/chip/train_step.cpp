@@ -21,6 +21,7 @@ TrainStep::TrainStep(const Mapping& map, const ChipParams& chip, Interconnect& n
     error_need_.assign(nb, std::vector<int>(static_cast<std::size_t>(batch), 0));
     images_need_.assign(nb, 0);
     psum_need_.resize(nb);
+    pulse_cycles_ = block_pulse_cycles(map, plan, clock_ghz);
     const int last = static_cast<int>(map.layers.size()) - 1;
     for (int l = 0; l <= last; ++l) {
         const LayerPlacement& lp = map.layers[static_cast<std::size_t>(l)];
@@ -56,14 +57,29 @@ int TrainStep::overlap(int layer, int r0, int r1, const TileBlock& below) const 
     return static_cast<int>(std::max(0LL, std::min<long long>(r1, hi) - std::max<long long>(r0, lo)));
 }
 
-double TrainStep::programming_ns(int layer, const TileBlock& b) const {
-    double ns = 0.0;
-    for (const TrainStepBlock& t : plan_.layers[static_cast<std::size_t>(layer)].blocks) {
-        const bool rows = t.row_begin < b.row_begin + b.rows && b.row_begin < t.row_begin + t.rows;
-        const bool cols = t.col_begin < b.col_begin + b.cols && b.col_begin < t.col_begin + t.cols;
-        if (rows && cols) ns = std::max(ns, t.programming_ns);
+std::vector<std::uint64_t> block_pulse_cycles(const Mapping& map, const TrainStepPlan& plan, double clock_ghz) {
+    std::vector<std::uint64_t> cycles(map.blocks.size(), 0);
+    for (std::size_t bi = 0; bi < map.blocks.size(); ++bi) {
+        const TileBlock& b = map.blocks[bi];
+        const int layer = map.placement_of_layer[static_cast<std::size_t>(b.layer)];
+        if (layer < 0 || static_cast<std::size_t>(layer) >= plan.layers.size()) continue;
+        double ns = 0.0;
+        for (const TrainStepBlock& t : plan.layers[static_cast<std::size_t>(layer)].blocks) {
+            const bool rows = t.row_begin < b.row_begin + b.rows && b.row_begin < t.row_begin + t.rows;
+            const bool cols = t.col_begin < b.col_begin + b.cols && b.col_begin < t.col_begin + t.cols;
+            if (rows && cols) ns = std::max(ns, t.programming_ns);
+        }
+        // Whole cycles (a hair over an integer from the ns product rounds down to it).
+        cycles[bi] = static_cast<std::uint64_t>(std::ceil(ns * clock_ghz - 1e-9));
     }
-    return ns;
+    return cycles;
+}
+
+std::uint64_t step_end_with_pulses(const TrainStepTiming& t, const std::vector<std::uint64_t>& pulse_cycles) {
+    std::uint64_t end = t.update_end_cycle;
+    for (std::size_t b = 0; b < t.update_done_cycle.size() && b < pulse_cycles.size(); ++b)
+        if (t.update_done_cycle[b] > 0 && pulse_cycles[b] > 0) end = std::max(end, t.update_done_cycle[b] + pulse_cycles[b]);
+    return end;
 }
 
 void TrainStep::push(std::uint64_t cycle, int kind, int layer, int block, int image, int pixel) {
@@ -74,6 +90,7 @@ void TrainStep::push(std::uint64_t cycle, int kind, int layer, int block, int im
 TrainStepTiming TrainStep::run(std::uint64_t forward_end_cycle, const Occupy& occupy) {
     occupy_ = &occupy;
     t_ = TrainStepTiming{};
+    t_.update_done_cycle.assign(map_.blocks.size(), 0);
     t_.forward_end_cycle = t_.backward_end_cycle = forward_end_cycle;
     const int last = static_cast<int>(map_.layers.size()) - 1;
     if (last < 0) return t_;
@@ -149,8 +166,8 @@ void TrainStep::error_complete(int layer, int block, int image, std::uint64_t no
     const std::uint64_t updated = (*occupy_)(block, kDigital, update, now);
     t_.update_cycles += update;
     t_.update_end_cycle = std::max(t_.update_end_cycle, updated);
-    // Whole cycles of the pulses (a hair under an integer from the ns product rounds to it).
-    const auto pulses = static_cast<std::uint64_t>(std::ceil(programming_ns(layer, b) * clock_ghz_ - 1e-9));
+    t_.update_done_cycle[static_cast<std::size_t>(block)] = updated;
+    const std::uint64_t pulses = pulse_cycles_[static_cast<std::size_t>(block)];
     if (pulses == 0) return;
     t_.programming_cycles += pulses;
     t_.step_end_cycle = std::max(t_.step_end_cycle, (*occupy_)(block, kPulse, pulses, updated));

@@ -60,7 +60,19 @@ struct TrainStepTiming {
     std::uint64_t transposed_mvms = 0;
     std::uint64_t update_cycles = 0;       // summed over blocks
     std::uint64_t programming_cycles = 0;  // summed over blocks
+    std::vector<std::uint64_t> update_done_cycle;  // per mapping block (0: no update, a replica)
 };
+
+// Per mapping block, the cycles of its step's pulses: the slowest training block it overlaps.
+[[nodiscard]] std::vector<std::uint64_t> block_pulse_cycles(const Mapping& map, const TrainStepPlan& plan,
+                                                            double clock_ghz);
+
+// The step's end had its blocks pulsed `pulse_cycles` (block_pulse_cycles) after a run
+// `t`: each block's pulses start when its update is done (its array is free by then and
+// nothing on the chip waits for them), so only the tail changes. Exact: it equals the
+// run with those pulses (tests/test_train_step.cpp).
+[[nodiscard]] std::uint64_t step_end_with_pulses(const TrainStepTiming& t,
+                                                 const std::vector<std::uint64_t>& pulse_cycles);
 
 class TrainStep {
 public:
@@ -93,7 +105,6 @@ private:
     // Values of rows [r0, r1) of layer `layer` that block `below` (of layer - 1) holds as columns.
     [[nodiscard]] int overlap(int layer, int r0, int r1, const TileBlock& below) const;
     [[nodiscard]] int pixels(int layer) const { return plan_.layers[static_cast<std::size_t>(layer)].vectors / batch_; }
-    [[nodiscard]] double programming_ns(int layer, const TileBlock& b) const;
 
     const Mapping& map_;
     const ChipParams& chip_;
@@ -107,6 +118,7 @@ private:
     std::vector<std::vector<int>> error_need_;  // [block][image] error packets still missing
     std::vector<int> images_need_;              // [block] images whose error is still incomplete
     std::vector<std::vector<int>> psum_need_;   // [block of column block 0][image * pixels + pixel]
+    std::vector<std::uint64_t> pulse_cycles_;   // [block]
     TrainStepTiming t_;
 };
 

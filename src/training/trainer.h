@@ -25,6 +25,7 @@ struct EpochRecord {
     double train_accuracy = 0.0;
     double test_accuracy = 0.0;
     TrainingCost cost;
+    double chip_latency_ns = 0.0;  // its steps on the SystemC chip (0: not simulated)
     double wall_s = 0.0;
 };
 
@@ -73,8 +74,9 @@ struct TrainingResult {
     // pipelined across pixels, layers and images); 0 when not computed (rule float).
     double forward_batch_ns = 0.0;
     double chip_forward_batch_ns = 0.0;
-    // The first step (step 0) of the training on the SystemC chip, and the analytic
-    // model's figures for the same step; zero when not simulated.
+    // One step on the SystemC chip and in the analytic model: the one with the most
+    // pulses (the first of equals); zero when not simulated.
+    std::uint64_t example_step = 0;
     ChipStepTimes chip_step;
     TrainingCost model_step;
 };
@@ -88,7 +90,7 @@ struct TrainingJob {
     std::function<void(const TrainingResult&)> on_epoch;
     // The SystemC chip's forward time of one batch (TrainingResult::chip_forward_batch_ns).
     double chip_forward_batch_ns = 0.0;
-    // Times step 0 on the SystemC chip from what its update did (may be empty: not simulated).
+    // Times a step on the SystemC chip from what its update did (may be empty: not simulated).
     std::function<ChipStepTimes(const StepRecord&)> chip_step;
     // Set from outside (SIGINT): the loop stops after the current batch, the epoch is dropped.
     const std::atomic<bool>* stop = nullptr;
