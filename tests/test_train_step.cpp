@@ -95,3 +95,38 @@ TEST_CASE("train step: a run without pulses, its tail extended by the pulses, eq
         CHECK(run_step(plan).train_step.step_end_cycle == hand);
     }
 }
+
+TEST_CASE("train step: a column-split layer adds its transposed partial sums at column block 0",
+          "[chip][training]") {
+    const test::ChipConfig cfg = test::hermes64_chip(1, 3, {"chip.interconnect.model=hermes"});
+    const Network net = test::layer_list_net(
+        "input: {c: 8}\nlayers:\n  - {name: fc0, type: dense, out: 16}\n  - {name: fc, type: dense, out: 300}\n");
+    TrainStepPlan plan;
+    plan.digital_macs_per_cycle = 128;
+    plan.layers.push_back(TrainStepLayer{1, {TrainStepBlock{0, 0, 8, 16, 0.0}}});
+    plan.layers.push_back(TrainStepLayer{1, {TrainStepBlock{0, 0, 16, 256, 0.0}, TrainStepBlock{0, 256, 16, 44, 0.0}}});
+    ChipRunOptions opts;
+    opts.batch = 1;
+    opts.train = &plan;
+    const ChipRunResult r = run_chip(cfg.tile(), cfg.chip, net, opts);
+    const TrainStepTiming& t = r.train_step;
+    REQUIRE(r.mapping.layers[1].col_blocks == 2);
+    REQUIRE(r.mapping.blocks[1].tile == 1);  // fc columns 0..255
+    REQUIRE(r.mapping.blocks[2].tile == 2);  // fc columns 256..299
+    // Forward: its last output leaves at 374. hermes links reach 1 and 2 columns east or west
+    // in one hop. The controller's errors: fc's columns 0..255 (2048 bits, 64 flits) to
+    // tile 1 at 374 + 2 + 64 = 440; columns 256..299 (352 bits, 11 flits) to tile 2 at 387.
+    CHECK(t.forward_end_cycle == 374);
+    // Tile 2's transposed MVM: 387 + 133 + 1 (44 columns) = 521; its 16 partial sums of
+    // 16 bits (8 flits) to tile 1 at 531. Tile 1's: 440 + 133 + 2 (256 columns) = 575;
+    // added at 577. fc0's error (16 values, 4 flits) to tile 0: 577 + 2 + 4 = 583.
+    CHECK(t.transposed_mvms == 2);
+    CHECK(t.backward_end_cycle == 583);
+    // Updates, 2 x rows x cols / 128 cycles from each LDPU's last result: fc columns
+    // 256..299: 11 from 521 = 532; fc 0..255: 64 from 575 = 639; fc0: 2 from 583 = 585.
+    CHECK(t.update_done_cycle[2] == 532);
+    CHECK(t.update_done_cycle[1] == 639);
+    CHECK(t.update_done_cycle[0] == 585);
+    CHECK(t.update_end_cycle == 639);
+    CHECK(t.step_end_cycle == 639);
+}
