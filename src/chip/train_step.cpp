@@ -9,7 +9,7 @@ namespace aimcsim {
 
 TrainStep::TrainStep(const Mapping& map, const ChipParams& chip, Interconnect& network, const TrainStepPlan& plan,
                      int batch, double clock_ghz)
-    : map_(map), chip_(chip), network_(network), plan_(plan), batch_(batch), clock_ghz_(clock_ghz) {
+    : map_(map), chip_(chip), network_(network), plan_(plan), batch_(batch) {
     if (plan.layers.size() != map.layers.size())
         throw std::logic_error("TrainStep: the plan has " + std::to_string(plan.layers.size()) +
                                " layers, the mapping " + std::to_string(map.layers.size()));

@@ -54,7 +54,7 @@ struct TrainStepPlan {
 // step = forward + backward + update + programming.
 struct TrainStepTiming {
     std::uint64_t forward_end_cycle = 0;   // the batch's last output left
-    std::uint64_t backward_end_cycle = 0;  // the last error vector below the last layer delivered
+    std::uint64_t backward_end_cycle = 0;  // the last error delivered to a block (the first layer's last)
     std::uint64_t update_end_cycle = 0;    // the last update done (>= backward end)
     std::uint64_t step_end_cycle = 0;      // the last programming done (>= update end)
     std::uint64_t transposed_mvms = 0;
@@ -111,7 +111,6 @@ private:
     Interconnect& network_;
     const TrainStepPlan& plan_;
     int batch_;
-    double clock_ghz_;
     const Occupy* occupy_ = nullptr;
     std::vector<Event> heap_;
     std::uint64_t seq_ = 0;
