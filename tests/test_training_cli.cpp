@@ -134,3 +134,35 @@ TEST_CASE("train: the SystemC chip's forward time of a batch is within the analy
     CHECK(chip < model);
     CHECK(chip > model / 3.0 * 0.95);
 }
+
+TEST_CASE("train: the SystemC chip's training step lies within the bounds argued from the MLP's shapes",
+          "[training]") {
+    test::TempDir dir;
+    const auto r = test::run_cli("train " + kTrainConfig + " --workload " + kMlp +
+                                 " --epochs 1 --samples 320 --set training.test_samples=20"
+                                 " --set training.drift_times_s=[] -q --out " + dir.str());
+    REQUIRE(r.exit_code == 0);
+    const auto t = nlohmann::json::parse(test::slurp(dir.str() + "/report.json"))["training"];
+    const auto& chip = t["chip_step_phases_ns"];
+    const auto& model = t["model_step_phases_ns"];
+    const double forward = chip["forward"].get<double>();
+    const double step = t["chip_step_ns"].get<double>();
+    CHECK(forward == t["chip_forward_batch_ns"].get<double>());
+    CHECK(step == Approx(forward + chip["backward"].get<double>() + chip["update"].get<double>() +
+                         chip["programming"].get<double>()));
+    // hermes64 at 1 GHz, 256x256 tiles, batch 32: after the forward pass the chip must at
+    // least run fc3's 32 transposed MVMs on its one tile (133 array cycles each), fc2's
+    // for the last image (134 with its LDPU), then the update of one of fc1's 256-row
+    // blocks: (32 + 1) x 256 x 256 / 128 = 16,896 cycles. And the slowest tile's pulses
+    // come after the forward pass too.
+    CHECK(step >= forward + 32 * 133 + 134 + 16896);
+    CHECK(step >= forward + model["programming"].get<double>());
+    // The model runs every image, layer and phase one after another (the per-layer update
+    // spread evenly over the layer's tiles); the chip pipelines images and layers and
+    // overlaps a layer's update and pulses with the backward pass below it: faster.
+    CHECK(step < t["model_step_ns"].get<double>());
+    // Every step of the epoch is timed on the chip.
+    const auto& e = t["epochs"][0];
+    CHECK(e["chip_latency_per_batch_ns"].get<double>() >= forward + 32 * 133 + 134 + 16896);
+    CHECK(e["chip_latency_per_batch_ns"].get<double>() < e["latency_per_batch_ns"].get<double>());
+}

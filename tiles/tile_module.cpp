@@ -46,6 +46,8 @@ void TileModule::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
                 mvm_blocking(*op);
             }
             break;
+        case TileOp::Kind::Digital:
+        case TileOp::Kind::Pulse: occupy(*op, delay); break;
         case TileOp::Kind::Result: trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE); return;
     }
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -102,6 +104,23 @@ void TileModule::mvm_annotated(TileOp& op, sc_time& delay) {
     array_busy_ns_.add(array_busy_ns_per_mvm_);
     mvms_.inc();
     delay = op.done - now;
+}
+
+void TileModule::occupy(TileOp& op, sc_time& delay) {
+    const bool ldpu = op.kind == TileOp::Kind::Digital;
+    sc_time& free_at = ldpu ? ldpu_free_at_ : array_free_at_;
+    const sc_time now = sc_core::sc_time_stamp();
+    const sc_time request = now + delay;
+    op.start = free_at > request ? free_at : request;
+    op.done = op.start + clock_period_ * static_cast<double>(op.busy_cycles);
+    if (timing_ == Timing::Blocking) {
+        wait(op.done - now);
+        delay = SC_ZERO_TIME;
+    } else {
+        delay = op.done - now;
+    }
+    free_at = op.done;
+    if (!ldpu) array_busy_ns_.add((op.done - op.start).to_seconds() * 1e9);
 }
 
 TileModule::~TileModule() { result_trans_.clear_extension(&result_); }

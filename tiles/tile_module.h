@@ -26,13 +26,16 @@ namespace aimcsim {
 
 // The operation a payload asks of a tile (or, on the way out, the result it carries).
 struct TileOp : tlm::tlm_extension<TileOp> {
-    enum class Kind { Program, SetTime, Mvm, Result } kind = Kind::Mvm;
+    // Digital: the LDPU busy for `busy_cycles` (a training update's outer products);
+    // Pulse: the array busy for `busy_cycles` (programming pulses; it cannot compute).
+    enum class Kind { Program, SetTime, Mvm, Result, Digital, Pulse } kind = Kind::Mvm;
     const WeightBlock* block = nullptr;  // Program
     double t_s = 0.0;                    // SetTime
     const std::int8_t* x = nullptr;      // Mvm: rows_used input codes
     float* y = nullptr;                  // Mvm: where the outputs go (cols_used), owned by the sender
     std::uint64_t mvm_id = 0;            // keys the per-read noise; echoed in the Result
     std::uint64_t tag = 0;               // opaque to the tile, echoed in the Result
+    std::uint64_t busy_cycles = 0;       // Digital, Pulse
     int tile_id = 0;                     // Result: which tile
     sc_core::sc_time start;              // Mvm, annotated: when the array took it
     sc_core::sc_time done;               // Mvm, annotated: when the LDPU's result is ready
@@ -66,6 +69,8 @@ private:
     void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     void mvm_blocking(TileOp& op);
     void mvm_annotated(TileOp& op, sc_core::sc_time& delay);
+    // Digital / Pulse: books the LDPU / the array from the request (annotated) or waits (blocking).
+    void occupy(TileOp& op, sc_core::sc_time& delay);
     // The numerics of one MVM (functional) or its reference energy (timing only).
     void compute(const TileOp& op);
     [[nodiscard]] const MvmPhases& phases();

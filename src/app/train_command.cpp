@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <stdexcept>
 
 #include "aimcsim/core/config.h"
 #include "aimcsim/core/error.h"
@@ -95,6 +98,58 @@ double chip_forward_batch_ns(const RunConfig& rc, const Network& net, int batch)
     return r.simulated_ns;
 }
 
+// The SystemC chip's time of training steps (src/chip/train_step.h): per batch size, one
+// timing-only run of the forward pass, backward pass and updates without pulses; each
+// step's pulses then extend that schedule's tail (step_end_with_pulses, exact).
+class ChipStepTimer {
+public:
+    ChipStepTimer(const RunConfig& rc, const Network& net, const TrainingSettings& s) : rc_(rc), net_(net), s_(s) {}
+
+    ChipStepTimes operator()(const StepRecord& step) {
+        TrainStepPlan plan;
+        plan.digital_macs_per_cycle = s_.digital_macs_per_cycle;
+        for (const StepRecord::Layer& l : step.layers) {
+            TrainStepLayer tl;
+            tl.vectors = l.vectors;
+            for (const BlockUpdate& b : l.blocks)
+                tl.blocks.push_back(TrainStepBlock{b.row_begin, b.col_begin, b.rows, b.cols, b.programming_ns});
+            plan.layers.push_back(std::move(tl));
+        }
+        auto it = runs_.find(step.batch);
+        if (it == runs_.end()) it = runs_.emplace(step.batch, simulate(plan, step.batch)).first;
+        const ChipRunResult& r = it->second;
+        const std::uint64_t end =
+            step_end_with_pulses(r.train_step, block_pulse_cycles(r.mapping, plan, r.clock_ghz));
+        ChipStepTimes t;
+        t.forward_ns = r.simulated_ns;
+        t.backward_ns = r.train_backward_ns;
+        t.update_ns = r.train_update_ns;
+        t.programming_ns = static_cast<double>(end - r.train_step.update_end_cycle) / r.clock_ghz;
+        return t;
+    }
+
+private:
+    ChipRunResult simulate(TrainStepPlan plan, int batch) const {
+        for (TrainStepLayer& l : plan.layers)
+            for (TrainStepBlock& b : l.blocks) b.programming_ns = 0.0;
+        ChipRunOptions opts;
+        opts.seed = rc_.seed;
+        opts.batch = batch;
+        opts.train = &plan;
+        const SanitizerStackRestore restore;  // run_chip() calls sc_start() (sim_context.h)
+        ChipRunResult r = run_chip(rc_.tile, rc_.chip, net_, opts);
+        if (r.mapping.layers.size() != plan.layers.size())
+            throw std::logic_error("train: the chip maps " + std::to_string(r.mapping.layers.size()) +
+                                   " weight layers, training has " + std::to_string(plan.layers.size()));
+        return r;
+    }
+
+    const RunConfig& rc_;
+    const Network& net_;
+    const TrainingSettings& s_;
+    std::map<int, ChipRunResult> runs_;  // by batch size (an epoch's last batch may be short)
+};
+
 }  // namespace
 
 void validate_train(const std::string& config, const std::vector<std::string>& overrides) {
@@ -149,7 +204,12 @@ int run_train_command(const std::vector<std::string>& args) {
     job.tile = rc.tile;
     job.seed = rc.seed;
     job.settings = setup.settings;
-    if (job.settings.rule != TrainingRule::Float) job.chip_forward_batch_ns = chip_forward_batch_ns(rc, net, job.settings.batch);
+    if (job.settings.rule != TrainingRule::Float) {
+        job.chip_forward_batch_ns = chip_forward_batch_ns(rc, net, job.settings.batch);
+        job.chip_step = [timer = std::make_shared<ChipStepTimer>(rc, net, job.settings)](const StepRecord& step) {
+            return (*timer)(step);
+        };
+    }
     if (!out_dir.empty()) std::filesystem::create_directories(out_dir);
     const auto write = [&](const TrainingResult& r) {
         if (out_dir.empty()) return;

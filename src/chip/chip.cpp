@@ -87,9 +87,10 @@ private:
 
 Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const ChipParams& params, const Network& net,
            const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values, bool record_spans,
-           std::unique_ptr<Interconnect> network)
+           std::unique_ptr<Interconnect> network, const TrainStepPlan* train)
     : sc_module(name), mapping_(mapping), network_(std::move(network)) {
     const bool functional = values != nullptr;
+    if (functional && train != nullptr) throw std::logic_error("Chip: a training step is timing only");
     if (!network_) {
         topology_ = params.interconnect.create();
         topology_->setup(params.rows, params.cols);
@@ -126,7 +127,9 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
             models.push_back(std::make_unique<BlockShapedTile>(tile.create(), mapping.blocks[b].cols));
         }
     }
+    double clock_ghz = 1.0;
     if (!models.empty()) {
+        clock_ghz = models.front()->clock_ghz();
         clock_period_ = sc_time(1.0 / models.front()->clock_ghz(), SC_NS);
         tile_rows_ = models.front()->rows();
     }
@@ -150,6 +153,8 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
     network_->record_spans(record_spans);
     if (functional) schedule_->enable_values(values->inputs, *values->analog, values->gdc, values->first_image);
     schedule_->start();
+    if (train != nullptr)
+        train_ = std::make_unique<TrainStep>(mapping, params, *network_, *train, batch, clock_ghz);
 
     SC_HAS_PROCESS(Chip);
     SC_THREAD(run);
@@ -178,6 +183,17 @@ void Chip::issue(int block, std::uint64_t job_id, std::uint64_t cycle) {
     if (fifo.size() == 1) heads_.push(Head{fifo.front(), module});
 }
 
+std::uint64_t Chip::occupy(int block, int kind, std::uint64_t busy_cycles, std::uint64_t cycle) {
+    op_ = TileOp{};
+    op_.kind = kind == TrainStep::kMvm       ? TileOp::Kind::Mvm
+               : kind == TrainStep::kDigital ? TileOp::Kind::Digital
+                                             : TileOp::Kind::Pulse;
+    op_.busy_cycles = busy_cycles;
+    const int module = module_of_block_[static_cast<std::size_t>(block)];
+    ports_[static_cast<std::size_t>(module)]->run(op_, time_of(cycle) - sc_core::sc_time_stamp());
+    return op_.done.value() / clock_period_.value();
+}
+
 void Chip::run() {
     std::uint64_t now = 0;
     for (;;) {
@@ -195,6 +211,14 @@ void Chip::run() {
             schedule_->mvm_done(head.result.job, now);
         }
         schedule_->run_until(now);
+    }
+    if (train_) {
+        // The batch's last output has left: the backward pass, the updates and the pulses.
+        train_timing_ = train_->run(schedule_->done_cycle(schedule_->batch() - 1),
+                                    [this](int block, int kind, std::uint64_t busy, std::uint64_t cycle) {
+                                        return occupy(block, kind, busy, cycle);
+                                    });
+        now = std::max(now, train_timing_.step_end_cycle);
     }
     wait(time_of(now) - sc_core::sc_time_stamp());  // SystemC time catches up with the controller's
 }

@@ -29,6 +29,7 @@
 #include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/schedule.h"
+#include "src/chip/train_step.h"
 #include "src/mapping/mapper.h"
 #include "tiles/tile_module.h"
 
@@ -78,9 +79,12 @@ public:
     // every MVM's timeline span for a trace.
     // `network`, if given, carries the packets instead of the chip's own topology
     // (a multi-chip system, src/system/: it spans every chip's tiles).
+    // `train`, if given (timing only), runs the rest of a training step after the
+    // batch's forward pass (train_step.h); its times are train_step().
     Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const ChipParams& params, const Network& net,
          const Mapping& mapping, std::uint64_t seed, int batch, const ChipValues* values = nullptr,
-         bool record_spans = false, std::unique_ptr<Interconnect> network = nullptr);
+         bool record_spans = false, std::unique_ptr<Interconnect> network = nullptr,
+         const TrainStepPlan* train = nullptr);
 
     [[nodiscard]] const ChipSchedule& schedule() const { return *schedule_; }
     [[nodiscard]] bool functional() const { return schedule_->functional(); }
@@ -91,6 +95,7 @@ public:
         return *tiles_.at(static_cast<std::size_t>(module_of_block_.at(static_cast<std::size_t>(block))));
     }
     [[nodiscard]] const sc_core::sc_time& clock_period() const { return clock_period_; }
+    [[nodiscard]] const TrainStepTiming& train_step() const { return train_timing_; }
 
 private:
     // An MVM whose result is ready at `cycle`; `seq` is its issue order.
@@ -103,6 +108,8 @@ private:
 
     void run();  // SC_THREAD: the controller
     void issue(int block, std::uint64_t job_id, std::uint64_t cycle);
+    // A training step's work on block `block`'s tile (TrainStep::Occupy); returns its done cycle.
+    std::uint64_t occupy(int block, int kind, std::uint64_t busy_cycles, std::uint64_t cycle);
     [[nodiscard]] sc_core::sc_time time_of(std::uint64_t cycle) const;
 
     const Mapping& mapping_;
@@ -128,6 +135,8 @@ private:
     std::uint64_t issued_ = 0;
     TileOp op_;                       // the MVM being issued
     std::vector<std::int8_t> codes_;  // its input codes (functional mode)
+    std::unique_ptr<TrainStep> train_;
+    TrainStepTiming train_timing_;
 };
 
 }  // namespace aimcsim

@@ -325,7 +325,7 @@ ChipRunResult run_chip_mapped(const TileConfig& tile_section, const ChipParams& 
     // Elaborate and simulate.
     fresh_sim_context();
     Chip c("chip", tile_section, chip, net, r.mapping, opts.seed, opts.batch, values ? &values->values : nullptr,
-           opts.trace, network ? network() : nullptr);
+           opts.trace, network ? network() : nullptr, opts.train);
     const auto t_sim = std::chrono::steady_clock::now();
     const double cpu_sim = thread_cpu_s();
     sim_start();  // sc_start(), then tells ASan the stack again (sim_context.h)
@@ -334,6 +334,16 @@ ChipRunResult run_chip_mapped(const TileConfig& tile_section, const ChipParams& 
     if (!c.schedule().finished()) throw std::logic_error("chip simulation ended before every inference finished");
 
     gather_timing(c.schedule(), opts.batch, r);
+    if (opts.train != nullptr) {
+        const TrainStepTiming& t = c.train_step();
+        const double ns_per_cycle = 1.0 / r.clock_ghz;
+        r.trained = true;
+        r.train_step = t;
+        r.train_backward_ns = static_cast<double>(t.backward_end_cycle - t.forward_end_cycle) * ns_per_cycle;
+        r.train_update_ns = static_cast<double>(t.update_end_cycle - t.backward_end_cycle) * ns_per_cycle;
+        r.train_programming_ns = static_cast<double>(t.step_end_cycle - t.update_end_cycle) * ns_per_cycle;
+        r.train_step_ns = static_cast<double>(t.step_end_cycle) * ns_per_cycle;
+    }
     const std::vector<double> layer_energy = gather_energy(c, net, *probe, chip, opts.batch, r);
     gather_layers(net, c.schedule(), layer_energy, opts.batch, r);
     gather_records(c, net, opts.batch, r);

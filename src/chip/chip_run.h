@@ -19,6 +19,7 @@
 #include "src/chip/chip_mapping.h"
 #include "src/chip/chip_params.h"
 #include "src/chip/schedule.h"
+#include "src/chip/train_step.h"
 #include "src/mapping/mapper.h"
 
 namespace aimcsim {
@@ -137,6 +138,11 @@ struct ChipRunResult {
     std::vector<GdpuSpan> gdpu_spans;         // with ChipRunOptions::trace: every GDPU operation
     std::vector<LinkSpan> link_spans;         // with ChipRunOptions::trace: every link crossing
     std::vector<Link> links;                  // the topology's links (ids of link_spans)
+    // With ChipRunOptions::train: the training step after the forward pass (in ns,
+    // from cycle 0; the forward figures above are the forward pass's alone).
+    bool trained = false;
+    TrainStepTiming train_step;
+    double train_backward_ns = 0, train_update_ns = 0, train_programming_ns = 0, train_step_ns = 0;
 };
 
 // Functional mode computes what AnalogNetwork computes (src/functional/analog_network.h):
@@ -159,6 +165,8 @@ struct ChipRunOptions {
     bool gdc = true;                // functional: false divides the tiles' drift compensation out
     std::uint64_t first_image = 0;  // functional: image id of inference 0 (keys the per-read noise)
     bool trace = false;             // keep every MVM's, GDPU op's and link crossing's span (the trace)
+    // Timing only: after the batch's forward pass, the rest of a training step (train_step.h).
+    const TrainStepPlan* train = nullptr;
 };
 
 // Maps and simulates `net`. Throws InputError if it does not fit the grid.

@@ -186,6 +186,8 @@ void TrainedLayer::update(const float* x, const float* d, int n, int batch, doub
     const double clock_ghz = blocks_.front().tile->clock_ghz();
     cost.digital_ns += macs / (static_cast<double>(digital_macs_per_cycle_) * blocks_.size()) / clock_ghz;
     const PulseCosts pc = update_->costs();
+    last_vectors_ = n;
+    last_update_.clear();
     const double eps_w = weight_scale_ * epsilon_us_ / group_max_us_;
     for (Block& b : blocks_) {
         sub.resize(static_cast<std::size_t>(b.rows) * b.cols);
@@ -205,6 +207,7 @@ void TrainedLayer::update(const float* x, const float* d, int n, int batch, doub
             t.pulse_rows_max_sum * pc.set_ns +
             t.refreshes * (2.0 * n_ * pc.reset_ns + n_ * pc.program_iterations * (pc.set_ns + pc.verify_read_ns));
         cost.programming_ns = std::max(cost.programming_ns, tile_ns);
+        last_update_.push_back(BlockUpdate{b.r0, b.c0, b.rows, b.cols, tile_ns});
         if (t.pulses > 0 || t.refreshes > 0) load(b, 1.0);
     }
 }

@@ -19,6 +19,12 @@ namespace aimcsim {
 // Which MVMs a noise key belongs to (their per-read noise streams never overlap).
 enum class MvmPass : std::uint64_t { TrainForward = 1, TrainBackward = 2, Evaluate = 3 };
 
+// What the last update did to one block (the chip's training step times it, train_command.cpp).
+struct BlockUpdate {
+    int row_begin = 0, col_begin = 0, rows = 0, cols = 0;
+    double programming_ns = 0.0;  // its pulses row by row and its refreshes
+};
+
 class TrainedLayer {
 public:
     // rule float: no tiles. Otherwise one tile (from `tile`) per block of at most the tile's
@@ -56,6 +62,9 @@ public:
     [[nodiscard]] int devices_per_polarity() const { return n_; }
     // Current real weight (rows x cols): the float one or the devices' G+ - G-.
     [[nodiscard]] double weight(int r, int c) const;
+    // The last update: its vectors (n) and per block its programming time.
+    [[nodiscard]] int last_update_vectors() const { return last_vectors_; }
+    [[nodiscard]] const std::vector<BlockUpdate>& last_update() const { return last_update_; }
 
 private:
     struct Block {
@@ -85,6 +94,8 @@ private:
     std::vector<Block> blocks_;
     double digital_mac_pj_;
     int digital_macs_per_cycle_;
+    int last_vectors_ = 0;
+    std::vector<BlockUpdate> last_update_;
 };
 
 }  // namespace aimcsim

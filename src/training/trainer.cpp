@@ -149,6 +149,19 @@ TrainingResult train_network(const TrainingJob& job) {
             }
             cost.images = n;
             cost.steps = 1;
+            if (analog && job.chip_step) {
+                StepRecord record;
+                record.batch = n;
+                for (const TrainedLayer* l : layers) record.layers.push_back({l->last_update_vectors(), l->last_update()});
+                const ChipStepTimes chip = job.chip_step(record);
+                rec.chip_latency_ns += chip.step_ns();
+                // The report's example step: the one with the most pulses (the first of equals).
+                if (step == 0 || cost.pulses > r.model_step.pulses) {
+                    r.chip_step = chip;
+                    r.model_step = cost;
+                    r.example_step = step;
+                }
+            }
             t_chip_s += cost.latency_ns() * 1e-9;
             rec.cost += cost;
             ++step;

@@ -25,6 +25,7 @@ struct EpochRecord {
     double train_accuracy = 0.0;
     double test_accuracy = 0.0;
     TrainingCost cost;
+    double chip_latency_ns = 0.0;  // its steps on the SystemC chip (0: not simulated)
     double wall_s = 0.0;
 };
 
@@ -32,6 +33,24 @@ struct DriftPoint {
     double t_s = 0.0;  // after the last update
     bool gdc = true;
     double top1 = 0.0;
+};
+
+// What one step's update did, per weight layer in order: the error vectors through it
+// (batch x output pixels) and each block's programming time.
+struct StepRecord {
+    struct Layer {
+        int vectors = 0;
+        std::vector<BlockUpdate> blocks;
+    };
+    int batch = 0;
+    std::vector<Layer> layers;
+};
+
+// The SystemC chip's time of one training step, split so that the parts add up to it
+// (each phase the time it adds after the one before; src/chip/train_step.h).
+struct ChipStepTimes {
+    double forward_ns = 0.0, backward_ns = 0.0, update_ns = 0.0, programming_ns = 0.0;
+    [[nodiscard]] double step_ns() const { return forward_ns + backward_ns + update_ns + programming_ns; }
 };
 
 struct TrainingResult {
@@ -55,6 +74,11 @@ struct TrainingResult {
     // pipelined across pixels, layers and images); 0 when not computed (rule float).
     double forward_batch_ns = 0.0;
     double chip_forward_batch_ns = 0.0;
+    // One step on the SystemC chip and in the analytic model: the one with the most
+    // pulses (the first of equals); zero when not simulated.
+    std::uint64_t example_step = 0;
+    ChipStepTimes chip_step;
+    TrainingCost model_step;
 };
 
 struct TrainingJob {
@@ -66,6 +90,8 @@ struct TrainingJob {
     std::function<void(const TrainingResult&)> on_epoch;
     // The SystemC chip's forward time of one batch (TrainingResult::chip_forward_batch_ns).
     double chip_forward_batch_ns = 0.0;
+    // Times a step on the SystemC chip from what its update did (may be empty: not simulated).
+    std::function<ChipStepTimes(const StepRecord&)> chip_step;
     // Set from outside (SIGINT): the loop stops after the current batch, the epoch is dropped.
     const std::atomic<bool>* stop = nullptr;
 };

@@ -50,6 +50,11 @@ const std::vector<EpochKey>& epoch_keys() {
         {"programming_ns", "ns", "of which programming", [](const EpochRecord& e) { return e.cost.programming_ns; }},
         {"latency_per_batch_ns", "ns", "latency_ns / steps",
          [](const EpochRecord& e) { return e.cost.steps > 0 ? e.cost.latency_ns() / e.cost.steps : 0.0; }},
+        {"chip_latency_ns", "ns",
+         "the epoch's training steps on the SystemC chip (forward, backward, update, programming; 0: not simulated)",
+         [](const EpochRecord& e) { return e.chip_latency_ns; }},
+        {"chip_latency_per_batch_ns", "ns", "chip_latency_ns / steps",
+         [](const EpochRecord& e) { return e.cost.steps > 0 ? e.chip_latency_ns / e.cost.steps : 0.0; }},
         {"energy_per_image_pj", "pJ", "energy_pj / training images",
          [](const EpochRecord& e) { return e.cost.images > 0 ? e.cost.energy_pj() / e.cost.images : 0.0; }},
         {"wall_s", "s", "host wall time of the epoch (training and its test evaluation)",
@@ -88,6 +93,21 @@ std::string training_report_json(const TrainingResult& r, const std::string& con
     t["interrupted"] = r.interrupted;
     t["forward_batch_ns"] = r.forward_batch_ns;
     t["chip_forward_batch_ns"] = r.chip_forward_batch_ns;
+    // One step on the SystemC chip (each phase the time it adds) and in the analytic model.
+    const ChipStepTimes& c = r.chip_step;
+    t["example_step"] = r.example_step;
+    t["chip_step_ns"] = c.step_ns();
+    t["chip_step_phases_ns"] = {{"forward", c.forward_ns},
+                                {"backward", c.backward_ns},
+                                {"update", c.update_ns},
+                                {"programming", c.programming_ns}};
+    const TrainingCost& m = r.model_step;
+    t["model_step_ns"] = m.latency_ns();
+    t["model_step_phases_ns"] = {{"forward", m.forward_ns},
+                                 {"backward", m.backward_ns},
+                                 {"update", m.digital_ns},
+                                 {"programming", m.programming_ns}};
+    t["model_step_pulses"] = m.pulses;
     json epochs = json::array();
     for (const EpochRecord& e : r.epochs) {
         json j;
@@ -124,17 +144,26 @@ std::string training_report_text(const TrainingResult& r, const std::string& con
                       "(pipelined)\n",
                       r.forward_batch_ns * 1e-3, r.chip_forward_batch_ns * 1e-3);
         out << buf;
+        const ChipStepTimes& c = r.chip_step;
+        const TrainingCost& m = r.model_step;
+        std::snprintf(buf, sizeof buf,
+                      "training step %llu (%ld pulses): %.3f us on the SystemC chip (forward %.3f, backward %.3f, "
+                      "update %.3f, programming %.3f), %.3f us in the model (%.3f, %.3f, %.3f, %.3f)\n",
+                      static_cast<unsigned long long>(r.example_step), m.pulses, c.step_ns() * 1e-3, c.forward_ns * 1e-3, c.backward_ns * 1e-3, c.update_ns * 1e-3,
+                      c.programming_ns * 1e-3, m.latency_ns() * 1e-3, m.forward_ns * 1e-3, m.backward_ns * 1e-3,
+                      m.digital_ns * 1e-3, m.programming_ns * 1e-3);
+        out << buf;
     }
     out << "\nepoch  loss    train   test    pulses       refreshes  energy_uJ  prog_%   latency_ms  per_batch_us  "
-           "per_image_nJ  wall_s\n";
+           "chip_per_batch_us  per_image_nJ  wall_s\n";
     for (const EpochRecord& e : r.epochs) {
         const double share = e.cost.energy_pj() > 0 ? e.cost.programming_pj() / e.cost.energy_pj() : 0.0;
         std::snprintf(buf, sizeof buf,
-                      "%5d  %.4f  %.4f  %.4f  %11ld  %9ld  %9.1f  %7.4f  %10.3f  %12.3f  %12.2f  %6.1f\n", e.epoch,
+                      "%5d  %.4f  %.4f  %.4f  %11ld  %9ld  %9.1f  %7.4f  %10.3f  %12.3f  %17.3f  %12.2f  %6.1f\n", e.epoch,
                       e.train_loss, e.train_accuracy, e.test_accuracy, e.cost.pulses, e.cost.refreshes,
                       e.cost.energy_pj() * 1e-6, 100.0 * share, e.cost.latency_ns() * 1e-6,
                       e.cost.steps ? e.cost.latency_ns() / e.cost.steps * 1e-3 : 0.0,
-                      e.cost.images ? e.cost.energy_pj() / e.cost.images * 1e-3 : 0.0, e.wall_s);
+                      e.cost.steps ? e.chip_latency_ns / e.cost.steps * 1e-3 : 0.0, e.cost.images ? e.cost.energy_pj() / e.cost.images * 1e-3 : 0.0, e.wall_s);
         out << buf;
     }
     if (r.rule == TrainingRule::Float) out << "(rule float: the reference loop in float, no chip time or energy)\n";
