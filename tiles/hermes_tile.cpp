@@ -138,6 +138,18 @@ MvmPhases HermesTile::phases_for_columns(int cols_used) const {
     ph.convert = input_.windows() * adc_->conversion_cycles();
     ph.readout = input_.windows() * adc_->readout_cycles();
     ph.ldpu = ldpu_.cycles(cols_used);
+    const int passes = input_.passes();
+    if (passes == 1) return ph;
+    // Multi-pass inputs: the array runs every pass in full, one after the other. The LDPU
+    // takes each pass's counts as the array starts the next pass, so only the last pass's
+    // LDPU work adds to the latency, unless the LDPU is the slower of the two: then every
+    // pass after the first waits (ldpu - array_busy) cycles more for it.
+    const int array_busy = ph.array_busy();
+    ph.input_load *= passes;
+    ph.integrate *= passes;
+    ph.convert *= passes;
+    ph.readout *= passes;
+    ph.ldpu += (passes - 1) * std::max(0, ph.ldpu - array_busy);
     return ph;
 }
 
@@ -308,6 +320,14 @@ MvmEnergy HermesTile::reference_mvm_energy() const {
     }
     e.adc_pj += column_window_energy_pj(cols_);
     e.ldpu_pj = ldpu_.energy_pj(cols_) + ldpu_.phase_combine_energy_pj(cols_, input_.windows());
+    // Multi-pass inputs: each pass is a full MVM at this operating point. The residual passes'
+    // codes are smaller (within +-2^(bits-2)), so this bounds their drive and array energy from above.
+    const double passes = input_.passes();
+    e.input_pj *= passes;
+    e.pwm_pj *= passes;
+    e.array_pj *= passes;
+    e.adc_pj *= passes;
+    e.ldpu_pj *= passes;
     return e;
 }
 

@@ -16,7 +16,7 @@
 
 namespace aimcsim {
 
-class HermesTile : public TileModel, public TrainableTile {
+class HermesTile : public TileModel, public TrainableTile, public MultiPassInput {
 public:
     static ParamSchema schema();
     explicit HermesTile(const Params& p);
@@ -25,6 +25,8 @@ public:
     [[nodiscard]] int cols() const override { return cols_; }
     [[nodiscard]] double clock_ghz() const override { return clock_ghz_; }
     [[nodiscard]] int input_bits() const override { return input_.bits(); }
+    [[nodiscard]] int input_passes() const override { return input_.passes(); }
+    // Of one MVM, all its input passes (each pass a full MVM on the array).
     [[nodiscard]] MvmPhases phases() const override;
     [[nodiscard]] MvmPhases phases_for_columns(int cols_used) const override;
     [[nodiscard]] double static_power_mw() const override { return static_power_mw_ + ldpu_.static_power_mw(); }

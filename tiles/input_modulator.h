@@ -20,6 +20,8 @@ public:
 
     [[nodiscard]] InputMode mode() const { return mode_; }
     [[nodiscard]] int bits() const { return bits_; }
+    // MVMs per input vector (multi-pass inputs, aimcsim/tile.h MultiPassInput).
+    [[nodiscard]] int passes() const { return passes_; }
     [[nodiscard]] int max_code() const { return (1 << (bits_ - 1)) - 1; }
     // One integration window: the longest pulse plus one cycle, 2^(bits-1) LSBs.
     [[nodiscard]] int window_cycles() const { return (1 << (bits_ - 1)) * cycles_per_lsb_; }
@@ -46,6 +48,7 @@ public:
 private:
     InputMode mode_;
     int bits_;
+    int passes_;
     int cycles_per_lsb_;
     int load_cycles_;
     double energy_per_active_row_pj_;

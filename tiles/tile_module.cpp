@@ -64,8 +64,9 @@ const MvmPhases& TileModule::phases() {
 
 void TileModule::compute(const TileOp& op) {
     if (functional_) {
-        Rng noise(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(tile_id_), op.mvm_id});
-        model_->mvm(op.x, op.y, energy_, &noise);
+        // Rng(prefix(seed, MvmNoise, {tile}), {id}) is Rng(seed, MvmNoise, {tile, id}).
+        const RngKeyPrefix key = Rng::prefix(seed_, Stream::MvmNoise, {static_cast<std::uint64_t>(tile_id_)});
+        mvm_passes(*model_, op.passes, op.x, op.plane_stride, op.cols, op.y, energy_, &key, op.mvm_id);
     } else {
         energy_ += reference_energy_;
     }

@@ -31,8 +31,11 @@ struct TileOp : tlm::tlm_extension<TileOp> {
     enum class Kind { Program, SetTime, Mvm, Result, Digital, Pulse } kind = Kind::Mvm;
     const WeightBlock* block = nullptr;  // Program
     double t_s = 0.0;                    // SetTime
-    const std::int8_t* x = nullptr;      // Mvm: rows_used input codes
+    const std::int8_t* x = nullptr;      // Mvm: rows_used input codes (per pass, functional)
     float* y = nullptr;                  // Mvm: where the outputs go (cols_used), owned by the sender
+    int passes = 1;                      // Mvm, functional: input passes (mvm_passes, aimcsim/tile.h)
+    int plane_stride = 0;                // Mvm, passes > 1: pass p's codes at x + p * plane_stride
+    int cols = 0;                        // Mvm, passes > 1: cols_used
     std::uint64_t mvm_id = 0;            // keys the per-read noise; echoed in the Result
     std::uint64_t tag = 0;               // opaque to the tile, echoed in the Result
     std::uint64_t busy_cycles = 0;       // Digital, Pulse

@@ -4,15 +4,18 @@
 // one set of numerics.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "aimcsim/core/params.h"
 #include "aimcsim/core/registry.h"
+#include "aimcsim/core/rounding.h"
 #include "aimcsim/random_streams.h"
 
 namespace aimcsim {
@@ -189,6 +192,99 @@ public:
     virtual void mvm_transposed_batch(const std::int8_t* x, int n, int ldx, float* y, int ldy, MvmEnergy* energy,
                                       const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const = 0;
 };
+
+// Multi-pass (bit-sliced) inputs, an extension of the PWM drivers (tile.input.passes,
+// docs/physics.md, "Multi-pass inputs"). A real-valued input vector x with input scale s
+// (real value of code 1) is sent in `passes` ordinary MVMs: pass 0 carries the codes
+// c0 = round(x / s), pass p the codes of the residual r_p = x - sum_{q<p} c_q s_q at the
+// scale s_p = s 2^-(k p). Every pass is one mvm() of the unchanged tile (noise, ADC, LDPU);
+// the digital side adds the passes' outputs weighted by s_p / s. A tile that does not
+// derive from this runs every MVM in one pass. Separate from TileModel, so plugins built
+// before it keep their layout. Such a tile's phases() and reference_mvm_energy() count all
+// passes of one MVM; its mvm() and mvm_batch() are one pass, the caller runs the passes.
+class MultiPassInput {
+public:
+    virtual ~MultiPassInput() = default;
+    [[nodiscard]] virtual int input_passes() const = 0;  // 1 = plain single-pass inputs
+};
+
+inline constexpr int kMaxInputPasses = 4;
+
+[[nodiscard]] inline int input_passes(const TileModel& tile) {
+    const auto* multi = dynamic_cast<const MultiPassInput*>(&tile);
+    const int passes = multi != nullptr ? multi->input_passes() : 1;
+    if (passes < 1 || passes > kMaxInputPasses) throw std::logic_error("a tile's input_passes() is not 1 to 4");
+    return passes;
+}
+
+// k, the bits each pass after the first adds. Unclipped, a pass leaves a residual of at
+// most half its step, |r| <= s_p / 2, so the next pass's codes are at most 2^(k-1) in
+// magnitude; they fit the codes' range max_code = 2^(bits-1) - 1 without clipping iff
+// 2^(k-1) <= 2^(bits-1) - 1, i.e. k <= bits - 1. 8-bit inputs: k = 7, codes of pass p >= 1
+// within +-64, so 3 passes resolve 8 + 7 + 7 = 22 bits, error <= s 2^-15.
+[[nodiscard]] inline int pass_shift_bits(int input_bits) { return input_bits - 1; }
+// s_p / s, the weight of pass p's output.
+[[nodiscard]] inline double pass_weight(int input_bits, int pass) {
+    return std::ldexp(1.0, -pass_shift_bits(input_bits) * pass);
+}
+// The per-read noise id of pass p of the MVM keyed `id`: pass 0 keeps the id (single-pass
+// results stay bit for bit), later passes set p in the top bits (ids below 2^60 are assumed:
+// mvm_noise_id puts the image above 24 pixel bits, so up to 2^36 images).
+[[nodiscard]] inline std::uint64_t pass_noise_id(std::uint64_t id, int pass) {
+    return id ^ (static_cast<std::uint64_t>(pass) << 60);
+}
+
+// The codes of n values x at input scale `scale` in `passes` planes, plane p at codes + p n.
+// Pass 0 is round_clamp(x / scale), as single-pass inputs; each later pass codes the
+// residual left by the ones before it, in double.
+inline void quantize_passes(const float* x, int n, double scale, int max_code, int input_bits, int passes,
+                            std::int8_t* codes) {
+    const double inv_scale = 1.0 / scale;
+    for (int i = 0; i < n; ++i) {
+        double residual = x[i];
+        for (int p = 0; p < passes; ++p) {
+            const double step = scale * pass_weight(input_bits, p);
+            const double inv_step = inv_scale / pass_weight(input_bits, p);
+            const int c = round_clamp(p == 0 ? static_cast<double>(x[i]) * inv_scale : residual * inv_step, max_code);
+            codes[static_cast<std::size_t>(p) * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)] =
+                static_cast<std::int8_t>(c);
+            residual -= c * step;
+        }
+    }
+}
+
+// y[c] = sum_p pass_weight(p) out[p][c], c < cols, added in pass order in double. out[0] may be y.
+inline void combine_passes(const float* const* out, int passes, int input_bits, int cols, float* y) {
+    for (int c = 0; c < cols; ++c) {
+        double acc = out[0][c];
+        for (int p = 1; p < passes; ++p) acc += static_cast<double>(out[p][c]) * pass_weight(input_bits, p);
+        y[c] = static_cast<float>(acc);
+    }
+}
+
+// One MVM of an input in `passes` planes of codes (plane p at x + p plane_stride): one mvm()
+// per pass, pass p's per-read noise keyed Rng(*noise_key, {pass_noise_id(noise_id, p)})
+// (noise_key nullptr: none), outputs combined by combine_passes() into y (cols values).
+// One pass: exactly tile.mvm() with the stream of noise_id.
+inline void mvm_passes(const TileModel& tile, int passes, const std::int8_t* x, int plane_stride, int cols, float* y,
+                       MvmEnergy& energy, const RngKeyPrefix* noise_key, std::uint64_t noise_id) {
+    if (passes < 1 || passes > kMaxInputPasses) throw std::logic_error("mvm_passes: passes must be 1 to 4");
+    thread_local std::vector<float> later;  // passes 1.. outputs
+    later.resize(static_cast<std::size_t>(passes > 1 ? passes - 1 : 0) * static_cast<std::size_t>(cols));
+    const float* out[kMaxInputPasses] = {y};
+    for (int p = 0; p < passes; ++p) {
+        float* dst = p == 0 ? y : later.data() + static_cast<std::size_t>(p - 1) * static_cast<std::size_t>(cols);
+        out[p] = dst;
+        const std::int8_t* codes = x + static_cast<std::size_t>(p) * static_cast<std::size_t>(plane_stride);
+        if (noise_key == nullptr) {
+            tile.mvm(codes, dst, energy, nullptr);
+            continue;
+        }
+        Rng noise(*noise_key, {pass_noise_id(noise_id, p)});
+        tile.mvm(codes, dst, energy, &noise);
+    }
+    if (passes > 1) combine_passes(out, passes, tile.input_bits(), cols, y);
+}
 
 // The `tile:` section, validated once; create() gives one tile per mapped block.
 using TileConfig = ModelConfig<TileModel>;

@@ -25,9 +25,9 @@ public:
     tlm_utils::simple_target_socket<MvmController> from_tile;
 
     MvmController(sc_core::sc_module_name name, const MvmWorkload& wl, const WeightBlock& block, std::uint64_t seed,
-                  int max_code, double t_s)
+                  int max_code, int passes, double t_s)
         : sc_module(name), to_tile("to_tile"), from_tile("from_tile"), outputs_(static_cast<size_t>(wl.mvms) * wl.cols),
-          wl_(wl), block_(block), seed_(seed), max_code_(max_code), t_s_(t_s) {
+          wl_(wl), block_(block), seed_(seed), max_code_(max_code), passes_(passes), t_s_(t_s) {
         from_tile.register_b_transport(this, &MvmController::on_result);
         SC_HAS_PROCESS(MvmController);
         SC_THREAD(run);
@@ -59,9 +59,15 @@ private:
         start_ = sc_core::sc_time_stamp();
         for (int k = 0; k < wl_.mvms; ++k) {
             input_ = wl_.inputs(seed_, k, max_code_);
+            // Multi-pass inputs: the workload's codes are whole, so the residual passes send
+            // zeros, and still take their time and energy.
+            input_.resize(static_cast<std::size_t>(wl_.rows) * passes_, 0);
             op = TileOp{};
             op.kind = TileOp::Kind::Mvm;
             op.x = input_.data();
+            op.passes = passes_;
+            op.plane_stride = wl_.rows;
+            op.cols = wl_.cols;
             op.y = &outputs_[static_cast<size_t>(k) * wl_.cols];
             op.mvm_id = static_cast<std::uint64_t>(k);
             send(op);
@@ -80,6 +86,7 @@ private:
     const WeightBlock& block_;
     std::uint64_t seed_;
     int max_code_;
+    int passes_;
     double t_s_;
     sc_time start_ = SC_ZERO_TIME;
     std::vector<std::int8_t> input_;
@@ -109,10 +116,11 @@ TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_n
     block.cols = wl.cols;
     block.weights = wl.weights(rc.seed);
     const int max_code = (1 << (model->input_bits() - 1)) - 1;
+    const int passes = input_passes(*model);
 
     fresh_sim_context();
     TileModule tile("tile0", std::move(model), 0, rc.seed, rc.simulation.functional);
-    MvmController ctrl("controller", wl, block, rc.seed, max_code, r.t_inference_s);
+    MvmController ctrl("controller", wl, block, rc.seed, max_code, passes, r.t_inference_s);
     ctrl.to_tile.bind(tile.in);
     tile.out.bind(ctrl.from_tile);
     sim_start();

@@ -147,7 +147,8 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
     if (!network_) network_ = std::make_unique<Interconnect>(*topology_, params.tiles());
     schedule_ = std::make_unique<ChipSchedule>(net, mapping, params, *network_, batch);
     schedule_->issue_mvm = [this](int block, std::uint64_t job, std::uint64_t cycle) { issue(block, job, cycle); };
-    codes_.resize(static_cast<std::size_t>(tile_rows_));
+    if (functional) passes_ = values->analog->input_passes();
+    codes_.resize(static_cast<std::size_t>(tile_rows_) * static_cast<std::size_t>(passes_));
     pending_.resize(tiles_.size());
     schedule_->record_spans(record_spans);
     network_->record_spans(record_spans);
@@ -172,6 +173,10 @@ void Chip::issue(int block, std::uint64_t job_id, std::uint64_t cycle) {
         // the MVM at once (its per-read noise is keyed by mvm_id, not by when).
         op_.mvm_id = schedule_->mvm_id(job_id);
         op_.x = codes_.data();
+        const TileBlock& b = mapping_.blocks[static_cast<std::size_t>(block)];
+        op_.passes = passes_;
+        op_.plane_stride = b.rows;  // PixelValues quantises the block's rows into passes planes
+        op_.cols = b.cols;
         op_.y = schedule_->prepare_mvm(job_id, codes_.data());
     }
     const int module = module_of_block_[static_cast<std::size_t>(block)];

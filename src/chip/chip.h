@@ -134,7 +134,8 @@ private:
     std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads_;
     std::uint64_t issued_ = 0;
     TileOp op_;                       // the MVM being issued
-    std::vector<std::int8_t> codes_;  // its input codes (functional mode)
+    std::vector<std::int8_t> codes_;  // its input codes (functional mode), a plane per input pass
+    int passes_ = 1;                  // input passes of the tiles (functional mode)
     std::unique_ptr<TrainStep> train_;
     TrainStepTiming train_timing_;
 };

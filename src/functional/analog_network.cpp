@@ -119,7 +119,9 @@ AnalogNetwork::AnalogNetwork(const Network& net, const Mapping& map, const TileC
     // Models are created (and their configs validated) in order; programming, the
     // expensive part, runs in parallel and is keyed by tile id, so it is order-free.
     for (auto& t : tiles_) t = tile.create();
-    max_code_ = (1 << (tiles_.empty() ? 7 : tiles_.front()->input_bits() - 1)) - 1;
+    input_bits_ = tiles_.empty() ? 8 : tiles_.front()->input_bits();
+    max_code_ = (1 << (input_bits_ - 1)) - 1;
+    passes_ = tiles_.empty() ? 1 : aimcsim::input_passes(*tiles_.front());
     cal_ = calibrate(net, map, calibration_images, max_code_, adc_range_scale);
     parallel_for(tiles_.size(), threads_, [&](std::size_t b) {
         const TileBlock& tb = map.blocks[b];
@@ -137,14 +139,20 @@ void AnalogNetwork::set_time(double t_s) {
 }
 
 void AnalogNetwork::quantize(int layer, const float* x, int n, std::int8_t* codes) const {
-    const double inv_scale = 1.0 / cal_.input_scale[static_cast<std::size_t>(layer)];
+    const double scale = cal_.input_scale[static_cast<std::size_t>(layer)];
+    if (passes_ > 1) {
+        quantize_passes(x, n, scale, max_code_, input_bits_, passes_, codes);
+        return;
+    }
+    const double inv_scale = 1.0 / scale;
     for (int i = 0; i < n; ++i) codes[i] = to_code(x[i], inv_scale, max_code_);
 }
 
-void AnalogNetwork::block_mvm(int block, const std::int8_t* block_codes, float* part, std::uint64_t image, int pixel,
-                              MvmEnergy& energy) const {
-    Rng noise(noise_keys_[static_cast<std::size_t>(block)], {mvm_noise_id(image, pixel)});
-    tiles_[static_cast<std::size_t>(block)]->mvm(block_codes, part, energy, &noise);
+void AnalogNetwork::block_mvm(int block, const std::int8_t* block_codes, int plane_stride, float* part,
+                              std::uint64_t image, int pixel, MvmEnergy& energy) const {
+    const auto b = static_cast<std::size_t>(block);
+    mvm_passes(*tiles_[b], passes_, block_codes, plane_stride, map_.blocks[b].cols, part, energy, &noise_keys_[b],
+               mvm_noise_id(image, pixel));
 }
 
 void AnalogNetwork::combine_partials(int layer, int col_block, const float* const* parts, float* y, bool gdc) const {
@@ -182,7 +190,8 @@ void AnalogNetwork::layer_mvm(int layer, const std::int8_t* codes, float* y, std
             const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
             std::vector<float>& part = parts[static_cast<std::size_t>(rb)];
             part.resize(static_cast<std::size_t>(b.cols));
-            block_mvm(bi, codes + b.row_begin, part.data(), image, pixel, energy);
+            block_mvm(bi, codes + b.row_begin, net_.layers[static_cast<std::size_t>(layer)].input_rows(), part.data(),
+                      image, pixel, energy);
             part_ptrs[static_cast<std::size_t>(rb)] = part.data();
         }
         const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp->block_index(0, cb))];
@@ -205,7 +214,7 @@ std::vector<float> AnalogNetwork::forward(const std::vector<float>& input_chw, s
     thread_local std::vector<std::int8_t> codes;
     const WeightKernel analog = [&](int layer, int pixel, const float* x, float* y) {
         const int rows = net_.layers[layer].input_rows();
-        codes.resize(rows);
+        codes.resize(static_cast<std::size_t>(rows) * passes_);
         quantize(layer, x, rows, codes.data());
         layer_mvm(layer, codes.data(), y, image, pixel, gdc, e);
     };

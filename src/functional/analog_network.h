@@ -76,21 +76,22 @@ public:
     // per-read noise is keyed by noise_ids[k] = mvm_noise_id(image, pixel).
     void layer_mvm_batch(int layer, const float* x, int n, float* y, const std::uint64_t* noise_ids, bool gdc,
                          MvmEnergy* energy) const;
-    // The same from the vectors' codes (quantize() of x), n x layer input rows.
+    // The same from the vectors' codes (quantize() of x, n x layer input rows per pass).
     void layer_mvm_batch_codes(int layer, const std::int8_t* codes, int n, float* y, const std::uint64_t* noise_ids,
                                bool gdc, MvmEnergy* energy) const;
 
-    // The layer's input vector as signed codes (saturating).
+    // The layer's input vector as signed codes (saturating), input_passes() planes of n
+    // codes (quantize_passes, aimcsim/tile.h): codes must hold n * input_passes().
     void quantize(int layer, const float* x, int n, std::int8_t* codes) const;
-    // y[0..layer cols) = W x for one pixel from the layer's codes: every block's MVM,
-    // row blocks added in order, scaled back to real units.
+    // y[0..layer cols) = W x for one pixel from the layer's codes (quantize() of the layer's
+    // input rows): every block's MVM, row blocks added in order, scaled back to real units.
     void layer_mvm(int layer, const std::int8_t* codes, float* y, std::uint64_t image, int pixel, bool gdc,
                    MvmEnergy& energy) const;
-    // One block's MVM (the tile's raw output, cols of the block) from the codes of the
-    // block's rows, with the per-read noise keyed by (tile id, mvm_noise_id(image, pixel)),
-    // exactly as a TileModule keys it.
-    void block_mvm(int block, const std::int8_t* block_codes, float* part, std::uint64_t image, int pixel,
-                   MvmEnergy& energy) const;
+    // One block's MVM (the tile's raw output, cols of the block, its passes combined) from the
+    // codes of the block's rows (pass p's at block_codes + p plane_stride), with the per-read
+    // noise keyed by (tile id, mvm_noise_id(image, pixel)), exactly as a TileModule keys it.
+    void block_mvm(int block, const std::int8_t* block_codes, int plane_stride, float* part, std::uint64_t image,
+                   int pixel, MvmEnergy& energy) const;
     // Adds the raw outputs of the row blocks of one column block (parts[rb], in row
     // block order) and scales them back to real units: y[0..block cols). What the
     // LDPU that owns the column block does once every partial sum is there. Both
@@ -103,6 +104,8 @@ public:
     [[nodiscard]] const Mapping& mapping() const { return map_; }
     [[nodiscard]] std::uint64_t seed() const { return seed_; }
     [[nodiscard]] int max_code() const { return max_code_; }
+    // MVMs per input vector (tile.input.passes; 1 for tiles without multi-pass inputs).
+    [[nodiscard]] int input_passes() const { return passes_; }
     [[nodiscard]] const AnalogCalibration& calibration() const { return cal_; }
 
 private:
@@ -112,6 +115,8 @@ private:
     AnalogCalibration cal_;
     int threads_;
     int max_code_ = 127;
+    int input_bits_ = 8;
+    int passes_ = 1;
     DigitalRounding rounding_;
     std::vector<std::unique_ptr<TileModel>> tiles_;
     std::vector<RngKeyPrefix> noise_keys_;  // per block: (seed, MvmNoise, tile id)

@@ -67,6 +67,10 @@ TrainedLayer::TrainedLayer(int rows, int cols, bool relu, std::vector<float> w, 
                          "' does not support training (it is no TrainableTile: no conductances set by the "
                          "training, no transposed read)");
     }
+    if (input_passes(*probe) > 1) {
+        throw InputError("training: tile.input.passes must be 1 (multi-pass inputs are modelled for inference; the "
+                         "training's forward and backward reads send their codes once)");
+    }
     {
         const std::unique_ptr<DeviceModel> d = device_config.create();
         d->configure_cell(n_);
