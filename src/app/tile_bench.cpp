@@ -117,6 +117,7 @@ TileBenchResult run_tile_bench(const RunConfig& rc, const ConfigNode& workload_n
     block.weights = wl.weights(rc.seed);
     const int max_code = (1 << (model->input_bits() - 1)) - 1;
     const int passes = input_passes(*model);
+    r.input_passes = passes;
 
     fresh_sim_context();
     TileModule tile("tile0", std::move(model), 0, rc.seed, rc.simulation.functional);

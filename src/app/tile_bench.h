@@ -24,6 +24,7 @@ struct TileBenchResult {
     MvmEnergy dynamic;             // summed over all MVMs
     MvmEnergy reference;           // one MVM at the reference operating point
     double static_power_mw = 0.0;
+    int input_passes = 1;  // tile.input.passes: each MVM sends its inputs this many times
     TileArea area;  // by component; empty when the model does not declare it
     double gdc_factor = 1.0;
     std::vector<std::pair<std::string, bool>> effects;  // TileModel::effects() after programming

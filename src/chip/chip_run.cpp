@@ -20,6 +20,7 @@ ChipPeak chip_peak(const TileModel& tile, const ChipParams& chip) {
     ChipPeak p;
     p.tiles = chip.tiles();
     p.mvm_interval_ns = tile.phases().array_busy() / tile.clock_ghz();
+    p.input_passes = input_passes(tile);
     p.tile_dynamic_mw = tile.reference_mvm_energy().total_pj() / p.mvm_interval_ns;  // pJ/ns = mW
     p.peak_power_mw = p.tiles * (p.tile_dynamic_mw + tile.static_power_mw()) + chip.static_power_mw;
     const double ops_per_ns = p.tiles * 2.0 * tile.rows() * tile.cols() / p.mvm_interval_ns;

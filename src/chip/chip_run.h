@@ -32,6 +32,7 @@ struct ChipPeak {
     double peak_power_mw = 0.0;    // all tiles dynamic + tiles' static + chip static
     double peak_tops = 0.0;
     double peak_tops_per_w = 0.0;
+    int input_passes = 1;  // an MVM of the reference data sends its 8-bit inputs this many times
     // Silicon area: the tiles' (when the tile model declares one) plus the chip's own
     // outside them (chip.other_area_mm2). 0 when the tile declares none.
     double tiles_area_mm2 = 0.0;

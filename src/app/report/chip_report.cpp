@@ -41,7 +41,9 @@ std::string chip_summary_text(const ChipRunResult& r) {
     os.precision(2);
     os << "chip: " << r.grid_rows << "x" << r.grid_cols << " tiles, " << r.topology << " interconnect, MVM every "
        << r.peak.mvm_interval_ns << " ns; peak " << r.peak.peak_tops << " TOPS, " << r.peak.peak_tops_per_w
-       << " TOPS/W (reference data: 8-bit, every cell of every tile busy)\n";
+       << " TOPS/W (reference data: 8-bit"
+       << (r.peak.input_passes > 1 ? " inputs sent in " + std::to_string(r.peak.input_passes) + " passes" : std::string())
+       << ", every cell of every tile busy)\n";
     os << "workload: " << r.workload_name << ", " << r.macs_per_inference << " MACs per inference, " << r.inferences
        << " inference(s), " << (r.functional ? "functional" : "timing only") << "\n";
     os << "mapping: " << r.mapping.tiles_used() << " tiles used, cell utilisation "

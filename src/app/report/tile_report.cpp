@@ -66,6 +66,7 @@ json tile_bench_report(const RunConfig& rc, const TileBenchResult& r) {
         {"peak_tops_per_w", ops_per_mvm / ref_energy_pj},
         {"mvm_energy_pj", r.mvms ? run_energy_pj / static_cast<double>(r.mvms) : 0.0},
         {"static_power_mw", r.static_power_mw},
+        {"input_passes", r.input_passes},
     };
     // Area by component (null when the tile model does not declare it); peak density
     // counts every cell busy, as peak_tops does.
@@ -118,8 +119,10 @@ std::string tile_report_text(const json& j) {
         o << "  MVM latency:       " << significant(t["mvm_latency_ns"].get<double>()) << " ns ("
           << t["mvm_latency_cycles"] << " cycles); new MVM every " << significant(t["mvm_interval_ns"].get<double>())
           << " ns\n";
+        const int passes = t.value("input_passes", 1);
         o << "  peak:              " << significant(t["peak_tops"].get<double>()) << " TOPS, "
-          << significant(t["peak_tops_per_w"].get<double>()) << " TOPS/W (uniform random 8-bit data)\n";
+          << significant(t["peak_tops_per_w"].get<double>()) << " TOPS/W (uniform random 8-bit data"
+          << (passes > 1 ? ", inputs sent in " + std::to_string(passes) + " passes" : std::string()) << ")\n";
         o << "  energy per MVM:    " << significant(t["mvm_energy_pj"].get<double>()) << " pJ (this run)\n";
     }
     if (j.contains("performance")) {
