@@ -169,88 +169,69 @@ double Crossbar::mean_abs_weight() const {
 
 namespace {
 
-// Four float lanes (GCC/Clang vector extension: SSE2 on x86-64, NEON on arm64).
-typedef float V4 __attribute__((vector_size(16)));
+// L float lanes of a GCC/Clang vector: 4 (SSE2, NEON) or 8 (AVX2).
+template <int L> struct Lanes {
+    typedef float type __attribute__((vector_size(sizeof(float) * L)));
+};
+using V4 = Lanes<4>::type;
 
-inline V4 load4(const float* p) {
-    V4 v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-inline void store4(float* p, V4 v) { std::memcpy(p, &v, sizeof v); }
-
-// y[0..4N) (+)= sum_k row[k][j0..j0+4N) * xs[k] over the m active rows, with the 4N
+// y[0..L*N) (+)= sum_k row[k][j0..j0+L*N) * xs[k] over the m active rows, with the L*N
 // sums held in registers across the rows. Each lane does exactly the scalar loop's
-// operations in the same order (a product, then an add), so the result is the same
-// bit for bit as accumulating in memory row by row.
-template <int N> void accumulate(const float* const* row, const float* xs, int m, int j0, bool first, float* y) {
-    V4 acc[N];
-    for (int v = 0; v < N; ++v) acc[v] = first ? V4{0.0F, 0.0F, 0.0F, 0.0F} : load4(y + 4 * v);
-    for (int k = 0; k < m; ++k) {
-        const float* w = row[k] + j0;
-        const V4 xk = {xs[k], xs[k], xs[k], xs[k]};
-        for (int v = 0; v < N; ++v) acc[v] += load4(w + 4 * v) * xk;
-    }
-    for (int v = 0; v < N; ++v) store4(y + 4 * v, acc[v]);
-}
-
-// The columns [0, c) of one group of rows, 4N at a time, then one by one.
-void accumulate_columns(const float* const* row, const float* xs, int m, int c, bool first, float* y) {
-    int j = 0;
-    for (; j + 32 <= c; j += 32) accumulate<8>(row, xs, m, j, first, y + j);
-    if (j + 16 <= c) accumulate<4>(row, xs, m, j, first, y + j), j += 16;
-    if (j + 8 <= c) accumulate<2>(row, xs, m, j, first, y + j), j += 8;
-    if (j + 4 <= c) accumulate<1>(row, xs, m, j, first, y + j), j += 4;
-    for (; j < c; ++j) {
-        float acc = first ? 0.0F : y[j];
-        for (int k = 0; k < m; ++k) acc += row[k][j] * xs[k];
-        y[j] = acc;
-    }
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-// The same with eight float lanes (AVX2, chosen at run time where the CPU has it):
-// per lane the same product and add in the same order, so the same bits. AVX2 alone
-// has no fused multiply-add, so the compiler cannot fuse them.
-#define AIMCSIM_AVX2_COLUMNS 1
-typedef float V8 __attribute__((vector_size(32)));
-
-template <int N>
-__attribute__((target("avx2"))) inline void accumulate8(const float* const* row, const float* xs, int m, int j0,
-                                                        bool first, float* y) {
-    V8 acc[N];
+// operations in the same order (a product, then an add; no fused multiply-add), so the
+// result is the same bit for bit as accumulating in memory row by row, whatever L is.
+// Always inlined, so that in accumulate_columns_avx2 it is compiled for AVX2.
+template <int L, int N>
+__attribute__((always_inline)) inline void accumulate(const float* const* row, const float* xs, int m, int j0,
+                                                      bool first, float* y) {
+    using V = typename Lanes<L>::type;
+    V acc[N];
     for (int v = 0; v < N; ++v) {
         if (first) {
-            acc[v] = V8{0.0F, 0.0F, 0.0F, 0.0F, 0.0F, 0.0F, 0.0F, 0.0F};
+            acc[v] = V{};
         } else {
-            std::memcpy(&acc[v], y + 8 * v, sizeof(V8));
+            std::memcpy(&acc[v], y + L * v, sizeof(V));
         }
     }
     for (int k = 0; k < m; ++k) {
         const float* w = row[k] + j0;
-        const float x = xs[k];
-        const V8 xk = {x, x, x, x, x, x, x, x};
+        V xk;
+        for (int l = 0; l < L; ++l) xk[l] = xs[k];
         for (int v = 0; v < N; ++v) {
-            V8 wv;
-            std::memcpy(&wv, w + 8 * v, sizeof wv);
+            V wv;
+            std::memcpy(&wv, w + L * v, sizeof wv);
             acc[v] += wv * xk;
         }
     }
-    for (int v = 0; v < N; ++v) std::memcpy(y + 8 * v, &acc[v], sizeof(V8));
+    for (int v = 0; v < N; ++v) std::memcpy(y + L * v, &acc[v], sizeof(V));
 }
 
-__attribute__((target("avx2"))) void accumulate_columns_avx2(const float* const* row, const float* xs, int m, int c,
-                                                             bool first, float* y) {
+// The columns [0, c) of one group of rows, 8L at a time, then 4L, 2L, L, then one by one.
+template <int L>
+__attribute__((always_inline)) inline void accumulate_columns_lanes(const float* const* row, const float* xs, int m,
+                                                                    int c, bool first, float* y) {
     int j = 0;
-    for (; j + 64 <= c; j += 64) accumulate8<8>(row, xs, m, j, first, y + j);
-    if (j + 32 <= c) accumulate8<4>(row, xs, m, j, first, y + j), j += 32;
-    if (j + 16 <= c) accumulate8<2>(row, xs, m, j, first, y + j), j += 16;
-    if (j + 8 <= c) accumulate8<1>(row, xs, m, j, first, y + j), j += 8;
+    for (; j + 8 * L <= c; j += 8 * L) accumulate<L, 8>(row, xs, m, j, first, y + j);
+    if (j + 4 * L <= c) accumulate<L, 4>(row, xs, m, j, first, y + j), j += 4 * L;
+    if (j + 2 * L <= c) accumulate<L, 2>(row, xs, m, j, first, y + j), j += 2 * L;
+    if (j + L <= c) accumulate<L, 1>(row, xs, m, j, first, y + j), j += L;
     for (; j < c; ++j) {
         float acc = first ? 0.0F : y[j];
         for (int k = 0; k < m; ++k) acc += row[k][j] * xs[k];
         y[j] = acc;
     }
+}
+
+void accumulate_columns(const float* const* row, const float* xs, int m, int c, bool first, float* y) {
+    accumulate_columns_lanes<4>(row, xs, m, c, first, y);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Eight lanes where the CPU has AVX2 (chosen at run time). AVX2 alone has no fused
+// multiply-add, so the compiler cannot fuse the product and the add: the same bits.
+#define AIMCSIM_AVX2_COLUMNS 1
+__attribute__((target("avx2"))) void accumulate_columns_avx2(const float* const* row, const float* xs, int m, int c,
+                                                             bool first, float* y) {
+    accumulate_columns_lanes<8>(row, xs, m, c, first, y);
 }
 
 const bool kHaveAvx2 = [] {
