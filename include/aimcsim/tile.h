@@ -239,25 +239,32 @@ inline constexpr int kMaxInputPasses = 4;
 // residual left by the ones before it, in double.
 inline void quantize_passes(const float* x, int n, double scale, int max_code, int input_bits, int passes,
                             std::int8_t* codes) {
+    if (passes < 1 || passes > kMaxInputPasses) throw std::logic_error("quantize_passes: passes must be 1 to 4");
     const double inv_scale = 1.0 / scale;
+    double step[kMaxInputPasses], inv_step[kMaxInputPasses];  // per pass, not per value
+    for (int p = 0; p < passes; ++p) {
+        step[p] = scale * pass_weight(input_bits, p);
+        inv_step[p] = inv_scale / pass_weight(input_bits, p);
+    }
     for (int i = 0; i < n; ++i) {
         double residual = x[i];
         for (int p = 0; p < passes; ++p) {
-            const double step = scale * pass_weight(input_bits, p);
-            const double inv_step = inv_scale / pass_weight(input_bits, p);
-            const int c = round_clamp(p == 0 ? static_cast<double>(x[i]) * inv_scale : residual * inv_step, max_code);
+            const int c = round_clamp(p == 0 ? static_cast<double>(x[i]) * inv_scale : residual * inv_step[p], max_code);
             codes[static_cast<std::size_t>(p) * static_cast<std::size_t>(n) + static_cast<std::size_t>(i)] =
                 static_cast<std::int8_t>(c);
-            residual -= c * step;
+            residual -= c * step[p];
         }
     }
 }
 
 // y[c] = sum_p pass_weight(p) out[p][c], c < cols, added in pass order in double. out[0] may be y.
 inline void combine_passes(const float* const* out, int passes, int input_bits, int cols, float* y) {
+    if (passes < 1 || passes > kMaxInputPasses) throw std::logic_error("combine_passes: passes must be 1 to 4");
+    double weight[kMaxInputPasses];
+    for (int p = 1; p < passes; ++p) weight[p] = pass_weight(input_bits, p);
     for (int c = 0; c < cols; ++c) {
         double acc = out[0][c];
-        for (int p = 1; p < passes; ++p) acc += static_cast<double>(out[p][c]) * pass_weight(input_bits, p);
+        for (int p = 1; p < passes; ++p) acc += static_cast<double>(out[p][c]) * weight[p];
         y[c] = static_cast<float>(acc);
     }
 }
