@@ -24,6 +24,18 @@ namespace {
 const std::string kTrainConfig = test::source_path("configs/training_fmnist.yaml");
 const std::string kMlp = test::source_path("workloads/onnx/fmnist_mlp.onnx");
 
+// The `training` section of one epoch of the MLP on `samples` images (20 test images, no
+// drift evaluation), run through the CLI.
+nlohmann::json mlp_epoch_report(int samples) {
+    test::TempDir dir;
+    const auto r = test::run_cli("train " + kTrainConfig + " --workload " + kMlp + " --epochs 1 --samples " +
+                                 std::to_string(samples) +
+                                 " --set training.test_samples=20 --set training.drift_times_s=[] -q --out " +
+                                 dir.str());
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(test::slurp(dir.str() + "/report.json"))["training"];
+}
+
 }  // namespace
 
 TEST_CASE("sweep metrics: a key through an array gives the array of its elements' values", "[sweep][training]") {
@@ -118,12 +130,7 @@ TEST_CASE("train: SIGINT stops after the current batch, the report holds the fin
 
 TEST_CASE("train: the SystemC chip's forward time of a batch is within the analytic model's bounds",
           "[training]") {
-    test::TempDir dir;
-    const auto r = test::run_cli("train " + kTrainConfig + " --workload " + kMlp +
-                                 " --epochs 1 --samples 64 --set training.test_samples=20"
-                                 " --set training.drift_times_s=[] -q --out " + dir.str());
-    REQUIRE(r.exit_code == 0);
-    const auto t = nlohmann::json::parse(test::slurp(dir.str() + "/report.json"))["training"];
+    const auto t = mlp_epoch_report(64);
     const double model = t["forward_batch_ns"].get<double>();
     const double chip = t["chip_forward_batch_ns"].get<double>();
     // The model runs the 32 images' three layers one MVM after another; the chip pipelines
@@ -137,12 +144,7 @@ TEST_CASE("train: the SystemC chip's forward time of a batch is within the analy
 
 TEST_CASE("train: the SystemC chip's training step lies within the bounds argued from the MLP's shapes",
           "[training]") {
-    test::TempDir dir;
-    const auto r = test::run_cli("train " + kTrainConfig + " --workload " + kMlp +
-                                 " --epochs 1 --samples 320 --set training.test_samples=20"
-                                 " --set training.drift_times_s=[] -q --out " + dir.str());
-    REQUIRE(r.exit_code == 0);
-    const auto t = nlohmann::json::parse(test::slurp(dir.str() + "/report.json"))["training"];
+    const auto t = mlp_epoch_report(320);
     const auto& chip = t["chip_step_phases_ns"];
     const auto& model = t["model_step_phases_ns"];
     const double forward = chip["forward"].get<double>();
