@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 #include "aimcsim/core/error.h"
@@ -14,6 +15,9 @@ namespace aimcsim {
 namespace {
 
 using Values = std::vector<std::vector<std::vector<float>>>;  // [input][tensor]
+
+// Slack past the end of a buffer of codes, for window_rows()'s 4-byte moves of 3 codes.
+constexpr std::size_t kCodeSlack = 4;
 
 // Scratch of one weight-layer call: the rows (as the kernel takes them: values or codes),
 // which input and pixel each is, the outputs. Every element is written before it is
@@ -35,7 +39,7 @@ struct Rows {
         if constexpr (std::is_same_v<T, float>) {
             return x_buf.get(size);
         } else {
-            return code_buf.get(size);
+            return code_buf.get(size + kCodeSlack);
         }
     }
     [[nodiscard]] float* y_row(int k, const Layer& l) const { return y + static_cast<std::size_t>(k) * l.cols; }
@@ -90,34 +94,38 @@ struct CodeFeed {
     }
 };
 
-// im2col() of one output pixel, the same values, a kernel row at a time: a row inside
-// the input is a plain copy, without im2col()'s test per element (its hot spot here).
-template <class T> void im2col_rows(const Shape& in, const Window& win, const T* input, int oy, int ox, T* out) {
-    const int y0 = oy * win.stride_h - win.pad_top;
-    const int x0 = ox * win.stride_w - win.pad_left;
-    const int kw = win.kernel_w;
-    const bool x_inside = x0 >= 0 && x0 + kw <= in.w;
+// A conv input with its zero padding laid out around it (channels x padded_h x padded_w):
+// every kernel window is then inside, and im2col() of a pixel becomes plain copies of
+// kernel_w values per (channel, kernel row), without a bounds test per element.
+template <class T> void pad_input(const Shape& in, const Window& win, const T* input, T* out) {
+    const int pw = in.w + win.pad_left + win.pad_right;
+    const int ph = in.h + win.pad_top + win.pad_bottom;
     for (int c = 0; c < in.c; ++c) {
-        for (int ky = 0; ky < win.kernel_h; ++ky, out += kw) {
-            const int y = y0 + ky;
-            if (y < 0 || y >= in.h) {
-                std::fill(out, out + kw, T{0});
-                continue;
-            }
-            const T* row = input + (static_cast<std::size_t>(c) * in.h + y) * in.w;
-            if (x_inside) {
-                // A kernel row is a few values: a call to memmove per row cost more than the copy.
-                if (kw == 3) {
-                    out[0] = row[x0], out[1] = row[x0 + 1], out[2] = row[x0 + 2];
-                } else {
-                    std::copy(row + x0, row + x0 + kw, out);
+        for (int y = 0; y < ph; ++y, out += pw) {
+            const int iy = y - win.pad_top;
+            std::fill(out, out + pw, T{0});
+            if (iy < 0 || iy >= in.h) continue;
+            const T* row = input + (static_cast<std::size_t>(c) * in.h + iy) * in.w;
+            std::copy(row, row + in.w, out + win.pad_left);
+        }
+    }
+}
+
+// im2col() of one output pixel from the padded input: `window` is the pixel's window
+// origin in channel 0; the same values in the same order as im2col().
+template <class T>
+void window_rows(const T* window, int channels, std::size_t plane, int pw, const Window& win, T* out) {
+    const int kw = win.kernel_w;
+    for (int c = 0; c < channels; ++c, window += plane) {
+        const T* row = window;
+        for (int ky = 0; ky < win.kernel_h; ++ky, row += pw, out += kw) {
+            if constexpr (sizeof(T) == 1) {
+                if (kw == 3) {  // one 4-byte move; the byte past is the next row's first, written after
+                    std::memcpy(out, row, 4);
+                    continue;
                 }
-                continue;
             }
-            for (int kx = 0; kx < kw; ++kx) {
-                const int x = x0 + kx;
-                out[kx] = x >= 0 && x < in.w ? row[x] : T{0};
-            }
+            std::copy(row, row + kw, out);
         }
     }
 }
@@ -136,12 +144,12 @@ void pixel_rows(const Layer& l, int li, int pixels, Values& values, const Feed& 
     for (long r0 = 0; r0 < total; r0 += slice) {
         const int n = static_cast<int>(std::min(slice, total - r0));
         typename Feed::T* x = rows.resize<typename Feed::T>(n, l);
+        int b = static_cast<int>(r0 / pixels), p = static_cast<int>(r0 % pixels);
         for (int k = 0; k < n; ++k) {
-            const long r = r0 + k;
-            const int b = static_cast<int>(r / pixels), p = static_cast<int>(r % pixels);
             rows.input[k] = b;
             rows.pixel[k] = p;
             gather(b, p, x + static_cast<std::size_t>(k) * ld);
+            if (++p == pixels) p = 0, ++b;
         }
         feed.run(li, n, x, rows.y, rows.input, rows.pixel);
         // Runs of rows of one input (its pixels in order) go out together.
@@ -160,10 +168,25 @@ template <class Feed> void conv_layer(const Network& net, int li, Values& values
     const Shape& so = net.shape(l.output);
     const int pixels = so.h * so.w;
     feed.prepare(net, l, li, values);
+    // Every input of the chunk padded once, and every pixel's window origin in it.
+    using T = typename Feed::T;
+    const Shape& si = net.shape(l.inputs[0]);
+    const Window& win = l.window;
+    const int pw = si.w + win.pad_left + win.pad_right;
+    const std::size_t plane = static_cast<std::size_t>(si.h + win.pad_top + win.pad_bottom) * pw;
+    const std::size_t padded = static_cast<std::size_t>(si.c) * plane;
+    thread_local Scratch<T> padded_buf;
+    thread_local Scratch<std::size_t> origin_buf;
+    T* pad = padded_buf.get(values.size() * padded + kCodeSlack);
+    for (std::size_t b = 0; b < values.size(); ++b)
+        pad_input(si, win, feed.tensor(values, l, static_cast<int>(b)), pad + b * padded);
+    std::size_t* origin = origin_buf.get(static_cast<std::size_t>(pixels));
+    for (int p = 0; p < pixels; ++p)
+        origin[p] = static_cast<std::size_t>(p / so.w * win.stride_h) * pw + static_cast<std::size_t>(p % so.w) * win.stride_w;
     pixel_rows(
         l, li, pixels, values, feed, rows,
-        [&](int b, int p, typename Feed::T* x) {
-            im2col_rows(net.shape(l.inputs[0]), l.window, feed.tensor(values, l, b), p / so.w, p % so.w, x);
+        [&](int b, int p, T* x) {
+            window_rows(pad + static_cast<std::size_t>(b) * padded + origin[p], si.c, plane, pw, win, x);
         },
         // Pixels across channels, back to CHW: a channel's pixels are written in order.
         [&](std::vector<float>& out, std::size_t p, const float* y, int m) {
