@@ -10,6 +10,7 @@
 
 #include "aimcsim/core/registry.h"
 #include "src/core/normal_lanes.h"
+#include "src/core/simd_clones.h"
 
 namespace aimcsim {
 
@@ -94,17 +95,17 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
 
 namespace {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define AIMCSIM_CCO_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define AIMCSIM_CCO_CLONES
-#endif
-
-// The noisy conversion of n columns, convert()'s arithmetic (the same IEEE operations in
-// the same order, so the same counts on either clone: AVX2 only widens the lanes).
-AIMCSIM_CCO_CLONES void noisy_counts(const float* v, const double* gm, const double* off, double sigma,
-                                     const double* z, double max, int n, std::int32_t* out) {
-    for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
+// The noisy conversion of `rows` rows of n columns (row r's values at v + r ldv, its
+// noise at z + r ldz, its counts at out + r ldv), convert()'s arithmetic (the same IEEE
+// operations in the same order, so the same counts on either clone: AVX2 only widens
+// the lanes). One call per group of reads: a call per row of 16 columns cost more than
+// its conversions.
+AIMCSIM_AVX2_CLONES void noisy_counts(const float* v, std::size_t ldv, const double* gm, const double* off,
+                                      double sigma, const double* z, std::size_t ldz, double max, int n, int rows,
+                                      std::int32_t* out) {
+    for (int r = 0; r < rows; ++r, v += ldv, z += ldz, out += ldv) {
+        for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
+    }
 }
 
 }  // namespace
@@ -132,15 +133,17 @@ void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int win
     for (int k0 = 0; k0 < m; k0 += kGroup) {
         const int g = std::min(kGroup, m - k0);
         keyed_normals(*noise_key, noise_ids + k0, g, per_read, noise.data(), static_cast<std::size_t>(per_read));
-        for (int k = 0; k < g; ++k) {
-            const std::size_t row = static_cast<std::size_t>(k0 + k) * ld;
-            for (int w = 0; w < windows; ++w) {
-                const std::size_t at = static_cast<std::size_t>(w) * n;
-                const float* v = value_fs + row + at;
-                const double* z = noise.data() + static_cast<std::size_t>(k) * per_read + at;
-                std::int32_t* out = counts + row + at;
-                noisy_counts(v, gm, off, sigma, z, max, n, out);
-            }
+        const double* z = noise.data();
+        const float* v = value_fs + static_cast<std::size_t>(k0) * ld;
+        std::int32_t* out = counts + static_cast<std::size_t>(k0) * ld;
+        if (windows == 1) {
+            noisy_counts(v, ld, gm, off, sigma, z, static_cast<std::size_t>(per_read), max, n, g, out);
+            continue;
+        }
+        for (int k = 0; k < g; ++k) {  // a read's windows are rows of n columns
+            const std::size_t row = static_cast<std::size_t>(k) * ld;
+            noisy_counts(v + row, static_cast<std::size_t>(n), gm, off, sigma, z + static_cast<std::size_t>(k) * per_read,
+                         static_cast<std::size_t>(n), max, n, windows, out + row);
         }
     }
 }

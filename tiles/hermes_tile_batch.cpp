@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "src/core/scratch.h"
+#include "src/core/simd_clones.h"
 #include "tiles/hermes_tile.h"
 
 namespace aimcsim {
@@ -18,6 +19,25 @@ namespace {
 // Inputs per matrix product: bounds the scratch (256 x 256 floats per buffer) while
 // keeping sgemm's blocks full.
 constexpr int kBatchGroup = 256;
+
+// x[k ldx + i] -> xf[k r + i] for n vectors of r codes (the crossbar's float inputs).
+AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, int r, float* xf) {
+    for (int k = 0; k < n; ++k, x += ldx, xf += r) {
+        for (int i = 0; i < r; ++i) xf[i] = static_cast<float>(x[i]);
+    }
+}
+
+// The LDPU's affine step of n reads of c counts (Ldpu::affine without an offset: the same
+// operations), then the drift compensation y * gdc as mvm_batch() applies it, while the
+// read is in cache; gdc == 1 skips that multiply, as mvm_batch() does.
+AIMCSIM_AVX2_CLONES void affine_gdc(const std::int32_t* counts, int n, int c, double lsb, double gdc, float* y,
+                                    int ldy) {
+    for (int k = 0; k < n; ++k, counts += c, y += ldy) {
+        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(lsb * (counts[j] - 0.0F));
+        if (gdc == 1.0) continue;
+        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc);
+    }
+}
 
 }  // namespace
 
@@ -31,11 +51,11 @@ void HermesTile::mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int l
         const std::int8_t* xs = x + static_cast<std::size_t>(k0) * ldx;
         float* ys = y + static_cast<std::size_t>(k0) * ldy;
         const std::uint64_t* ids = noise_ids != nullptr ? noise_ids + k0 : nullptr;
-        if (input_.mode() == InputMode::OnePhase) {
+        if (input_.mode() == InputMode::OnePhase) {  // drift compensation included
             one_phase_batch(xs, m, ldx, ys, ldy, energy, noise_key, ids);
-        } else {
-            four_phase_batch(xs, m, ldx, ys, ldy, energy, noise_key, ids);
+            continue;
         }
+        four_phase_batch(xs, m, ldx, ys, ldy, energy, noise_key, ids);
         if (gdc_factor_ == 1.0) continue;
         const int c = crossbar_->cols_used();
         for (int k = 0; k < m; ++k) {  // while the group's outputs are in cache
@@ -56,20 +76,16 @@ void HermesTile::one_phase_batch(const std::int8_t* x, int n, int ldx, float* y,
     float* xf = xf_buf.get(static_cast<std::size_t>(n) * r);
     float* col = col_buf.get(static_cast<std::size_t>(n) * c);
     std::int32_t* counts = counts_buf.get(static_cast<std::size_t>(n) * c);
-    for (int k = 0; k < n; ++k) {
-        const std::int8_t* xk = x + static_cast<std::size_t>(k) * ldx;
-        float* fk = xf + static_cast<std::size_t>(k) * r;
-        for (int i = 0; i < r; ++i) fk[i] = static_cast<float>(xk[i]);
-    }
+    codes_to_floats(x, n, ldx, r, xf);
     // Column values straight in ADC full-scale units.
     crossbar_->integrate_batch(xf, n, r, static_cast<float>(1.0 / (max_code * output_range_)), col, c);
     // Every MVM's conversions with its own noise stream (the streams drawn side by side).
     adc_->convert_batch(col, n, static_cast<std::size_t>(c), 1, c, counts, noise_key, noise_ids);
+    affine_gdc(counts, n, c, lsb, gdc_factor_, y, ldy);
+    if (energy == nullptr) return;
     for (int k = 0; k < n; ++k) {
         const std::int32_t* ck = counts + static_cast<std::size_t>(k) * c;
-        Ldpu::affine(ck, c, lsb, nullptr, y + static_cast<std::size_t>(k) * ldy);
-        if (energy != nullptr)
-            add_phase_energy(r, c, crossbar_->activity(x + static_cast<std::size_t>(k) * ldx), ck, *energy);
+        add_phase_energy(r, c, crossbar_->activity(x + static_cast<std::size_t>(k) * ldx), ck, *energy);
     }
 }
 

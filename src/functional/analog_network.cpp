@@ -156,25 +156,38 @@ void AnalogNetwork::block_mvm(int block, const std::int8_t* block_codes, int pla
 }
 
 void AnalogNetwork::combine_partials(int layer, int col_block, const float* const* parts, float* y, bool gdc) const {
+    combine_partials(layer, col_block, parts, 1, y, 0, gdc);
+}
+
+void AnalogNetwork::combine_partials(int layer, int col_block, const float* const* parts, int n, float* y,
+                                     std::size_t ldy, bool gdc) const {
     const LayerPlacement* lp = map_.placement(layer);
     const double scale = cal_.input_scale[static_cast<std::size_t>(layer)];
     const int cols = map_.blocks[static_cast<std::size_t>(lp->block_index(0, col_block))].cols;
+    const auto undo_gdc = [&](int rb) {
+        const TileModel& tile = *tiles_[static_cast<std::size_t>(lp->block_index(rb, col_block))];
+        return gdc ? 1.0 : 1.0 / tile.gdc_factor();
+    };
     if (lp->row_blocks == 1) {  // the sum below with one term, without its buffer
-        const TileModel& tile = *tiles_[static_cast<std::size_t>(lp->block_index(0, col_block))];
-        const double undo_gdc = gdc ? 1.0 : 1.0 / tile.gdc_factor();
-        const float* part = parts[0];
-        for (int c = 0; c < cols; ++c) y[c] = static_cast<float>((0.0 + part[c] * undo_gdc) * scale);
+        const double undo = undo_gdc(0);
+        for (int k = 0; k < n; ++k) {
+            const float* part = parts[0] + static_cast<std::size_t>(k) * cols;
+            float* yk = y + static_cast<std::size_t>(k) * ldy;
+            for (int c = 0; c < cols; ++c) yk[c] = static_cast<float>((0.0 + part[c] * undo) * scale);
+        }
         return;
     }
     thread_local std::vector<double> acc;
-    acc.assign(static_cast<std::size_t>(cols), 0.0);
-    for (int rb = 0; rb < lp->row_blocks; ++rb) {
-        const TileModel& tile = *tiles_[static_cast<std::size_t>(lp->block_index(rb, col_block))];
-        const double undo_gdc = gdc ? 1.0 : 1.0 / tile.gdc_factor();
-        const float* part = parts[rb];
-        for (int c = 0; c < cols; ++c) acc[static_cast<std::size_t>(c)] += part[c] * undo_gdc;
+    for (int k = 0; k < n; ++k) {
+        acc.assign(static_cast<std::size_t>(cols), 0.0);
+        for (int rb = 0; rb < lp->row_blocks; ++rb) {
+            const double undo = undo_gdc(rb);
+            const float* part = parts[rb] + static_cast<std::size_t>(k) * cols;
+            for (int c = 0; c < cols; ++c) acc[static_cast<std::size_t>(c)] += part[c] * undo;
+        }
+        float* yk = y + static_cast<std::size_t>(k) * ldy;
+        for (int c = 0; c < cols; ++c) yk[c] = static_cast<float>(acc[static_cast<std::size_t>(c)] * scale);
     }
-    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>(acc[static_cast<std::size_t>(c)] * scale);
 }
 
 void AnalogNetwork::layer_mvm(int layer, const std::int8_t* codes, float* y, std::uint64_t image, int pixel, bool gdc,

@@ -97,6 +97,10 @@ public:
     // LDPU that owns the column block does once every partial sum is there. Both
     // paths call it, so their sums agree bit for bit whatever order the parts arrived in.
     void combine_partials(int layer, int col_block, const float* const* parts, float* y, bool gdc) const;
+    // The same for n vectors: vector k's parts at parts[rb] + k * (block cols), its
+    // outputs at y + k * ldy.
+    void combine_partials(int layer, int col_block, const float* const* parts, int n, float* y, std::size_t ldy,
+                          bool gdc) const;
 
     [[nodiscard]] const TileModel& tile(int block) const { return *tiles_[block]; }
     [[nodiscard]] TileModel& tile(int block) { return *tiles_[block]; }

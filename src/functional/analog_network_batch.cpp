@@ -25,17 +25,14 @@ void AnalogNetwork::layer_mvm_batch_codes(int layer, const std::int8_t* x_codes,
     const Layer& l = net_.layers[static_cast<std::size_t>(layer)];
     const LayerPlacement* lp = map_.placement(layer);
     thread_local std::vector<Scratch<float>> parts;
-    thread_local std::vector<const float*> part_ptrs;
     thread_local std::vector<float*> part_rows;
     thread_local Scratch<float> later_passes;
     thread_local Scratch<std::uint64_t> pass_ids;
     const int in_rows = l.input_rows();  // a grouped Conv: all groups' rows
     const std::size_t plane = static_cast<std::size_t>(n) * in_rows;
     if (parts.size() < static_cast<std::size_t>(lp->row_blocks)) parts.resize(static_cast<std::size_t>(lp->row_blocks));
-    part_ptrs.resize(static_cast<std::size_t>(lp->row_blocks));
     part_rows.resize(static_cast<std::size_t>(lp->row_blocks));
     for (int cb = 0; cb < lp->col_blocks; ++cb) {
-        int cols = 0;
         for (int rb = 0; rb < lp->row_blocks; ++rb) {
             const int bi = lp->block_index(rb, cb);
             const TileBlock& b = map_.blocks[static_cast<std::size_t>(bi)];
@@ -45,7 +42,6 @@ void AnalogNetwork::layer_mvm_batch_codes(int layer, const std::int8_t* x_codes,
             const TileModel& tile = *tiles_[static_cast<std::size_t>(bi)];
             const RngKeyPrefix* key = &noise_keys_[static_cast<std::size_t>(bi)];
             tile.mvm_batch(x_codes + b.row_begin, n, in_rows, part, b.cols, energy, key, noise_ids);
-            cols = b.cols;
             if (passes_ == 1) continue;
             // Multi-pass inputs: the later passes as batches of their own, then each
             // vector's passes combined as mvm_passes() combines them.
@@ -64,12 +60,7 @@ void AnalogNetwork::layer_mvm_batch_codes(int layer, const std::int8_t* x_codes,
             }
         }
         const int col_begin = map_.blocks[static_cast<std::size_t>(lp->block_index(0, cb))].col_begin;
-        for (int k = 0; k < n; ++k) {
-            for (int rb = 0; rb < lp->row_blocks; ++rb)
-                part_ptrs[static_cast<std::size_t>(rb)] = part_rows[static_cast<std::size_t>(rb)] +
-                                                          static_cast<std::size_t>(k) * cols;
-            combine_partials(layer, cb, part_ptrs.data(), y + static_cast<std::size_t>(k) * l.cols + col_begin, gdc);
-        }
+        combine_partials(layer, cb, part_rows.data(), n, y + col_begin, static_cast<std::size_t>(l.cols), gdc);
     }
 }
 

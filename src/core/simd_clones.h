@@ -1,0 +1,12 @@
+// Function multiversioning for the hot loops of the analog evaluation: the library is
+// built for baseline x86-64 (it runs on any 64-bit PC), and a loop marked with
+// AIMCSIM_AVX2_CLONES also gets an AVX2 copy, chosen once at load time on CPUs that
+// have it. Both copies do the same IEEE operations in the same order (the avx2 target
+// has no FMA, so nothing is contracted), hence the same bits.
+#pragma once
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define AIMCSIM_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AIMCSIM_AVX2_CLONES
+#endif
