@@ -22,6 +22,7 @@ constexpr int kBatchGroup = 256;
 
 // x[k ldx + i] -> xf[k r + i] for n vectors of r codes (the crossbar's float inputs).
 AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, int r, float* xf) {
+    if (ldx == r) r *= n, n = 1;  // packed vectors: one long loop (r is often 9 or 144)
     for (int k = 0; k < n; ++k, x += ldx, xf += r) {
         for (int i = 0; i < r; ++i) xf[i] = static_cast<float>(x[i]);
     }
