@@ -21,8 +21,10 @@ using namespace aimcsim;
 TEST_CASE("keyed normals: every stream gets its normals() draws bit for bit, tails included", "[rng]") {
     const RngKeyPrefix key = Rng::prefix(7, Stream::MvmNoise, {12});
     // 4099 draws per stream: each of the 11 streams meets the outer strata (1 in 2048) about twice.
-    for (int m : {1, 3, 4, 5, 11}) {
-        const int count = m == 11 ? 4099 : 37;
+    // m = 11 and 13 take a group of eight lanes, 4 and 5 one of four; counts 37, 4099 and 2
+    // leave 1, 3 and 2 draws past the last whole group of four (written lane by lane).
+    for (int m : {1, 3, 4, 5, 11, 13}) {
+        const int count = m == 11 ? 4099 : (m == 13 ? 2 : 37);
         std::vector<std::uint64_t> ids(static_cast<std::size_t>(m));
         for (int k = 0; k < m; ++k) ids[static_cast<std::size_t>(k)] = 1000003ULL * k + 5;
         const std::size_t ld = static_cast<std::size_t>(count) + 3;
