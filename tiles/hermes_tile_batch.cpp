@@ -29,14 +29,16 @@ AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, i
 }
 
 // The LDPU's affine step of n reads of c counts (Ldpu::affine without an offset: the same
-// operations), then the drift compensation y * gdc as mvm_batch() applies it, while the
-// read is in cache; gdc == 1 skips that multiply, as mvm_batch() does.
+// operations), then the drift compensation y * gdc as mvm_batch() applies it, in the same
+// pass; gdc == 1 skips that multiply, as mvm_batch() does.
 AIMCSIM_AVX2_CLONES void affine_gdc(const std::int32_t* counts, int n, int c, double lsb, double gdc, float* y,
                                     int ldy) {
     for (int k = 0; k < n; ++k, counts += c, y += ldy) {
-        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(lsb * (counts[j] - 0.0F));
-        if (gdc == 1.0) continue;
-        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc);
+        if (gdc == 1.0) {
+            for (int j = 0; j < c; ++j) y[j] = static_cast<float>(lsb * (counts[j] - 0.0F));
+            continue;
+        }
+        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(static_cast<float>(lsb * (counts[j] - 0.0F)) * gdc);
     }
 }
 

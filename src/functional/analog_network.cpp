@@ -41,6 +41,17 @@ AIMCSIM_AVX2_CLONES void to_codes(const float* x, int n, double inv_scale, int m
     for (int i = 0; i < n; ++i) codes[i] = to_code(x[i], inv_scale, max_code);
 }
 
+// combine_partials()'s loops over a vector's columns, AVX2-cloned (the same operations).
+AIMCSIM_AVX2_CLONES void scale_part(const float* part, int cols, double undo_gdc, double scale, float* y) {
+    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>((0.0 + part[c] * undo_gdc) * scale);
+}
+AIMCSIM_AVX2_CLONES void add_part(const float* part, int cols, double undo_gdc, double* acc) {
+    for (int c = 0; c < cols; ++c) acc[c] += part[c] * undo_gdc;
+}
+AIMCSIM_AVX2_CLONES void scale_sum(const double* acc, int cols, double scale, float* y) {
+    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>(acc[c] * scale);
+}
+
 }  // namespace
 
 AnalogCalibration calibrate(const Network& net, const Mapping& map, const std::vector<std::vector<float>>& images,
@@ -176,22 +187,17 @@ void AnalogNetwork::combine_partials(int layer, int col_block, const float* cons
     if (lp->row_blocks == 1) {  // the sum below with one term, without its buffer
         const double undo = undo_gdc(0);
         for (int k = 0; k < n; ++k) {
-            const float* part = parts[0] + static_cast<std::size_t>(k) * cols;
-            float* yk = y + static_cast<std::size_t>(k) * ldy;
-            for (int c = 0; c < cols; ++c) yk[c] = static_cast<float>((0.0 + part[c] * undo) * scale);
+            const std::size_t at = static_cast<std::size_t>(k) * cols;
+            scale_part(parts[0] + at, cols, undo, scale, y + static_cast<std::size_t>(k) * ldy);
         }
         return;
     }
     thread_local std::vector<double> acc;
     for (int k = 0; k < n; ++k) {
         acc.assign(static_cast<std::size_t>(cols), 0.0);
-        for (int rb = 0; rb < lp->row_blocks; ++rb) {
-            const double undo = undo_gdc(rb);
-            const float* part = parts[rb] + static_cast<std::size_t>(k) * cols;
-            for (int c = 0; c < cols; ++c) acc[static_cast<std::size_t>(c)] += part[c] * undo;
-        }
-        float* yk = y + static_cast<std::size_t>(k) * ldy;
-        for (int c = 0; c < cols; ++c) yk[c] = static_cast<float>(acc[static_cast<std::size_t>(c)] * scale);
+        for (int rb = 0; rb < lp->row_blocks; ++rb)
+            add_part(parts[rb] + static_cast<std::size_t>(k) * cols, cols, undo_gdc(rb), acc.data());
+        scale_sum(acc.data(), cols, scale, y + static_cast<std::size_t>(k) * ldy);
     }
 }
 
