@@ -45,6 +45,10 @@ AIMCSIM_AVX2_CLONES void to_codes(const float* x, int n, double inv_scale, int m
 AIMCSIM_AVX2_CLONES void scale_part(const float* part, int cols, double undo_gdc, double scale, float* y) {
     for (int c = 0; c < cols; ++c) y[c] = static_cast<float>((0.0 + part[c] * undo_gdc) * scale);
 }
+// acc = 0.0 + the first part (as adding it to zeros: the same bits, -0.0 included), then += the others.
+AIMCSIM_AVX2_CLONES void first_part(const float* part, int cols, double undo_gdc, double* acc) {
+    for (int c = 0; c < cols; ++c) acc[c] = 0.0 + part[c] * undo_gdc;
+}
 AIMCSIM_AVX2_CLONES void add_part(const float* part, int cols, double undo_gdc, double* acc) {
     for (int c = 0; c < cols; ++c) acc[c] += part[c] * undo_gdc;
 }
@@ -193,10 +197,11 @@ void AnalogNetwork::combine_partials(int layer, int col_block, const float* cons
         return;
     }
     thread_local std::vector<double> acc;
+    acc.resize(static_cast<std::size_t>(cols));
     for (int k = 0; k < n; ++k) {
-        acc.assign(static_cast<std::size_t>(cols), 0.0);
-        for (int rb = 0; rb < lp->row_blocks; ++rb)
-            add_part(parts[rb] + static_cast<std::size_t>(k) * cols, cols, undo_gdc(rb), acc.data());
+        const std::size_t at = static_cast<std::size_t>(k) * cols;
+        first_part(parts[0] + at, cols, undo_gdc(0), acc.data());
+        for (int rb = 1; rb < lp->row_blocks; ++rb) add_part(parts[rb] + at, cols, undo_gdc(rb), acc.data());
         scale_sum(acc.data(), cols, scale, y + static_cast<std::size_t>(k) * ldy);
     }
 }
