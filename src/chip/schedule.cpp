@@ -358,11 +358,11 @@ void ChipSchedule::handle_input(const InputStream::Item& item) {
 
 void ChipSchedule::push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel) {
     ++inf_[static_cast<std::size_t>(inference)].live;
-    events_.push(Event{cycle, seq_++, kind, inference, a, b, pixel});
+    events_.push(Event{cycle, seq_++ << 8 | static_cast<std::uint64_t>(kind), inference, a, b, pixel});
 }
 
 void ChipSchedule::handle(const Event& e) {
-    switch (e.kind) {
+    switch (e.kind()) {
         case Kind::TensorReady: tensor_ready(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::BlockInput: block_input(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::OpInput: op_input(e.inference, e.a, e.b, e.pixel, e.cycle); break;

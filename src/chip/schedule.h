@@ -238,14 +238,16 @@ private:
     };
     // How a transformer op moves its input (build_tensors decides).
     enum class Flow : std::uint8_t { None, Relabel, Slicewise, Pairwise, Row, Gather, Matmul };
+    // 32 bytes: the kind rides in the low byte of the sequence number (seq = n << 8 | kind),
+    // which orders events as n alone does since every n is distinct.
     struct Event {
         std::uint64_t cycle = 0;
         std::uint64_t seq = 0;
-        Kind kind = Kind::TensorReady;
         int inference = 0;
         int a = 0;  // tensor / block / layer / placement
         int b = 0;  // part / column block
         int pixel = 0;
+        [[nodiscard]] Kind kind() const { return static_cast<Kind>(seq & 0xff); }
         bool operator>(const Event& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
     };
     // The counters of one inference in flight, in one block (offsets below): input
