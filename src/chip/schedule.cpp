@@ -49,6 +49,7 @@ ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const Chi
     if (batch < 1) throw std::logic_error("ChipSchedule: batch must be >= 1");
     build_tensors();
     build_templates();
+    build_block_plans();
     layer_timing_.assign(map_.layers.size(), LayerTiming{});
     block_mvms_.assign(map_.blocks.size(), 0);
     digital_layer_energy_pj_.assign(net_.layers.size(), 0.0);

@@ -270,8 +270,23 @@ private:
         int live = 0;   // its events queued and MVMs in flight
     };
 
+    // What block_input() reads of a block, its layer and their tensors, in one place
+    // (one or two cache lines instead of the Layer, TileBlock, placement and tensors).
+    struct BlockPlan {
+        Op op = Op::Conv;
+        int placement = 0;    // index in Mapping::layers
+        int need = 0;         // offset of its [out pixel] counters (NeedTemplate::block)
+        int replicas = 1;     // copies of its layer
+        int replica = 0;      // which copy it belongs to
+        const LayerPlacement* layer = nullptr;
+        int in_w = 1;         // input tensor width
+        int out_h = 1, out_w = 1;
+        Window window;
+    };
+
     void build_tensors();
     void build_templates();
+    void build_block_plans();
     void flatten_template(const std::vector<std::vector<std::vector<int>>>& parts, int outputs_left);
     // Inference n's counters (allocated at its first event), and their release once it is done.
     [[nodiscard]] int* need(int inference);
@@ -354,6 +369,7 @@ private:
     std::unique_ptr<InputStream> input_;
     int admitted_ = -1;  // the last inference whose input may stream in (first_input_cycle set)
     std::vector<Dest> initial_states_;  // every LSTM's recurrent destinations, in layer order
+    std::vector<BlockPlan> block_plans_;  // [mapping block]
     std::vector<MvmJob> jobs_;          // MVMs in flight, by job id (slots reused once done)
     std::vector<std::uint64_t> free_jobs_;
     std::uint64_t mvms_issued_ = 0;
