@@ -78,7 +78,7 @@ void ChipSchedule::build_tensors() {
         const Layer& l = net_.layers[li];
         for (std::size_t s = 0; s < l.inputs.size(); ++s) {
             tensors_.at(static_cast<std::size_t>(l.inputs[s]))
-                .consumers.push_back({static_cast<int>(li), static_cast<int>(s)});
+                .consumers.push_back({static_cast<int>(li), static_cast<int>(s), l.op});
         }
         if (!is_transformer_op(l.op) && l.op != Op::Relu && is_token_tensor(net_, l.inputs.at(0)))
             throw InputError("layer '" + l.name + "' (" + op_name(l.op) +
@@ -332,7 +332,7 @@ bool ChipSchedule::finished() const {
 void ChipSchedule::run_until(std::uint64_t now_cycle) {
     for (;;) {
         // The input stream's items come before the events raised while simulating at the same cycle.
-        admit();
+        if (input_->at_inference_start()) admit();  // (admits only between two inferences)
         const std::uint64_t input = input_->next_inference() > admitted_ ? kNever : input_->next_cycle();
         const std::uint64_t event = events_.next_cycle();
         if (input <= event && input <= now_cycle) {
@@ -410,48 +410,50 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
         }
     }
     for (const Consumer& c : t.consumers) {
-        const Layer& l = net_.layers[static_cast<std::size_t>(c.layer)];
         const auto li = static_cast<std::size_t>(c.layer);
-        if (is_transformer_op(l.op) && !l.has_weights_matrix()) {
-            transformer_input(inference, c.layer, c.slot, part, src_tile, pixel, now);
-            continue;
-        }
-        switch (l.op) {
+        switch (c.op) {
             case Op::Conv:
             case Op::Dense:
             case Op::Linear:
             case Op::Lstm: {
                 const LayerPlacement& lp = *map_.placement(c.layer);
-                // Every replica that computes an output pixel whose window holds this pixel.
-                std::vector<char>& wanted = wanted_;
-                wanted.assign(static_cast<std::size_t>(lp.replicas), lp.replicas == 1 ? 1 : 0);
-                if (lp.replicas > 1) {
-                    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-                    const Window& w = l.window;
-                    const auto ry = outputs_covering(pixel / t.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
-                    const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
-                    for (int oy = ry.first; oy <= ry.second; ++oy) {
-                        for (int ox = rx.first; ox <= rx.second; ++ox)
-                            wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = 1;
-                    }
-                }
-                for (int r = 0; r < lp.replicas; ++r) {
-                    if (!wanted[static_cast<std::size_t>(r)]) continue;
+                const auto to_replica = [&](int r) {
                     for (const Dest& d : weight_dests_[li][static_cast<std::size_t>(part)]) {
                         const int block = d.target + r * lp.tiles();
                         send(src_tile, map_.blocks[static_cast<std::size_t>(block)].tile, d.values,
                              chip_.activation_bits, now, Kind::BlockInput, inference, block, 0, pixel);
                     }
+                };
+                if (lp.replicas == 1) {
+                    to_replica(0);
+                    break;
+                }
+                // Every replica that computes an output pixel whose window holds this pixel.
+                const Layer& l = net_.layers[li];
+                std::vector<char>& wanted = wanted_;
+                wanted.assign(static_cast<std::size_t>(lp.replicas), 0);
+                const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+                const Window& w = l.window;
+                const auto ry = outputs_covering(pixel / t.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
+                const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
+                for (int oy = ry.first; oy <= ry.second; ++oy) {
+                    for (int ox = rx.first; ox <= rx.second; ++ox)
+                        wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = 1;
+                }
+                for (int r = 0; r < lp.replicas; ++r) {
+                    if (wanted[static_cast<std::size_t>(r)]) to_replica(r);
                 }
                 break;
             }
-            case Op::Relu:
+            case Op::Relu: {
+                const Layer& l = net_.layers[li];
                 if (values_) {
                     const Part& p = tensors_[static_cast<std::size_t>(l.output)].parts[static_cast<std::size_t>(part)];
                     values_->relu(inference, l, p.lo, p.hi, pixel);
                 }
                 tensor_ready(inference, l.output, part, pixel, now);
                 break;
+            }
             case Op::MaxPool:
             case Op::AvgPool:
             case Op::GlobalAvgPool:
@@ -470,8 +472,11 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                 }
                 break;
             default:
-                if (!cnn_op_consumer(inference, c, src, src_tile, part, pixel, now))
+                if (is_transformer_op(c.op)) {  // (the ones with weights are handled above)
+                    transformer_input(inference, c.layer, c.slot, part, src_tile, pixel, now);
+                } else if (!cnn_op_consumer(inference, c, src, src_tile, part, pixel, now)) {
                     throw std::logic_error("ChipSchedule::tensor_ready: an op without a route");
+                }
         }
     }
 }

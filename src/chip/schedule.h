@@ -208,7 +208,8 @@ private:
     };
     struct Consumer {
         int layer = 0;
-        int slot = 0;  // which input of the layer
+        int slot = 0;          // which input of the layer
+        Op op = Op::Relu;      // the layer's (read per pixel: the Layer itself is far bigger)
     };
     struct TensorInfo {
         int h = 1, w = 1;
@@ -270,18 +271,26 @@ private:
         int live = 0;   // its events queued and MVMs in flight
     };
 
-    // What block_input() reads of a block, its layer and their tensors, in one place
-    // (one or two cache lines instead of the Layer, TileBlock, placement and tensors).
+    // What the tile side (block_input, mvm_result, psum_arrive) reads per MVM of a block,
+    // its layer and their tensors, in one place (two cache lines instead of the Layer,
+    // TileBlock, placement and tensors).
     struct BlockPlan {
         Op op = Op::Conv;
         int placement = 0;    // index in Mapping::layers
         int need = 0;         // offset of its [out pixel] counters (NeedTemplate::block)
         int replicas = 1;     // copies of its layer
         int replica = 0;      // which copy it belongs to
-        const LayerPlacement* layer = nullptr;
+        const LayerPlacement* placed = nullptr;  // its layer's (replica_of_pixel)
         int in_w = 1;         // input tensor width
         int out_h = 1, out_w = 1;
         Window window;
+        // What mvm_result() reads: the block's place, and where its partial sums go.
+        int layer = 0;        // Network layer index
+        int tile = 0;
+        int block_row = 0, block_col = 0;
+        int cols = 0;
+        int row_blocks = 1;   // of its layer
+        int psum_tile = 0;    // row block 0's tile of its column block (and copy)
     };
 
     void build_tensors();
