@@ -269,21 +269,19 @@ void ChipSchedule::flatten_template(const std::vector<std::vector<std::vector<in
     need_.init.push_back(outputs_left);
 }
 
-int* ChipSchedule::need(int inference) {
+int* ChipSchedule::allocate_need(int inference) {
     InferenceState& s = inf_[static_cast<std::size_t>(inference)];
-    if (s.slot < 0) {
-        if (free_need_slots_.empty()) {
-            free_need_slots_.push_back(static_cast<int>(need_slots_.size()));
-            need_slots_.emplace_back();
-        }
-        s.slot = free_need_slots_.back();
-        free_need_slots_.pop_back();
-        need_slots_[static_cast<std::size_t>(s.slot)] = need_.init;
+    if (free_need_slots_.empty()) {
+        free_need_slots_.push_back(static_cast<int>(need_slots_.size()));
+        need_slots_.emplace_back();
     }
+    s.slot = free_need_slots_.back();
+    free_need_slots_.pop_back();
+    need_slots_[static_cast<std::size_t>(s.slot)] = need_.init;
     return need_slots_[static_cast<std::size_t>(s.slot)].data();
 }
 
-void ChipSchedule::release_if_done(int inference) {
+void ChipSchedule::release_if_idle(int inference) {
     // Done, nothing of it queued or in flight, and all its input injected: no event will touch it again.
     InferenceState& s = inf_[static_cast<std::size_t>(inference)];
     if (s.done_cycle == kNever || s.live != 0 || s.slot < 0 || input_->next_inference() <= inference) return;

@@ -298,8 +298,17 @@ private:
     void build_block_plans();
     void flatten_template(const std::vector<std::vector<std::vector<int>>>& parts, int outputs_left);
     // Inference n's counters (allocated at its first event), and their release once it is done.
-    [[nodiscard]] int* need(int inference);
-    void release_if_done(int inference);
+    // (Inline fast paths: called per event, they almost always find the counters
+    // allocated and the inference not yet done.)
+    [[nodiscard]] int* need(int inference) {
+        const int slot = inf_[static_cast<std::size_t>(inference)].slot;
+        return slot >= 0 ? need_slots_[static_cast<std::size_t>(slot)].data() : allocate_need(inference);
+    }
+    void release_if_done(int inference) {
+        if (inf_[static_cast<std::size_t>(inference)].done_cycle != kNever) release_if_idle(inference);
+    }
+    [[nodiscard]] int* allocate_need(int inference);
+    void release_if_idle(int inference);  // a done inference: frees its counters once nothing of it is left
     void handle_input(const InputStream::Item& item);
     // Lets the input stream go on to its next inference once the in-flight window has room.
     void admit();
