@@ -9,25 +9,31 @@ LinkScheduler::LinkScheduler(const Topology& topology)
     : topology_(topology), params_(topology.link_params()), contention_(topology.has_contention()),
       links_(topology.links().size()) {}
 
-const std::vector<int>& LinkScheduler::route(int src_tile, int dst_tile) {
+RouteLinks LinkScheduler::route(int src_tile, int dst_tile) {
     if (src_tile >= 0 && dst_tile >= 0) {
         const auto src = static_cast<std::size_t>(src_tile);
         const auto dst = static_cast<std::size_t>(dst_tile);
         if (src < route_index_.size() && dst < route_index_[src].size()) {
             const std::uint32_t at = route_index_[src][dst];
-            if (at != 0) return route_store_[at - 1];
+            if (at != 0) return RouteLinks{route_links_.data() + at, route_links_[at - 1]};
         }
     }
+    return add_route(src_tile, dst_tile);
+}
+
+RouteLinks LinkScheduler::add_route(int src_tile, int dst_tile) {
     if (src_tile < 0 || dst_tile < 0) throw std::out_of_range("LinkScheduler::route: negative tile");
-    std::vector<int> path = topology_.route(src_tile, dst_tile);
+    const std::vector<int> path = topology_.route(src_tile, dst_tile);
     const auto src = static_cast<std::size_t>(src_tile);
     const auto dst = static_cast<std::size_t>(dst_tile);
     if (route_index_.size() <= src) route_index_.resize(src + 1);
     std::vector<std::uint32_t>& row = route_index_[src];
     if (row.size() <= dst) row.resize(std::max(dst + 1, row.size() * 2), 0);
-    route_store_.push_back(std::move(path));
-    row[dst] = static_cast<std::uint32_t>(route_store_.size());
-    return route_store_.back();
+    route_links_.push_back(static_cast<int>(path.size()));
+    const std::size_t at = route_links_.size();  // (the hop count sits at at - 1)
+    route_links_.insert(route_links_.end(), path.begin(), path.end());
+    row[dst] = static_cast<std::uint32_t>(at);
+    return RouteLinks{route_links_.data() + at, static_cast<int>(path.size())};
 }
 
 std::uint64_t LinkScheduler::flits(std::uint64_t bits) const {
@@ -91,7 +97,7 @@ void LinkScheduler::record_delivery(std::uint64_t bits, int hops, std::uint64_t 
 }
 
 Delivery LinkScheduler::send(int src_tile, int dst_tile, std::uint64_t bits, std::uint64_t ready_cycle) {
-    const std::vector<int>& path = route(src_tile, dst_tile);
+    const RouteLinks path = route(src_tile, dst_tile);
     const auto latency = static_cast<std::uint64_t>(params_.hop_latency_cycles);
     const std::uint64_t f = flits(bits);
     Delivery d;

@@ -29,7 +29,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <vector>
 
 #include "aimcsim/topology.h"
@@ -69,6 +68,18 @@ struct LinkSpan {
     std::uint64_t end_cycle = 0;
 };
 
+// The links of a static route, in order: a view into the scheduler's route table,
+// valid until route() computes a pair it had not computed before.
+struct RouteLinks {
+    const int* first = nullptr;
+    int hops = 0;
+    [[nodiscard]] const int* begin() const { return first; }
+    [[nodiscard]] const int* end() const { return first + hops; }
+    [[nodiscard]] std::size_t size() const { return static_cast<std::size_t>(hops); }
+    [[nodiscard]] bool empty() const { return hops == 0; }
+    [[nodiscard]] int operator[](std::size_t i) const { return first[i]; }
+};
+
 struct NetworkTotals {
     std::uint64_t packets = 0;
     std::uint64_t bits = 0;
@@ -90,9 +101,9 @@ public:
     Delivery send(int src_tile, int dst_tile, std::uint64_t bits, std::uint64_t ready_cycle);
 
     // --- Pieces of send(), for a caller that moves the packet hop by hop.
-    // The static route, computed once per (src, dst) and cached (reference stays valid):
-    // a flat table per source tile, allocated when that tile first sends.
-    [[nodiscard]] const std::vector<int>& route(int src_tile, int dst_tile);
+    // The static route, computed once per (src, dst) and cached: an index per source
+    // tile, allocated when that tile first sends, into one array of every route's links.
+    [[nodiscard]] RouteLinks route(int src_tile, int dst_tile);
     [[nodiscard]] std::uint64_t flits(std::uint64_t bits) const;
     // Books `link` for a packet whose head reaches it at `head_cycle`. `trail` holds
     // the links the packet crossed before, in order: a stall here extends them
@@ -132,9 +143,14 @@ private:
     LinkParams params_;
     bool contention_;
     std::vector<LinkState> links_;
-    // [src] -> [dst] -> index in route_store_ + 1 (0: not computed yet); rows allocated on first use.
+    // route() computing a pair it has not seen: adds its route to the table.
+    RouteLinks add_route(int src_tile, int dst_tile);
+    // [src] -> [dst] -> where the route starts in route_links_ + 1 (0: not computed yet);
+    // rows allocated on first use.
     std::vector<std::vector<std::uint32_t>> route_index_;
-    std::deque<std::vector<int>> route_store_;  // a deque: references stay valid
+    // Every computed route, one after another: its hop count, then its links (one
+    // contiguous read per packet instead of a separately allocated vector).
+    std::vector<int> route_links_;
     NetworkTotals totals_;
     bool record_spans_ = false;
     std::vector<LinkSpan> spans_;

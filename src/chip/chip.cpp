@@ -21,10 +21,12 @@ TilePort::TilePort(const sc_core::sc_module_name& name) : sc_module(name), to_ti
 TilePort::~TilePort() { trans_.clear_extension<TileOp>(); }
 
 void TilePort::run(TileOp& op, sc_time delay) {
-    trans_.set_extension(&op);
+    if (carried_ != &op) {
+        trans_.set_extension(&op);
+        carried_ = &op;
+    }
     trans_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     to_tile->b_transport(trans_, delay);
-    trans_.clear_extension(&op);
     if (trans_.get_response_status() != tlm::TLM_OK_RESPONSE)
         throw std::logic_error("TilePort: the tile refused an MVM");
 }
@@ -149,7 +151,6 @@ Chip::Chip(const sc_core::sc_module_name& name, const TileConfig& tile, const Ch
     schedule_->issue_mvm = [this](int block, std::uint64_t job, std::uint64_t cycle) { issue(block, job, cycle); };
     if (functional) passes_ = values->analog->input_passes();
     codes_.resize(static_cast<std::size_t>(tile_rows_) * static_cast<std::size_t>(passes_));
-    pending_.resize(tiles_.size());
     schedule_->record_spans(record_spans);
     network_->record_spans(record_spans);
     if (functional) schedule_->enable_values(values->inputs, *values->analog, values->gdc, values->first_image);
@@ -183,9 +184,7 @@ void Chip::issue(int block, std::uint64_t job_id, std::uint64_t cycle) {
     ports_[static_cast<std::size_t>(module)]->run(op_, time_of(cycle) - sc_core::sc_time_stamp());
     const std::uint64_t period = clock_period_.value();
     schedule_->mvm_started(job_id, op_.start.value() / period);
-    std::deque<Result>& fifo = pending_[static_cast<std::size_t>(module)];
-    fifo.push_back(Result{op_.done.value() / period, issued_++, job_id});
-    if (fifo.size() == 1) heads_.push(Head{fifo.front(), module});
+    results_.push(Result{op_.done.value() / period, issued_++, job_id});
 }
 
 std::uint64_t Chip::occupy(int block, int kind, std::uint64_t busy_cycles, std::uint64_t cycle) {
@@ -203,18 +202,11 @@ void Chip::run() {
     std::uint64_t now = 0;
     for (;;) {
         const std::uint64_t next_event = schedule_->next_cycle();
-        const std::uint64_t next = heads_.empty() ? next_event : std::min(next_event, heads_.top().result.cycle);
+        const std::uint64_t next = std::min(next_event, results_.next_cycle());
         if (next == ChipSchedule::kNever) break;
         now = next;
         schedule_->run_until(now);
-        while (!heads_.empty() && heads_.top().result.cycle == now) {
-            const Head head = heads_.top();
-            heads_.pop();
-            std::deque<Result>& fifo = pending_[static_cast<std::size_t>(head.module)];
-            fifo.pop_front();
-            if (!fifo.empty()) heads_.push(Head{fifo.front(), head.module});
-            schedule_->mvm_done(head.result.job, now);
-        }
+        while (results_.next_cycle() == now) schedule_->mvm_done(results_.pop().job, now);
         schedule_->run_until(now);
     }
     if (train_) {

@@ -14,10 +14,8 @@
 // issued, then the events those results made due at the same cycle.
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <memory>
-#include <queue>
 #include <vector>
 
 #include <systemc>
@@ -28,6 +26,7 @@
 #include "aimcsim/topology.h"
 #include "interconnect/interconnect.h"
 #include "src/chip/chip_params.h"
+#include "src/chip/event_queue.h"
 #include "src/chip/schedule.h"
 #include "src/chip/train_step.h"
 #include "src/mapping/mapper.h"
@@ -67,6 +66,9 @@ public:
 private:
     void on_result(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     tlm::tlm_generic_payload trans_;
+    // The op the payload carries: the chip sends the same TileOp every time, so its
+    // extension is set once, not per MVM (cleared in the destructor).
+    TileOp* carried_ = nullptr;
 };
 
 class Chip : public sc_core::sc_module {
@@ -123,15 +125,10 @@ private:
     std::vector<std::unique_ptr<TilePort>> ports_;  // per module
     std::vector<int> module_of_block_;              // mapping block -> module
     std::unique_ptr<ChipSchedule> schedule_;
-    // Results in flight: a FIFO per module (a tile finishes its MVMs in issue order)
-    // and a heap of the FIFOs' first results, so the heap is never deeper than the tiles.
-    std::vector<std::deque<Result>> pending_;
-    struct Head {
-        Result result;
-        int module = 0;
-        bool operator>(const Head& o) const { return result > o.result; }
-    };
-    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads_;
+    // Results in flight, in (cycle, issue order). A result is queued when its MVM is
+    // issued, no earlier than the cycle being simulated and with the next issue number,
+    // which is what the schedule's calendar queue asks of its pushes.
+    EventQueue<Result> results_;
     std::uint64_t issued_ = 0;
     TileOp op_;                       // the MVM being issued
     std::vector<std::int8_t> codes_;  // its input codes (functional mode), a plane per input pass

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <queue>
@@ -123,10 +124,10 @@ private:
 
     // A lane is a FIFO of events in (cycle, sequence) order: a stream of pushes whose
     // cycles do not fall (packets queued one after another on a link) costs O(1) each.
+    // A deque: it grows and drains in small blocks, never copying the events it holds.
     struct Lane {
-        std::vector<E> items;
-        std::size_t head = 0;
-        [[nodiscard]] bool empty() const { return head == items.size(); }
+        std::deque<E> items;
+        [[nodiscard]] bool empty() const { return items.empty(); }
     };
     static constexpr std::size_t kLanes = 4;
 
@@ -148,10 +149,6 @@ private:
             heap_.push(e);
             return;
         }
-        if (best->empty()) {
-            best->items.clear();
-            best->head = 0;
-        }
         best->items.push_back(e);
     }
 
@@ -160,8 +157,8 @@ private:
         const E* best = heap_.empty() ? nullptr : &heap_.top();
         Lane* lane = nullptr;
         for (const Lane& l : lanes_) {
-            if (!l.empty() && (!best || *best > l.items[l.head])) {
-                best = &l.items[l.head];
+            if (!l.empty() && (!best || *best > l.items.front())) {
+                best = &l.items.front();
                 lane = const_cast<Lane*>(&l);
             }
         }
@@ -177,10 +174,7 @@ private:
             append(*f);
             --far_events_;
             if (lane) {
-                if (++lane->head >= 4096 && lane->head * 2 >= lane->items.size()) {  // drop the taken ones
-                    lane->items.erase(lane->items.begin(), lane->items.begin() + static_cast<std::ptrdiff_t>(lane->head));
-                    lane->head = 0;
-                }
+                lane->items.pop_front();
             } else {
                 heap_.pop();
             }

@@ -49,6 +49,7 @@ ChipSchedule::ChipSchedule(const Network& net, const Mapping& mapping, const Chi
     if (batch < 1) throw std::logic_error("ChipSchedule: batch must be >= 1");
     build_tensors();
     build_templates();
+    build_block_plans();
     layer_timing_.assign(map_.layers.size(), LayerTiming{});
     block_mvms_.assign(map_.blocks.size(), 0);
     digital_layer_energy_pj_.assign(net_.layers.size(), 0.0);
@@ -77,7 +78,7 @@ void ChipSchedule::build_tensors() {
         const Layer& l = net_.layers[li];
         for (std::size_t s = 0; s < l.inputs.size(); ++s) {
             tensors_.at(static_cast<std::size_t>(l.inputs[s]))
-                .consumers.push_back({static_cast<int>(li), static_cast<int>(s)});
+                .consumers.push_back({static_cast<int>(li), static_cast<int>(s), l.op});
         }
         if (!is_transformer_op(l.op) && l.op != Op::Relu && is_token_tensor(net_, l.inputs.at(0)))
             throw InputError("layer '" + l.name + "' (" + op_name(l.op) +
@@ -268,21 +269,19 @@ void ChipSchedule::flatten_template(const std::vector<std::vector<std::vector<in
     need_.init.push_back(outputs_left);
 }
 
-int* ChipSchedule::need(int inference) {
+int* ChipSchedule::allocate_need(int inference) {
     InferenceState& s = inf_[static_cast<std::size_t>(inference)];
-    if (s.slot < 0) {
-        if (free_need_slots_.empty()) {
-            free_need_slots_.push_back(static_cast<int>(need_slots_.size()));
-            need_slots_.emplace_back();
-        }
-        s.slot = free_need_slots_.back();
-        free_need_slots_.pop_back();
-        need_slots_[static_cast<std::size_t>(s.slot)] = need_.init;
+    if (free_need_slots_.empty()) {
+        free_need_slots_.push_back(static_cast<int>(need_slots_.size()));
+        need_slots_.emplace_back();
     }
+    s.slot = free_need_slots_.back();
+    free_need_slots_.pop_back();
+    need_slots_[static_cast<std::size_t>(s.slot)] = need_.init;
     return need_slots_[static_cast<std::size_t>(s.slot)].data();
 }
 
-void ChipSchedule::release_if_done(int inference) {
+void ChipSchedule::release_if_idle(int inference) {
     // Done, nothing of it queued or in flight, and all its input injected: no event will touch it again.
     InferenceState& s = inf_[static_cast<std::size_t>(inference)];
     if (s.done_cycle == kNever || s.live != 0 || s.slot < 0 || input_->next_inference() <= inference) return;
@@ -331,7 +330,7 @@ bool ChipSchedule::finished() const {
 void ChipSchedule::run_until(std::uint64_t now_cycle) {
     for (;;) {
         // The input stream's items come before the events raised while simulating at the same cycle.
-        admit();
+        if (input_->at_inference_start()) admit();  // (admits only between two inferences)
         const std::uint64_t input = input_->next_inference() > admitted_ ? kNever : input_->next_cycle();
         const std::uint64_t event = events_.next_cycle();
         if (input <= event && input <= now_cycle) {
@@ -358,11 +357,11 @@ void ChipSchedule::handle_input(const InputStream::Item& item) {
 
 void ChipSchedule::push(Kind kind, std::uint64_t cycle, int inference, int a, int b, int pixel) {
     ++inf_[static_cast<std::size_t>(inference)].live;
-    events_.push(Event{cycle, seq_++, kind, inference, a, b, pixel});
+    events_.push(Event{cycle, seq_++ << 8 | static_cast<std::uint64_t>(kind), inference, a, b, pixel});
 }
 
 void ChipSchedule::handle(const Event& e) {
-    switch (e.kind) {
+    switch (e.kind()) {
         case Kind::TensorReady: tensor_ready(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::BlockInput: block_input(e.inference, e.a, e.b, e.pixel, e.cycle); break;
         case Kind::OpInput: op_input(e.inference, e.a, e.b, e.pixel, e.cycle); break;
@@ -409,48 +408,50 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
         }
     }
     for (const Consumer& c : t.consumers) {
-        const Layer& l = net_.layers[static_cast<std::size_t>(c.layer)];
         const auto li = static_cast<std::size_t>(c.layer);
-        if (is_transformer_op(l.op) && !l.has_weights_matrix()) {
-            transformer_input(inference, c.layer, c.slot, part, src_tile, pixel, now);
-            continue;
-        }
-        switch (l.op) {
+        switch (c.op) {
             case Op::Conv:
             case Op::Dense:
             case Op::Linear:
             case Op::Lstm: {
                 const LayerPlacement& lp = *map_.placement(c.layer);
-                // Every replica that computes an output pixel whose window holds this pixel.
-                std::vector<char>& wanted = wanted_;
-                wanted.assign(static_cast<std::size_t>(lp.replicas), lp.replicas == 1 ? 1 : 0);
-                if (lp.replicas > 1) {
-                    const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
-                    const Window& w = l.window;
-                    const auto ry = outputs_covering(pixel / t.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
-                    const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
-                    for (int oy = ry.first; oy <= ry.second; ++oy) {
-                        for (int ox = rx.first; ox <= rx.second; ++ox)
-                            wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = 1;
-                    }
-                }
-                for (int r = 0; r < lp.replicas; ++r) {
-                    if (!wanted[static_cast<std::size_t>(r)]) continue;
+                const auto to_replica = [&](int r) {
                     for (const Dest& d : weight_dests_[li][static_cast<std::size_t>(part)]) {
                         const int block = d.target + r * lp.tiles();
                         send(src_tile, map_.blocks[static_cast<std::size_t>(block)].tile, d.values,
                              chip_.activation_bits, now, Kind::BlockInput, inference, block, 0, pixel);
                     }
+                };
+                if (lp.replicas == 1) {
+                    to_replica(0);
+                    break;
+                }
+                // Every replica that computes an output pixel whose window holds this pixel.
+                const Layer& l = net_.layers[li];
+                std::vector<char>& wanted = wanted_;
+                wanted.assign(static_cast<std::size_t>(lp.replicas), 0);
+                const TensorInfo& out = tensors_[static_cast<std::size_t>(l.output)];
+                const Window& w = l.window;
+                const auto ry = outputs_covering(pixel / t.w, w.kernel_h, w.stride_h, w.pad_top, out.h);
+                const auto rx = outputs_covering(pixel % t.w, w.kernel_w, w.stride_w, w.pad_left, out.w);
+                for (int oy = ry.first; oy <= ry.second; ++oy) {
+                    for (int ox = rx.first; ox <= rx.second; ++ox)
+                        wanted[static_cast<std::size_t>(lp.replica_of_pixel(oy * out.w + ox))] = 1;
+                }
+                for (int r = 0; r < lp.replicas; ++r) {
+                    if (wanted[static_cast<std::size_t>(r)]) to_replica(r);
                 }
                 break;
             }
-            case Op::Relu:
+            case Op::Relu: {
+                const Layer& l = net_.layers[li];
                 if (values_) {
                     const Part& p = tensors_[static_cast<std::size_t>(l.output)].parts[static_cast<std::size_t>(part)];
                     values_->relu(inference, l, p.lo, p.hi, pixel);
                 }
                 tensor_ready(inference, l.output, part, pixel, now);
                 break;
+            }
             case Op::MaxPool:
             case Op::AvgPool:
             case Op::GlobalAvgPool:
@@ -469,8 +470,11 @@ void ChipSchedule::tensor_ready(int inference, int tensor, int part, int pixel, 
                 }
                 break;
             default:
-                if (!cnn_op_consumer(inference, c, src, src_tile, part, pixel, now))
+                if (is_transformer_op(c.op)) {  // (the ones with weights are handled above)
+                    transformer_input(inference, c.layer, c.slot, part, src_tile, pixel, now);
+                } else if (!cnn_op_consumer(inference, c, src, src_tile, part, pixel, now)) {
                     throw std::logic_error("ChipSchedule::tensor_ready: an op without a route");
+                }
         }
     }
 }

@@ -208,7 +208,8 @@ private:
     };
     struct Consumer {
         int layer = 0;
-        int slot = 0;  // which input of the layer
+        int slot = 0;          // which input of the layer
+        Op op = Op::Relu;      // the layer's (read per pixel: the Layer itself is far bigger)
     };
     struct TensorInfo {
         int h = 1, w = 1;
@@ -238,14 +239,16 @@ private:
     };
     // How a transformer op moves its input (build_tensors decides).
     enum class Flow : std::uint8_t { None, Relabel, Slicewise, Pairwise, Row, Gather, Matmul };
+    // 32 bytes: the kind rides in the low byte of the sequence number (seq = n << 8 | kind),
+    // which orders events as n alone does since every n is distinct.
     struct Event {
         std::uint64_t cycle = 0;
         std::uint64_t seq = 0;
-        Kind kind = Kind::TensorReady;
         int inference = 0;
         int a = 0;  // tensor / block / layer / placement
         int b = 0;  // part / column block
         int pixel = 0;
+        [[nodiscard]] Kind kind() const { return static_cast<Kind>(seq & 0xff); }
         bool operator>(const Event& o) const { return cycle != o.cycle ? cycle > o.cycle : seq > o.seq; }
     };
     // The counters of one inference in flight, in one block (offsets below): input
@@ -268,12 +271,44 @@ private:
         int live = 0;   // its events queued and MVMs in flight
     };
 
+    // What the tile side (block_input, mvm_result, psum_arrive) reads per MVM of a block,
+    // its layer and their tensors, in one place (two cache lines instead of the Layer,
+    // TileBlock, placement and tensors).
+    struct BlockPlan {
+        Op op = Op::Conv;
+        int placement = 0;    // index in Mapping::layers
+        int need = 0;         // offset of its [out pixel] counters (NeedTemplate::block)
+        int replicas = 1;     // copies of its layer
+        int replica = 0;      // which copy it belongs to
+        const LayerPlacement* placed = nullptr;  // its layer's (replica_of_pixel)
+        int in_w = 1;         // input tensor width
+        int out_h = 1, out_w = 1;
+        Window window;
+        // What mvm_result() reads: the block's place, and where its partial sums go.
+        int layer = 0;        // Network layer index
+        int tile = 0;
+        int block_row = 0, block_col = 0;
+        int cols = 0;
+        int row_blocks = 1;   // of its layer
+        int psum_tile = 0;    // row block 0's tile of its column block (and copy)
+    };
+
     void build_tensors();
     void build_templates();
+    void build_block_plans();
     void flatten_template(const std::vector<std::vector<std::vector<int>>>& parts, int outputs_left);
     // Inference n's counters (allocated at its first event), and their release once it is done.
-    [[nodiscard]] int* need(int inference);
-    void release_if_done(int inference);
+    // (Inline fast paths: called per event, they almost always find the counters
+    // allocated and the inference not yet done.)
+    [[nodiscard]] int* need(int inference) {
+        const int slot = inf_[static_cast<std::size_t>(inference)].slot;
+        return slot >= 0 ? need_slots_[static_cast<std::size_t>(slot)].data() : allocate_need(inference);
+    }
+    void release_if_done(int inference) {
+        if (inf_[static_cast<std::size_t>(inference)].done_cycle != kNever) release_if_idle(inference);
+    }
+    [[nodiscard]] int* allocate_need(int inference);
+    void release_if_idle(int inference);  // a done inference: frees its counters once nothing of it is left
     void handle_input(const InputStream::Item& item);
     // Lets the input stream go on to its next inference once the in-flight window has room.
     void admit();
@@ -352,6 +387,7 @@ private:
     std::unique_ptr<InputStream> input_;
     int admitted_ = -1;  // the last inference whose input may stream in (first_input_cycle set)
     std::vector<Dest> initial_states_;  // every LSTM's recurrent destinations, in layer order
+    std::vector<BlockPlan> block_plans_;  // [mapping block]
     std::vector<MvmJob> jobs_;          // MVMs in flight, by job id (slots reused once done)
     std::vector<std::uint64_t> free_jobs_;
     std::uint64_t mvms_issued_ = 0;
