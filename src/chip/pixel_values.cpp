@@ -55,18 +55,14 @@ PixelValues::PixelValues(const Network& net, const Mapping& mapping, std::vector
     values_.assign(batch, {});
     lstm_gates_.assign(batch, {});
     lstm_cell_.assign(batch, {});
+    for (const Tensor& t : net_.tensors) inference_floats_ += t.shape.size();
 }
 
 void PixelValues::ensure(int inference) {
     const auto n = static_cast<std::size_t>(inference);
     if (!values_[n].empty()) return;
     auto& v = values_[n];
-    if (!spare_.empty()) {  // a finished inference's tensors, zeroed again: no fresh pages per inference
-        v = std::move(spare_.back());
-        spare_.pop_back();
-    }
     v.resize(net_.tensors.size());
-    for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
     v[static_cast<std::size_t>(net_.input)] = std::move(inputs_[n]);
     inputs_[n] = {};
     lstm_gates_[n].assign(net_.layers.size(), {});
@@ -80,11 +76,34 @@ void PixelValues::ensure(int inference) {
     }
 }
 
+void PixelValues::allocate(int t, std::vector<float>& v) {
+    // The smallest spare buffer that holds the tensor: reused memory, no fresh pages to fault in.
+    const std::size_t size = net_.tensors[static_cast<std::size_t>(t)].shape.size();
+    if (size == 0) return;
+    auto best = spare_.end();
+    for (auto it = spare_.begin(); it != spare_.end(); ++it) {
+        if (it->capacity() >= size && (best == spare_.end() || it->capacity() < best->capacity())) best = it;
+    }
+    if (best != spare_.end()) {
+        spare_floats_ -= best->capacity();
+        v.swap(*best);
+        *best = std::move(spare_.back());
+        spare_.pop_back();
+    }
+    v.assign(size, 0.0f);
+}
+
 void PixelValues::release(int inference) {
     const auto n = static_cast<std::size_t>(inference);
     if (values_[n].empty()) return;
+    for (std::size_t t = 0; t < values_[n].size(); ++t) {
+        std::vector<float>& v = values_[n][t];
+        if (t == static_cast<std::size_t>(net_.output) || v.capacity() == 0) continue;
+        if (spare_floats_ + v.capacity() > kSpareSets * inference_floats_) continue;
+        spare_floats_ += v.capacity();
+        spare_.push_back(std::move(v));
+    }
     std::vector<float> output = std::move(values_[n][static_cast<std::size_t>(net_.output)]);
-    if (spare_.size() < kSpareSets) spare_.push_back(std::move(values_[n]));
     values_[n].assign(net_.tensors.size(), {});
     values_[n].shrink_to_fit();
     values_[n][static_cast<std::size_t>(net_.output)] = std::move(output);
@@ -235,7 +254,7 @@ void PixelValues::softmax(int inference, const Layer& l, int pixel) {
 }
 
 void PixelValues::whole_layer(int inference, const Layer& l) {
-    ensure(inference);
+    for (int t = 0; t < static_cast<int>(net_.tensors.size()); ++t) (void)tensor(inference, t);  // it reads any
     auto& v = values_[static_cast<std::size_t>(inference)];
     digital_layer(net_, l, v, v[static_cast<std::size_t>(l.output)].data(), analog_.digital_rounding());
 }
