@@ -267,24 +267,43 @@ struct RowSource {
 // One group of rows [0, n) of x: adds to `sums` (with the rows' conductions) and,
 // with kList, lists the rows with a pulse (row[k] = their weights, c per row;
 // xs[k] = code * scale) and returns how many. activity() and integrate_active()
-// both use it, so their sums agree bit for bit.
+// both use it, so their sums agree bit for bit. Row i's conduction goes to lane i % 4
+// (n is a multiple of 4 but for the last group); the sums are kept in locals, four rows
+// a step, so that the stores to row and xs cannot alias them into memory.
 template <bool kList>
 int scan_rows(const std::int8_t* x, int n, const RowSource& src, int c, float scale, const float** row, float* xs,
               RowSums& sums) {
     int m = 0;
+    long active = sums.active;
+    long pulses = sums.pulses;
+    float lane0 = sums.conduction[0], lane1 = sums.conduction[1], lane2 = sums.conduction[2],
+          lane3 = sums.conduction[3];
     // Branch-free: every row is written, the count advances on a pulse.
-    for (int i = 0; i < n; ++i) {
+    const auto scan = [&](int i, float& lane) __attribute__((always_inline)) {
         const int xi = x[i];
         const int mag = xi < 0 ? -xi : xi;
-        sums.active += mag != 0;
-        sums.pulses += mag;
-        sums.conduction[i & 3] += static_cast<float>(mag) * (xi < 0 ? src.g_neg : src.g_pos)[i];
+        active += mag != 0;
+        pulses += mag;
+        lane += static_cast<float>(mag) * (xi < 0 ? src.g_neg : src.g_pos)[i];
         if (kList) {
             row[m] = (xi < 0 ? src.w_neg : src.w_pos) + static_cast<std::size_t>(i) * c;
             xs[m] = static_cast<float>(xi) * scale;
             m += mag != 0;
         }
+    };
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        scan(i, lane0);
+        scan(i + 1, lane1);
+        scan(i + 2, lane2);
+        scan(i + 3, lane3);
     }
+    if (i < n) scan(i, lane0);
+    if (i + 1 < n) scan(i + 1, lane1);
+    if (i + 2 < n) scan(i + 2, lane2);
+    sums.active = active;
+    sums.pulses = pulses;
+    sums.conduction = V4{lane0, lane1, lane2, lane3};
     return m;
 }
 
