@@ -146,9 +146,11 @@ void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int win
 }
 
 double CcoAdc::energy_pj(const std::int32_t* counts, int n) const {
-    double sum_abs = 0.0;
-    for (int j = 0; j < n; ++j) sum_abs += std::abs(counts[j]);
-    return energy_fixed_pj_ * n + energy_per_count_pj_ * sum_abs;
+    // Summed in integers: a double holds every partial sum of counts exactly, so this is
+    // the same value as adding them one by one in doubles, without that serial chain of adds.
+    long long sum_abs = 0;
+    for (int j = 0; j < n; ++j) sum_abs += std::llabs(static_cast<long long>(counts[j]));
+    return energy_fixed_pj_ * n + energy_per_count_pj_ * static_cast<double>(sum_abs);
 }
 
 double CcoAdc::energy_per_conversion_pj(double abs_count) const {
