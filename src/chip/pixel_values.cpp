@@ -1,6 +1,7 @@
 #include "src/chip/pixel_values.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -14,7 +15,8 @@ namespace aimcsim {
 namespace {
 
 // Rows [row_begin, row_begin + rows) of im2col(net, conv, input, oy, ox): the
-// window's values in (channel, ky, kx) order, 0 outside the input.
+// window's values in (channel, ky, kx) order, 0 outside the input. Taken a kernel row
+// (c, ky) at a time: one bounds check of y and one input row per kernel row.
 void im2col_rows(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, int row_begin,
                  int rows, float* out) {
     const Shape& in = net.shape(conv.inputs.at(0));
@@ -25,16 +27,25 @@ void im2col_rows(const Network& net, const Layer& conv, const float* input_chw, 
     int c = row_begin / kk;
     int ky = row_begin % kk / win.kernel_w;
     int kx = row_begin % win.kernel_w;
-    for (int r = 0; r < rows; ++r) {
-        const int y = y0 + ky, x = x0 + kx;
-        const bool inside = y >= 0 && y < in.h && x >= 0 && x < in.w;
-        out[r] = inside ? input_chw[(static_cast<std::size_t>(c) * in.h + y) * in.w + x] : 0.0f;
-        if (++kx == win.kernel_w) {
-            kx = 0;
-            if (++ky == win.kernel_h) {
-                ky = 0;
-                ++c;
+    const int kx_lo = std::max(0, -x0), kx_hi = std::min(win.kernel_w, in.w - x0);  // the kx inside the input
+    for (int r = 0; r < rows;) {
+        const int n = std::min(win.kernel_w - kx, rows - r);  // the rest of kernel row (c, ky)
+        const int y = y0 + ky;
+        float* o = out + r;
+        if (y < 0 || y >= in.h) {
+            std::fill(o, o + n, 0.0f);
+        } else {
+            const std::ptrdiff_t at = (static_cast<std::ptrdiff_t>(c) * in.h + y) * in.w + x0;
+            for (int k = 0; k < n; ++k) {
+                const int j = kx + k;
+                o[k] = j >= kx_lo && j < kx_hi ? input_chw[at + j] : 0.0f;
             }
+        }
+        r += n;
+        kx = 0;
+        if (++ky == win.kernel_h) {
+            ky = 0;
+            ++c;
         }
     }
 }
