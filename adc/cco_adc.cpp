@@ -55,6 +55,23 @@ void CcoAdc::setup(int columns, Rng& mismatch_rng) {
     for (std::size_t j = 0; j < gain_.size(); ++j) gain_max_[j] = gain_[j] * max_count_;
 }
 
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define AIMCSIM_CCO_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AIMCSIM_CCO_CLONES
+#endif
+
+// The noisy conversion of n columns, of convert() and convert_batch() (the same IEEE
+// operations in the same order, so the same counts on either clone: AVX2 only widens the lanes).
+AIMCSIM_CCO_CLONES void noisy_counts(const float* v, const double* gm, const double* off, double sigma,
+                                     const double* z, double max, int n, std::int32_t* out) {
+    for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
+}
+
+}  // namespace
+
 void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* noise_rng) const {
     if (n > static_cast<int>(gain_.size())) {
         throw std::logic_error("CcoAdc::convert: " + std::to_string(n) + " columns but setup() drew " +
@@ -74,11 +91,7 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
         for (int j0 = 0; j0 < n; j0 += kChunk) {
             const int m = std::min(kChunk, n - j0);
             noise_rng->normals(noise, static_cast<std::size_t>(m));
-            const float* v = value_fs + j0;
-            const double* gm = gain_max + j0;
-            const double* off = offset + j0;
-            std::int32_t* out = counts + j0;
-            for (int j = 0; j < m; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + noise_lsb_ * noise[j], max);
+            noisy_counts(value_fs + j0, gain_max + j0, offset + j0, noise_lsb_, noise, max, m, counts + j0);
         }
         return;
     }
@@ -91,23 +104,6 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
         counts[j] = round_clamp(x, max);
     }
 }
-
-namespace {
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define AIMCSIM_CCO_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define AIMCSIM_CCO_CLONES
-#endif
-
-// The noisy conversion of n columns, convert()'s arithmetic (the same IEEE operations in
-// the same order, so the same counts on either clone: AVX2 only widens the lanes).
-AIMCSIM_CCO_CLONES void noisy_counts(const float* v, const double* gm, const double* off, double sigma,
-                                     const double* z, double max, int n, std::int32_t* out) {
-    for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
-}
-
-}  // namespace
 
 void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int windows, int n, std::int32_t* counts,
                            const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const {
