@@ -28,12 +28,16 @@ void im2col_rows(const Network& net, const Layer& conv, const float* input_chw, 
     int ky = row_begin % kk / win.kernel_w;
     int kx = row_begin % win.kernel_w;
     const int kx_lo = std::max(0, -x0), kx_hi = std::min(win.kernel_w, in.w - x0);  // the kx inside the input
+    const bool row_inside = kx_lo == 0 && kx_hi == win.kernel_w;                     // all of them
     for (int r = 0; r < rows;) {
         const int n = std::min(win.kernel_w - kx, rows - r);  // the rest of kernel row (c, ky)
         const int y = y0 + ky;
         float* o = out + r;
         if (y < 0 || y >= in.h) {
             std::fill(o, o + n, 0.0f);
+        } else if (row_inside) {
+            const float* src = input_chw + (static_cast<std::ptrdiff_t>(c) * in.h + y) * in.w + x0 + kx;
+            for (int k = 0; k < n; ++k) o[k] = src[k];
         } else {
             const std::ptrdiff_t at = (static_cast<std::ptrdiff_t>(c) * in.h + y) * in.w + x0;
             for (int k = 0; k < n; ++k) {
@@ -178,17 +182,17 @@ void PixelValues::finish_pixel(int inference, int placement, int col_block, int 
     const Layer& l = net_.layers[static_cast<std::size_t>(lp.layer)];
     const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
     part_ptrs_.resize(static_cast<std::size_t>(lp.row_blocks));
-    std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> its;
+    part_its_.clear();
     for (int rb = 0; rb < lp.row_blocks; ++rb) {
         auto it =
             partials_.find(partial_key(inference, lp.block_index(rb, col_block, lp.replica_of_pixel(pixel)), pixel));
         if (it == partials_.end()) throw std::logic_error("PixelValues: a partial sum is missing");
         part_ptrs_[static_cast<std::size_t>(rb)] = it->second.data();
-        its.push_back(it);
+        part_its_.push_back(it);
     }
     pixel_buf_.resize(static_cast<std::size_t>(first.cols));
     analog_.combine_partials(lp.layer, col_block, part_ptrs_.data(), pixel_buf_.data(), gdc_);
-    for (auto it : its) {
+    for (auto it : part_its_) {
         if (free_buffers_.size() < kFreeBuffers) free_buffers_.push_back(std::move(it->second));
         partials_.erase(it);
     }

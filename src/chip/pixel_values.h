@@ -109,6 +109,7 @@ private:
     std::vector<float> im2col_buf_;
     std::vector<float> pixel_buf_;
     std::vector<const float*> part_ptrs_;
+    std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> part_its_;  // finish_pixel's partials
 };
 
 }  // namespace aimcsim
