@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -51,6 +52,25 @@ void im2col_rows(const Network& net, const Layer& conv, const float* input_chw, 
             ky = 0;
             ++c;
         }
+    }
+}
+
+// Max-pooling of output pixel (oy, ox) of channels [lo, hi): pool_window()'s maxima in its
+// order (the same bits), with the window's bounds found once for all the channels.
+void max_pool_pixel(const Window& win, const float* input_chw, int in_h, int in_w, int oy, int ox, int lo, int hi,
+                    float* out, std::size_t out_hw) {
+    const int y0 = oy * win.stride_h - win.pad_top;
+    const int x0 = ox * win.stride_w - win.pad_left;
+    const int y_lo = std::max(y0, 0), y_hi = std::min(y0 + win.kernel_h, in_h);
+    const int x_lo = std::max(x0, 0), x_hi = std::min(x0 + win.kernel_w, in_w);
+    const std::size_t in_hw = static_cast<std::size_t>(in_h) * static_cast<std::size_t>(in_w);
+    for (int c = lo; c < hi; ++c) {
+        const float* plane = input_chw + static_cast<std::size_t>(c) * in_hw;
+        float acc = -std::numeric_limits<float>::infinity();
+        for (int y = y_lo; y < y_hi; ++y) {
+            for (int x = x_lo; x < x_hi; ++x) acc = std::max(acc, plane[static_cast<std::size_t>(y) * in_w + x]);
+        }
+        out[static_cast<std::size_t>(c) * out_hw] = acc;
     }
 }
 
@@ -236,6 +256,11 @@ void PixelValues::pool(int inference, const Layer& l, int lo, int hi, int out_pi
     const int out_w = net_.shape(l.output).w;
     const std::size_t in_hw = pixels(l.inputs[0]);
     const std::size_t out_hw = pixels(l.output);
+    if (l.op == Op::MaxPool) {
+        max_pool_pixel(l.window, in.data(), si.h, si.w, out_pixel / out_w, out_pixel % out_w, lo, hi,
+                       out.data() + out_pixel, out_hw);
+        return;
+    }
     for (int c = lo; c < hi; ++c) {
         out[static_cast<std::size_t>(c) * out_hw + out_pixel] =
             pool_window(l.op, l.window, in.data() + static_cast<std::size_t>(c) * in_hw, si.h, si.w, out_pixel / out_w,
