@@ -56,6 +56,23 @@ void CcoAdc::setup(int columns, Rng& mismatch_rng) {
     for (std::size_t j = 0; j < gain_.size(); ++j) gain_max_[j] = gain_[j] * max_count_;
 }
 
+namespace {
+
+// The noisy conversion of `rows` rows of n columns (row r's values at v + r ldv, its
+// noise at z + r ldz, its counts at out + r ldv), for convert() and convert_batch(): the
+// same IEEE operations in the same order, so the same counts on either clone (AVX2 only
+// widens the lanes). convert_batch() makes one call per group of reads: a call per row
+// of 16 columns cost more than its conversions.
+AIMCSIM_AVX2_CLONES void noisy_counts(const float* v, std::size_t ldv, const double* gm, const double* off,
+                                      double sigma, const double* z, std::size_t ldz, double max, int n, int rows,
+                                      std::int32_t* out) {
+    for (int r = 0; r < rows; ++r, v += ldv, z += ldz, out += ldv) {
+        for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
+    }
+}
+
+}  // namespace
+
 void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* noise_rng) const {
     if (n > static_cast<int>(gain_.size())) {
         throw std::logic_error("CcoAdc::convert: " + std::to_string(n) + " columns but setup() drew " +
@@ -75,11 +92,7 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
         for (int j0 = 0; j0 < n; j0 += kChunk) {
             const int m = std::min(kChunk, n - j0);
             noise_rng->normals(noise, static_cast<std::size_t>(m));
-            const float* v = value_fs + j0;
-            const double* gm = gain_max + j0;
-            const double* off = offset + j0;
-            std::int32_t* out = counts + j0;
-            for (int j = 0; j < m; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + noise_lsb_ * noise[j], max);
+            noisy_counts(value_fs + j0, 0, gain_max + j0, offset + j0, noise_lsb_, noise, 0, max, m, 1, counts + j0);
         }
         return;
     }
@@ -92,23 +105,6 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
         counts[j] = round_clamp(x, max);
     }
 }
-
-namespace {
-
-// The noisy conversion of `rows` rows of n columns (row r's values at v + r ldv, its
-// noise at z + r ldz, its counts at out + r ldv), convert()'s arithmetic (the same IEEE
-// operations in the same order, so the same counts on either clone: AVX2 only widens
-// the lanes). One call per group of reads: a call per row of 16 columns cost more than
-// its conversions.
-AIMCSIM_AVX2_CLONES void noisy_counts(const float* v, std::size_t ldv, const double* gm, const double* off,
-                                      double sigma, const double* z, std::size_t ldz, double max, int n, int rows,
-                                      std::int32_t* out) {
-    for (int r = 0; r < rows; ++r, v += ldv, z += ldz, out += ldv) {
-        for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
-    }
-}
-
-}  // namespace
 
 void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int windows, int n, std::int32_t* counts,
                            const RngKeyPrefix* noise_key, const std::uint64_t* noise_ids) const {
@@ -149,9 +145,11 @@ void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int win
 }
 
 double CcoAdc::energy_pj(const std::int32_t* counts, int n) const {
-    double sum_abs = 0.0;
-    for (int j = 0; j < n; ++j) sum_abs += std::abs(counts[j]);
-    return energy_fixed_pj_ * n + energy_per_count_pj_ * sum_abs;
+    // Summed in integers: a double holds every partial sum of counts exactly, so this is
+    // the same value as adding them one by one in doubles, without that serial chain of adds.
+    long long sum_abs = 0;
+    for (int j = 0; j < n; ++j) sum_abs += std::llabs(static_cast<long long>(counts[j]));
+    return energy_fixed_pj_ * n + energy_per_count_pj_ * static_cast<double>(sum_abs);
 }
 
 double CcoAdc::energy_per_conversion_pj(double abs_count) const {

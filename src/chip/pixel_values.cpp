@@ -1,6 +1,8 @@
 #include "src/chip/pixel_values.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -14,7 +16,8 @@ namespace aimcsim {
 namespace {
 
 // Rows [row_begin, row_begin + rows) of im2col(net, conv, input, oy, ox): the
-// window's values in (channel, ky, kx) order, 0 outside the input.
+// window's values in (channel, ky, kx) order, 0 outside the input. Taken a kernel row
+// (c, ky) at a time: one bounds check of y and one input row per kernel row.
 void im2col_rows(const Network& net, const Layer& conv, const float* input_chw, int oy, int ox, int row_begin,
                  int rows, float* out) {
     const Shape& in = net.shape(conv.inputs.at(0));
@@ -25,17 +28,49 @@ void im2col_rows(const Network& net, const Layer& conv, const float* input_chw, 
     int c = row_begin / kk;
     int ky = row_begin % kk / win.kernel_w;
     int kx = row_begin % win.kernel_w;
-    for (int r = 0; r < rows; ++r) {
-        const int y = y0 + ky, x = x0 + kx;
-        const bool inside = y >= 0 && y < in.h && x >= 0 && x < in.w;
-        out[r] = inside ? input_chw[(static_cast<std::size_t>(c) * in.h + y) * in.w + x] : 0.0f;
-        if (++kx == win.kernel_w) {
-            kx = 0;
-            if (++ky == win.kernel_h) {
-                ky = 0;
-                ++c;
+    const int kx_lo = std::max(0, -x0), kx_hi = std::min(win.kernel_w, in.w - x0);  // the kx inside the input
+    const bool row_inside = kx_lo == 0 && kx_hi == win.kernel_w;                     // all of them
+    for (int r = 0; r < rows;) {
+        const int n = std::min(win.kernel_w - kx, rows - r);  // the rest of kernel row (c, ky)
+        const int y = y0 + ky;
+        float* o = out + r;
+        if (y < 0 || y >= in.h) {
+            std::fill(o, o + n, 0.0f);
+        } else if (row_inside) {
+            const float* src = input_chw + (static_cast<std::ptrdiff_t>(c) * in.h + y) * in.w + x0 + kx;
+            for (int k = 0; k < n; ++k) o[k] = src[k];
+        } else {
+            const std::ptrdiff_t at = (static_cast<std::ptrdiff_t>(c) * in.h + y) * in.w + x0;
+            for (int k = 0; k < n; ++k) {
+                const int j = kx + k;
+                o[k] = j >= kx_lo && j < kx_hi ? input_chw[at + j] : 0.0f;
             }
         }
+        r += n;
+        kx = 0;
+        if (++ky == win.kernel_h) {
+            ky = 0;
+            ++c;
+        }
+    }
+}
+
+// Max-pooling of output pixel (oy, ox) of channels [lo, hi): pool_window()'s maxima in its
+// order (the same bits), with the window's bounds found once for all the channels.
+void max_pool_pixel(const Window& win, const float* input_chw, int in_h, int in_w, int oy, int ox, int lo, int hi,
+                    float* out, std::size_t out_hw) {
+    const int y0 = oy * win.stride_h - win.pad_top;
+    const int x0 = ox * win.stride_w - win.pad_left;
+    const int y_lo = std::max(y0, 0), y_hi = std::min(y0 + win.kernel_h, in_h);
+    const int x_lo = std::max(x0, 0), x_hi = std::min(x0 + win.kernel_w, in_w);
+    const std::size_t in_hw = static_cast<std::size_t>(in_h) * static_cast<std::size_t>(in_w);
+    for (int c = lo; c < hi; ++c) {
+        const float* plane = input_chw + static_cast<std::size_t>(c) * in_hw;
+        float acc = -std::numeric_limits<float>::infinity();
+        for (int y = y_lo; y < y_hi; ++y) {
+            for (int x = x_lo; x < x_hi; ++x) acc = std::max(acc, plane[static_cast<std::size_t>(y) * in_w + x]);
+        }
+        out[static_cast<std::size_t>(c) * out_hw] = acc;
     }
 }
 
@@ -55,18 +90,14 @@ PixelValues::PixelValues(const Network& net, const Mapping& mapping, std::vector
     values_.assign(batch, {});
     lstm_gates_.assign(batch, {});
     lstm_cell_.assign(batch, {});
+    for (const Tensor& t : net_.tensors) inference_floats_ += t.shape.size();
 }
 
 void PixelValues::ensure(int inference) {
     const auto n = static_cast<std::size_t>(inference);
     if (!values_[n].empty()) return;
     auto& v = values_[n];
-    if (!spare_.empty()) {  // a finished inference's tensors, zeroed again: no fresh pages per inference
-        v = std::move(spare_.back());
-        spare_.pop_back();
-    }
     v.resize(net_.tensors.size());
-    for (std::size_t t = 0; t < net_.tensors.size(); ++t) v[t].assign(net_.tensors[t].shape.size(), 0.0f);
     v[static_cast<std::size_t>(net_.input)] = std::move(inputs_[n]);
     inputs_[n] = {};
     lstm_gates_[n].assign(net_.layers.size(), {});
@@ -80,11 +111,34 @@ void PixelValues::ensure(int inference) {
     }
 }
 
+void PixelValues::allocate(int t, std::vector<float>& v) {
+    // The smallest spare buffer that holds the tensor: reused memory, no fresh pages to fault in.
+    const std::size_t size = net_.tensors[static_cast<std::size_t>(t)].shape.size();
+    if (size == 0) return;
+    auto best = spare_.end();
+    for (auto it = spare_.begin(); it != spare_.end(); ++it) {
+        if (it->capacity() >= size && (best == spare_.end() || it->capacity() < best->capacity())) best = it;
+    }
+    if (best != spare_.end()) {
+        spare_floats_ -= best->capacity();
+        v.swap(*best);
+        *best = std::move(spare_.back());
+        spare_.pop_back();
+    }
+    v.assign(size, 0.0f);
+}
+
 void PixelValues::release(int inference) {
     const auto n = static_cast<std::size_t>(inference);
     if (values_[n].empty()) return;
+    for (std::size_t t = 0; t < values_[n].size(); ++t) {
+        std::vector<float>& v = values_[n][t];
+        if (t == static_cast<std::size_t>(net_.output) || v.capacity() == 0) continue;
+        if (spare_floats_ + v.capacity() > kSpareSets * inference_floats_) continue;
+        spare_floats_ += v.capacity();
+        spare_.push_back(std::move(v));
+    }
     std::vector<float> output = std::move(values_[n][static_cast<std::size_t>(net_.output)]);
-    if (spare_.size() < kSpareSets) spare_.push_back(std::move(values_[n]));
     values_[n].assign(net_.tensors.size(), {});
     values_[n].shrink_to_fit();
     values_[n][static_cast<std::size_t>(net_.output)] = std::move(output);
@@ -148,17 +202,17 @@ void PixelValues::finish_pixel(int inference, int placement, int col_block, int 
     const Layer& l = net_.layers[static_cast<std::size_t>(lp.layer)];
     const TileBlock& first = map_.blocks[static_cast<std::size_t>(lp.block_index(0, col_block))];
     part_ptrs_.resize(static_cast<std::size_t>(lp.row_blocks));
-    std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> its;
+    part_its_.clear();
     for (int rb = 0; rb < lp.row_blocks; ++rb) {
         auto it =
             partials_.find(partial_key(inference, lp.block_index(rb, col_block, lp.replica_of_pixel(pixel)), pixel));
         if (it == partials_.end()) throw std::logic_error("PixelValues: a partial sum is missing");
         part_ptrs_[static_cast<std::size_t>(rb)] = it->second.data();
-        its.push_back(it);
+        part_its_.push_back(it);
     }
     pixel_buf_.resize(static_cast<std::size_t>(first.cols));
     analog_.combine_partials(lp.layer, col_block, part_ptrs_.data(), pixel_buf_.data(), gdc_);
-    for (auto it : its) {
+    for (auto it : part_its_) {
         if (free_buffers_.size() < kFreeBuffers) free_buffers_.push_back(std::move(it->second));
         partials_.erase(it);
     }
@@ -202,6 +256,11 @@ void PixelValues::pool(int inference, const Layer& l, int lo, int hi, int out_pi
     const int out_w = net_.shape(l.output).w;
     const std::size_t in_hw = pixels(l.inputs[0]);
     const std::size_t out_hw = pixels(l.output);
+    if (l.op == Op::MaxPool) {
+        max_pool_pixel(l.window, in.data(), si.h, si.w, out_pixel / out_w, out_pixel % out_w, lo, hi,
+                       out.data() + out_pixel, out_hw);
+        return;
+    }
     for (int c = lo; c < hi; ++c) {
         out[static_cast<std::size_t>(c) * out_hw + out_pixel] =
             pool_window(l.op, l.window, in.data() + static_cast<std::size_t>(c) * in_hw, si.h, si.w, out_pixel / out_w,
@@ -235,7 +294,7 @@ void PixelValues::softmax(int inference, const Layer& l, int pixel) {
 }
 
 void PixelValues::whole_layer(int inference, const Layer& l) {
-    ensure(inference);
+    for (int t = 0; t < static_cast<int>(net_.tensors.size()); ++t) (void)tensor(inference, t);  // it reads any
     auto& v = values_[static_cast<std::size_t>(inference)];
     digital_layer(net_, l, v, v[static_cast<std::size_t>(l.output)].data(), analog_.digital_rounding());
 }

@@ -73,12 +73,18 @@ private:
     }
     [[nodiscard]] std::vector<float>& tensor(int inference, int t) {
         ensure(inference);
-        return values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(t)];
+        std::vector<float>& v = values_[static_cast<std::size_t>(inference)][static_cast<std::size_t>(t)];
+        if (v.empty()) allocate(t, v);
+        return v;
     }
-    void ensure(int inference);  // allocates the inference's tensors at its first use
+    // Sets up an inference at its first use: its tensor slots (each allocated at its own
+    // first use, so an inference holds only the layers reached so far) and LSTM state.
+    void ensure(int inference);
+    // Tensor t's values, zeroed, in a finished inference's buffer when one is big enough.
+    void allocate(int t, std::vector<float>& v);
     // The zeroed output buffer of MVM `job_id`, `cols` values.
     float* job_output(std::uint64_t job_id, int cols);
-    static constexpr std::size_t kSpareSets = 4;  // finished inferences' tensor sets kept for reuse
+    static constexpr std::size_t kSpareSets = 4;  // finished inferences' tensors kept for reuse, in whole inferences
     [[nodiscard]] std::size_t pixels(int t) const {
         const Shape& s = net_.shape(t);
         return static_cast<std::size_t>(s.h) * static_cast<std::size_t>(s.w);
@@ -94,13 +100,16 @@ private:
     std::vector<std::vector<std::vector<float>>> lstm_gates_;  // [inference][layer] gates of every step (4H x T)
     std::vector<std::vector<std::vector<float>>> lstm_cell_;   // [inference][layer] cell state c_t
     std::vector<std::vector<float>> job_outputs_;  // MVMs in flight, by job id
-    std::vector<std::vector<std::vector<float>>> spare_;  // tensor sets of finished inferences
+    std::vector<std::vector<float>> spare_;  // tensor buffers of finished inferences
+    std::size_t spare_floats_ = 0;           // their capacity
+    std::size_t inference_floats_ = 0;       // the values of all tensors of one inference
     static constexpr std::size_t kFreeBuffers = 1024;
     std::vector<std::vector<float>> free_buffers_;  // partial-sum buffers to reuse
     std::unordered_map<std::uint64_t, std::vector<float>> partials_;     // done, by partial_key()
     std::vector<float> im2col_buf_;
     std::vector<float> pixel_buf_;
     std::vector<const float*> part_ptrs_;
+    std::vector<std::unordered_map<std::uint64_t, std::vector<float>>::iterator> part_its_;  // finish_pixel's partials
 };
 
 }  // namespace aimcsim
