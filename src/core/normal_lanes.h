@@ -1,10 +1,11 @@
 // Many keyed normal streams at once: the per-read noise of a batch of MVMs, one stream
 // per MVM. Stream k is Rng(key, {ids[k]}) and gets exactly the values its normals()
 // would give (same draws, same order, tails included), so a batch of MVMs draws the
-// noise each MVM draws alone, whatever the batch. On x86-64 CPUs with AVX2 four streams
-// run side by side in the lanes of one vector register (integer xoshiro steps, the
-// stratum table read by a gather, one multiply and one add per value as normal() does:
-// the same IEEE operations, so the same bits); elsewhere one stream after another.
+// noise each MVM draws alone, whatever the batch. On x86-64 CPUs with AVX2 the streams
+// run in the lanes of vector registers, eight at a time as two interleaved groups of four
+// (integer xoshiro steps, the stratum bounds loaded per lane, one multiply and one add
+// per value as normal() does: the same IEEE operations, so the same bits); elsewhere one
+// stream after another.
 #pragma once
 
 #include <cstddef>
