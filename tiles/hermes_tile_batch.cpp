@@ -28,17 +28,16 @@ AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, i
     }
 }
 
-// The LDPU's affine step of n reads of c counts (Ldpu::affine without an offset: the same
-// operations), then the drift compensation y * gdc as mvm_batch() applies it, in the same
-// pass; gdc == 1 skips that multiply, as mvm_batch() does.
-AIMCSIM_AVX2_CLONES void affine_gdc(const std::int32_t* counts, int n, int c, double lsb, double gdc, float* y,
-                                    int ldy) {
-    for (int k = 0; k < n; ++k, counts += c, y += ldy) {
-        if (gdc == 1.0) {
-            for (int j = 0; j < c; ++j) y[j] = static_cast<float>(lsb * (counts[j] - 0.0F));
-            continue;
-        }
-        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(static_cast<float>(lsb * (counts[j] - 0.0F)) * gdc);
+// The LDPU's affine step (Ldpu::affine, no offset) of n reads of c counts; in an AVX2
+// clone, the step inlined there runs eight lanes wide (the same operations).
+AIMCSIM_AVX2_CLONES void affine_reads(const std::int32_t* counts, int n, int c, double lsb, float* y, int ldy) {
+    for (int k = 0; k < n; ++k, counts += c, y += ldy) Ldpu::affine(counts, c, lsb, nullptr, y);
+}
+
+// The drift compensation y * gdc of n outputs of c columns, as read() applies it.
+AIMCSIM_AVX2_CLONES void compensate_drift(float* y, int n, int c, int ldy, double gdc) {
+    for (int k = 0; k < n; ++k, y += ldy) {
+        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc);
     }
 }
 
@@ -54,17 +53,13 @@ void HermesTile::mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int l
         const std::int8_t* xs = x + static_cast<std::size_t>(k0) * ldx;
         float* ys = y + static_cast<std::size_t>(k0) * ldy;
         const std::uint64_t* ids = noise_ids != nullptr ? noise_ids + k0 : nullptr;
-        if (input_.mode() == InputMode::OnePhase) {  // drift compensation included
+        if (input_.mode() == InputMode::OnePhase) {
             one_phase_batch(xs, m, ldx, ys, ldy, energy, noise_key, ids);
-            continue;
+        } else {
+            four_phase_batch(xs, m, ldx, ys, ldy, energy, noise_key, ids);
         }
-        four_phase_batch(xs, m, ldx, ys, ldy, energy, noise_key, ids);
-        if (gdc_factor_ == 1.0) continue;
-        const int c = crossbar_->cols_used();
-        for (int k = 0; k < m; ++k) {  // while the group's outputs are in cache
-            float* yk = ys + static_cast<std::size_t>(k) * ldy;
-            for (int j = 0; j < c; ++j) yk[j] = static_cast<float>(yk[j] * gdc_factor_);
-        }
+        // While the group's outputs are in cache.
+        if (gdc_factor_ != 1.0) compensate_drift(ys, m, crossbar_->cols_used(), ldy, gdc_factor_);
     }
 }
 
@@ -84,7 +79,7 @@ void HermesTile::one_phase_batch(const std::int8_t* x, int n, int ldx, float* y,
     crossbar_->integrate_batch(xf, n, r, static_cast<float>(1.0 / (max_code * output_range_)), col, c);
     // Every MVM's conversions with its own noise stream (the streams drawn side by side).
     adc_->convert_batch(col, n, static_cast<std::size_t>(c), 1, c, counts, noise_key, noise_ids);
-    affine_gdc(counts, n, c, lsb, gdc_factor_, y, ldy);
+    affine_reads(counts, n, c, lsb, y, ldy);
     if (energy == nullptr) return;
     for (int k = 0; k < n; ++k) {
         const std::int32_t* ck = counts + static_cast<std::size_t>(k) * c;

@@ -121,8 +121,8 @@ void PixelValues::allocate(int t, std::vector<float>& v) {
     }
     if (best != spare_.end()) {
         spare_floats_ -= best->capacity();
-        v.swap(*best);
-        *best = std::move(spare_.back());
+        std::iter_swap(best, spare_.end() - 1);  // taken from the back: no move onto itself
+        v = std::move(spare_.back());
         spare_.pop_back();
     }
     v.assign(size, 0.0f);
