@@ -64,7 +64,7 @@ namespace {
 // widens the lanes). convert_batch() makes one call per group of reads: a call per row
 // of 16 columns cost more than its conversions.
 AIMCSIM_AVX2_CLONES void noisy_counts(const float* v, std::size_t ldv, const double* gm, const double* off,
-                                      double sigma, const double* z, std::size_t ldz, double max, int n, int rows,
+                                      double sigma, const float* z, std::size_t ldz, double max, int n, int rows,
                                       std::int32_t* out) {
     for (int r = 0; r < rows; ++r, v += ldv, z += ldz, out += ldv) {
         for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
@@ -82,27 +82,26 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
     const double max = max_count_;
     const double* gain = gain_.data();
     const double* offset = offset_lsb_.data();
-    // The common case (no INL, with noise) gets its own loop without per-column branches:
-    // the noise of a chunk of columns is drawn first (same draws, same order), then the
-    // conversions run as one vectorisable loop.
-    if (inl_lsb_ == 0.0 && noise_rng != nullptr) {
-        constexpr int kChunk = 64;
-        double noise[kChunk];
-        const double* gain_max = gain_max_.data();
-        for (int j0 = 0; j0 < n; j0 += kChunk) {
-            const int m = std::min(kChunk, n - j0);
-            noise_rng->normals(noise, static_cast<std::size_t>(m));
+    // The noise of a chunk of columns is drawn first (normals_f32(), whole pairs: the
+    // chunk is even), then the common case (no INL) converts it in one vectorisable loop.
+    constexpr int kChunk = 64;
+    float noise[kChunk] = {};
+    const double* gain_max = gain_max_.data();
+    for (int j0 = 0; j0 < n; j0 += kChunk) {
+        const int m = std::min(kChunk, n - j0);
+        if (noise_rng != nullptr) noise_rng->normals_f32(noise, static_cast<std::size_t>(m));
+        if (inl_lsb_ == 0.0 && noise_rng != nullptr) {
             noisy_counts(value_fs + j0, 0, gain_max + j0, offset + j0, noise_lsb_, noise, 0, max, m, 1, counts + j0);
+            continue;
         }
-        return;
-    }
-    for (int j = 0; j < n; ++j) {
-        const double v = value_fs[j];
-        double x = gain[j] * v * max + offset[j];
-        if (inl_lsb_ != 0.0) x += inl_lsb_ * std::sin(kPi * std::fmin(std::fmax(v, -1.0), 1.0));
-        if (noise_rng != nullptr) x += noise_lsb_ * noise_rng->normal();
-        // Clamped before rounding: no overflow in the conversion, and NaN maps to a rail.
-        counts[j] = round_clamp(x, max);
+        for (int j = j0; j < j0 + m; ++j) {
+            const double v = value_fs[j];
+            double x = gain[j] * v * max + offset[j];
+            if (inl_lsb_ != 0.0) x += inl_lsb_ * std::sin(kPi * std::fmin(std::fmax(v, -1.0), 1.0));
+            if (noise_rng != nullptr) x += noise_lsb_ * noise[j - j0];
+            // Clamped before rounding: no overflow in the conversion, and NaN maps to a rail.
+            counts[j] = round_clamp(x, max);
+        }
     }
 }
 
@@ -117,10 +116,13 @@ void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int win
                                std::to_string(gain_.size()));
     }
     // convert()'s noisy loop, with the noise of a group of reads drawn first, their
-    // streams side by side (keyed_normals: each stream's draws of normals(), bit for bit).
+    // streams side by side (keyed_normals: each stream's normals_f32(), bit for bit). A
+    // read's windows are convert() calls on one stream, each taking whole pairs: n + 1
+    // values per window when n is odd, the last unused.
     constexpr int kGroup = 8;
-    const int per_read = windows * n;
-    thread_local std::vector<double> noise;
+    const int per_window = n + (n & 1);
+    const int per_read = windows * per_window;
+    thread_local std::vector<float> noise;
     noise.resize(static_cast<std::size_t>(kGroup) * per_read);
     const double max = max_count_;
     const double* gm = gain_max_.data();
@@ -129,7 +131,7 @@ void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int win
     for (int k0 = 0; k0 < m; k0 += kGroup) {
         const int g = std::min(kGroup, m - k0);
         keyed_normals(*noise_key, noise_ids + k0, g, per_read, noise.data(), static_cast<std::size_t>(per_read));
-        const double* z = noise.data();
+        const float* z = noise.data();
         const float* v = value_fs + static_cast<std::size_t>(k0) * ld;
         std::int32_t* out = counts + static_cast<std::size_t>(k0) * ld;
         if (windows == 1) {
@@ -139,7 +141,7 @@ void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int win
         for (int k = 0; k < g; ++k) {  // a read's windows are rows of n columns
             const std::size_t row = static_cast<std::size_t>(k) * ld;
             noisy_counts(v + row, static_cast<std::size_t>(n), gm, off, sigma, z + static_cast<std::size_t>(k) * per_read,
-                         static_cast<std::size_t>(n), max, n, windows, out + row);
+                         static_cast<std::size_t>(per_window), max, n, windows, out + row);
         }
     }
 }

@@ -4,6 +4,8 @@
 // thread runs an item.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -18,32 +20,36 @@
 
 using namespace aimcsim;
 
-TEST_CASE("keyed normals: every stream gets its normals() draws bit for bit, tails included", "[rng]") {
+TEST_CASE("keyed normals: every stream gets its normals_f32() values bit for bit, tails included", "[rng]") {
     const RngKeyPrefix key = Rng::prefix(7, Stream::MvmNoise, {12});
-    // 4099 draws per stream: each of the 11 streams meets the outer strata (1 in 2048) about twice.
-    // m = 11 and 13 take a group of eight lanes, 4 and 5 one of four; counts 37, 4099 and 2
-    // leave 1, 3 and 2 draws past the last whole group of four (written lane by lane).
-    for (int m : {1, 3, 4, 5, 11, 13}) {
-        const int count = m == 11 ? 4099 : (m == 13 ? 2 : 37);
+    // 8197 values per stream: each of the 11 streams meets the outer strata (1 in 2048
+    // halves) about four times. m = 11 and 13 take a group of eight lanes, 4 and 5 one of
+    // four; counts 37, 8197, 2, 15 and 16 leave 3, 1, 1, 4 and 0 draws (pairs) past the
+    // last whole eight values (written lane by lane); the odd ones drop a drawn pair's
+    // second value. Even m packs the rows tight (ld = count): no write past a row's end.
+    for (int m : {1, 3, 4, 5, 8, 11, 13}) {
+        const int count = m == 11 ? 8197 : (m == 13 ? 2 : (m == 8 ? 16 : (m == 4 ? 15 : 37)));
         std::vector<std::uint64_t> ids(static_cast<std::size_t>(m));
         for (int k = 0; k < m; ++k) ids[static_cast<std::size_t>(k)] = 1000003ULL * k + 5;
-        const std::size_t ld = static_cast<std::size_t>(count) + 3;
-        std::vector<double> lanes(static_cast<std::size_t>(m) * ld, 0.0), ref(lanes.size(), 0.0);
+        const std::size_t ld = static_cast<std::size_t>(count) + (m % 2 == 0 ? 0 : 3);
+        std::vector<float> lanes(static_cast<std::size_t>(m) * ld, -99.0F), ref(lanes.size(), -99.0F);
         keyed_normals(key, ids.data(), m, count, lanes.data(), ld);
         int tails = 0;
+        std::vector<float> want(static_cast<std::size_t>(count));
         for (int k = 0; k < m; ++k) {
-            Rng r(key, {ids[static_cast<std::size_t>(k)]});
+            Rng(key, {ids[static_cast<std::size_t>(k)]}).normals_f32(want.data(), want.size());
             for (int i = 0; i < count; ++i) {
-                const double want = r.normal();
-                const double got = lanes[static_cast<std::size_t>(k) * ld + static_cast<std::size_t>(i)];
-                INFO("streams " << m << ", stream " << k << ", draw " << i);
-                REQUIRE(std::memcmp(&want, &got, sizeof want) == 0);
-                tails += std::fabs(got) > 3.49 ? 1 : 0;
+                const float got = lanes[static_cast<std::size_t>(k) * ld + static_cast<std::size_t>(i)];
+                INFO("streams " << m << ", stream " << k << ", value " << i);
+                REQUIRE(std::memcmp(&want[static_cast<std::size_t>(i)], &got, sizeof got) == 0);
+                tails += std::fabs(got) > 3.49F ? 1 : 0;
             }
+            for (std::size_t i = static_cast<std::size_t>(count); i < ld; ++i)  // nothing past the row's end
+                REQUIRE(lanes[static_cast<std::size_t>(k) * ld + i] == -99.0F);
         }
         keyed_normals_scalar(key, ids.data(), m, count, ref.data(), ld);
-        CHECK(std::memcmp(lanes.data(), ref.data(), lanes.size() * sizeof(double)) == 0);
-        if (m == 11) CHECK(tails > 5);
+        CHECK(std::memcmp(lanes.data(), ref.data(), lanes.size() * sizeof(float)) == 0);
+        if (m == 11) CHECK(tails > 10);
     }
 }
 
@@ -55,7 +61,7 @@ TEST_CASE("keyed normals: mean, variance, fourth moment and tail mass of N(0,1)"
     const double n = static_cast<double>(m) * count;
     std::vector<std::uint64_t> ids(m);
     for (int k = 0; k < m; ++k) ids[static_cast<std::size_t>(k)] = static_cast<std::uint64_t>(k);
-    std::vector<double> z(static_cast<std::size_t>(m) * count);
+    std::vector<float> z(static_cast<std::size_t>(m) * count);
     keyed_normals(Rng::prefix(3, Stream::MvmNoise, {1}), ids.data(), m, count, z.data(), count);
     double s1 = 0, s2 = 0, s4 = 0, beyond3 = 0, beyond4 = 0;
     for (double v : z) {
@@ -72,6 +78,60 @@ TEST_CASE("keyed normals: mean, variance, fourth moment and tail mass of N(0,1)"
     CHECK(std::fabs(beyond3 - n * p3) < 5 * std::sqrt(n * p3));
     CHECK(std::fabs(beyond4 - n * p4) < 5 * std::sqrt(n * p4) + 1);
     CHECK(beyond4 > 0);  // the exact tail method is exercised
+}
+
+TEST_CASE("normals_f32: its table's exact variance, and the distribution of normal() in two samples", "[rng]") {
+    // The closed form of the distributions normal() and normals_f32() sample: inner
+    // stratum k uniform on [lo, lo + width] (E z^2 = lo^2 + lo width + width^2 / 3), each
+    // with probability 1/4096; the outer strata exact tails beyond a = -q[1], where
+    // Q(a) = 1/4096 and E[z^2 | z > a] = 1 + a phi(a) / Q(a). Flat strata make the variance
+    // 1 + 6.693e-5 (Python's statistics.NormalDist quantiles, the same sums); the float
+    // table must not move it further.
+    const Rng::StrataF32& t = Rng::strata_f32();
+    const double* q = Rng::normal_quantiles();
+    const double a = -q[1];
+    const double p = 1.0 / Rng::kStrata, pi = 3.14159265358979323846;
+    const double tails = 2 * p * (1.0 + a * std::exp(-a * a / 2) / std::sqrt(2 * pi) / p);
+    double mean_f = 0.0, second_f = tails, second_d = tails;
+    for (unsigned k = 1; k + 1 < Rng::kStrata; ++k) {
+        const double b = t.bounds[k][0], s = t.bounds[k][1];
+        mean_f += p * (b + s / 2);
+        second_f += p * (b * b + b * s + s * s / 3);
+        const double lo = q[k], width = q[k + 1] - q[k];
+        second_d += p * (lo * lo + lo * width + width * width / 3);
+    }
+    CHECK(std::fabs(second_d - (1.0 + 6.693e-5)) < 1e-8);
+    CHECK(std::fabs(mean_f) < 1e-7);
+    CHECK(std::fabs(second_f - second_d) < 1e-7);
+
+    // 2^20 values of each generator: the same moments within 5 standard errors of their
+    // difference, and a two-sample Kolmogorov-Smirnov distance below its 1 % critical
+    // value 1.63 sqrt(2 / n).
+    const std::size_t n = std::size_t{1} << 20;
+    std::vector<float> fast(n);
+    Rng(9, Stream::MvmNoise, {1}).normals_f32(fast.data(), n);
+    std::vector<double> ref(n);
+    Rng slow(9, Stream::MvmNoise, {2});
+    for (double& z : ref) z = slow.normal();
+    const auto moments = [&](auto& v) {
+        std::array<double, 3> m{};
+        for (double z : v) m[0] += z, m[1] += z * z, m[2] += z * z * z * z;
+        for (double& x : m) x /= static_cast<double>(n);
+        return m;
+    };
+    const std::array<double, 3> mf = moments(fast), mr = moments(ref);
+    CHECK(std::fabs(mf[0] - mr[0]) < 5 * std::sqrt(2.0 / n));
+    CHECK(std::fabs(mf[1] - mr[1]) < 5 * std::sqrt(4.0 / n));
+    CHECK(std::fabs(mf[2] - mr[2]) < 5 * std::sqrt(192.0 / n));
+    std::vector<double> f(fast.begin(), fast.end());
+    std::sort(f.begin(), f.end());
+    std::sort(ref.begin(), ref.end());
+    double ks = 0.0;
+    for (std::size_t i = 0, j = 0; i < n && j < n;) {  // the largest gap of the two empirical CDFs
+        if (f[i] <= ref[j]) ++i; else ++j;
+        ks = std::max(ks, std::fabs(static_cast<double>(i) - static_cast<double>(j)) / static_cast<double>(n));
+    }
+    CHECK(ks < 1.63 * std::sqrt(2.0 / n));
 }
 
 TEST_CASE("normal strata: the generated bounds are the normal quantiles at k over 4096", "[rng]") {

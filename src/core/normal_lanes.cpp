@@ -7,11 +7,11 @@
 
 namespace aimcsim {
 
-void keyed_normals_scalar(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, double* out,
+void keyed_normals_scalar(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out,
                           std::size_t ld) {
     for (int k = 0; k < m; ++k) {
         Rng rng(key, {ids[k]});
-        rng.normals(out + static_cast<std::size_t>(k) * ld, static_cast<std::size_t>(count));
+        rng.normals_f32(out + static_cast<std::size_t>(k) * ld, static_cast<std::size_t>(count));
     }
 }
 
@@ -21,21 +21,6 @@ namespace {
 
 __attribute__((target("avx2"))) inline __m256i rotl(__m256i x, int k) {
     return _mm256_or_si256(_mm256_slli_epi64(x, k), _mm256_srli_epi64(x, 64 - k));
-}
-
-// The bounds q[k], q[k + 1] of the four lanes' strata: four 16-byte loads (cheaper than
-// two gathers), then lo = (q[k0], q[k1], q[k2], q[k3]) and hi = the next entries.
-__attribute__((target("avx2"))) inline void stratum_bounds(const double* q, __m256i k, __m256d& lo, __m256d& hi) {
-    alignas(32) std::uint64_t ks[4];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(ks), k);
-    const __m128d b0 = _mm_loadu_pd(q + ks[0]);
-    const __m128d b1 = _mm_loadu_pd(q + ks[1]);
-    const __m128d b2 = _mm_loadu_pd(q + ks[2]);
-    const __m128d b3 = _mm_loadu_pd(q + ks[3]);
-    const __m256d b02 = _mm256_insertf128_pd(_mm256_castpd128_pd256(b0), b2, 1);  // q0 q0' q2 q2'
-    const __m256d b13 = _mm256_insertf128_pd(_mm256_castpd128_pd256(b1), b3, 1);  // q1 q1' q3 q3'
-    lo = _mm256_unpacklo_pd(b02, b13);                                             // q0 q1 q2 q3
-    hi = _mm256_unpackhi_pd(b02, b13);
 }
 
 // Rows r[0..3] (draw i..i+3 of lanes 0..3 each) into columns: c[l] = lane l's four draws.
@@ -82,70 +67,102 @@ __attribute__((target("avx2"))) inline __m256i next_draw(FourLanes& g) {
     return r;
 }
 
-// normal()'s value in every lane from its first draw r: stratum k = r >> 52, interpolated
-// between the stratum's bounds; writes v[0..3] and returns the lanes in an outer stratum
-// (1 draw in 2048: normal_outer() must replace their values).
-__attribute__((target("avx2"))) inline int interior_normals(const double* q, __m256i r, __m256i& k, double* v) {
-    const __m256i mantissa = _mm256_set1_epi64x(static_cast<long long>((1ULL << 52) - 1));
-    const __m256i one_bits = _mm256_set1_epi64x(0x3FF0000000000000LL);
-    k = _mm256_srli_epi64(r, 52);
-    // frac = (r & (2^52 - 1)) * 2^-52, exactly: 1 + frac as a double's mantissa, minus 1.
-    const __m256d frac = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(r, mantissa), one_bits)),
-                                       _mm256_set1_pd(1.0));
-    __m256d lo, hi;
-    stratum_bounds(q, k, lo, hi);
-    _mm256_store_pd(v, _mm256_add_pd(lo, _mm256_mul_pd(frac, _mm256_sub_pd(hi, lo))));
-    const __m256i outer = _mm256_or_si256(_mm256_cmpeq_epi64(k, _mm256_setzero_si256()),
-                                          _mm256_cmpeq_epi64(k, _mm256_set1_epi64x(Rng::kStrata - 1)));
-    return _mm256_movemask_pd(_mm256_castsi256_pd(outer));
+// The bounds {base, step} of the eight halves' strata k: eight 8-byte loads, paired into
+// vectors and split by two shuffles (on CPUs with the gather-data-sampling fix, as in
+// many clouds, two vector gathers cost several times more).
+__attribute__((target("avx2"))) inline void stratum_bounds(const Rng::StrataF32& t, __m256i k, __m256& base,
+                                                           __m256& step) {
+    alignas(32) std::uint32_t ks[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ks), k);
+    const auto pair = [&](int a, int b) {  // {base, step} of halves a and b
+        const __m128 lo = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(t.bounds[ks[a]])));
+        return _mm_loadh_pi(lo, reinterpret_cast<const __m64*>(t.bounds[ks[b]]));
+    };
+    const __m256 y0 = _mm256_insertf128_ps(_mm256_castps128_ps256(pair(0, 1)), pair(4, 5), 1);  // b0 s0 b1 s1 | b4 s4 b5 s5
+    const __m256 y1 = _mm256_insertf128_ps(_mm256_castps128_ps256(pair(2, 3)), pair(6, 7), 1);  // b2 s2 b3 s3 | b6 s6 b7 s7
+    base = _mm256_shuffle_ps(y0, y1, _MM_SHUFFLE(2, 0, 2, 0));
+    step = _mm256_shuffle_ps(y0, y1, _MM_SHUFFLE(3, 1, 3, 1));
 }
 
-// The lanes in `outer` take their exact tail draws (further draws of their own streams).
-__attribute__((target("avx2"))) void take_tails(FourLanes& g, __m256i k, int outer, double* v) {
+// normals_f32()'s values of one draw of four lanes, v[2l] and v[2l + 1] = lane l's two
+// values in stream order (its low half, then its high half): the stratum of each 32-bit
+// half is u >> 20 and its position (u & (2^20 - 1)) * 2^-20 (exact: the mantissa of 1 + f,
+// minus 1); base + f * step as interior_f32() computes it. Returns the halves in an outer
+// stratum (bit 2l + h), whose values take_tails() must replace.
+__attribute__((target("avx2"))) inline int interior_pairs(const Rng::StrataF32& t, __m256i r, float* v) {
+    const __m256i k = _mm256_srli_epi32(r, 20);
+    const __m256i position = _mm256_slli_epi32(_mm256_and_si256(r, _mm256_set1_epi32(0xFFFFF)), 3);
+    const __m256 f = _mm256_sub_ps(_mm256_castsi256_ps(_mm256_or_si256(position, _mm256_set1_epi32(0x3F800000))),
+                                   _mm256_set1_ps(1.0F));
+    __m256 base, step;
+    stratum_bounds(t, k, base, step);
+    _mm256_store_ps(v, _mm256_add_ps(base, _mm256_mul_ps(f, step)));
+    const __m256i outer = _mm256_or_si256(_mm256_cmpeq_epi32(k, _mm256_setzero_si256()),
+                                          _mm256_cmpeq_epi32(k, _mm256_set1_epi32(Rng::kStrata - 1)));
+    return _mm256_movemask_ps(_mm256_castsi256_ps(outer));
+}
+
+// The halves in `outer` take their exact tail draws (further draws of their lanes' own
+// streams), each lane's low half before its high half, as normals_f32() takes them.
+__attribute__((target("avx2"))) void take_tails(FourLanes& g, __m256i r, int outer, float* v) {
     alignas(32) std::uint64_t st[4][4];
     for (int w = 0; w < 4; ++w) _mm256_store_si256(reinterpret_cast<__m256i*>(st[w]), g.w[w]);
-    alignas(32) std::uint64_t ks[4];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(ks), k);
+    alignas(32) std::uint32_t halves[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(halves), r);
     for (int l = 0; l < 4; ++l) {
-        if ((outer >> l & 1) == 0) continue;
+        if ((outer >> (2 * l) & 3) == 0) continue;
         Rng lane(Rng::State{{st[0][l], st[1][l], st[2][l], st[3][l]}});
-        v[l] = lane.normal_outer(static_cast<unsigned>(ks[l]));
+        for (int h = 2 * l; h < 2 * l + 2; ++h) {
+            if (outer >> h & 1) v[h] = static_cast<float>(lane.normal_outer(halves[h] >> 20));
+        }
         const Rng::State s = lane.state();
         for (int w = 0; w < 4; ++w) st[w][l] = s.s[w];
     }
     for (int w = 0; w < 4; ++w) g.w[w] = _mm256_load_si256(reinterpret_cast<const __m256i*>(st[w]));
 }
 
+// Four draws of G groups into the streams' rows: transposed (a lane's pair as one
+// double), each row gets its eight values in one store.
+template <int G>
+__attribute__((target("avx2"))) inline void store_rows(const float (*v)[4][8], float* out, std::size_t ld) {
+    for (int j = 0; j < G; ++j) {
+        const __m256d rows[4] = {_mm256_castps_pd(_mm256_load_ps(v[j][0])), _mm256_castps_pd(_mm256_load_ps(v[j][1])),
+                                 _mm256_castps_pd(_mm256_load_ps(v[j][2])), _mm256_castps_pd(_mm256_load_ps(v[j][3]))};
+        __m256d cols[4];
+        transpose4(rows, cols);
+        for (int l = 0; l < 4; ++l) _mm256_storeu_ps(out + (4 * j + l) * ld, _mm256_castpd_ps(cols[l]));
+    }
+}
+
 // 4 G streams (ids[0..4G)), G groups of four lanes stepped together (two independent
-// groups keep the core busy while one waits on its table loads). Draws are kept four
-// at a time and transposed, so each stream's row is written a whole vector at once.
+// groups keep the core busy while one waits on its table loads). Each draw gives every
+// lane two values; four draws are kept, then stored by store_rows().
 template <int G>
 __attribute__((target("avx2"))) void lane_streams(RngKeyPrefix key, const std::uint64_t* ids, int count,
-                                                   double* out, std::size_t ld) {
+                                                   float* out, std::size_t ld) {
     FourLanes g[G];
     for (int j = 0; j < G; ++j) g[j] = seed_lanes(key, ids + 4 * j);
-    const double* q = Rng::normal_quantiles();
-    alignas(32) double v[G][4][4];  // v[group][draw % 4][lane]
-    for (int i = 0; i < count; ++i) {
+    const Rng::StrataF32& t = Rng::strata_f32();
+    alignas(32) float v[G][4][8];  // v[group][draw % 4][lane pair]
+    const int draws = (count + 1) / 2;
+    const int whole = count / 8 * 4;  // draws whose eight values per row fit in the row
+    for (int i = 0; i < draws; ++i) {
         for (int j = 0; j < G; ++j) {
             const __m256i r = next_draw(g[j]);
-            __m256i k;
-            double* vi = v[j][i & 3];
-            const int outer = interior_normals(q, r, k, vi);
-            if (outer != 0) take_tails(g[j], k, outer, vi);
+            float* vi = v[j][i & 3];
+            const int outer = interior_pairs(t, r, vi);
+            if (outer != 0) take_tails(g[j], r, outer, vi);
         }
-        if ((i & 3) != 3) continue;
-        for (int j = 0; j < G; ++j) {
-            const __m256d rows[4] = {_mm256_load_pd(v[j][0]), _mm256_load_pd(v[j][1]), _mm256_load_pd(v[j][2]),
-                                     _mm256_load_pd(v[j][3])};
-            __m256d cols[4];
-            transpose4(rows, cols);
-            for (int l = 0; l < 4; ++l) _mm256_storeu_pd(out + (4 * j + l) * ld + i - 3, cols[l]);
+        if (i < whole) {
+            if ((i & 3) == 3) store_rows<G>(v, out + 2 * (i - 3), ld);
+            continue;
         }
-    }
-    for (int i = count & ~3; i < count; ++i) {  // the last count % 4 draws
-        for (int j = 0; j < G; ++j) {
-            for (int l = 0; l < 4; ++l) out[(4 * j + l) * ld + i] = v[j][i & 3][l];
+        for (int j = 0; j < G; ++j) {  // past the last whole eight: value by value
+            for (int l = 0; l < 4; ++l) {
+                float* row = out + (4 * j + l) * ld;
+                row[2 * i] = v[j][i & 3][2 * l];
+                if (2 * i + 1 < count) row[2 * i + 1] = v[j][i & 3][2 * l + 1];
+            }
         }
     }
 }
@@ -159,7 +176,7 @@ bool has_avx2() {
 
 bool keyed_normals_vectorised() { return has_avx2(); }
 
-void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, double* out, std::size_t ld) {
+void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out, std::size_t ld) {
     int k = 0;
     if (has_avx2()) {
         for (; k + 8 <= m; k += 8) lane_streams<2>(key, ids + k, count, out + static_cast<std::size_t>(k) * ld, ld);
@@ -172,7 +189,7 @@ void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count,
 
 bool keyed_normals_vectorised() { return false; }
 
-void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, double* out, std::size_t ld) {
+void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out, std::size_t ld) {
     keyed_normals_scalar(key, ids, m, count, out, ld);
 }
 
