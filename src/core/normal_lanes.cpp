@@ -40,12 +40,19 @@ struct FourLanes {
     __m256i w[4];
 };
 
-__attribute__((target("avx2"))) inline FourLanes seed_lanes(RngKeyPrefix key, const std::uint64_t* ids) {
-    alignas(32) std::uint64_t st[4][4];  // st[word][lane]
+// The four streams' states, st[word][lane]. Scalar 64-bit multiplies: the SplitMix64 of
+// the seeding vectorised by the compiler emulates each with three 32-bit ones.
+__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void seed_states(
+    RngKeyPrefix key, const std::uint64_t* ids, std::uint64_t (*st)[4]) {
     for (int l = 0; l < 4; ++l) {
         const Rng::State s = Rng(key, {ids[l]}).state();
         for (int w = 0; w < 4; ++w) st[w][l] = s.s[w];
     }
+}
+
+__attribute__((target("avx2"))) inline FourLanes seed_lanes(RngKeyPrefix key, const std::uint64_t* ids) {
+    alignas(32) std::uint64_t st[4][4];  // st[word][lane]
+    seed_states(key, ids, st);
     FourLanes g;
     for (int w = 0; w < 4; ++w) g.w[w] = _mm256_load_si256(reinterpret_cast<const __m256i*>(st[w]));
     return g;
@@ -67,19 +74,26 @@ __attribute__((target("avx2"))) inline __m256i next_draw(FourLanes& g) {
     return r;
 }
 
-// The bounds {base, step} of the eight halves' strata k: eight 8-byte loads, paired into
-// vectors and split by two shuffles (on CPUs with the gather-data-sampling fix, as in
-// many clouds, two vector gathers cost several times more).
-__attribute__((target("avx2"))) inline void stratum_bounds(const Rng::StrataF32& t, __m256i k, __m256& base,
+// The bounds {base, step} of the strata of a draw's eight halves: eight 8-byte loads,
+// paired into vectors and split by two shuffles (two vector gathers cost more on the
+// CPUs we measured). The strata come out as byte offsets, two per 64-bit lane: scalar
+// shifts take them apart, cheaper than eight 32-bit extracts.
+__attribute__((target("avx2"))) inline void stratum_bounds(const Rng::StrataF32& t, __m256i r, __m256& base,
                                                            __m256& step) {
-    alignas(32) std::uint32_t ks[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(ks), k);
-    const auto pair = [&](int a, int b) {  // {base, step} of halves a and b
-        const __m128 lo = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(t.bounds[ks[a]])));
-        return _mm_loadh_pi(lo, reinterpret_cast<const __m64*>(t.bounds[ks[b]]));
+    // Byte offset of stratum u >> 20 in the table of 8-byte pairs: (u >> 17) & ~7.
+    const __m256i offsets = _mm256_and_si256(_mm256_srli_epi32(r, 17), _mm256_set1_epi32(~7));
+    const __m128i low = _mm256_castsi256_si128(offsets), high = _mm256_extracti128_si256(offsets, 1);
+    const std::uint64_t o01 = static_cast<std::uint64_t>(_mm_cvtsi128_si64(low));
+    const std::uint64_t o23 = static_cast<std::uint64_t>(_mm_extract_epi64(low, 1));
+    const std::uint64_t o45 = static_cast<std::uint64_t>(_mm_cvtsi128_si64(high));
+    const std::uint64_t o67 = static_cast<std::uint64_t>(_mm_extract_epi64(high, 1));
+    const char* table = reinterpret_cast<const char*>(t.bounds);
+    const auto pair = [&](std::uint64_t two) {  // {base, step} of the two halves of one lane
+        const __m128 lo = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(table + (two & 0xFFFFFFFFu))));
+        return _mm_loadh_pi(lo, reinterpret_cast<const __m64*>(table + (two >> 32)));
     };
-    const __m256 y0 = _mm256_insertf128_ps(_mm256_castps128_ps256(pair(0, 1)), pair(4, 5), 1);  // b0 s0 b1 s1 | b4 s4 b5 s5
-    const __m256 y1 = _mm256_insertf128_ps(_mm256_castps128_ps256(pair(2, 3)), pair(6, 7), 1);  // b2 s2 b3 s3 | b6 s6 b7 s7
+    const __m256 y0 = _mm256_insertf128_ps(_mm256_castps128_ps256(pair(o01)), pair(o45), 1);  // b0 s0 b1 s1 | b4 s4 b5 s5
+    const __m256 y1 = _mm256_insertf128_ps(_mm256_castps128_ps256(pair(o23)), pair(o67), 1);  // b2 s2 b3 s3 | b6 s6 b7 s7
     base = _mm256_shuffle_ps(y0, y1, _MM_SHUFFLE(2, 0, 2, 0));
     step = _mm256_shuffle_ps(y0, y1, _MM_SHUFFLE(3, 1, 3, 1));
 }
@@ -95,7 +109,7 @@ __attribute__((target("avx2"))) inline int interior_pairs(const Rng::StrataF32& 
     const __m256 f = _mm256_sub_ps(_mm256_castsi256_ps(_mm256_or_si256(position, _mm256_set1_epi32(0x3F800000))),
                                    _mm256_set1_ps(1.0F));
     __m256 base, step;
-    stratum_bounds(t, k, base, step);
+    stratum_bounds(t, r, base, step);
     _mm256_store_ps(v, _mm256_add_ps(base, _mm256_mul_ps(f, step)));
     const __m256i outer = _mm256_or_si256(_mm256_cmpeq_epi32(k, _mm256_setzero_si256()),
                                           _mm256_cmpeq_epi32(k, _mm256_set1_epi32(Rng::kStrata - 1)));
