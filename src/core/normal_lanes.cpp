@@ -74,12 +74,12 @@ __attribute__((target("avx2"))) inline __m256i next_draw(FourLanes& g) {
     return r;
 }
 
-// The bounds {base, step} of the strata of a draw's eight halves: eight 8-byte loads,
+// The bounds {base, slope} of the strata of a draw's eight halves: eight 8-byte loads,
 // paired into vectors and split by two shuffles (two vector gathers cost more on the
 // CPUs we measured). The strata come out as byte offsets, two per 64-bit lane: scalar
 // shifts take them apart, cheaper than eight 32-bit extracts.
 __attribute__((target("avx2"))) inline void stratum_bounds(const Rng::StrataF32& t, __m256i r, __m256& base,
-                                                           __m256& step) {
+                                                           __m256& slope) {
     // Byte offset of stratum u >> 20 in the table of 8-byte pairs: (u >> 17) & ~7.
     const __m256i offsets = _mm256_and_si256(_mm256_srli_epi32(r, 17), _mm256_set1_epi32(~7));
     const __m128i low = _mm256_castsi256_si128(offsets), high = _mm256_extracti128_si256(offsets, 1);
@@ -88,32 +88,27 @@ __attribute__((target("avx2"))) inline void stratum_bounds(const Rng::StrataF32&
     const std::uint64_t o45 = static_cast<std::uint64_t>(_mm_cvtsi128_si64(high));
     const std::uint64_t o67 = static_cast<std::uint64_t>(_mm_extract_epi64(high, 1));
     const char* table = reinterpret_cast<const char*>(t.bounds);
-    const auto pair = [&](std::uint64_t two) {  // {base, step} of the two halves of one lane
+    const auto pair = [&](std::uint64_t two) {  // {base, slope} of the two halves of one lane
         const __m128 lo = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(table + (two & 0xFFFFFFFFu))));
         return _mm_loadh_pi(lo, reinterpret_cast<const __m64*>(table + (two >> 32)));
     };
     const __m256 y0 = _mm256_insertf128_ps(_mm256_castps128_ps256(pair(o01)), pair(o45), 1);  // b0 s0 b1 s1 | b4 s4 b5 s5
     const __m256 y1 = _mm256_insertf128_ps(_mm256_castps128_ps256(pair(o23)), pair(o67), 1);  // b2 s2 b3 s3 | b6 s6 b7 s7
     base = _mm256_shuffle_ps(y0, y1, _MM_SHUFFLE(2, 0, 2, 0));
-    step = _mm256_shuffle_ps(y0, y1, _MM_SHUFFLE(3, 1, 3, 1));
+    slope = _mm256_shuffle_ps(y0, y1, _MM_SHUFFLE(3, 1, 3, 1));
 }
 
 // normals_f32()'s values of one draw of four lanes, v[2l] and v[2l + 1] = lane l's two
-// values in stream order (its low half, then its high half): the stratum of each 32-bit
-// half is u >> 20 and its position (u & (2^20 - 1)) * 2^-20 (exact: the mantissa of 1 + f,
-// minus 1); base + f * step as interior_f32() computes it. Returns the halves in an outer
-// stratum (bit 2l + h), whose values take_tails() must replace.
+// values in stream order (its low half, then its high half): base + position * slope as
+// interior_f32() computes it (the 20-bit position converts to float exactly). Returns the
+// halves in an outer stratum (bit 2l + h), the only ones with slope 0, whose values
+// take_tails() must replace.
 __attribute__((target("avx2"))) inline int interior_pairs(const Rng::StrataF32& t, __m256i r, float* v) {
-    const __m256i k = _mm256_srli_epi32(r, 20);
-    const __m256i position = _mm256_slli_epi32(_mm256_and_si256(r, _mm256_set1_epi32(0xFFFFF)), 3);
-    const __m256 f = _mm256_sub_ps(_mm256_castsi256_ps(_mm256_or_si256(position, _mm256_set1_epi32(0x3F800000))),
-                                   _mm256_set1_ps(1.0F));
-    __m256 base, step;
-    stratum_bounds(t, r, base, step);
-    _mm256_store_ps(v, _mm256_add_ps(base, _mm256_mul_ps(f, step)));
-    const __m256i outer = _mm256_or_si256(_mm256_cmpeq_epi32(k, _mm256_setzero_si256()),
-                                          _mm256_cmpeq_epi32(k, _mm256_set1_epi32(Rng::kStrata - 1)));
-    return _mm256_movemask_ps(_mm256_castsi256_ps(outer));
+    const __m256 position = _mm256_cvtepi32_ps(_mm256_and_si256(r, _mm256_set1_epi32(0xFFFFF)));
+    __m256 base, slope;
+    stratum_bounds(t, r, base, slope);
+    _mm256_store_ps(v, _mm256_add_ps(base, _mm256_mul_ps(position, slope)));
+    return _mm256_movemask_ps(_mm256_cmp_ps(slope, _mm256_setzero_ps(), _CMP_EQ_OQ));
 }
 
 // The halves in `outer` take their exact tail draws (further draws of their lanes' own

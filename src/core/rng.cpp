@@ -12,7 +12,7 @@ constexpr Rng::StrataF32 strata_f32_of(const std::array<double, Rng::kStrata + 1
     Rng::StrataF32 t{};
     for (unsigned k = 1; k + 1 < Rng::kStrata; ++k) {  // the outer strata 0 and kStrata - 1 stay 0
         t.bounds[k][0] = static_cast<float>(q[k]);
-        t.bounds[k][1] = static_cast<float>(q[k + 1] - q[k]);
+        t.bounds[k][1] = static_cast<float>(q[k + 1] - q[k]) * 0x1.0p-20F;
     }
     return t;
 }

@@ -116,19 +116,19 @@ public:
         }
     }
 
-    // normals_f32()'s table: stratum k's bounds as bounds[k] = {base, step} with
-    // base = float(q[k]) and step = float(q[k + 1] - q[k]) (zero for the outer strata 0
-    // and kStrata - 1); a pair is one 8-byte load.
+    // normals_f32()'s table: stratum k as bounds[k] = {base, slope} with base = float(q[k])
+    // and slope = float(q[k + 1] - q[k]) / 2^20, the step per unit of a half's 20-bit
+    // position (zero for the outer strata 0 and kStrata - 1 alone); a pair is one 8-byte load.
     struct StrataF32 {
         float bounds[kStrata][2];
     };
     static const StrataF32& strata_f32() { return kStrataF32; }
-    // The value of a half u in an inner stratum: base + f * step (a float multiply, then
-    // an add) with stratum k = u >> 20 and f = (u & (2^20 - 1)) * 2^-20.
+    // The value of a half u in an inner stratum: base + position * slope (a float multiply,
+    // then an add) with stratum k = u >> 20 and position u & (2^20 - 1). Scaling by 2^-20
+    // is exact, so this is base + f * float(q[k + 1] - q[k]) with f = position / 2^20.
     static float interior_f32(const StrataF32& t, std::uint32_t u) {
         const unsigned k = u >> 20;
-        const float f = static_cast<float>(u & 0xFFFFFu) * 0x1.0p-20F;
-        return t.bounds[k][0] + f * t.bounds[k][1];
+        return t.bounds[k][0] + static_cast<float>(u & 0xFFFFFu) * t.bounds[k][1];
     }
     static bool is_outer(std::uint32_t u) { return (u >> 20) - 1u >= kStrata - 2; }
     // A half's normal: interpolated, or in an outer stratum the exact tail draw.
