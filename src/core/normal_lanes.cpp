@@ -1,5 +1,7 @@
 #include "src/core/normal_lanes.h"
 
+#include <cstring>
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define AIMCSIM_NORMAL_LANES_AVX2 1
 #include <immintrin.h>
@@ -40,22 +42,21 @@ struct FourLanes {
     __m256i w[4];
 };
 
-// The four streams' states, st[word][lane]. Scalar 64-bit multiplies: the SplitMix64 of
-// the seeding vectorised by the compiler emulates each with three 32-bit ones.
-__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void seed_states(
-    RngKeyPrefix key, const std::uint64_t* ids, std::uint64_t (*st)[4]) {
-    for (int l = 0; l < 4; ++l) {
-        const Rng::State s = Rng(key, {ids[l]}).state();
-        for (int w = 0; w < 4; ++w) st[w][l] = s.s[w];
-    }
-}
-
-__attribute__((target("avx2"))) inline FourLanes seed_lanes(RngKeyPrefix key, const std::uint64_t* ids) {
+// The states of 4 G streams, their seeding's chains interleaved (Rng::keyed_states) in
+// scalar 64-bit multiplies: gcc's vectorised SplitMix64 emulated each with three 32-bit ones.
+template <int G>
+__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void seed_lanes(RngKeyPrefix key,
+                                                                                       const std::uint64_t* ids,
+                                                                                       FourLanes* g) {
+    Rng::State s[4 * G];
+    Rng::keyed_states(key, ids, 4 * G, s);
     alignas(32) std::uint64_t st[4][4];  // st[word][lane]
-    seed_states(key, ids, st);
-    FourLanes g;
-    for (int w = 0; w < 4; ++w) g.w[w] = _mm256_load_si256(reinterpret_cast<const __m256i*>(st[w]));
-    return g;
+    for (int j = 0; j < G; ++j) {
+        for (int l = 0; l < 4; ++l) {
+            for (int w = 0; w < 4; ++w) st[w][l] = s[4 * j + l].s[w];
+        }
+        for (int w = 0; w < 4; ++w) std::memcpy(&g[j].w[w], st[w], sizeof st[w]);
+    }
 }
 
 // Rng::next_u64() in every lane.
@@ -150,7 +151,7 @@ template <int G>
 __attribute__((target("avx2"))) void lane_streams(RngKeyPrefix key, const std::uint64_t* ids, int count,
                                                    float* out, std::size_t ld) {
     FourLanes g[G];
-    for (int j = 0; j < G; ++j) g[j] = seed_lanes(key, ids + 4 * j);
+    seed_lanes<G>(key, ids, g);
     const Rng::StrataF32& t = Rng::strata_f32();
     alignas(32) float v[G][4][8];  // v[group][draw % 4][lane pair]
     const int draws = (count + 1) / 2;

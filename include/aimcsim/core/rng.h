@@ -54,6 +54,16 @@ public:
     }
     [[nodiscard]] State state() const { return State{{s_[0], s_[1], s_[2], s_[3]}}; }
 
+    // The states of the streams Rng(key, {ids[i]}), i < n <= 8, with their SplitMix64
+    // chains stepped side by side: one chain alone waits on each multiply's latency.
+    static void keyed_states(RngKeyPrefix key, const std::uint64_t* ids, int n, State* out) {
+        std::uint64_t h[8];
+        for (int i = 0; i < n; ++i) h[i] = splitmix(key.hash ^ (ids[i] + 0x632BE59BD9B4E019ULL));
+        for (int w = 0; w < 4; ++w) {
+            for (int i = 0; i < n; ++i) out[i].s[w] = h[i] = splitmix(h[i]);
+        }
+    }
+
     [[nodiscard]] static RngKeyPrefix prefix(std::uint64_t seed, StreamId purpose,
                                              std::initializer_list<std::uint64_t> ids = {}) {
         std::uint64_t h = splitmix(seed ^ 0x9E3779B97F4A7C15ULL);
