@@ -6,6 +6,10 @@
 #include <cstring>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "aimcsim/core/error.h"
 #include "src/core/scratch.h"
 #include "src/network/op_kernels.h"
@@ -111,22 +115,51 @@ template <class T> void pad_input(const Shape& in, const Window& win, const T* i
     }
 }
 
+// The offset in the padded input of every (channel, kernel row) of a window, in im2col()'s
+// order: a window's rows are then kernel_w values at each offset from its origin.
+void window_row_offsets(int channels, std::size_t plane, int pw, const Window& win, std::size_t* offsets) {
+    for (int c = 0; c < channels; ++c) {
+        for (int ky = 0; ky < win.kernel_h; ++ky) *offsets++ = c * plane + static_cast<std::size_t>(ky) * pw;
+    }
+}
+
 // im2col() of one output pixel from the padded input: `window` is the pixel's window
 // origin in channel 0; the same values in the same order as im2col().
-template <class T>
-void window_rows(const T* window, int channels, std::size_t plane, int pw, const Window& win, T* out) {
-    const int kw = win.kernel_w;
-    for (int c = 0; c < channels; ++c, window += plane) {
-        const T* row = window;
-        for (int ky = 0; ky < win.kernel_h; ++ky, row += pw, out += kw) {
-            if constexpr (sizeof(T) == 1) {
-                if (kw == 3) {  // one 4-byte move; the byte past is the next row's first, written after
-                    std::memcpy(out, row, 4);
-                    continue;
-                }
+template <class T> void window_rows(const T* window, const std::size_t* offsets, int count, int kw, T* out) {
+    if (sizeof(T) == 1 && kw == 3) {  // one 4-byte move; the byte past is the next row's first, written after
+        for (int i = 0; i < count; ++i, out += 3) std::memcpy(out, window + offsets[i], 4);
+        return;
+    }
+    for (int i = 0; i < count; ++i, out += kw) std::copy(window + offsets[i], window + offsets[i] + kw, out);
+}
+
+// out[c * stride + k] = y[k * cols + c] + bias[c] for m rows y of cols values: the rows of
+// m pixels back to channel planes. Four pixels by four channels at a time as a transposed
+// block of SSE registers, the rest one by one (the same float adds).
+void rows_to_planes(const float* y, int m, int cols, const float* bias, std::size_t stride, float* out) {
+    int k = 0;
+#if defined(__SSE2__)
+    if (cols % 4 == 0) {
+        for (; k + 4 <= m; k += 4) {
+            const float* yk = y + static_cast<std::size_t>(k) * cols;
+            for (int c = 0; c < cols; c += 4) {
+                const __m128 b = _mm_loadu_ps(bias + c);
+                __m128 r0 = _mm_add_ps(_mm_loadu_ps(yk + c), b);
+                __m128 r1 = _mm_add_ps(_mm_loadu_ps(yk + cols + c), b);
+                __m128 r2 = _mm_add_ps(_mm_loadu_ps(yk + 2 * cols + c), b);
+                __m128 r3 = _mm_add_ps(_mm_loadu_ps(yk + 3 * cols + c), b);
+                _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+                float* o = out + c * stride + k;
+                _mm_storeu_ps(o, r0);
+                _mm_storeu_ps(o + stride, r1);
+                _mm_storeu_ps(o + 2 * stride, r2);
+                _mm_storeu_ps(o + 3 * stride, r3);
             }
-            std::copy(row, row + kw, out);
         }
+    }
+#endif
+    for (; k < m; ++k) {
+        for (int c = 0; c < cols; ++c) out[c * stride + k] = y[static_cast<std::size_t>(k) * cols + c] + bias[c];
     }
 }
 
@@ -144,10 +177,12 @@ void pixel_rows(const Layer& l, int li, int pixels, Values& values, const Feed& 
     for (long r0 = 0; r0 < total; r0 += slice) {
         const int n = static_cast<int>(std::min(slice, total - r0));
         typename Feed::T* x = rows.resize<typename Feed::T>(n, l);
+        int* input = rows.input;  // locals: the gather's stores of codes may alias any memory
+        int* pixel = rows.pixel;
         int b = static_cast<int>(r0 / pixels), p = static_cast<int>(r0 % pixels);
         for (int k = 0; k < n; ++k) {
-            rows.input[k] = b;
-            rows.pixel[k] = p;
+            input[k] = b;
+            pixel[k] = p;
             gather(b, p, x + static_cast<std::size_t>(k) * ld);
             if (++p == pixels) p = 0, ++b;
         }
@@ -176,26 +211,25 @@ template <class Feed> void conv_layer(const Network& net, int li, Values& values
     const std::size_t plane = static_cast<std::size_t>(si.h + win.pad_top + win.pad_bottom) * pw;
     const std::size_t padded = static_cast<std::size_t>(si.c) * plane;
     thread_local Scratch<T> padded_buf;
-    thread_local Scratch<std::size_t> origin_buf;
-    T* pad = padded_buf.get(values.size() * padded + kCodeSlack);
+    thread_local Scratch<std::size_t> origin_buf, offset_buf;
+    T* const pad = padded_buf.get(values.size() * padded + kCodeSlack);
     for (std::size_t b = 0; b < values.size(); ++b)
         pad_input(si, win, feed.tensor(values, l, static_cast<int>(b)), pad + b * padded);
-    std::size_t* origin = origin_buf.get(static_cast<std::size_t>(pixels));
+    std::size_t* const origin = origin_buf.get(static_cast<std::size_t>(pixels));
     for (int p = 0; p < pixels; ++p)
         origin[p] = static_cast<std::size_t>(p / so.w * win.stride_h) * pw + static_cast<std::size_t>(p % so.w) * win.stride_w;
+    const int window_count = si.c * win.kernel_h;
+    std::size_t* const offsets = offset_buf.get(static_cast<std::size_t>(window_count));
+    window_row_offsets(si.c, plane, pw, win, offsets);
+    const int kw = win.kernel_w;
     pixel_rows(
         l, li, pixels, values, feed, rows,
-        [&](int b, int p, T* x) {
-            window_rows(pad + static_cast<std::size_t>(b) * padded + origin[p], si.c, plane, pw, win, x);
+        [=](int b, int p, T* x) {
+            window_rows(pad + static_cast<std::size_t>(b) * padded + origin[p], offsets, window_count, kw, x);
         },
         // Pixels across channels, back to CHW: a channel's pixels are written in order.
         [&](std::vector<float>& out, std::size_t p, const float* y, int m) {
-            const std::size_t cols = static_cast<std::size_t>(l.cols);
-            for (std::size_t c = 0; c < cols; ++c) {
-                float* o = out.data() + c * pixels + p;
-                const float b = l.bias[c];
-                for (int k = 0; k < m; ++k) o[k] = y[static_cast<std::size_t>(k) * cols + c] + b;
-            }
+            rows_to_planes(y, m, l.cols, l.bias.data(), static_cast<std::size_t>(pixels), out.data() + p);
         });
 }
 
