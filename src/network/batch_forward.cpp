@@ -104,14 +104,11 @@ struct CodeFeed {
 template <class T> void pad_input(const Shape& in, const Window& win, const T* input, T* out) {
     const int pw = in.w + win.pad_left + win.pad_right;
     const int ph = in.h + win.pad_top + win.pad_bottom;
-    for (int c = 0; c < in.c; ++c) {
-        for (int y = 0; y < ph; ++y, out += pw) {
-            const int iy = y - win.pad_top;
-            std::fill(out, out + pw, T{0});
-            if (iy < 0 || iy >= in.h) continue;
-            const T* row = input + (static_cast<std::size_t>(c) * in.h + iy) * in.w;
-            std::copy(row, row + in.w, out + win.pad_left);
-        }
+    // One fill of the whole tensor, then the rows copied in: a fill per row was a library call each.
+    std::fill(out, out + static_cast<std::size_t>(in.c) * ph * pw, T{0});
+    out += static_cast<std::size_t>(win.pad_top) * pw + win.pad_left;
+    for (int c = 0; c < in.c; ++c, out += static_cast<std::size_t>(ph) * pw) {
+        for (int y = 0; y < in.h; ++y, input += in.w) std::copy(input, input + in.w, out + static_cast<std::size_t>(y) * pw);
     }
 }
 
@@ -133,13 +130,38 @@ template <class T> void window_rows(const T* window, const std::size_t* offsets,
     for (int i = 0; i < count; ++i, out += kw) std::copy(window + offsets[i], window + offsets[i] + kw, out);
 }
 
-// out[c * stride + k] = y[k * cols + c] + bias[c] for m rows y of cols values: the rows of
-// m pixels back to channel planes. Four pixels by four channels at a time as a transposed
-// block of SSE registers, the rest one by one (the same float adds).
-void rows_to_planes(const float* y, int m, int cols, const float* bias, std::size_t stride, float* out) {
+// Where a weight layer's outputs go: its own tensor or, when the next layer is a Relu that
+// is the only reader of that tensor (not the network's output), the Relu's tensor with
+// max(v, 0) applied on the way: one pass instead of two, the same floats as relu().
+struct Outputs {
+    int tensor = -1;
+    bool relu = false;
+};
+
+Outputs layer_outputs(const Network& net, int li) {
+    const Layer& l = net.layers[static_cast<std::size_t>(li)];
+    const Outputs own{l.output, false};
+    if ((l.op != Op::Conv && l.op != Op::Dense) || l.output == net.output ||
+        li + 1 == static_cast<int>(net.layers.size()))
+        return own;
+    const Layer& next = net.layers[static_cast<std::size_t>(li + 1)];
+    if (next.op != Op::Relu || next.inputs.size() != 1 || next.inputs[0] != l.output) return own;
+    for (const Layer& other : net.layers) {
+        if (&other != &next && std::find(other.inputs.begin(), other.inputs.end(), l.output) != other.inputs.end())
+            return own;
+    }
+    return {next.output, true};
+}
+
+// out[c * stride + k] = y[k * cols + c] + bias[c] (then max(v, 0) if relu) for m rows y of
+// cols values: the rows of m pixels back to channel planes. Four pixels by four channels
+// at a time as a transposed block of SSE registers, the rest one by one (the same float
+// ops: std::max(v, 0) is (v < 0 ? 0 : v), which _mm_max_ps(0, v) is, -0 and NaN included).
+void rows_to_planes(const float* y, int m, int cols, const float* bias, bool relu, std::size_t stride, float* out) {
     int k = 0;
 #if defined(__SSE2__)
     if (cols % 4 == 0) {
+        const __m128 zero = _mm_setzero_ps();
         for (; k + 4 <= m; k += 4) {
             const float* yk = y + static_cast<std::size_t>(k) * cols;
             for (int c = 0; c < cols; c += 4) {
@@ -148,6 +170,12 @@ void rows_to_planes(const float* y, int m, int cols, const float* bias, std::siz
                 __m128 r1 = _mm_add_ps(_mm_loadu_ps(yk + cols + c), b);
                 __m128 r2 = _mm_add_ps(_mm_loadu_ps(yk + 2 * cols + c), b);
                 __m128 r3 = _mm_add_ps(_mm_loadu_ps(yk + 3 * cols + c), b);
+                if (relu) {
+                    r0 = _mm_max_ps(zero, r0);
+                    r1 = _mm_max_ps(zero, r1);
+                    r2 = _mm_max_ps(zero, r2);
+                    r3 = _mm_max_ps(zero, r3);
+                }
                 _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
                 float* o = out + c * stride + k;
                 _mm_storeu_ps(o, r0);
@@ -159,14 +187,17 @@ void rows_to_planes(const float* y, int m, int cols, const float* bias, std::siz
     }
 #endif
     for (; k < m; ++k) {
-        for (int c = 0; c < cols; ++c) out[c * stride + k] = y[static_cast<std::size_t>(k) * cols + c] + bias[c];
+        for (int c = 0; c < cols; ++c) {
+            const float v = y[static_cast<std::size_t>(k) * cols + c] + bias[c];
+            out[c * stride + k] = relu ? std::max(v, 0.0F) : v;
+        }
     }
 }
 
 // Every (input, pixel) pair of the batch is one row of the kernel's matrix, taken in slices
 // of at most kBatchSliceFloats input values: gather(b, p, x) writes the input vector of
-// pixel p of input b, scatter(out, p, y, m) puts the outputs of its pixels p..p+m-1 (rows
-// y, y + cols, ...) with the bias added (y + bias, in float) into input b's tensor `out`.
+// pixel p of input b, scatter(b, p, y, m) puts the outputs of its pixels p..p+m-1 (rows
+// y, y + cols, ...) with the bias added (y + bias, in float) into input b's tensor.
 template <class Feed, class Gather, class Scatter>
 void pixel_rows(const Layer& l, int li, int pixels, Values& values, const Feed& feed, Rows& rows, const Gather& gather,
                 const Scatter& scatter) {
@@ -191,14 +222,15 @@ void pixel_rows(const Layer& l, int li, int pixels, Values& values, const Feed& 
         for (int k0 = 0; k0 < n;) {
             int k1 = k0 + 1;
             while (k1 < n && rows.input[k1] == rows.input[k0]) ++k1;
-            std::vector<float>& out = values[static_cast<std::size_t>(rows.input[k0])][static_cast<std::size_t>(l.output)];
-            scatter(out, static_cast<std::size_t>(rows.pixel[k0]), rows.y_row(k0, l), k1 - k0);
+            scatter(static_cast<std::size_t>(rows.input[k0]), static_cast<std::size_t>(rows.pixel[k0]), rows.y_row(k0, l),
+                    k1 - k0);
             k0 = k1;
         }
     }
 }
 
-template <class Feed> void conv_layer(const Network& net, int li, Values& values, Feed& feed, Rows& rows) {
+template <class Feed>
+void conv_layer(const Network& net, int li, const Outputs& to, Values& values, Feed& feed, Rows& rows) {
     const Layer& l = net.layers[static_cast<std::size_t>(li)];
     const Shape& so = net.shape(l.output);
     const int pixels = so.h * so.w;
@@ -228,12 +260,14 @@ template <class Feed> void conv_layer(const Network& net, int li, Values& values
             window_rows(pad + static_cast<std::size_t>(b) * padded + origin[p], offsets, window_count, kw, x);
         },
         // Pixels across channels, back to CHW: a channel's pixels are written in order.
-        [&](std::vector<float>& out, std::size_t p, const float* y, int m) {
-            rows_to_planes(y, m, l.cols, l.bias.data(), static_cast<std::size_t>(pixels), out.data() + p);
+        [&](std::size_t b, std::size_t p, const float* y, int m) {
+            rows_to_planes(y, m, l.cols, l.bias.data(), to.relu, static_cast<std::size_t>(pixels),
+                           values[b][static_cast<std::size_t>(to.tensor)].data() + p);
         });
 }
 
-template <class Feed> void dense_layer(const Network& net, int li, Values& values, Feed& feed, Rows& rows) {
+template <class Feed>
+void dense_layer(const Network& net, int li, const Outputs& to, Values& values, Feed& feed, Rows& rows) {
     const Layer& l = net.layers[static_cast<std::size_t>(li)];
     const int n = static_cast<int>(values.size());
     feed.prepare(net, l, li, values);
@@ -247,9 +281,10 @@ template <class Feed> void dense_layer(const Network& net, int li, Values& value
     }
     feed.run(li, n, x, rows.y, rows.input, rows.pixel);
     for (int b = 0; b < n; ++b) {
-        std::vector<float>& out = values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.output)];
-        std::copy(rows.y_row(b, l), rows.y_row(b, l) + l.cols, out.begin());
-        add_bias(l.bias.data(), l.cols, out.data());
+        float* out = values[static_cast<std::size_t>(b)][static_cast<std::size_t>(to.tensor)].data();
+        std::copy(rows.y_row(b, l), rows.y_row(b, l) + l.cols, out);
+        add_bias(l.bias.data(), l.cols, out);
+        if (to.relu) relu(out, static_cast<std::size_t>(l.cols), 1, out);
     }
 }
 
@@ -264,8 +299,8 @@ template <class Feed> void linear_layer(const Network& net, int li, Values& valu
             const auto* token = feed.tensor(values, l, b) + static_cast<std::size_t>(p) * l.rows;
             std::copy(token, token + l.rows, x);
         },
-        [&](std::vector<float>& out, std::size_t p, const float* y, int m) {
-            float* o = out.data() + p * static_cast<std::size_t>(l.cols);
+        [&](std::size_t b, std::size_t p, const float* y, int m) {
+            float* o = values[b][static_cast<std::size_t>(l.output)].data() + p * static_cast<std::size_t>(l.cols);
             for (int k = 0; k < m * l.cols; k += l.cols) {
                 for (int c = 0; c < l.cols; ++c) o[k + c] = y[k + c] + l.bias[static_cast<std::size_t>(c)];
             }
@@ -319,16 +354,18 @@ std::vector<std::vector<float>> run_batch(const Network& net, const std::vector<
     }
     for (int li = 0; li < static_cast<int>(net.layers.size()); ++li) {
         const Layer& l = net.layers[static_cast<std::size_t>(li)];
-        for (auto& v : values) v[static_cast<std::size_t>(l.output)].resize(net.shape(l.output).size());
+        const Outputs to = layer_outputs(net, li);
+        for (auto& v : values) v[static_cast<std::size_t>(to.tensor)].resize(net.shape(to.tensor).size());
         switch (l.op) {
-            case Op::Conv: conv_layer(net, li, values, feed, rows); break;
-            case Op::Dense: dense_layer(net, li, values, feed, rows); break;
+            case Op::Conv: conv_layer(net, li, to, values, feed, rows); break;
+            case Op::Dense: dense_layer(net, li, to, values, feed, rows); break;
             case Op::Lstm: lstm_layer(net, li, values, feed, rows); break;
             case Op::Linear: linear_layer(net, li, values, feed, rows); break;
             default:
                 for (auto& v : values)
                     digital_layer(net, l, v, v[static_cast<std::size_t>(l.output)].data(), rounding);
         }
+        if (to.relu) ++li;  // the Relu ran in the weight layer's output pass
     }
     std::vector<std::vector<float>> out(inputs.size());
     for (std::size_t b = 0; b < inputs.size(); ++b) out[b] = values[b][static_cast<std::size_t>(net.output)];
