@@ -20,7 +20,7 @@ namespace {
 
 using Values = std::vector<std::vector<std::vector<float>>>;  // [input][tensor]
 
-// Slack past the end of a buffer of codes, for window_rows()'s 4-byte moves of 3 codes.
+// Slack past the end of a buffer of codes, for PaddedWindow::rows()'s 4-byte moves of 3 codes.
 constexpr std::size_t kCodeSlack = 4;
 
 // Scratch of one weight-layer call: the rows (as the kernel takes them: values or codes),
@@ -112,23 +112,39 @@ template <class T> void pad_input(const Shape& in, const Window& win, const T* i
     }
 }
 
-// The offset in the padded input of every (channel, kernel row) of a window, in im2col()'s
-// order: a window's rows are then kernel_w values at each offset from its origin.
-void window_row_offsets(int channels, std::size_t plane, int pw, const Window& win, std::size_t* offsets) {
-    for (int c = 0; c < channels; ++c) {
-        for (int ky = 0; ky < win.kernel_h; ++ky) *offsets++ = c * plane + static_cast<std::size_t>(ky) * pw;
-    }
-}
+// Where im2col()'s values of one output pixel lie in a padded input (pad_input()):
+// kernel_w values at each (channel, kernel row), channels `plane` values apart, rows pw.
+struct PaddedWindow {
+    int channels, kernel_h, kernel_w, pw;
+    std::size_t plane;
 
-// im2col() of one output pixel from the padded input: `window` is the pixel's window
-// origin in channel 0; the same values in the same order as im2col().
-template <class T> void window_rows(const T* window, const std::size_t* offsets, int count, int kw, T* out) {
-    if (sizeof(T) == 1 && kw == 3) {  // one 4-byte move; the byte past is the next row's first, written after
-        for (int i = 0; i < count; ++i, out += 3) std::memcpy(out, window + offsets[i], 4);
-        return;
+    // im2col() of the pixel whose window origin in channel 0 is `window`: the same values
+    // in the same order. Codes go three at a time as one 4-byte move; the byte past is
+    // the next row's first, written after (or slack).
+    template <class T> void rows(const T* window, T* out) const {
+        const int n = channels, h = kernel_h, w = kernel_w, row_step = pw;  // locals: a code's store
+        const std::size_t channel_step = plane;                            // may alias any memory
+        const bool moves = sizeof(T) == 1 && w == 3;
+        if (moves && h == 3) {  // the common 3x3 window, unrolled
+            for (int c = 0; c < n; ++c, window += channel_step, out += 9) {
+                std::memcpy(out, window, 4);
+                std::memcpy(out + 3, window + row_step, 4);
+                std::memcpy(out + 6, window + 2 * row_step, 4);
+            }
+            return;
+        }
+        for (int c = 0; c < n; ++c, window += channel_step) {
+            const T* row = window;
+            for (int ky = 0; ky < h; ++ky, row += row_step, out += w) {
+                if (moves) {
+                    std::memcpy(out, row, 4);
+                } else {
+                    std::copy(row, row + w, out);
+                }
+            }
+        }
     }
-    for (int i = 0; i < count; ++i, out += kw) std::copy(window + offsets[i], window + offsets[i] + kw, out);
-}
+};
 
 // Where a weight layer's outputs go: its own tensor or, when the next layer is a Relu that
 // is the only reader of that tensor (not the network's output), the Relu's tensor with
@@ -243,21 +259,18 @@ void conv_layer(const Network& net, int li, const Outputs& to, Values& values, F
     const std::size_t plane = static_cast<std::size_t>(si.h + win.pad_top + win.pad_bottom) * pw;
     const std::size_t padded = static_cast<std::size_t>(si.c) * plane;
     thread_local Scratch<T> padded_buf;
-    thread_local Scratch<std::size_t> origin_buf, offset_buf;
+    thread_local Scratch<std::size_t> origin_buf;
     T* const pad = padded_buf.get(values.size() * padded + kCodeSlack);
     for (std::size_t b = 0; b < values.size(); ++b)
         pad_input(si, win, feed.tensor(values, l, static_cast<int>(b)), pad + b * padded);
     std::size_t* const origin = origin_buf.get(static_cast<std::size_t>(pixels));
     for (int p = 0; p < pixels; ++p)
         origin[p] = static_cast<std::size_t>(p / so.w * win.stride_h) * pw + static_cast<std::size_t>(p % so.w) * win.stride_w;
-    const int window_count = si.c * win.kernel_h;
-    std::size_t* const offsets = offset_buf.get(static_cast<std::size_t>(window_count));
-    window_row_offsets(si.c, plane, pw, win, offsets);
-    const int kw = win.kernel_w;
+    const PaddedWindow window{si.c, win.kernel_h, win.kernel_w, pw, plane};
     pixel_rows(
         l, li, pixels, values, feed, rows,
         [=](int b, int p, T* x) {
-            window_rows(pad + static_cast<std::size_t>(b) * padded + origin[p], offsets, window_count, kw, x);
+            window.rows(pad + static_cast<std::size_t>(b) * padded + origin[p], x);
         },
         // Pixels across channels, back to CHW: a channel's pixels are written in order.
         [&](std::size_t b, std::size_t p, const float* y, int m) {
