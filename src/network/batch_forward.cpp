@@ -6,13 +6,16 @@
 #include <cstring>
 #include <type_traits>
 
-#if defined(__SSE2__)
-#include <xmmintrin.h>
-#endif
-
 #include "aimcsim/core/error.h"
 #include "src/core/scratch.h"
+#include "src/core/simd_clones.h"
 #include "src/network/op_kernels.h"
+
+#if defined(AIMCSIM_AVX2_DISPATCH)
+#include <immintrin.h>
+#elif defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 namespace aimcsim {
 
@@ -169,37 +172,88 @@ Outputs layer_outputs(const Network& net, int li) {
     return {next.output, true};
 }
 
-// out[c * stride + k] = y[k * cols + c] + bias[c] (then max(v, 0) if relu) for m rows y of
-// cols values: the rows of m pixels back to channel planes. Four pixels by four channels
-// at a time as a transposed block of SSE registers, the rest one by one (the same float
-// ops: std::max(v, 0) is (v < 0 ? 0 : v), which _mm_max_ps(0, v) is, -0 and NaN included).
-void rows_to_planes(const float* y, int m, int cols, const float* bias, bool relu, std::size_t stride, float* out) {
+// rows_to_planes() below: out[c * stride + k] = y[k * cols + c] + bias[c], then max(v, 0)
+// if relu, for m rows y of cols values: the rows of m pixels back to channel planes.
+// Blocks of pixels x channels go through registers and come out transposed; each value
+// gets the same float ops (std::max(v, 0) is (v < 0 ? 0 : v), which _mm_max_ps(0, v) is,
+// -0 and NaN included).
+
+#if defined(AIMCSIM_AVX2_DISPATCH)
+// The first rows, eight pixels by eight channels at a time (cols % 8 == 0); returns how many.
+__attribute__((target("avx2"))) int rows_to_planes_8x8(const float* y, int m, int cols, const float* bias, bool relu,
+                                                       std::size_t stride, float* out) {
+    const __m256 zero = _mm256_setzero_ps();
     int k = 0;
-#if defined(__SSE2__)
-    if (cols % 4 == 0) {
-        const __m128 zero = _mm_setzero_ps();
-        for (; k + 4 <= m; k += 4) {
-            const float* yk = y + static_cast<std::size_t>(k) * cols;
-            for (int c = 0; c < cols; c += 4) {
-                const __m128 b = _mm_loadu_ps(bias + c);
-                __m128 r0 = _mm_add_ps(_mm_loadu_ps(yk + c), b);
-                __m128 r1 = _mm_add_ps(_mm_loadu_ps(yk + cols + c), b);
-                __m128 r2 = _mm_add_ps(_mm_loadu_ps(yk + 2 * cols + c), b);
-                __m128 r3 = _mm_add_ps(_mm_loadu_ps(yk + 3 * cols + c), b);
-                if (relu) {
-                    r0 = _mm_max_ps(zero, r0);
-                    r1 = _mm_max_ps(zero, r1);
-                    r2 = _mm_max_ps(zero, r2);
-                    r3 = _mm_max_ps(zero, r3);
-                }
-                _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-                float* o = out + c * stride + k;
-                _mm_storeu_ps(o, r0);
-                _mm_storeu_ps(o + stride, r1);
-                _mm_storeu_ps(o + 2 * stride, r2);
-                _mm_storeu_ps(o + 3 * stride, r3);
+    for (; k + 8 <= m; k += 8) {
+        const float* yk = y + static_cast<std::size_t>(k) * cols;
+        for (int c = 0; c < cols; c += 8) {
+            const __m256 b = _mm256_loadu_ps(bias + c);
+            __m256 r[8];
+            for (int i = 0; i < 8; ++i) {
+                r[i] = _mm256_add_ps(_mm256_loadu_ps(yk + static_cast<std::size_t>(i) * cols + c), b);
+                if (relu) r[i] = _mm256_max_ps(zero, r[i]);
+            }
+            __m256 t[8], u[8];
+            for (int i = 0; i < 8; i += 2) {
+                t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+                t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+            }
+            for (int i = 0; i < 8; i += 4) {
+                u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+                u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+                u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+                u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+            }
+            float* o = out + c * stride + k;
+            for (int j = 0; j < 4; ++j) {
+                _mm256_storeu_ps(o + j * stride, _mm256_permute2f128_ps(u[j], u[j + 4], 0x20));
+                _mm256_storeu_ps(o + (j + 4) * stride, _mm256_permute2f128_ps(u[j], u[j + 4], 0x31));
             }
         }
+    }
+    return k;
+}
+#endif
+
+#if defined(__SSE2__)
+// The first rows, four pixels by four channels at a time (cols % 4 == 0); returns how many.
+int rows_to_planes_4x4(const float* y, int m, int cols, const float* bias, bool relu, std::size_t stride, float* out) {
+    const __m128 zero = _mm_setzero_ps();
+    int k = 0;
+    for (; k + 4 <= m; k += 4) {
+        const float* yk = y + static_cast<std::size_t>(k) * cols;
+        for (int c = 0; c < cols; c += 4) {
+            const __m128 b = _mm_loadu_ps(bias + c);
+            __m128 r0 = _mm_add_ps(_mm_loadu_ps(yk + c), b);
+            __m128 r1 = _mm_add_ps(_mm_loadu_ps(yk + cols + c), b);
+            __m128 r2 = _mm_add_ps(_mm_loadu_ps(yk + 2 * cols + c), b);
+            __m128 r3 = _mm_add_ps(_mm_loadu_ps(yk + 3 * cols + c), b);
+            if (relu) {
+                r0 = _mm_max_ps(zero, r0);
+                r1 = _mm_max_ps(zero, r1);
+                r2 = _mm_max_ps(zero, r2);
+                r3 = _mm_max_ps(zero, r3);
+            }
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            float* o = out + c * stride + k;
+            _mm_storeu_ps(o, r0);
+            _mm_storeu_ps(o + stride, r1);
+            _mm_storeu_ps(o + 2 * stride, r2);
+            _mm_storeu_ps(o + 3 * stride, r3);
+        }
+    }
+    return k;
+}
+#endif
+
+void rows_to_planes(const float* y, int m, int cols, const float* bias, bool relu, std::size_t stride, float* out) {
+    int k = 0;
+#if defined(AIMCSIM_AVX2_DISPATCH)
+    if (cols % 8 == 0 && cpu_has_avx2()) k = rows_to_planes_8x8(y, m, cols, bias, relu, stride, out);
+#endif
+#if defined(__SSE2__)
+    if (cols % 4 == 0) {
+        k += rows_to_planes_4x4(y + static_cast<std::size_t>(k) * cols, m - k, cols, bias, relu, stride, out + k);
     }
 #endif
     for (; k < m; ++k) {
