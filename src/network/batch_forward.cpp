@@ -264,6 +264,21 @@ void rows_to_planes(const float* y, int m, int cols, const float* bias, bool rel
     }
 }
 
+// Rows r0..r0+n-1 of the batch (row r: input r / pixels, pixel r % pixels) into x (rows ld
+// apart), with their input and pixel. A function of its own: inlined in the layer's loop,
+// its pointers did not fit in registers and made a chain through the stack per move.
+template <class T, class Gather>
+__attribute__((noinline)) void gather_rows(long r0, int n, int pixels, const Gather& gather, std::size_t ld, T* x,
+                                           int* input, int* pixel) {
+    int b = static_cast<int>(r0 / pixels), p = static_cast<int>(r0 % pixels);
+    for (int k = 0; k < n; ++k) {
+        input[k] = b;
+        pixel[k] = p;
+        gather(b, p, x + static_cast<std::size_t>(k) * ld);
+        if (++p == pixels) p = 0, ++b;
+    }
+}
+
 // Every (input, pixel) pair of the batch is one row of the kernel's matrix, taken in slices
 // of at most kBatchSliceFloats input values: gather(b, p, x) writes the input vector of
 // pixel p of input b, scatter(b, p, y, m) puts the outputs of its pixels p..p+m-1 (rows
@@ -278,15 +293,7 @@ void pixel_rows(const Layer& l, int li, int pixels, Values& values, const Feed& 
     for (long r0 = 0; r0 < total; r0 += slice) {
         const int n = static_cast<int>(std::min(slice, total - r0));
         typename Feed::T* x = rows.resize<typename Feed::T>(n, l);
-        int* input = rows.input;  // locals: the gather's stores of codes may alias any memory
-        int* pixel = rows.pixel;
-        int b = static_cast<int>(r0 / pixels), p = static_cast<int>(r0 % pixels);
-        for (int k = 0; k < n; ++k) {
-            input[k] = b;
-            pixel[k] = p;
-            gather(b, p, x + static_cast<std::size_t>(k) * ld);
-            if (++p == pixels) p = 0, ++b;
-        }
+        gather_rows(r0, n, pixels, gather, ld, x, rows.input, rows.pixel);
         feed.run(li, n, x, rows.y, rows.input, rows.pixel);
         // Runs of rows of one input (its pixels in order) go out together.
         for (int k0 = 0; k0 < n;) {
