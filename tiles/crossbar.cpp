@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "src/core/simd_clones.h"
+
 namespace aimcsim {
 
 Crossbar::Crossbar(int rows, int cols, int devices_per_polarity, DeviceModel& device)
@@ -234,10 +236,7 @@ __attribute__((target("avx2"))) void accumulate_columns_avx2(const float* const*
     accumulate_columns_lanes<8>(row, xs, m, c, first, y);
 }
 
-const bool kHaveAvx2 = [] {
-    __builtin_cpu_init();  // (this initialiser may run before libgcc's own)
-    return __builtin_cpu_supports("avx2") != 0;
-}();
+const bool kHaveAvx2 = cpu_has_avx2();
 #endif
 
 // Rows are handled in groups of this many (buffers on the stack).

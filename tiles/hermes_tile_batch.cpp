@@ -31,11 +31,13 @@ AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, i
 // The LDPU's affine step (Ldpu::affine, no offset) of n reads of c counts; in an AVX2
 // clone, the step inlined there runs eight lanes wide (the same operations).
 AIMCSIM_AVX2_CLONES void affine_reads(const std::int32_t* counts, int n, int c, double lsb, float* y, int ldy) {
+    if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop (c is often 16 or 32)
     for (int k = 0; k < n; ++k, counts += c, y += ldy) Ldpu::affine(counts, c, lsb, nullptr, y);
 }
 
 // The drift compensation y * gdc of n outputs of c columns, as read() applies it.
 AIMCSIM_AVX2_CLONES void compensate_drift(float* y, int n, int c, int ldy, double gdc) {
+    if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop
     for (int k = 0; k < n; ++k, y += ldy) {
         for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc);
     }

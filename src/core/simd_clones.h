@@ -10,3 +10,16 @@
 #else
 #define AIMCSIM_AVX2_CLONES
 #endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Loops written with AVX2 intrinsics in a target("avx2") function, called where the CPU has
+// AVX2: whether it does, asked once.
+#define AIMCSIM_AVX2_DISPATCH 1
+inline bool cpu_has_avx2() {
+    static const bool has = [] {
+        __builtin_cpu_init();  // (this may run before libgcc's own initialiser)
+        return __builtin_cpu_supports("avx2") != 0;
+    }();
+    return has;
+}
+#endif

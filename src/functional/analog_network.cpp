@@ -190,6 +190,10 @@ void AnalogNetwork::combine_partials(int layer, int col_block, const float* cons
     };
     if (lp->row_blocks == 1) {  // the sum below with one term, without its buffer
         const double undo = undo_gdc(0);
+        if (ldy == static_cast<std::size_t>(cols)) {  // packed rows: one long loop, not n short ones
+            scale_part(parts[0], n * cols, undo, scale, y);
+            return;
+        }
         for (int k = 0; k < n; ++k) {
             const std::size_t at = static_cast<std::size_t>(k) * cols;
             scale_part(parts[0] + at, cols, undo, scale, y + static_cast<std::size_t>(k) * ldy);

@@ -8,7 +8,14 @@
 
 #include "aimcsim/core/error.h"
 #include "src/core/scratch.h"
+#include "src/core/simd_clones.h"
 #include "src/network/op_kernels.h"
+
+#if defined(AIMCSIM_AVX2_DISPATCH)
+#include <immintrin.h>
+#elif defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 namespace aimcsim {
 
@@ -16,7 +23,7 @@ namespace {
 
 using Values = std::vector<std::vector<std::vector<float>>>;  // [input][tensor]
 
-// Slack past the end of a buffer of codes, for window_rows()'s 4-byte moves of 3 codes.
+// Slack past the end of a buffer of codes, for PaddedWindow::rows()'s 4-byte moves of 3 codes.
 constexpr std::size_t kCodeSlack = 4;
 
 // Scratch of one weight-layer call: the rows (as the kernel takes them: values or codes),
@@ -100,40 +107,182 @@ struct CodeFeed {
 template <class T> void pad_input(const Shape& in, const Window& win, const T* input, T* out) {
     const int pw = in.w + win.pad_left + win.pad_right;
     const int ph = in.h + win.pad_top + win.pad_bottom;
-    for (int c = 0; c < in.c; ++c) {
-        for (int y = 0; y < ph; ++y, out += pw) {
-            const int iy = y - win.pad_top;
-            std::fill(out, out + pw, T{0});
-            if (iy < 0 || iy >= in.h) continue;
-            const T* row = input + (static_cast<std::size_t>(c) * in.h + iy) * in.w;
-            std::copy(row, row + in.w, out + win.pad_left);
+    // One fill of the whole tensor, then the rows copied in: a fill per row was a library call each.
+    std::fill(out, out + static_cast<std::size_t>(in.c) * ph * pw, T{0});
+    out += static_cast<std::size_t>(win.pad_top) * pw + win.pad_left;
+    for (int c = 0; c < in.c; ++c, out += static_cast<std::size_t>(ph) * pw) {
+        for (int y = 0; y < in.h; ++y, input += in.w) std::copy(input, input + in.w, out + static_cast<std::size_t>(y) * pw);
+    }
+}
+
+// Where im2col()'s values of one output pixel lie in a padded input (pad_input()):
+// kernel_w values at each (channel, kernel row), channels `plane` values apart, rows pw.
+struct PaddedWindow {
+    int channels, kernel_h, kernel_w, pw;
+    std::size_t plane;
+
+    // im2col() of the pixel whose window origin in channel 0 is `window`: the same values
+    // in the same order. Codes go three at a time as one 4-byte move; the byte past is
+    // the next row's first, written after (or slack).
+    template <class T> void rows(const T* window, T* out) const {
+        const int n = channels, h = kernel_h, w = kernel_w, row_step = pw;  // locals: a code's store
+        const std::size_t channel_step = plane;                            // may alias any memory
+        const bool moves = sizeof(T) == 1 && w == 3;
+        if (moves && h == 3) {  // the common 3x3 window, unrolled
+            for (int c = 0; c < n; ++c, window += channel_step, out += 9) {
+                std::memcpy(out, window, 4);
+                std::memcpy(out + 3, window + row_step, 4);
+                std::memcpy(out + 6, window + 2 * row_step, 4);
+            }
+            return;
+        }
+        for (int c = 0; c < n; ++c, window += channel_step) {
+            const T* row = window;
+            for (int ky = 0; ky < h; ++ky, row += row_step, out += w) {
+                if (moves) {
+                    std::memcpy(out, row, 4);
+                } else {
+                    std::copy(row, row + w, out);
+                }
+            }
+        }
+    }
+};
+
+// Where a weight layer's outputs go: its own tensor or, when the next layer is a Relu that
+// is the only reader of that tensor (not the network's output), the Relu's tensor with
+// max(v, 0) applied on the way: one pass instead of two, the same floats as relu().
+struct Outputs {
+    int tensor = -1;
+    bool relu = false;
+};
+
+Outputs layer_outputs(const Network& net, int li) {
+    const Layer& l = net.layers[static_cast<std::size_t>(li)];
+    const Outputs own{l.output, false};
+    if ((l.op != Op::Conv && l.op != Op::Dense) || l.output == net.output ||
+        li + 1 == static_cast<int>(net.layers.size()))
+        return own;
+    const Layer& next = net.layers[static_cast<std::size_t>(li + 1)];
+    if (next.op != Op::Relu || next.inputs.size() != 1 || next.inputs[0] != l.output) return own;
+    for (const Layer& other : net.layers) {
+        if (&other != &next && std::find(other.inputs.begin(), other.inputs.end(), l.output) != other.inputs.end())
+            return own;
+    }
+    return {next.output, true};
+}
+
+// rows_to_planes() below: out[c * stride + k] = y[k * cols + c] + bias[c], then max(v, 0)
+// if relu, for m rows y of cols values: the rows of m pixels back to channel planes.
+// Blocks of pixels x channels go through registers and come out transposed; each value
+// gets the same float ops (std::max(v, 0) is (v < 0 ? 0 : v), which _mm_max_ps(0, v) is,
+// -0 and NaN included).
+
+#if defined(AIMCSIM_AVX2_DISPATCH)
+// The first rows, eight pixels by eight channels at a time (cols % 8 == 0); returns how many.
+__attribute__((target("avx2"))) int rows_to_planes_8x8(const float* y, int m, int cols, const float* bias, bool relu,
+                                                       std::size_t stride, float* out) {
+    const __m256 zero = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + 8 <= m; k += 8) {
+        const float* yk = y + static_cast<std::size_t>(k) * cols;
+        for (int c = 0; c < cols; c += 8) {
+            const __m256 b = _mm256_loadu_ps(bias + c);
+            __m256 r[8];
+            for (int i = 0; i < 8; ++i) {
+                r[i] = _mm256_add_ps(_mm256_loadu_ps(yk + static_cast<std::size_t>(i) * cols + c), b);
+                if (relu) r[i] = _mm256_max_ps(zero, r[i]);
+            }
+            __m256 t[8], u[8];
+            for (int i = 0; i < 8; i += 2) {
+                t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+                t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+            }
+            for (int i = 0; i < 8; i += 4) {
+                u[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+                u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+                u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+                u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+            }
+            float* o = out + c * stride + k;
+            for (int j = 0; j < 4; ++j) {
+                _mm256_storeu_ps(o + j * stride, _mm256_permute2f128_ps(u[j], u[j + 4], 0x20));
+                _mm256_storeu_ps(o + (j + 4) * stride, _mm256_permute2f128_ps(u[j], u[j + 4], 0x31));
+            }
+        }
+    }
+    return k;
+}
+#endif
+
+#if defined(__SSE2__)
+// The first rows, four pixels by four channels at a time (cols % 4 == 0); returns how many.
+int rows_to_planes_4x4(const float* y, int m, int cols, const float* bias, bool relu, std::size_t stride, float* out) {
+    const __m128 zero = _mm_setzero_ps();
+    int k = 0;
+    for (; k + 4 <= m; k += 4) {
+        const float* yk = y + static_cast<std::size_t>(k) * cols;
+        for (int c = 0; c < cols; c += 4) {
+            const __m128 b = _mm_loadu_ps(bias + c);
+            __m128 r0 = _mm_add_ps(_mm_loadu_ps(yk + c), b);
+            __m128 r1 = _mm_add_ps(_mm_loadu_ps(yk + cols + c), b);
+            __m128 r2 = _mm_add_ps(_mm_loadu_ps(yk + 2 * cols + c), b);
+            __m128 r3 = _mm_add_ps(_mm_loadu_ps(yk + 3 * cols + c), b);
+            if (relu) {
+                r0 = _mm_max_ps(zero, r0);
+                r1 = _mm_max_ps(zero, r1);
+                r2 = _mm_max_ps(zero, r2);
+                r3 = _mm_max_ps(zero, r3);
+            }
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            float* o = out + c * stride + k;
+            _mm_storeu_ps(o, r0);
+            _mm_storeu_ps(o + stride, r1);
+            _mm_storeu_ps(o + 2 * stride, r2);
+            _mm_storeu_ps(o + 3 * stride, r3);
+        }
+    }
+    return k;
+}
+#endif
+
+void rows_to_planes(const float* y, int m, int cols, const float* bias, bool relu, std::size_t stride, float* out) {
+    int k = 0;
+#if defined(AIMCSIM_AVX2_DISPATCH)
+    if (cols % 8 == 0 && cpu_has_avx2()) k = rows_to_planes_8x8(y, m, cols, bias, relu, stride, out);
+#endif
+#if defined(__SSE2__)
+    if (cols % 4 == 0) {
+        k += rows_to_planes_4x4(y + static_cast<std::size_t>(k) * cols, m - k, cols, bias, relu, stride, out + k);
+    }
+#endif
+    for (; k < m; ++k) {
+        for (int c = 0; c < cols; ++c) {
+            const float v = y[static_cast<std::size_t>(k) * cols + c] + bias[c];
+            out[c * stride + k] = relu ? std::max(v, 0.0F) : v;
         }
     }
 }
 
-// im2col() of one output pixel from the padded input: `window` is the pixel's window
-// origin in channel 0; the same values in the same order as im2col().
-template <class T>
-void window_rows(const T* window, int channels, std::size_t plane, int pw, const Window& win, T* out) {
-    const int kw = win.kernel_w;
-    for (int c = 0; c < channels; ++c, window += plane) {
-        const T* row = window;
-        for (int ky = 0; ky < win.kernel_h; ++ky, row += pw, out += kw) {
-            if constexpr (sizeof(T) == 1) {
-                if (kw == 3) {  // one 4-byte move; the byte past is the next row's first, written after
-                    std::memcpy(out, row, 4);
-                    continue;
-                }
-            }
-            std::copy(row, row + kw, out);
-        }
+// Rows r0..r0+n-1 of the batch (row r: input r / pixels, pixel r % pixels) into x (rows ld
+// apart), with their input and pixel. A function of its own: inlined in the layer's loop,
+// its pointers did not fit in registers and made a chain through the stack per move.
+template <class T, class Gather>
+__attribute__((noinline)) void gather_rows(long r0, int n, int pixels, const Gather& gather, std::size_t ld, T* x,
+                                           int* input, int* pixel) {
+    int b = static_cast<int>(r0 / pixels), p = static_cast<int>(r0 % pixels);
+    for (int k = 0; k < n; ++k) {
+        input[k] = b;
+        pixel[k] = p;
+        gather(b, p, x + static_cast<std::size_t>(k) * ld);
+        if (++p == pixels) p = 0, ++b;
     }
 }
 
 // Every (input, pixel) pair of the batch is one row of the kernel's matrix, taken in slices
 // of at most kBatchSliceFloats input values: gather(b, p, x) writes the input vector of
-// pixel p of input b, scatter(out, p, y, m) puts the outputs of its pixels p..p+m-1 (rows
-// y, y + cols, ...) with the bias added (y + bias, in float) into input b's tensor `out`.
+// pixel p of input b, scatter(b, p, y, m) puts the outputs of its pixels p..p+m-1 (rows
+// y, y + cols, ...) with the bias added (y + bias, in float) into input b's tensor.
 template <class Feed, class Gather, class Scatter>
 void pixel_rows(const Layer& l, int li, int pixels, Values& values, const Feed& feed, Rows& rows, const Gather& gather,
                 const Scatter& scatter) {
@@ -144,26 +293,21 @@ void pixel_rows(const Layer& l, int li, int pixels, Values& values, const Feed& 
     for (long r0 = 0; r0 < total; r0 += slice) {
         const int n = static_cast<int>(std::min(slice, total - r0));
         typename Feed::T* x = rows.resize<typename Feed::T>(n, l);
-        int b = static_cast<int>(r0 / pixels), p = static_cast<int>(r0 % pixels);
-        for (int k = 0; k < n; ++k) {
-            rows.input[k] = b;
-            rows.pixel[k] = p;
-            gather(b, p, x + static_cast<std::size_t>(k) * ld);
-            if (++p == pixels) p = 0, ++b;
-        }
+        gather_rows(r0, n, pixels, gather, ld, x, rows.input, rows.pixel);
         feed.run(li, n, x, rows.y, rows.input, rows.pixel);
         // Runs of rows of one input (its pixels in order) go out together.
         for (int k0 = 0; k0 < n;) {
             int k1 = k0 + 1;
             while (k1 < n && rows.input[k1] == rows.input[k0]) ++k1;
-            std::vector<float>& out = values[static_cast<std::size_t>(rows.input[k0])][static_cast<std::size_t>(l.output)];
-            scatter(out, static_cast<std::size_t>(rows.pixel[k0]), rows.y_row(k0, l), k1 - k0);
+            scatter(static_cast<std::size_t>(rows.input[k0]), static_cast<std::size_t>(rows.pixel[k0]), rows.y_row(k0, l),
+                    k1 - k0);
             k0 = k1;
         }
     }
 }
 
-template <class Feed> void conv_layer(const Network& net, int li, Values& values, Feed& feed, Rows& rows) {
+template <class Feed>
+void conv_layer(const Network& net, int li, const Outputs& to, Values& values, Feed& feed, Rows& rows) {
     const Layer& l = net.layers[static_cast<std::size_t>(li)];
     const Shape& so = net.shape(l.output);
     const int pixels = so.h * so.w;
@@ -177,29 +321,27 @@ template <class Feed> void conv_layer(const Network& net, int li, Values& values
     const std::size_t padded = static_cast<std::size_t>(si.c) * plane;
     thread_local Scratch<T> padded_buf;
     thread_local Scratch<std::size_t> origin_buf;
-    T* pad = padded_buf.get(values.size() * padded + kCodeSlack);
+    T* const pad = padded_buf.get(values.size() * padded + kCodeSlack);
     for (std::size_t b = 0; b < values.size(); ++b)
         pad_input(si, win, feed.tensor(values, l, static_cast<int>(b)), pad + b * padded);
-    std::size_t* origin = origin_buf.get(static_cast<std::size_t>(pixels));
+    std::size_t* const origin = origin_buf.get(static_cast<std::size_t>(pixels));
     for (int p = 0; p < pixels; ++p)
         origin[p] = static_cast<std::size_t>(p / so.w * win.stride_h) * pw + static_cast<std::size_t>(p % so.w) * win.stride_w;
+    const PaddedWindow window{si.c, win.kernel_h, win.kernel_w, pw, plane};
     pixel_rows(
         l, li, pixels, values, feed, rows,
-        [&](int b, int p, T* x) {
-            window_rows(pad + static_cast<std::size_t>(b) * padded + origin[p], si.c, plane, pw, win, x);
+        [=](int b, int p, T* x) {
+            window.rows(pad + static_cast<std::size_t>(b) * padded + origin[p], x);
         },
         // Pixels across channels, back to CHW: a channel's pixels are written in order.
-        [&](std::vector<float>& out, std::size_t p, const float* y, int m) {
-            const std::size_t cols = static_cast<std::size_t>(l.cols);
-            for (std::size_t c = 0; c < cols; ++c) {
-                float* o = out.data() + c * pixels + p;
-                const float b = l.bias[c];
-                for (int k = 0; k < m; ++k) o[k] = y[static_cast<std::size_t>(k) * cols + c] + b;
-            }
+        [&](std::size_t b, std::size_t p, const float* y, int m) {
+            rows_to_planes(y, m, l.cols, l.bias.data(), to.relu, static_cast<std::size_t>(pixels),
+                           values[b][static_cast<std::size_t>(to.tensor)].data() + p);
         });
 }
 
-template <class Feed> void dense_layer(const Network& net, int li, Values& values, Feed& feed, Rows& rows) {
+template <class Feed>
+void dense_layer(const Network& net, int li, const Outputs& to, Values& values, Feed& feed, Rows& rows) {
     const Layer& l = net.layers[static_cast<std::size_t>(li)];
     const int n = static_cast<int>(values.size());
     feed.prepare(net, l, li, values);
@@ -213,9 +355,10 @@ template <class Feed> void dense_layer(const Network& net, int li, Values& value
     }
     feed.run(li, n, x, rows.y, rows.input, rows.pixel);
     for (int b = 0; b < n; ++b) {
-        std::vector<float>& out = values[static_cast<std::size_t>(b)][static_cast<std::size_t>(l.output)];
-        std::copy(rows.y_row(b, l), rows.y_row(b, l) + l.cols, out.begin());
-        add_bias(l.bias.data(), l.cols, out.data());
+        float* out = values[static_cast<std::size_t>(b)][static_cast<std::size_t>(to.tensor)].data();
+        std::copy(rows.y_row(b, l), rows.y_row(b, l) + l.cols, out);
+        add_bias(l.bias.data(), l.cols, out);
+        if (to.relu) relu(out, static_cast<std::size_t>(l.cols), 1, out);
     }
 }
 
@@ -230,8 +373,8 @@ template <class Feed> void linear_layer(const Network& net, int li, Values& valu
             const auto* token = feed.tensor(values, l, b) + static_cast<std::size_t>(p) * l.rows;
             std::copy(token, token + l.rows, x);
         },
-        [&](std::vector<float>& out, std::size_t p, const float* y, int m) {
-            float* o = out.data() + p * static_cast<std::size_t>(l.cols);
+        [&](std::size_t b, std::size_t p, const float* y, int m) {
+            float* o = values[b][static_cast<std::size_t>(l.output)].data() + p * static_cast<std::size_t>(l.cols);
             for (int k = 0; k < m * l.cols; k += l.cols) {
                 for (int c = 0; c < l.cols; ++c) o[k + c] = y[k + c] + l.bias[static_cast<std::size_t>(c)];
             }
@@ -285,16 +428,18 @@ std::vector<std::vector<float>> run_batch(const Network& net, const std::vector<
     }
     for (int li = 0; li < static_cast<int>(net.layers.size()); ++li) {
         const Layer& l = net.layers[static_cast<std::size_t>(li)];
-        for (auto& v : values) v[static_cast<std::size_t>(l.output)].resize(net.shape(l.output).size());
+        const Outputs to = layer_outputs(net, li);
+        for (auto& v : values) v[static_cast<std::size_t>(to.tensor)].resize(net.shape(to.tensor).size());
         switch (l.op) {
-            case Op::Conv: conv_layer(net, li, values, feed, rows); break;
-            case Op::Dense: dense_layer(net, li, values, feed, rows); break;
+            case Op::Conv: conv_layer(net, li, to, values, feed, rows); break;
+            case Op::Dense: dense_layer(net, li, to, values, feed, rows); break;
             case Op::Lstm: lstm_layer(net, li, values, feed, rows); break;
             case Op::Linear: linear_layer(net, li, values, feed, rows); break;
             default:
                 for (auto& v : values)
                     digital_layer(net, l, v, v[static_cast<std::size_t>(l.output)].data(), rounding);
         }
+        if (to.relu) ++li;  // the Relu ran in the weight layer's output pass
     }
     std::vector<std::vector<float>> out(inputs.size());
     for (std::size_t b = 0; b < inputs.size(); ++b) out[b] = values[b][static_cast<std::size_t>(net.output)];

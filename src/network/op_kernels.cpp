@@ -6,6 +6,10 @@
 #include <stdexcept>
 #include <string>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "src/network/transformer_kernels.h"
 
 namespace aimcsim {
@@ -53,24 +57,57 @@ float pool_window(Op op, const Window& window, const float* plane, int in_h, int
     return acc;
 }
 
+namespace {
+
+#if defined(__SSE2__)
+// Outputs ox..ox+3 of a 2x2, stride-2 window over input rows r0, r1: pool_window()'s
+// maxima in its order. std::max(acc, v) is (acc < v ? v : acc), which _mm_max_ps(v, acc)
+// is lane by lane, NaN and signed zeros included: the same bits.
+void max_pool_2x2_four(const float* r0, const float* r1, int ox, float* o) {
+    const float* a = r0 + 2 * ox;
+    const float* b = r1 + 2 * ox;
+    const __m128 a0 = _mm_loadu_ps(a), a1 = _mm_loadu_ps(a + 4);
+    const __m128 b0 = _mm_loadu_ps(b), b1 = _mm_loadu_ps(b + 4);
+    __m128 acc = _mm_set1_ps(-std::numeric_limits<float>::infinity());
+    acc = _mm_max_ps(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), acc);
+    acc = _mm_max_ps(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), acc);
+    acc = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), acc);
+    acc = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), acc);
+    _mm_storeu_ps(o + ox, acc);
+}
+#endif
+
+// One output row of the 2x2, stride-2 window inside the plane (rows r0, r1).
+void max_pool_2x2_row(const float* r0, const float* r1, int out_w, float* o) {
+    int ox = 0;
+#if defined(__SSE2__)
+    if (out_w >= 4) {  // four at a time; the last four overlap the previous ones (the same values)
+        for (; ox + 4 <= out_w; ox += 4) max_pool_2x2_four(r0, r1, ox, o);
+        if (ox < out_w) max_pool_2x2_four(r0, r1, out_w - 4, o);
+        return;
+    }
+#endif
+    for (; ox < out_w; ++ox) {
+        float acc = -std::numeric_limits<float>::infinity();
+        acc = std::max(acc, r0[2 * ox]);
+        acc = std::max(acc, r0[2 * ox + 1]);
+        acc = std::max(acc, r1[2 * ox]);
+        acc = std::max(acc, r1[2 * ox + 1]);
+        o[ox] = acc;
+    }
+}
+
+}  // namespace
+
 void max_pool_plane(const Window& window, const float* plane, int in_h, int in_w, int out_h, int out_w, float* out) {
     // pool_window()'s maxima in its order (same bits), without its per-element op test:
     // max-pooling was a tenth of the batched engine's time.
     if (window.kernel_h == 2 && window.kernel_w == 2 && window.stride_h == 2 && window.stride_w == 2 &&
         window.pad_top == 0 && window.pad_left == 0 && 2 * out_h <= in_h && 2 * out_w <= in_w) {
-        // The common 2x2 window inside the plane: its four maxima in the same order, unrolled.
+        // The common 2x2 window inside the plane.
         for (int oy = 0; oy < out_h; ++oy) {
             const float* r0 = plane + static_cast<std::size_t>(2 * oy) * in_w;
-            const float* r1 = r0 + in_w;
-            float* o = out + static_cast<std::size_t>(oy) * out_w;
-            for (int ox = 0; ox < out_w; ++ox) {
-                float acc = -std::numeric_limits<float>::infinity();
-                acc = std::max(acc, r0[2 * ox]);
-                acc = std::max(acc, r0[2 * ox + 1]);
-                acc = std::max(acc, r1[2 * ox]);
-                acc = std::max(acc, r1[2 * ox + 1]);
-                o[ox] = acc;
-            }
+            max_pool_2x2_row(r0, r0 + in_w, out_w, out + static_cast<std::size_t>(oy) * out_w);
         }
         return;
     }
