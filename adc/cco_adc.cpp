@@ -53,21 +53,24 @@ void CcoAdc::setup(int columns, Rng& mismatch_rng) {
     for (double& g : gain_) g = 1.0 + gain_sigma_ * mismatch_rng.normal();
     for (double& o : offset_lsb_) o = offset_sigma_lsb_ * mismatch_rng.normal();
     gain_max_.resize(gain_.size());
-    for (std::size_t j = 0; j < gain_.size(); ++j) gain_max_[j] = gain_[j] * max_count_;
+    offset_f_.resize(gain_.size());
+    for (std::size_t j = 0; j < gain_.size(); ++j) {
+        gain_max_[j] = static_cast<float>(gain_[j] * max_count_);
+        offset_f_[j] = static_cast<float>(offset_lsb_[j]);
+    }
 }
 
 namespace {
 
 // The noisy conversion of `rows` rows of n columns (row r's values at v + r ldv, its
-// noise at z + r ldz, its counts at out + r ldv), for convert() and convert_batch(): the
-// same IEEE operations in the same order, so the same counts on either clone (AVX2 only
-// widens the lanes). convert_batch() makes one call per group of reads: a call per row
-// of 16 columns cost more than its conversions.
-AIMCSIM_AVX2_CLONES void noisy_counts(const float* v, std::size_t ldv, const double* gm, const double* off,
-                                      double sigma, const float* z, std::size_t ldz, double max, int n, int rows,
-                                      std::int32_t* out) {
+// noise at z + r ldz, its counts at out + r ldv), for convert() and convert_batch(), in
+// float: the same IEEE operations in the same order, so the same counts on either clone
+// (AVX2 only widens the lanes, to eight). convert_batch() makes one call per group of
+// reads: a call per row of 16 columns cost more than its conversions.
+AIMCSIM_AVX2_CLONES void noisy_counts(const float* v, std::size_t ldv, const float* gm, const float* off, float sigma,
+                                      const float* z, std::size_t ldz, float max, int n, int rows, std::int32_t* out) {
     for (int r = 0; r < rows; ++r, v += ldv, z += ldz, out += ldv) {
-        for (int j = 0; j < n; ++j) out[j] = round_clamp(gm[j] * v[j] + off[j] + sigma * z[j], max);
+        for (int j = 0; j < n; ++j) out[j] = round_clamp_f(gm[j] * v[j] + off[j] + sigma * z[j], max);
     }
 }
 
@@ -86,12 +89,13 @@ void CcoAdc::convert(const float* value_fs, int n, std::int32_t* counts, Rng* no
     // chunk is even), then the common case (no INL) converts it in one vectorisable loop.
     constexpr int kChunk = 64;
     float noise[kChunk] = {};
-    const double* gain_max = gain_max_.data();
+    const float* gain_max = gain_max_.data();
     for (int j0 = 0; j0 < n; j0 += kChunk) {
         const int m = std::min(kChunk, n - j0);
         if (noise_rng != nullptr) noise_rng->normals_f32(noise, static_cast<std::size_t>(m));
         if (inl_lsb_ == 0.0 && noise_rng != nullptr) {
-            noisy_counts(value_fs + j0, 0, gain_max + j0, offset + j0, noise_lsb_, noise, 0, max, m, 1, counts + j0);
+            noisy_counts(value_fs + j0, 0, gain_max + j0, offset_f_.data() + j0, static_cast<float>(noise_lsb_), noise, 0,
+                         static_cast<float>(max), m, 1, counts + j0);
             continue;
         }
         for (int j = j0; j < j0 + m; ++j) {
@@ -124,10 +128,10 @@ void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int win
     const int per_read = windows * per_window;
     thread_local std::vector<float> noise;
     noise.resize(static_cast<std::size_t>(kGroup) * per_read);
-    const double max = max_count_;
-    const double* gm = gain_max_.data();
-    const double* off = offset_lsb_.data();
-    const double sigma = noise_lsb_;
+    const auto max = static_cast<float>(max_count_);
+    const float* gm = gain_max_.data();
+    const float* off = offset_f_.data();
+    const auto sigma = static_cast<float>(noise_lsb_);
     for (int k0 = 0; k0 < m; k0 += kGroup) {
         const int g = std::min(kGroup, m - k0);
         keyed_normals(*noise_key, noise_ids + k0, g, per_read, noise.data(), static_cast<std::size_t>(per_read));

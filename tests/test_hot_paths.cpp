@@ -192,7 +192,11 @@ TEST_CASE("cco: chunked conversion equals one run of normals_f32() over the colu
         std::vector<float> z(static_cast<std::size_t>(cols));
         ref_noise.normals_f32(z.data(), z.size());  // chunks of 64 take whole pairs: one run
         for (int j = 0; j < cols; ++j) {
-            const double x = cco->gains()[j] * max * v[j] + cco->offsets_lsb()[j] + 0.5 * static_cast<double>(z[j]);
+            // In float, as the noisy loop computes it: float factors, then mul, add, mul, add.
+            const auto gain_max = static_cast<float>(cco->gains()[j] * max);
+            const auto offset = static_cast<float>(cco->offsets_lsb()[j]);
+            const float sum = gain_max * v[j] + offset;
+            const float x = sum + 0.5F * z[j];
             REQUIRE(counts[j] == round_clamp_reference(x, max));
         }
         CHECK(noise.next_u64() == ref_noise.next_u64());
