@@ -111,7 +111,8 @@ template <class T> void pad_input(const Shape& in, const Window& win, const T* i
     std::fill(out, out + static_cast<std::size_t>(in.c) * ph * pw, T{0});
     out += static_cast<std::size_t>(win.pad_top) * pw + win.pad_left;
     for (int c = 0; c < in.c; ++c, out += static_cast<std::size_t>(ph) * pw) {
-        for (int y = 0; y < in.h; ++y, input += in.w) std::copy(input, input + in.w, out + static_cast<std::size_t>(y) * pw);
+        for (int y = 0; y < in.h; ++y, input += in.w)
+            std::copy(input, input + in.w, out + static_cast<std::size_t>(y) * pw);
     }
 }
 
@@ -126,7 +127,7 @@ struct PaddedWindow {
     // the next row's first, written after (or slack).
     template <class T> void rows(const T* window, T* out) const {
         const int n = channels, h = kernel_h, w = kernel_w, row_step = pw;  // locals: a code's store
-        const std::size_t channel_step = plane;                            // may alias any memory
+        const std::size_t channel_step = plane;                             // may alias any memory
         const bool moves = sizeof(T) == 1 && w == 3;
         if (moves && h == 3) {  // the common 3x3 window, unrolled
             for (int c = 0; c < n; ++c, window += channel_step, out += 9) {
@@ -299,8 +300,8 @@ void pixel_rows(const Layer& l, int li, int pixels, Values& values, const Feed& 
         for (int k0 = 0; k0 < n;) {
             int k1 = k0 + 1;
             while (k1 < n && rows.input[k1] == rows.input[k0]) ++k1;
-            scatter(static_cast<std::size_t>(rows.input[k0]), static_cast<std::size_t>(rows.pixel[k0]), rows.y_row(k0, l),
-                    k1 - k0);
+            scatter(static_cast<std::size_t>(rows.input[k0]), static_cast<std::size_t>(rows.pixel[k0]),
+                    rows.y_row(k0, l), k1 - k0);
             k0 = k1;
         }
     }
@@ -330,9 +331,7 @@ void conv_layer(const Network& net, int li, const Outputs& to, Values& values, F
     const PaddedWindow window{si.c, win.kernel_h, win.kernel_w, pw, plane};
     pixel_rows(
         l, li, pixels, values, feed, rows,
-        [=](int b, int p, T* x) {
-            window.rows(pad + static_cast<std::size_t>(b) * padded + origin[p], x);
-        },
+        [=](int b, int p, T* x) { window.rows(pad + static_cast<std::size_t>(b) * padded + origin[p], x); },
         // Pixels across channels, back to CHW: a channel's pixels are written in order.
         [&](std::size_t b, std::size_t p, const float* y, int m) {
             rows_to_planes(y, m, l.cols, l.bias.data(), to.relu, static_cast<std::size_t>(pixels),
