@@ -88,11 +88,12 @@ TEST_CASE("rng: a stream from a cached key prefix is the stream of the full key"
     Rng plain(5, Stream::Programming);
     Rng from_prefix(Rng::prefix(5, Stream::Programming), {});
     CHECK(plain.next_u64() == from_prefix.next_u64());
-    // keyed_states() seeds many such streams at once: each as Rng(tile, {id}) does.
-    const std::uint64_t ids[8] = {0, 1, 2, 3, 123456789ULL, ~0ULL, 77, 78};
-    Rng::State states[8];
-    Rng::keyed_states(tile, ids, 8, states);
-    for (int i = 0; i < 8; ++i) {
+    // keyed_states() seeds many such streams at once (eight side by side, then the
+    // rest): each as Rng(tile, {id}) does.
+    const std::uint64_t ids[11] = {0, 1, 2, 3, 123456789ULL, ~0ULL, 77, 78, 79, 5, 1ULL << 40};
+    Rng::State states[11];
+    Rng::keyed_states(tile, ids, 11, states);
+    for (int i = 0; i < 11; ++i) {
         Rng from_state(states[i]), direct(tile, {ids[i]});
         for (int d = 0; d < 4; ++d) REQUIRE(from_state.next_u64() == direct.next_u64());
     }

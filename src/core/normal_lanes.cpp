@@ -2,8 +2,9 @@
 
 #include <cstring>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define AIMCSIM_NORMAL_LANES_AVX2 1
+#include "src/core/simd_clones.h"
+
+#if defined(AIMCSIM_AVX2_DISPATCH)
 #include <immintrin.h>
 #endif
 
@@ -17,7 +18,7 @@ void keyed_normals_scalar(RngKeyPrefix key, const std::uint64_t* ids, int m, int
     }
 }
 
-#ifdef AIMCSIM_NORMAL_LANES_AVX2
+#if defined(AIMCSIM_AVX2_DISPATCH)
 
 namespace {
 
@@ -177,18 +178,13 @@ __attribute__((target("avx2"))) void lane_streams(RngKeyPrefix key, const std::u
     }
 }
 
-bool has_avx2() {
-    static const bool yes = __builtin_cpu_supports("avx2");
-    return yes;
-}
-
 }  // namespace
 
-bool keyed_normals_vectorised() { return has_avx2(); }
+bool keyed_normals_vectorised() { return cpu_has_avx2(); }
 
 void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out, std::size_t ld) {
     int k = 0;
-    if (has_avx2()) {
+    if (cpu_has_avx2()) {
         for (; k + 8 <= m; k += 8) lane_streams<2>(key, ids + k, count, out + static_cast<std::size_t>(k) * ld, ld);
         for (; k + 4 <= m; k += 4) lane_streams<1>(key, ids + k, count, out + static_cast<std::size_t>(k) * ld, ld);
     }

@@ -37,7 +37,7 @@ public:
     // The stream of (seed, purpose, prefix ids..., ids...) given prefix(seed, purpose, prefix ids).
     Rng(RngKeyPrefix key, std::initializer_list<std::uint64_t> ids) {
         std::uint64_t h = key.hash;
-        for (std::uint64_t id : ids) h = splitmix(h ^ (id + 0x632BE59BD9B4E019ULL));
+        for (std::uint64_t id : ids) h = mix_id(h, id);
         for (auto& s : s_) {
             h = splitmix(h);
             s = h;
@@ -54,13 +54,17 @@ public:
     }
     [[nodiscard]] State state() const { return State{{s_[0], s_[1], s_[2], s_[3]}}; }
 
-    // The states of the streams Rng(key, {ids[i]}), i < n <= 8, with their SplitMix64
-    // chains stepped side by side: one chain alone waits on each multiply's latency.
+    // The states of the streams Rng(key, {ids[i]}), i < n, eight at a time with their
+    // SplitMix64 chains stepped side by side: one chain alone waits on each multiply's latency.
     static void keyed_states(RngKeyPrefix key, const std::uint64_t* ids, int n, State* out) {
-        std::uint64_t h[8];
-        for (int i = 0; i < n; ++i) h[i] = splitmix(key.hash ^ (ids[i] + 0x632BE59BD9B4E019ULL));
-        for (int w = 0; w < 4; ++w) {
-            for (int i = 0; i < n; ++i) out[i].s[w] = h[i] = splitmix(h[i]);
+        constexpr int kSide = 8;
+        for (int i0 = 0; i0 < n; i0 += kSide, ids += kSide, out += kSide) {
+            const int m = n - i0 < kSide ? n - i0 : kSide;
+            std::uint64_t h[kSide];
+            for (int i = 0; i < m; ++i) h[i] = mix_id(key.hash, ids[i]);
+            for (int w = 0; w < 4; ++w) {
+                for (int i = 0; i < m; ++i) out[i].s[w] = h[i] = splitmix(h[i]);
+            }
         }
     }
 
@@ -68,7 +72,7 @@ public:
                                              std::initializer_list<std::uint64_t> ids = {}) {
         std::uint64_t h = splitmix(seed ^ 0x9E3779B97F4A7C15ULL);
         h = splitmix(h ^ purpose.value);
-        for (std::uint64_t id : ids) h = splitmix(h ^ (id + 0x632BE59BD9B4E019ULL));
+        for (std::uint64_t id : ids) h = mix_id(h, id);
         return RngKeyPrefix{h};
     }
 
@@ -133,18 +137,6 @@ public:
         float bounds[kStrata][2];
     };
     static const StrataF32& strata_f32() { return kStrataF32; }
-    // The value of a half u in an inner stratum: base + position * slope (a float multiply,
-    // then an add) with stratum k = u >> 20 and position u & (2^20 - 1). Scaling by 2^-20
-    // is exact, so this is base + f * float(q[k + 1] - q[k]) with f = position / 2^20.
-    static float interior_f32(const StrataF32& t, std::uint32_t u) {
-        const unsigned k = u >> 20;
-        return t.bounds[k][0] + static_cast<float>(u & 0xFFFFFu) * t.bounds[k][1];
-    }
-    static bool is_outer(std::uint32_t u) { return (u >> 20) - 1u >= kStrata - 2; }
-    // A half's normal: interpolated, or in an outer stratum the exact tail draw.
-    float normal_f32(const StrataF32& t, std::uint32_t u) {
-        return is_outer(u) ? static_cast<float>(normal_outer(u >> 20)) : interior_f32(t, u);
-    }
 
     // normal() once its first draw has picked stratum k = 0 or kStrata - 1: the exact
     // tail draw (it takes further draws from this stream).
@@ -163,6 +155,24 @@ private:
     static const std::array<double, kStrata + 1> kQuantiles;
     static const StrataF32 kStrataF32;
     static const std::array<double, kStrata + 1>& quantiles() { return kQuantiles; }
+
+    // The value of a half u in an inner stratum: base + position * slope (a float multiply,
+    // then an add) with stratum k = u >> 20 and position u & (2^20 - 1). Scaling by 2^-20
+    // is exact, so this is base + f * float(q[k + 1] - q[k]) with f = position / 2^20.
+    static float interior_f32(const StrataF32& t, std::uint32_t u) {
+        const unsigned k = u >> 20;
+        return t.bounds[k][0] + static_cast<float>(u & 0xFFFFFu) * t.bounds[k][1];
+    }
+    static bool is_outer(std::uint32_t u) { return (u >> 20) - 1u >= kStrata - 2; }
+    // A half's normal: interpolated, or in an outer stratum the exact tail draw.
+    float normal_f32(const StrataF32& t, std::uint32_t u) {
+        return is_outer(u) ? static_cast<float>(normal_outer(u >> 20)) : interior_f32(t, u);
+    }
+
+    // One id folded into a key's hash (prefix(), the constructor, keyed_states()).
+    static std::uint64_t mix_id(std::uint64_t h, std::uint64_t id) {
+        return splitmix(h ^ (id + 0x632BE59BD9B4E019ULL));
+    }
 
     // |z| conditioned on |z| > a (a > 0), exactly (Marsaglia 1964).
     double tail(double a_neg) {
