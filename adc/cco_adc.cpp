@@ -123,7 +123,7 @@ void CcoAdc::convert_batch(const float* value_fs, int m, std::size_t ld, int win
     // streams side by side (keyed_normals: each stream's normals_f32(), bit for bit). A
     // read's windows are convert() calls on one stream, each taking whole pairs: n + 1
     // values per window when n is odd, the last unused.
-    constexpr int kGroup = 8;
+    constexpr int kGroup = 16;  // keyed_normals seeds sixteen streams side by side
     const int per_window = n + (n & 1);
     const int per_read = windows * per_window;
     thread_local std::vector<float> noise;

@@ -60,6 +60,38 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void see
     }
 }
 
+#if defined(AIMCSIM_AVX512_DISPATCH)
+// SplitMix64 (Rng::splitmix) in eight 64-bit lanes, with AVX-512DQ's native 64-bit multiply.
+__attribute__((target("avx512f,avx512dq"))) inline __m512i splitmix8(__m512i x) {
+    x = _mm512_add_epi64(x, _mm512_set1_epi64(static_cast<long long>(0x9E3779B97F4A7C15ULL)));
+    x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 30)),
+                           _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ULL)));
+    x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 27)),
+                           _mm512_set1_epi64(static_cast<long long>(0x94D049BB133111EBULL)));
+    return _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
+}
+
+// The states of 8 S streams (G = 2 S groups of four lanes), each SplitMix64 step giving
+// one state word of eight streams, already in FourLanes' layout. The S chains are
+// independent: stepped side by side, their multiplies' latencies overlap.
+template <int S>
+__attribute__((target("avx512f,avx512dq"))) void seed_lanes_avx512(RngKeyPrefix key, const std::uint64_t* ids,
+                                                                   FourLanes* g) {
+    const __m512i salt = _mm512_set1_epi64(static_cast<long long>(Rng::kIdSalt));
+    const __m512i hash = _mm512_set1_epi64(static_cast<long long>(key.hash));
+    __m512i h[S];
+    for (int c = 0; c < S; ++c)  // Rng::mix_id(key.hash, id)
+        h[c] = splitmix8(_mm512_xor_si512(hash, _mm512_add_epi64(_mm512_loadu_si512(ids + 8 * c), salt)));
+    for (int w = 0; w < 4; ++w) {
+        for (int c = 0; c < S; ++c) {
+            h[c] = splitmix8(h[c]);
+            g[2 * c].w[w] = _mm512_castsi512_si256(h[c]);
+            g[2 * c + 1].w[w] = _mm512_extracti64x4_epi64(h[c], 1);
+        }
+    }
+}
+#endif
+
 // Rng::next_u64() in every lane.
 __attribute__((target("avx2"))) inline __m256i next_draw(FourLanes& g) {
     // r = rotl(s1 * 5, 7) * 9, the multiplies as shifts and adds (exact mod 2^64).
@@ -145,14 +177,11 @@ __attribute__((target("avx2"))) inline void store_rows(const float (*v)[4][8], f
     }
 }
 
-// 4 G streams (ids[0..4G)), G groups of four lanes stepped together (two independent
-// groups keep the core busy while one waits on its table loads). Each draw gives every
-// lane two values; four draws are kept, then stored by store_rows().
+// The values of 4 G seeded streams, G groups of four lanes stepped together (two
+// independent groups keep the core busy while one waits on its table loads). Each draw
+// gives every lane two values; four draws are kept, then stored by store_rows().
 template <int G>
-__attribute__((target("avx2"))) void lane_streams(RngKeyPrefix key, const std::uint64_t* ids, int count,
-                                                   float* out, std::size_t ld) {
-    FourLanes g[G];
-    seed_lanes<G>(key, ids, g);
+__attribute__((target("avx2"))) void draw_lanes(FourLanes* g, int count, float* out, std::size_t ld) {
     const Rng::StrataF32& t = Rng::strata_f32();
     alignas(32) float v[G][4][8];  // v[group][draw % 4][lane pair]
     const int draws = (count + 1) / 2;
@@ -184,9 +213,26 @@ bool keyed_normals_vectorised() { return cpu_has_avx2(); }
 
 void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out, std::size_t ld) {
     int k = 0;
+    const auto rows = [&](int first) { return out + static_cast<std::size_t>(first) * ld; };
     if (cpu_has_avx2()) {
-        for (; k + 8 <= m; k += 8) lane_streams<2>(key, ids + k, count, out + static_cast<std::size_t>(k) * ld, ld);
-        for (; k + 4 <= m; k += 4) lane_streams<1>(key, ids + k, count, out + static_cast<std::size_t>(k) * ld, ld);
+        FourLanes g[4];
+#if defined(AIMCSIM_AVX512_DISPATCH)
+        if (cpu_has_avx512dq()) {  // sixteen streams seeded side by side, then drawn eight by eight
+            for (; k + 16 <= m; k += 16) {
+                seed_lanes_avx512<2>(key, ids + k, g);
+                draw_lanes<2>(g, count, rows(k), ld);
+                draw_lanes<2>(g + 2, count, rows(k + 8), ld);
+            }
+        }
+#endif
+        for (; k + 8 <= m; k += 8) {
+            seed_lanes<2>(key, ids + k, g);
+            draw_lanes<2>(g, count, rows(k), ld);
+        }
+        for (; k + 4 <= m; k += 4) {
+            seed_lanes<1>(key, ids + k, g);
+            draw_lanes<1>(g, count, rows(k), ld);
+        }
     }
     keyed_normals_scalar(key, ids + k, m - k, count, out + static_cast<std::size_t>(k) * ld, ld);
 }

@@ -22,4 +22,14 @@ inline bool cpu_has_avx2() {
     }();
     return has;
 }
+// Where AVX-512F and DQ (64-bit lane multiplies) are there too, and the OS saves their
+// registers (gcc's __builtin_cpu_supports checks XCR0 for it).
+#define AIMCSIM_AVX512_DISPATCH 1
+inline bool cpu_has_avx512dq() {
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("avx512dq") != 0;
+    }();
+    return has;
+}
 #endif

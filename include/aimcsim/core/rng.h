@@ -29,6 +29,8 @@ class Rng {
 public:
     // The strata of normal(): equal-probability slices of N(0, 1).
     static constexpr unsigned kStrata = 4096;
+    // Added to an id before it is folded into a key (mix_id), public for the vector lanes.
+    static constexpr std::uint64_t kIdSalt = 0x632BE59BD9B4E019ULL;
 
     // Stream for (seed, purpose, ids...): SplitMix64 over the key, then xoshiro256**.
     Rng(std::uint64_t seed, StreamId purpose, std::initializer_list<std::uint64_t> ids = {})
@@ -171,7 +173,7 @@ private:
 
     // One id folded into a key's hash (prefix(), the constructor, keyed_states()).
     static std::uint64_t mix_id(std::uint64_t h, std::uint64_t id) {
-        return splitmix(h ^ (id + 0x632BE59BD9B4E019ULL));
+        return splitmix(h ^ (id + kIdSalt));
     }
 
     // |z| conditioned on |z| > a (a > 0), exactly (Marsaglia 1964).
