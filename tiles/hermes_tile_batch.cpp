@@ -28,11 +28,20 @@ AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, i
     }
 }
 
-// The LDPU's affine step (Ldpu::affine, no offset) of n reads of c counts; in an AVX2
-// clone, the step inlined there runs eight lanes wide (the same operations).
-AIMCSIM_AVX2_CLONES void affine_reads(const std::int32_t* counts, int n, int c, double lsb, float* y, int ldy) {
+// The LDPU's affine step (Ldpu::affine, no offset) of n reads of c counts, then their
+// drift compensation (y * gdc, as read() applies it) in the same pass; in an AVX2
+// clone, eight lanes wide (the same operations).
+AIMCSIM_AVX2_CLONES void affine_reads(const std::int32_t* counts, int n, int c, double lsb, double gdc, float* y,
+                                      int ldy) {
     if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop (c is often 16 or 32)
-    for (int k = 0; k < n; ++k, counts += c, y += ldy) Ldpu::affine(counts, c, lsb, nullptr, y);
+    for (int k = 0; k < n; ++k, counts += c, y += ldy) {
+        if (gdc == 1.0) {
+            Ldpu::affine(counts, c, lsb, nullptr, y);
+            continue;
+        }
+        // Ldpu::affine's float, then read()'s compensation of it (a count converts exactly).
+        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(static_cast<float>(lsb * counts[j]) * gdc);
+    }
 }
 
 // The drift compensation y * gdc of n outputs of c columns, as read() applies it.
@@ -60,8 +69,9 @@ void HermesTile::mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int l
         } else {
             four_phase_batch(xs, m, ldx, ys, ldy, energy, noise_key, ids);
         }
-        // While the group's outputs are in cache.
-        if (gdc_factor_ != 1.0) compensate_drift(ys, m, crossbar_->cols_used(), ldy, gdc_factor_);
+        // Four phases: while the group's outputs are in cache (one phase: in affine_reads).
+        if (gdc_factor_ != 1.0 && input_.mode() != InputMode::OnePhase)
+            compensate_drift(ys, m, crossbar_->cols_used(), ldy, gdc_factor_);
     }
 }
 
@@ -81,7 +91,7 @@ void HermesTile::one_phase_batch(const std::int8_t* x, int n, int ldx, float* y,
     crossbar_->integrate_batch(xf, n, r, static_cast<float>(1.0 / (max_code * output_range_)), col, c);
     // Every MVM's conversions with its own noise stream (the streams drawn side by side).
     adc_->convert_batch(col, n, static_cast<std::size_t>(c), 1, c, counts, noise_key, noise_ids);
-    affine_reads(counts, n, c, lsb, y, ldy);
+    affine_reads(counts, n, c, lsb, gdc_factor_, y, ldy);
     if (energy == nullptr) return;
     for (int k = 0; k < n; ++k) {
         const std::int32_t* ck = counts + static_cast<std::size_t>(k) * c;

@@ -61,14 +61,18 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void see
 }
 
 #if defined(AIMCSIM_AVX512_DISPATCH)
+// x ^ (x >> k) in eight 64-bit lanes. (The zero-masked shift: gcc 12's plain one starts
+// from an "undefined" vector that its link-time optimiser reports as uninitialised.)
+__attribute__((target("avx512f"))) inline __m512i xor_shift(__m512i x, unsigned k) {
+    return _mm512_xor_si512(x, _mm512_maskz_srli_epi64(0xFF, x, k));
+}
+
 // SplitMix64 (Rng::splitmix) in eight 64-bit lanes, with AVX-512DQ's native 64-bit multiply.
 __attribute__((target("avx512f,avx512dq"))) inline __m512i splitmix8(__m512i x) {
     x = _mm512_add_epi64(x, _mm512_set1_epi64(static_cast<long long>(0x9E3779B97F4A7C15ULL)));
-    x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 30)),
-                           _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ULL)));
-    x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 27)),
-                           _mm512_set1_epi64(static_cast<long long>(0x94D049BB133111EBULL)));
-    return _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
+    x = _mm512_mullo_epi64(xor_shift(x, 30), _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ULL)));
+    x = _mm512_mullo_epi64(xor_shift(x, 27), _mm512_set1_epi64(static_cast<long long>(0x94D049BB133111EBULL)));
+    return xor_shift(x, 31);
 }
 
 // The states of 8 S streams (G = 2 S groups of four lanes), each SplitMix64 step giving
@@ -83,10 +87,10 @@ __attribute__((target("avx512f,avx512dq"))) void seed_lanes_avx512(RngKeyPrefix 
     for (int c = 0; c < S; ++c)  // Rng::mix_id(key.hash, id)
         h[c] = splitmix8(_mm512_xor_si512(hash, _mm512_add_epi64(_mm512_loadu_si512(ids + 8 * c), salt)));
     for (int w = 0; w < 4; ++w) {
-        for (int c = 0; c < S; ++c) {
+        for (int c = 0; c < S; ++c) {  // the halves zero-masked too: see xor_shift()
             h[c] = splitmix8(h[c]);
-            g[2 * c].w[w] = _mm512_castsi512_si256(h[c]);
-            g[2 * c + 1].w[w] = _mm512_extracti64x4_epi64(h[c], 1);
+            g[2 * c].w[w] = _mm512_maskz_extracti64x4_epi64(0xF, h[c], 0);
+            g[2 * c + 1].w[w] = _mm512_maskz_extracti64x4_epi64(0xF, h[c], 1);
         }
     }
 }
