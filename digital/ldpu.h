@@ -32,9 +32,16 @@ public:
     [[nodiscard]] double static_power_mw() const { return static_power_mw_; }
     [[nodiscard]] int lanes() const { return lanes_; }
 
-    // y = scale * (count - offset)
+    // y = scale * (count - offset), in single precision as the LDPU's datapath (and the
+    // float outputs) hold it: one rounding of the scale, one of the product.
     static void affine(const std::int32_t* counts, int n, double scale, const float* offset, float* y) {
-        for (int j = 0; j < n; ++j) y[j] = static_cast<float>(scale * (counts[j] - (offset ? offset[j] : 0.0F)));
+        const auto s = static_cast<float>(scale);
+        for (int j = 0; j < n; ++j) y[j] = s * (static_cast<float>(counts[j]) - (offset ? offset[j] : 0.0F));
+    }
+    // The drift compensation of outputs, y * gdc in single precision (as affine()).
+    static void compensate(float* y, int n, double gdc) {
+        const auto g = static_cast<float>(gdc);
+        for (int j = 0; j < n; ++j) y[j] *= g;
     }
 
     static float activate(float v, Activation a) { return a == Activation::Relu && v < 0.0F ? 0.0F : v; }

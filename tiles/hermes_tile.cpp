@@ -284,10 +284,7 @@ double HermesTile::column_window_energy_pj(int cols_used) const {
 void HermesTile::mvm(const std::int8_t* x, float* y, MvmEnergy& energy, Rng* noise) const {
     if (!timed_) throw std::logic_error("HermesTile::mvm before set_time");
     read(x, y, energy, noise, output_range_);
-    if (gdc_factor_ != 1.0) {
-        const int c = crossbar_->cols_used();
-        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc_factor_);
-    }
+    if (gdc_factor_ != 1.0) Ldpu::compensate(y, crossbar_->cols_used(), gdc_factor_);
 }
 
 MvmEnergy HermesTile::reference_mvm_energy() const {

@@ -29,27 +29,25 @@ AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, i
 }
 
 // The LDPU's affine step (Ldpu::affine, no offset) of n reads of c counts, then their
-// drift compensation (y * gdc, as read() applies it) in the same pass; in an AVX2
-// clone, eight lanes wide (the same operations).
+// drift compensation (Ldpu::compensate, as mvm() applies it) in the same pass; in an
+// AVX2 clone, eight lanes wide (the same operations).
 AIMCSIM_AVX2_CLONES void affine_reads(const std::int32_t* counts, int n, int c, double lsb, double gdc, float* y,
                                       int ldy) {
     if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop (c is often 16 or 32)
+    const auto s = static_cast<float>(lsb), g = static_cast<float>(gdc);
     for (int k = 0; k < n; ++k, counts += c, y += ldy) {
         if (gdc == 1.0) {
-            Ldpu::affine(counts, c, lsb, nullptr, y);
-            continue;
+            for (int j = 0; j < c; ++j) y[j] = s * static_cast<float>(counts[j]);
+        } else {
+            for (int j = 0; j < c; ++j) y[j] = s * static_cast<float>(counts[j]) * g;
         }
-        // Ldpu::affine's float, then read()'s compensation of it (a count converts exactly).
-        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(static_cast<float>(lsb * counts[j]) * gdc);
     }
 }
 
-// The drift compensation y * gdc of n outputs of c columns, as read() applies it.
+// The drift compensation of n outputs of c columns (Ldpu::compensate).
 AIMCSIM_AVX2_CLONES void compensate_drift(float* y, int n, int c, int ldy, double gdc) {
     if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop
-    for (int k = 0; k < n; ++k, y += ldy) {
-        for (int j = 0; j < c; ++j) y[j] = static_cast<float>(y[j] * gdc);
-    }
+    for (int k = 0; k < n; ++k, y += ldy) Ldpu::compensate(y, c, gdc);
 }
 
 }  // namespace

@@ -42,8 +42,10 @@ AIMCSIM_AVX2_CLONES void to_codes(const float* x, int n, double inv_scale, int m
 }
 
 // combine_partials()'s loops over a vector's columns, AVX2-cloned (the same operations).
-AIMCSIM_AVX2_CLONES void scale_part(const float* part, int cols, double undo_gdc, double scale, float* y) {
-    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>((0.0 + part[c] * undo_gdc) * scale);
+// One row block: a single float multiply by the block's factor (undo_gdc * scale), 0.0F
+// + it as the sum below starts from zeros (the same bits for -0.0).
+AIMCSIM_AVX2_CLONES void scale_part(const float* part, int cols, float factor, float* y) {
+    for (int c = 0; c < cols; ++c) y[c] = 0.0F + part[c] * factor;
 }
 // acc = 0.0 + the first part (as adding it to zeros: the same bits, -0.0 included), then += the others.
 AIMCSIM_AVX2_CLONES void first_part(const float* part, int cols, double undo_gdc, double* acc) {
@@ -189,14 +191,14 @@ void AnalogNetwork::combine_partials(int layer, int col_block, const float* cons
         return gdc ? 1.0 : 1.0 / tile.gdc_factor();
     };
     if (lp->row_blocks == 1) {  // the sum below with one term, without its buffer
-        const double undo = undo_gdc(0);
+        const auto factor = static_cast<float>(undo_gdc(0) * scale);
         if (ldy == static_cast<std::size_t>(cols)) {  // packed rows: one long loop, not n short ones
-            scale_part(parts[0], n * cols, undo, scale, y);
+            scale_part(parts[0], n * cols, factor, y);
             return;
         }
         for (int k = 0; k < n; ++k) {
             const std::size_t at = static_cast<std::size_t>(k) * cols;
-            scale_part(parts[0] + at, cols, undo, scale, y + static_cast<std::size_t>(k) * ldy);
+            scale_part(parts[0] + at, cols, factor, y + static_cast<std::size_t>(k) * ldy);
         }
         return;
     }
