@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <tuple>
 #include <vector>
 
 #include "adc/cco_adc.h"
@@ -17,17 +18,19 @@
 #include "aimcsim/random_streams.h"
 #include "src/core/normal_lanes.h"
 #include "src/core/parallel.h"
+#include "src/core/simd_clones.h"
 
 using namespace aimcsim;
 
 TEST_CASE("keyed normals: every stream gets its normals_f32() values bit for bit, tails included", "[rng]") {
     const RngKeyPrefix key = Rng::prefix(7, Stream::MvmNoise, {12});
     // 8197 values per stream: each of the 11 streams meets the outer strata (1 in 2048
-    // halves) about four times. m = 11 and 13 take a group of eight lanes, 4 and 5 one of
-    // four; 16 and 29 take sixteen seeded together where the CPU has AVX-512DQ (29 = 16 +
-    // 8 + 4 + 1); counts 37, 8197, 2, 15, 16 and 33 leave 3, 1, 1, 4, 0 and 1 draws (pairs)
-    // past the last whole eight values (written lane by lane); the odd ones drop a drawn
-    // pair's second value. Even m packs the rows tight (ld = count): no write past a row's end.
+    // halves) about four times. With AVX-512, m = 8, 11 and 13 take one vector of eight
+    // lanes, 16 and 29 two side by side (29 = 16 + 8 + 4 + 1); with AVX2, 8 to 13 take two
+    // groups of four, 4 and 5 one. Counts 37, 8197, 2, 15, 16 and 33 leave 3, 1, 1, 4, 0
+    // and 1 draws (pairs) past the last whole eight values (written lane by lane); the odd
+    // ones drop a drawn pair's second value. Even m packs the rows tight (ld = count): no
+    // write past a row's end. Each kind of lanes the CPU has is checked on its own too.
     for (int m : {1, 3, 4, 5, 8, 11, 13, 16, 29}) {
         const int count = m == 11 ? 8197 : (m == 13 ? 2 : (m == 8 ? 16 : (m == 4 ? 15 : (m == 16 ? 33 : 37))));
         std::vector<std::uint64_t> ids(static_cast<std::size_t>(m));
@@ -51,6 +54,17 @@ TEST_CASE("keyed normals: every stream gets its normals_f32() values bit for bit
         keyed_normals_scalar(key, ids.data(), m, count, ref.data(), ld);
         CHECK(std::memcmp(lanes.data(), ref.data(), lanes.size() * sizeof(float)) == 0);
         if (m == 11) CHECK(tails > 10);
+        for (const auto& [lanes_of, width, has] : {std::tuple{&keyed_normals_avx512, 8, cpu_has_avx512dq()},
+                                                   std::tuple{&keyed_normals_avx2, 4, cpu_has_avx2()}}) {
+            std::vector<float> only(lanes.size(), -99.0F);
+            const int drawn = lanes_of(key, ids.data(), m, count, only.data(), ld);
+            INFO("streams " << m << ", lanes of " << width << ": drew " << drawn);
+            CHECK(drawn == (has ? m - m % width : 0));
+            const std::size_t end = static_cast<std::size_t>(drawn) * ld;
+            CHECK(std::memcmp(only.data(), ref.data(), end * sizeof(float)) == 0);
+            CHECK(std::all_of(only.begin() + static_cast<std::ptrdiff_t>(end), only.end(),
+                              [](float v) { return v == -99.0F; }));
+        }
     }
 }
 

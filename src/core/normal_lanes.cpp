@@ -60,42 +60,6 @@ __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void see
     }
 }
 
-#if defined(AIMCSIM_AVX512_DISPATCH)
-// x ^ (x >> k) in eight 64-bit lanes. (The zero-masked shift: gcc 12's plain one starts
-// from an "undefined" vector that its link-time optimiser reports as uninitialised.)
-__attribute__((target("avx512f"))) inline __m512i xor_shift(__m512i x, unsigned k) {
-    return _mm512_xor_si512(x, _mm512_maskz_srli_epi64(0xFF, x, k));
-}
-
-// SplitMix64 (Rng::splitmix) in eight 64-bit lanes, with AVX-512DQ's native 64-bit multiply.
-__attribute__((target("avx512f,avx512dq"))) inline __m512i splitmix8(__m512i x) {
-    x = _mm512_add_epi64(x, _mm512_set1_epi64(static_cast<long long>(0x9E3779B97F4A7C15ULL)));
-    x = _mm512_mullo_epi64(xor_shift(x, 30), _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ULL)));
-    x = _mm512_mullo_epi64(xor_shift(x, 27), _mm512_set1_epi64(static_cast<long long>(0x94D049BB133111EBULL)));
-    return xor_shift(x, 31);
-}
-
-// The states of 8 S streams (G = 2 S groups of four lanes), each SplitMix64 step giving
-// one state word of eight streams, already in FourLanes' layout. The S chains are
-// independent: stepped side by side, their multiplies' latencies overlap.
-template <int S>
-__attribute__((target("avx512f,avx512dq"))) void seed_lanes_avx512(RngKeyPrefix key, const std::uint64_t* ids,
-                                                                   FourLanes* g) {
-    const __m512i salt = _mm512_set1_epi64(static_cast<long long>(Rng::kIdSalt));
-    const __m512i hash = _mm512_set1_epi64(static_cast<long long>(key.hash));
-    __m512i h[S];
-    for (int c = 0; c < S; ++c)  // Rng::mix_id(key.hash, id)
-        h[c] = splitmix8(_mm512_xor_si512(hash, _mm512_add_epi64(_mm512_loadu_si512(ids + 8 * c), salt)));
-    for (int w = 0; w < 4; ++w) {
-        for (int c = 0; c < S; ++c) {  // the halves zero-masked too: see xor_shift()
-            h[c] = splitmix8(h[c]);
-            g[2 * c].w[w] = _mm512_maskz_extracti64x4_epi64(0xF, h[c], 0);
-            g[2 * c + 1].w[w] = _mm512_maskz_extracti64x4_epi64(0xF, h[c], 1);
-        }
-    }
-}
-#endif
-
 // Rng::next_u64() in every lane.
 __attribute__((target("avx2"))) inline __m256i next_draw(FourLanes& g) {
     // r = rotl(s1 * 5, 7) * 9, the multiplies as shifts and adds (exact mod 2^64).
@@ -213,42 +177,34 @@ __attribute__((target("avx2"))) void draw_lanes(FourLanes* g, int count, float* 
 
 }  // namespace
 
-bool keyed_normals_vectorised() { return cpu_has_avx2(); }
-
-void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out, std::size_t ld) {
-    int k = 0;
+int keyed_normals_avx2(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out, std::size_t ld) {
+    if (!cpu_has_avx2()) return 0;
     const auto rows = [&](int first) { return out + static_cast<std::size_t>(first) * ld; };
-    if (cpu_has_avx2()) {
-        FourLanes g[4];
-#if defined(AIMCSIM_AVX512_DISPATCH)
-        if (cpu_has_avx512dq()) {  // sixteen streams seeded side by side, then drawn eight by eight
-            for (; k + 16 <= m; k += 16) {
-                seed_lanes_avx512<2>(key, ids + k, g);
-                draw_lanes<2>(g, count, rows(k), ld);
-                draw_lanes<2>(g + 2, count, rows(k + 8), ld);
-            }
-        }
-#endif
-        for (; k + 8 <= m; k += 8) {
-            seed_lanes<2>(key, ids + k, g);
-            draw_lanes<2>(g, count, rows(k), ld);
-        }
-        for (; k + 4 <= m; k += 4) {
-            seed_lanes<1>(key, ids + k, g);
-            draw_lanes<1>(g, count, rows(k), ld);
-        }
+    FourLanes g[2];
+    int k = 0;
+    for (; k + 8 <= m; k += 8) {
+        seed_lanes<2>(key, ids + k, g);
+        draw_lanes<2>(g, count, rows(k), ld);
     }
-    keyed_normals_scalar(key, ids + k, m - k, count, out + static_cast<std::size_t>(k) * ld, ld);
+    for (; k + 4 <= m; k += 4) {
+        seed_lanes<1>(key, ids + k, g);
+        draw_lanes<1>(g, count, rows(k), ld);
+    }
+    return k;
 }
 
 #else
 
-bool keyed_normals_vectorised() { return false; }
-
-void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out, std::size_t ld) {
-    keyed_normals_scalar(key, ids, m, count, out, ld);
-}
+int keyed_normals_avx2(RngKeyPrefix, const std::uint64_t*, int, int, float*, std::size_t) { return 0; }
 
 #endif
+
+void keyed_normals(RngKeyPrefix key, const std::uint64_t* ids, int m, int count, float* out, std::size_t ld) {
+    // The widest lanes first; each returns how many streams it drew.
+    int k = keyed_normals_avx512(key, ids, m, count, out, ld);
+    const auto rows = [&](int first) { return out + static_cast<std::size_t>(first) * ld; };
+    k += keyed_normals_avx2(key, ids + k, m - k, count, rows(k), ld);
+    keyed_normals_scalar(key, ids + k, m - k, count, rows(k), ld);
+}
 
 }  // namespace aimcsim

@@ -32,4 +32,7 @@ inline bool cpu_has_avx512dq() {
     }();
     return has;
 }
+#else
+inline bool cpu_has_avx2() { return false; }
+inline bool cpu_has_avx512dq() { return false; }
 #endif
