@@ -67,7 +67,7 @@ namespace {
 // float: the same IEEE operations in the same order, so the same counts on either clone
 // (AVX2 only widens the lanes, to eight). convert_batch() makes one call per group of
 // reads: a call per row of 16 columns cost more than its conversions.
-AIMCSIM_AVX2_CLONES void noisy_counts(const float* v, std::size_t ldv, const float* gm, const float* off, float sigma,
+AIMCSIM_SIMD_CLONES void noisy_counts(const float* v, std::size_t ldv, const float* gm, const float* off, float sigma,
                                       const float* z, std::size_t ldz, float max, int n, int rows, std::int32_t* out) {
     for (int r = 0; r < rows; ++r, v += ldv, z += ldz, out += ldv) {
         for (int j = 0; j < n; ++j) out[j] = round_clamp_f(gm[j] * v[j] + off[j] + sigma * z[j], max);

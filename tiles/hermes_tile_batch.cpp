@@ -21,7 +21,7 @@ namespace {
 constexpr int kBatchGroup = 256;
 
 // x[k ldx + i] -> xf[k r + i] for n vectors of r codes (the crossbar's float inputs).
-AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, int r, float* xf) {
+AIMCSIM_SIMD_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, int r, float* xf) {
     if (ldx == r) r *= n, n = 1;  // packed vectors: one long loop (r is often 9 or 144)
     for (int k = 0; k < n; ++k, x += ldx, xf += r) {
         for (int i = 0; i < r; ++i) xf[i] = static_cast<float>(x[i]);
@@ -29,9 +29,9 @@ AIMCSIM_AVX2_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, i
 }
 
 // The LDPU's affine step (Ldpu::affine, no offset) of n reads of c counts, then their
-// drift compensation (Ldpu::compensate, as mvm() applies it) in the same pass; in an
-// AVX2 clone, eight lanes wide (the same operations).
-AIMCSIM_AVX2_CLONES void affine_reads(const std::int32_t* counts, int n, int c, double lsb, double gdc, float* y,
+// drift compensation (Ldpu::compensate, as mvm() applies it) in the same pass; in a
+// vector clone, eight or more lanes wide (the same operations).
+AIMCSIM_SIMD_CLONES void affine_reads(const std::int32_t* counts, int n, int c, double lsb, double gdc, float* y,
                                       int ldy) {
     if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop (c is often 16 or 32)
     const auto s = static_cast<float>(lsb), g = static_cast<float>(gdc);
@@ -45,7 +45,7 @@ AIMCSIM_AVX2_CLONES void affine_reads(const std::int32_t* counts, int n, int c, 
 }
 
 // The drift compensation of n outputs of c columns (Ldpu::compensate).
-AIMCSIM_AVX2_CLONES void compensate_drift(float* y, int n, int c, int ldy, double gdc) {
+AIMCSIM_SIMD_CLONES void compensate_drift(float* y, int n, int c, int ldy, double gdc) {
     if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop
     for (int k = 0; k < n; ++k, y += ldy) Ldpu::compensate(y, c, gdc);
 }

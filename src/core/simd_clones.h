@@ -1,14 +1,15 @@
 // Function multiversioning for the hot loops of the analog evaluation: the library is
 // built for baseline x86-64 (it runs on any 64-bit PC), and a loop marked with
-// AIMCSIM_AVX2_CLONES also gets an AVX2 copy, chosen once at load time on CPUs that
-// have it. Both copies do the same IEEE operations in the same order (the avx2 target
-// has no FMA, so nothing is contracted), hence the same bits.
+// AIMCSIM_SIMD_CLONES also gets an AVX2 copy and an x86-64-v4 (AVX-512) copy, the widest
+// the CPU has chosen once at load time. All copies do the same IEEE operations in the
+// same order (the library is built with -ffp-contract=off: nothing becomes an FMA), hence
+// the same bits.
 #pragma once
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define AIMCSIM_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#define AIMCSIM_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
-#define AIMCSIM_AVX2_CLONES
+#define AIMCSIM_SIMD_CLONES
 #endif
 
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -36,25 +36,25 @@ std::int8_t to_code(float x, double inv_scale, int max_code) {
     return static_cast<std::int8_t>(round_clamp(x * inv_scale, max_code));
 }
 
-// codes[i] = to_code(x[i]) for n values, the AVX2 clone eight lanes at a time.
-AIMCSIM_AVX2_CLONES void to_codes(const float* x, int n, double inv_scale, int max_code, std::int8_t* codes) {
+// codes[i] = to_code(x[i]) for n values, the vector clones eight or more lanes at a time.
+AIMCSIM_SIMD_CLONES void to_codes(const float* x, int n, double inv_scale, int max_code, std::int8_t* codes) {
     for (int i = 0; i < n; ++i) codes[i] = to_code(x[i], inv_scale, max_code);
 }
 
-// combine_partials()'s loops over a vector's columns, AVX2-cloned (the same operations).
+// combine_partials()'s loops over a vector's columns, SIMD-cloned (the same operations).
 // One row block: a single float multiply by the block's factor (undo_gdc * scale), 0.0F
 // + it as the sum below starts from zeros (the same bits for -0.0).
-AIMCSIM_AVX2_CLONES void scale_part(const float* part, int cols, float factor, float* y) {
+AIMCSIM_SIMD_CLONES void scale_part(const float* part, int cols, float factor, float* y) {
     for (int c = 0; c < cols; ++c) y[c] = 0.0F + part[c] * factor;
 }
 // acc = 0.0 + the first part (as adding it to zeros: the same bits, -0.0 included), then += the others.
-AIMCSIM_AVX2_CLONES void first_part(const float* part, int cols, double undo_gdc, double* acc) {
+AIMCSIM_SIMD_CLONES void first_part(const float* part, int cols, double undo_gdc, double* acc) {
     for (int c = 0; c < cols; ++c) acc[c] = 0.0 + part[c] * undo_gdc;
 }
-AIMCSIM_AVX2_CLONES void add_part(const float* part, int cols, double undo_gdc, double* acc) {
+AIMCSIM_SIMD_CLONES void add_part(const float* part, int cols, double undo_gdc, double* acc) {
     for (int c = 0; c < cols; ++c) acc[c] += part[c] * undo_gdc;
 }
-AIMCSIM_AVX2_CLONES void scale_sum(const double* acc, int cols, double scale, float* y) {
+AIMCSIM_SIMD_CLONES void scale_sum(const double* acc, int cols, double scale, float* y) {
     for (int c = 0; c < cols; ++c) y[c] = static_cast<float>(acc[c] * scale);
 }
 
