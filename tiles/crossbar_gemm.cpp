@@ -1,20 +1,24 @@
 // The crossbar's batched integration: the effective weights of the current time
 // (programming noise, drift, 1/f deviation and faults are all in w_pos_/w_neg_/w_diff_,
-// set by set_time) times many input vectors in one sgemm call.
+// set by set_time) times many input vectors in one sgemm call (or, for a few vectors,
+// one small_gemm call).
 #include <cblas.h>
 
 #include <vector>
 
+#include "src/core/small_gemm.h"
 #include "tiles/crossbar.h"
 
 namespace aimcsim {
 
 namespace {
 
-// y (n x cols) = alpha * x (n x rows) * w (rows x cols) + beta * y, all row-major.
+// y (n x cols) = alpha * x (n x rows) * w (rows x cols) + beta * y, all row-major. A few
+// vectors (a dense layer's chunk of images) go to small_gemm(), which does not repack w.
 void sgemm(const float* x, int n, int ldx, const float* w, int rows, int cols, float alpha, float* y, int ldy,
            float beta = 0.0F) {
     if (n <= 0 || cols <= 0) return;
+    if (beta == 0.0F && small_gemm(x, n, ldx, w, rows, cols, alpha, y, ldy)) return;
     // Our threads each run their own products: OpenBLAS's own threads would only compete.
     static const bool single_threaded = (openblas_set_num_threads(1), true);
     (void)single_threaded;
