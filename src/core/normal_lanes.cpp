@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "src/core/lane_steps.h"
 #include "src/core/simd_clones.h"
 
 #if defined(AIMCSIM_AVX2_DISPATCH)
@@ -113,22 +114,14 @@ __attribute__((target("avx2"))) inline int interior_pairs(const Rng::StrataF32& 
     return _mm256_movemask_ps(_mm256_cmp_ps(slope, _mm256_setzero_ps(), _CMP_EQ_OQ));
 }
 
-// The halves in `outer` take their exact tail draws (further draws of their lanes' own
-// streams), each lane's low half before its high half, as normals_f32() takes them.
+// The halves in `outer` take their exact tail draws (lane_steps::take_tails), the
+// lanes' states through memory.
 __attribute__((target("avx2"))) void take_tails(FourLanes& g, __m256i r, int outer, float* v) {
     alignas(32) std::uint64_t st[4][4];
     for (int w = 0; w < 4; ++w) _mm256_store_si256(reinterpret_cast<__m256i*>(st[w]), g.w[w]);
     alignas(32) std::uint32_t halves[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(halves), r);
-    for (int l = 0; l < 4; ++l) {
-        if ((outer >> (2 * l) & 3) == 0) continue;
-        Rng lane(Rng::State{{st[0][l], st[1][l], st[2][l], st[3][l]}});
-        for (int h = 2 * l; h < 2 * l + 2; ++h) {
-            if (outer >> h & 1) v[h] = static_cast<float>(lane.normal_outer(halves[h] >> 20));
-        }
-        const Rng::State s = lane.state();
-        for (int w = 0; w < 4; ++w) st[w][l] = s.s[w];
-    }
+    lane_steps::take_tails<4>(st, halves, static_cast<unsigned>(outer), v);
     for (int w = 0; w < 4; ++w) g.w[w] = _mm256_load_si256(reinterpret_cast<const __m256i*>(st[w]));
 }
 
@@ -165,13 +158,7 @@ __attribute__((target("avx2"))) void draw_lanes(FourLanes* g, int count, float* 
             if ((i & 3) == 3) store_rows<G>(v, out + 2 * (i - 3), ld);
             continue;
         }
-        for (int j = 0; j < G; ++j) {  // past the last whole eight: value by value
-            for (int l = 0; l < 4; ++l) {
-                float* row = out + (4 * j + l) * ld;
-                row[2 * i] = v[j][i & 3][2 * l];
-                if (2 * i + 1 < count) row[2 * i + 1] = v[j][i & 3][2 * l + 1];
-            }
-        }
+        for (int j = 0; j < G; ++j) lane_steps::store_pair<4>(v[j][i & 3], i, count, out + 4 * j * ld, ld);
     }
 }
 

@@ -5,6 +5,7 @@
 // bit for bit: the same integer steps, then base + position * slope as a multiply and an
 // add, each rounded.
 #include "src/core/normal_lanes.h"
+#include "src/core/lane_steps.h"
 #include "src/core/simd_clones.h"
 
 #if defined(AIMCSIM_AVX512_DISPATCH)
@@ -102,22 +103,14 @@ AIMCSIM_AVX512 inline __mmask16 interior_pairs(const Rng::StrataF32& t, __m512i 
     return _mm512_cmp_ps_mask(slope, _mm512_setzero_ps(), _CMP_EQ_OQ);
 }
 
-// The halves in `outer` take their exact tail draws (further draws of their lanes' own
-// streams), each lane's low half before its high half, as normals_f32() takes them.
+// The halves in `outer` take their exact tail draws (lane_steps::take_tails), the
+// lanes' states through memory.
 AIMCSIM_AVX512 void take_tails(EightLanes& g, __m512i r, unsigned outer, float* v) {
     alignas(64) std::uint64_t st[4][8];
     for (int w = 0; w < 4; ++w) _mm512_store_si512(st[w], g.w[w]);
     alignas(64) std::uint32_t halves[16];
     _mm512_store_si512(halves, r);
-    for (int l = 0; l < 8; ++l) {
-        if ((outer >> (2 * l) & 3) == 0) continue;
-        Rng lane(Rng::State{{st[0][l], st[1][l], st[2][l], st[3][l]}});
-        for (int h = 2 * l; h < 2 * l + 2; ++h) {
-            if (outer >> h & 1) v[h] = static_cast<float>(lane.normal_outer(halves[h] >> 20));
-        }
-        const Rng::State s = lane.state();
-        for (int w = 0; w < 4; ++w) st[w][l] = s.s[w];
-    }
+    lane_steps::take_tails<8>(st, halves, outer, v);
     for (int w = 0; w < 4; ++w) g.w[w] = _mm512_load_si512(st[w]);
 }
 
@@ -162,13 +155,7 @@ AIMCSIM_AVX512 void draw(EightLanes* g, int count, float* out, std::size_t ld) {
             }
             continue;
         }
-        for (int j = 0; j < G; ++j) {  // past the last whole eight: value by value
-            for (int l = 0; l < 8; ++l) {
-                float* row = out + (8 * j + l) * ld;
-                row[2 * i] = v[j][i & 3][2 * l];
-                if (2 * i + 1 < count) row[2 * i + 1] = v[j][i & 3][2 * l + 1];
-            }
-        }
+        for (int j = 0; j < G; ++j) lane_steps::store_pair<8>(v[j][i & 3], i, count, out + 8 * j * ld, ld);
     }
 }
 
