@@ -46,10 +46,14 @@ struct FourLanes {
 
 // The states of 4 G streams, their seeding's chains interleaved (Rng::keyed_states) in
 // scalar 64-bit multiplies: gcc's vectorised SplitMix64 emulated each with three 32-bit ones.
+// (A gcc attribute; clang does not emulate the multiplies, and has no such attribute.)
+#if defined(__clang__)
+#define AIMCSIM_NO_VECTORIZE
+#else
+#define AIMCSIM_NO_VECTORIZE __attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize")))
+#endif
 template <int G>
-__attribute__((optimize("no-tree-vectorize", "no-tree-slp-vectorize"))) void seed_lanes(RngKeyPrefix key,
-                                                                                       const std::uint64_t* ids,
-                                                                                       FourLanes* g) {
+AIMCSIM_NO_VECTORIZE void seed_lanes(RngKeyPrefix key, const std::uint64_t* ids, FourLanes* g) {
     Rng::State s[4 * G];
     Rng::keyed_states(key, ids, 4 * G, s);
     alignas(32) std::uint64_t st[4][4];  // st[word][lane]

@@ -23,7 +23,9 @@ namespace {
 constexpr __mmask8 kAll8 = 0xFF;
 
 AIMCSIM_AVX512 inline __m512i shl(__m512i x, unsigned k) { return _mm512_maskz_slli_epi64(kAll8, x, k); }
-AIMCSIM_AVX512 inline __m512i rol(__m512i x, int k) { return _mm512_maskz_rol_epi64(kAll8, x, k); }
+// The rotate count is an immediate (clang insists on a constant), hence the template.
+template <int K>
+AIMCSIM_AVX512 inline __m512i rol(__m512i x) { return _mm512_maskz_rol_epi64(kAll8, x, K); }
 AIMCSIM_AVX512 inline __m512i xor_shift(__m512i x, unsigned k) {  // x ^ (x >> k)
     return _mm512_xor_si512(x, _mm512_maskz_srli_epi64(kAll8, x, k));
 }
@@ -58,7 +60,7 @@ AIMCSIM_AVX512 void seed(RngKeyPrefix key, const std::uint64_t* ids, EightLanes*
 // Rng::next_u64() in every lane.
 AIMCSIM_AVX512 inline __m512i next_draw(EightLanes& g) {
     // r = rotl(s1 * 5, 7) * 9, the multiplies as shifts and adds (exact mod 2^64).
-    const __m512i rot = rol(_mm512_add_epi64(shl(g.w[1], 2), g.w[1]), 7);
+    const __m512i rot = rol<7>(_mm512_add_epi64(shl(g.w[1], 2), g.w[1]));
     const __m512i r = _mm512_add_epi64(shl(rot, 3), rot);
     const __m512i t = shl(g.w[1], 17);
     g.w[2] = _mm512_xor_si512(g.w[2], g.w[0]);
@@ -66,7 +68,7 @@ AIMCSIM_AVX512 inline __m512i next_draw(EightLanes& g) {
     g.w[1] = _mm512_xor_si512(g.w[1], g.w[2]);
     g.w[0] = _mm512_xor_si512(g.w[0], g.w[3]);
     g.w[2] = _mm512_xor_si512(g.w[2], t);
-    g.w[3] = rol(g.w[3], 45);
+    g.w[3] = rol<45>(g.w[3]);
     return r;
 }
 

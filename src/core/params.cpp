@@ -233,7 +233,7 @@ Params ParamSchema::parse(const ConfigNode& section, const std::vector<std::stri
     }
 
     for (const auto& spec : specs_) {
-        Params::Value val{spec.name, spec.default_value, ConfigNode{}};
+        Params::Value val{spec.name, spec.default_value, ConfigNode{}, std::any{}};
         const ConfigNode* node = section.find(spec.name);
         if (node == nullptr || (node->is_null() && spec.type != ParamType::Section)) {
             if (spec.required) {
