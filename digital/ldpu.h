@@ -43,6 +43,11 @@ public:
         const auto g = static_cast<float>(gdc);
         for (int j = 0; j < n; ++j) y[j] *= g;
     }
+    // affine() without offset, then compensate(), in one pass: the same roundings.
+    static void affine_compensate(const std::int32_t* counts, int n, double scale, double gdc, float* y) {
+        const auto s = static_cast<float>(scale), g = static_cast<float>(gdc);
+        for (int j = 0; j < n; ++j) y[j] = s * static_cast<float>(counts[j]) * g;
+    }
 
     static float activate(float v, Activation a) { return a == Activation::Relu && v < 0.0F ? 0.0F : v; }
 

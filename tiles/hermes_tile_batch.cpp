@@ -28,26 +28,19 @@ AIMCSIM_SIMD_CLONES void codes_to_floats(const std::int8_t* x, int n, int ldx, i
     }
 }
 
-// The LDPU's affine step (Ldpu::affine, no offset) of n reads of c counts, then their
-// drift compensation (Ldpu::compensate, as mvm() applies it) in the same pass; in a
-// vector clone, eight or more lanes wide (the same operations).
+// The LDPU's affine step of n reads of c counts, drift-compensated as mvm() does it
+// (Ldpu::affine_compensate); in a vector clone, eight or more lanes wide (the same
+// operations).
 AIMCSIM_SIMD_CLONES void affine_reads(const std::int32_t* counts, int n, int c, double lsb, double gdc, float* y,
                                       int ldy) {
     if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop (c is often 16 or 32)
-    const auto s = static_cast<float>(lsb), g = static_cast<float>(gdc);
     for (int k = 0; k < n; ++k, counts += c, y += ldy) {
         if (gdc == 1.0) {
-            for (int j = 0; j < c; ++j) y[j] = s * static_cast<float>(counts[j]);
+            Ldpu::affine(counts, c, lsb, nullptr, y);
         } else {
-            for (int j = 0; j < c; ++j) y[j] = s * static_cast<float>(counts[j]) * g;
+            Ldpu::affine_compensate(counts, c, lsb, gdc, y);
         }
     }
-}
-
-// The drift compensation of n outputs of c columns (Ldpu::compensate).
-AIMCSIM_SIMD_CLONES void compensate_drift(float* y, int n, int c, int ldy, double gdc) {
-    if (ldy == c) c *= n, n = 1;  // packed outputs: one long loop
-    for (int k = 0; k < n; ++k, y += ldy) Ldpu::compensate(y, c, gdc);
 }
 
 }  // namespace
@@ -67,9 +60,6 @@ void HermesTile::mvm_batch(const std::int8_t* x, int n, int ldx, float* y, int l
         } else {
             four_phase_batch(xs, m, ldx, ys, ldy, energy, noise_key, ids);
         }
-        // Four phases: while the group's outputs are in cache (one phase: in affine_reads).
-        if (gdc_factor_ != 1.0 && input_.mode() != InputMode::OnePhase)
-            compensate_drift(ys, m, crossbar_->cols_used(), ldy, gdc_factor_);
     }
 }
 
@@ -146,6 +136,7 @@ void HermesTile::four_phase_batch(const std::int8_t* x, int n, int ldx, float* y
             for (int p = 0; p < 4; ++p) net += kSign[p] * (ck[static_cast<std::size_t>(p) * c + j] + max_count);
             yk[j] = static_cast<float>(net * lsb * four_phase_range_ratio_ * 0.5);
         }
+        if (gdc_factor_ != 1.0) Ldpu::compensate(yk, c, gdc_factor_);  // as mvm() does after read()
         if (energy != nullptr)
             add_phase_energy(r, c, crossbar_->activity(x + static_cast<std::size_t>(k) * ldx), ck, *energy);
     }
